@@ -1,0 +1,1 @@
+"""Event contracts and the runtime kit shared by every Seoul AI Hub service."""

@@ -1,0 +1,69 @@
+"""The public door: what publishing systems send on `intake.*` and the receipts they read back."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from aihub_shared.contracts.values import (
+    BusinessRegistrationNumber,
+    Code,
+    Contact,
+    SingleLineText,
+)
+
+
+class StartupProfile(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: SingleLineText
+    business_registration_number: BusinessRegistrationNumber
+    founded_on: date
+    employees: int = Field(ge=0, le=100_000)
+    website: HttpUrl | None = None
+    ai_field: SingleLineText
+    description: str = Field(default="", max_length=5000)
+
+
+class ApplicationSubmitted(BaseModel):
+    """`application.submitted` on `intake.applications`, keyed by `submission_id`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    submission_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Unique per publishing system (the envelope's `source`); resending it is safe.",
+    )
+    program_code: Code
+    cohort_code: Code
+    startup: StartupProfile
+    contact: Contact
+    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    consent_personal_info: bool = Field(
+        description="Consent to the collection and use of personal information; must be true."
+    )
+
+
+class Refusal(BaseModel):
+    """One machine-readable reason, with a message in the applicant's language."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: str = Field(max_length=64)
+    message: str = Field(max_length=500)
+
+
+class IntakeReceipt(BaseModel):
+    """`intake.receipt` on `intake.receipts`, keyed by `submission_id`: one submission's outcome."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    submission_id: str = Field(max_length=128)
+    submitted_by: str = Field(max_length=256, description="The `source` of the submission.")
+    outcome: Literal["accepted", "refused"]
+    application_id: str | None = None
+    reasons: list[Refusal] = Field(default_factory=list)

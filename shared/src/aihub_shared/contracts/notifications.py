@@ -1,0 +1,17 @@
+"""Events of the notifications service on `notifications.deliveries`, keyed by delivery id."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EmailDelivered(BaseModel):
+    """`email.sent`: one e-mail left for one recipient. The address is masked on purpose."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    delivery_id: str
+    caused_by_event_id: str
+    template: str = Field(max_length=64)
+    recipient_masked: str = Field(max_length=254)
+    message_id: str = Field(max_length=300)

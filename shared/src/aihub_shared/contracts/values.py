@@ -1,0 +1,69 @@
+"""Value types shared by the contracts; they refuse hostile text at the door."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+Locale = Literal["ko", "en"]
+
+Code = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=64,
+        pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        description="Lower-case slug such as `cyber-valley-2027-1`.",
+    ),
+]
+
+
+def _no_control_characters(value: str) -> str:
+    # CR/LF in a name would let a publisher inject e-mail headers downstream; tabs and other C0/C1
+    # controls have no business in a human name either.
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise ValueError("must not contain control characters such as CR or LF")
+    if value != value.strip():
+        raise ValueError("must not start or end with white space")
+    return value
+
+
+SingleLineText = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(_no_control_characters)
+]
+
+BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
+def is_valid_business_registration_number(number: str) -> bool:
+    """Korean 사업자등록번호: ten digits, the last a check digit over the first nine."""
+    if len(number) != 10 or not number.isascii() or not number.isdigit():
+        return False
+    digits = [int(d) for d in number]
+    total = sum(d * w for d, w in zip(digits[:9], BRN_WEIGHTS, strict=True))
+    total += (digits[8] * 5) // 10
+    return (10 - total % 10) % 10 == digits[9]
+
+
+def _valid_brn(value: str) -> str:
+    if not is_valid_business_registration_number(value):
+        raise ValueError("must be a 10-digit business registration number with a valid check digit")
+    return value
+
+
+BusinessRegistrationNumber = Annotated[
+    str,
+    Field(min_length=10, max_length=10, examples=["2208162517"]),
+    AfterValidator(_valid_brn),
+]
+
+
+class Contact(BaseModel):
+    """A person we write to: name, address and the language they read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: SingleLineText
+    email: EmailStr = Field(max_length=254)
+    locale: Locale = "ko"

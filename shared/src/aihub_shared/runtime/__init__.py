@@ -1,0 +1,1 @@
+"""The runtime kit: settings, logs, Postgres, outbox, inbox, consumers, health, service runner."""

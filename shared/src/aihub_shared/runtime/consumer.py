@@ -1,0 +1,255 @@
+"""Consuming events: parse, deduplicate, apply in one transaction, dead-letter or retry.
+
+Every record ends in exactly one of: effect committed (inbox row `done`), skipped (a type this
+consumer does not handle, or a duplicate), or dead letter written through the outbox (inbox row
+`dead-lettered`, keyed by the record's position so a replay of the same bytes is a new message).
+Transient faults are retried in place with backoff, so a partition never skips ahead.
+Offsets are committed by FastStream only after the whole batch returned (NACK_ON_ERROR), so a
+crash anywhere replays the batch and the inbox turns the replay into no-ops.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    stop_never,
+    wait_exponential_jitter,
+)
+
+from aihub_shared.contracts.envelope import (
+    CloudEvent,
+    EventContractError,
+    parse_event,
+    validation_summary,
+)
+from aihub_shared.contracts.registry import contract_for_type
+from aihub_shared.contracts.topics import dead_letter_topic
+from aihub_shared.runtime import inbox, outbox
+from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[DbConnection, CloudEvent, Any], Awaitable[None]]
+
+CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
+RETRIES = Counter("event_retries_total", "Retries of a failing event", ["consumer", "kind"])
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    retry_later_max_seconds: float = 600.0
+    unexpected_max_attempts: int = 5
+    initial_backoff: float = 0.2
+    max_backoff: float = 30.0
+
+
+class _DeadLetter(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class EventConsumer:
+    """One consumer group: the topics it reads and a handler per event name it cares about."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        pool: asyncpg.Pool,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.topics = list(topics)
+        self._handlers = dict(handlers)
+        self._pool = pool
+        self._retry = retry or RetryPolicy()
+
+    async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        for record in records:
+            await self.handle_record(record)
+
+    async def handle_record(self, record: ConsumerRecord) -> None:
+        position = f"{record.topic}:{record.partition}:{record.offset}"
+        with structlog.contextvars.bound_contextvars(consumer=self.name, position=position):
+            try:
+                event, data, handler = self._decode(record)
+            except EventContractError as exc:
+                await self._dead_letter(record, exc.reason, exc.detail)
+                return
+            if handler is None:
+                CONSUMED.labels(self.name, "ignored").inc()
+                return
+            with structlog.contextvars.bound_contextvars(
+                event_id=event.id, event_type=event.type, correlation_id=event.correlationid
+            ):
+                try:
+                    await self._apply(event, data, handler)
+                except _DeadLetter as exc:
+                    await self._dead_letter(record, exc.reason, exc.detail)
+
+    def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
+        event = parse_event(record.value)
+        contract = contract_for_type(event.type)
+        if contract is None:
+            raise EventContractError("unknown event type", event.type)
+        if contract.topic != record.topic:
+            raise EventContractError("event type does not belong on this topic", event.type)
+        try:
+            data = contract.data_model.model_validate(event.data)
+        except ValidationError as exc:
+            raise EventContractError("data violates the contract", validation_summary(exc)) from exc
+        return event, data, self._handlers.get(contract.name)
+
+    async def _apply(self, event: CloudEvent, data: BaseModel, handler: Handler) -> None:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(lambda e: not isinstance(e, _DeadLetter)),
+            stop=self._stop_condition,
+            wait=wait_exponential_jitter(
+                initial=self._retry.initial_backoff, max=self._retry.max_backoff
+            ),
+            before_sleep=self._log_retry,
+            retry_error_callback=self._give_up,
+            reraise=False,
+        ):
+            with attempt:
+                await self._apply_once(event, data, handler)
+
+    async def _apply_once(self, event: CloudEvent, data: BaseModel, handler: Handler) -> None:
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                # CloudEvents ids are unique per source, so the key carries both.
+                if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
+                    CONSUMED.labels(self.name, "duplicate").inc()
+                    log.info("duplicate event skipped")
+                    return
+                await handler(conn, event, data)
+        except RejectedEvent as exc:
+            raise _DeadLetter("rejected by a business rule", exc.reason) from exc
+        CONSUMED.labels(self.name, "done").inc()
+
+    def _stop_condition(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if exc is None or is_transient(exc):
+            return bool(stop_never(state))
+        if isinstance(exc, RetryLater):
+            return bool(stop_after_delay(self._retry.retry_later_max_seconds)(state))
+        return bool(stop_after_attempt(self._retry.unexpected_max_attempts)(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        kind = (
+            "transient"
+            if exc is not None and is_transient(exc)
+            else "later"
+            if isinstance(exc, RetryLater)
+            else "unexpected"
+        )
+        RETRIES.labels(self.name, kind).inc()
+        log.warning(
+            "event failed; retrying",
+            kind=kind,
+            attempt=state.attempt_number,
+            error=repr(exc),
+            next_in=round(state.upcoming_sleep, 2),
+        )
+
+    def _give_up(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _DeadLetter):
+            raise exc
+        detail = "".join(traceback.format_exception_only(exc)).strip() if exc else "unknown"
+        reason = "dependency not ready in time" if isinstance(exc, RetryLater) else "unexpected"
+        raise _DeadLetter(reason, detail)
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> None:
+        headers = [
+            *(record.headers or ()),
+            ("dlq_reason", reason.encode()),
+            ("dlq_detail", detail[:2000].encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        position = f"{record.topic}:{record.partition}:{record.offset}"
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            wait=wait_exponential_jitter(initial=self._retry.initial_backoff, max=30),
+            before_sleep=self._log_retry,
+            reraise=True,
+        ):
+            with attempt:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    if not await inbox.claim(conn, self.name, position, "dead-lettered"):
+                        return
+                    await outbox.add_raw(
+                        conn,
+                        topic=dead_letter_topic(record.topic),
+                        key=record.key,
+                        value=record.value or b"",
+                        headers=headers,
+                    )
+        CONSUMED.labels(self.name, "dead-lettered").inc()
+        log.warning("dead-lettered", reason=reason, detail=detail[:500])
+
+
+async def _keep_records_raw(records: tuple[ConsumerRecord, ...], original: Any) -> Any:
+    # FastStream's own parser decodes every header as UTF-8 before our code runs, so one hostile
+    # header would fail the batch outside our dead-letter path. Let it build its message (it wires
+    # the consumer used to commit) from neutral copies, then hand our handler the untouched records.
+    neutral = tuple(dataclasses.replace(r, headers=[], value=b"") for r in records)
+    message = await original(neutral)
+    message.raw_message = records
+    message.body = records
+    return message
+
+
+async def _records_as_body(message: Any, _original: Any) -> Any:
+    return message.raw_message
+
+
+def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, batch_size: int) -> None:
+    """Register the consumer as a FastStream batch subscriber that commits only after success."""
+    subscriber = broker.subscriber(
+        *consumer.topics,
+        group_id=consumer.name,
+        batch=True,
+        max_records=batch_size,
+        batch_timeout_ms=500,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        parser=_keep_records_raw,
+        decoder=_records_as_body,
+        title=f"{consumer.name}:{','.join(consumer.topics)}",
+    )
+
+    @subscriber
+    async def handle(records: Any, message: KafkaMessage) -> None:
+        await consumer.handle_batch(message.raw_message)
+
+    del handle

@@ -1,0 +1,160 @@
+"""The outbox relay: publishes committed outbox rows to Kafka in batches, in order.
+
+One relay per service schema is active at a time (an advisory lock), so events of one aggregate
+leave in the order they were written. A batch is sent without awaiting each message, flushed once,
+and marked with one UPDATE. If any send fails the whole batch is retried on a fresh producer:
+consumers deduplicate by event id, so a repeat is harmless and a loss is impossible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter, Gauge
+
+from aihub_shared.runtime.outbox import decode_headers
+from aihub_shared.runtime.wakeup import Wakeup
+
+log = structlog.get_logger(__name__)
+
+PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka", ["service"])
+PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox batches", ["service"])
+PENDING = Gauge("outbox_pending", "Unpublished outbox rows seen at the last poll", ["service"])
+
+
+def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15_000,
+    )
+
+
+@dataclass
+class RelayConfig:
+    service: str
+    batch_size: int = 500
+    retention_days: int = 7
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        wakeup: Wakeup,
+        producer_factory: Callable[[], AIOKafkaProducer],
+        config: RelayConfig,
+    ) -> None:
+        self._pool = pool
+        self._wakeup = wakeup
+        self._producer_factory = producer_factory
+        self._config = config
+        self._producer: AIOKafkaProducer | None = None
+        self._stopping = asyncio.Event()
+        self._lock_key = f"outbox-relay:{config.service}"
+
+    async def _producer_ready(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = self._producer_factory()
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _discard_producer(self) -> None:
+        # aiokafka's idempotent producer can stay stuck after a broker outage (aiokafka #1017):
+        # only a new producer (new producer id, fresh sequences) is sure to recover.
+        if self._producer is not None:
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+        self._producer = None
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch; returns how many rows were published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval(
+                "SELECT pg_try_advisory_xact_lock(hashtext($1))", self._lock_key
+            ):
+                return 0
+            rows = await conn.fetch(
+                "SELECT id, topic, key, value, headers FROM outbox"
+                " WHERE published_at IS NULL ORDER BY id LIMIT $1",
+                self._config.batch_size,
+            )
+            if not rows:
+                PENDING.labels(self._config.service).set(0)
+                return 0
+            producer = await self._producer_ready()
+            deliveries = [
+                await producer.send(
+                    r["topic"], r["value"], key=r["key"], headers=decode_headers(r["headers"])
+                )
+                for r in rows
+            ]
+            await asyncio.gather(*deliveries)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                [r["id"] for r in rows],
+            )
+        PUBLISHED.labels(self._config.service).inc(len(rows))
+        PENDING.labels(self._config.service).set(0 if len(rows) < self._config.batch_size else 1)
+        return len(rows)
+
+    async def purge_published(self) -> int:
+        result: str = await self._pool.execute(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)",
+            self._config.retention_days,
+        )
+        return int(result.split()[-1])
+
+    async def run(self) -> None:
+        backoff = 0.2
+        purge_every, since_purge = 600.0, 0.0
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_batch()
+                backoff = 0.2
+            except (KafkaError, OSError, TimeoutError, asyncpg.PostgresError) as exc:
+                PUBLISH_FAILURES.labels(self._config.service).inc()
+                log.warning("outbox batch failed; will retry", error=repr(exc), backoff=backoff)
+                await self._discard_producer()
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            now = loop.time()
+            since_purge, last = since_purge + now - last, now
+            if since_purge >= purge_every:
+                since_purge = 0.0
+                with contextlib.suppress(asyncpg.PostgresError, OSError):
+                    await self.purge_published()
+            if published < self._config.batch_size:
+                await self._wakeup.wait()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def stop(self) -> None:
+        """Let the current batch finish, then flush and close the producer."""
+        self._stopping.set()
+        self._wakeup.poke()
+
+    async def close(self) -> None:
+        await self._discard_producer()
+        await self._wakeup.close()

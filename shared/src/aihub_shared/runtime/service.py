@@ -1,0 +1,161 @@
+"""One way to run a service: a FastAPI app whose lifespan owns the pool, migrations, Kafka
+consumers, the outbox relay and background workers, and stops them in a safe order on SIGTERM.
+
+Shutdown order matters: consumers first (stop fetching, finish the in-flight batch, commit), then
+background workers, then the relay (publish what those last transactions wrote), then the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import asyncpg
+import structlog
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from faststream.kafka import KafkaBroker
+from prometheus_client import make_asgi_app
+
+from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy, subscribe
+from aihub_shared.runtime.db import apply_migrations, create_pool
+from aihub_shared.runtime.health import health_router
+from aihub_shared.runtime.logging import configure_logging
+from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
+from aihub_shared.runtime.settings import ServiceSettings
+from aihub_shared.runtime.wakeup import Wakeup
+
+log = structlog.get_logger(__name__)
+
+
+class BackgroundWorker(Protocol):
+    async def run(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    broker: KafkaBroker
+
+
+ConsumersFactory = Callable[[ServiceRuntime, RetryPolicy], Sequence[EventConsumer]]
+WorkersFactory = Callable[[ServiceRuntime], Sequence[BackgroundWorker]]
+StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str  # also the Postgres schema and the consumer-group prefix
+    package: str  # the Python package holding `migrations/*.sql`
+    title: str
+    settings: ServiceSettings
+    consumers: ConsumersFactory
+    routers: Sequence[APIRouter] = ()
+    workers: WorkersFactory = field(default=lambda runtime: ())
+    on_startup: Sequence[StartupHook] = ()
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the running service's pool, broker and settings."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def build_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        graceful_timeout=settings.shutdown_grace_seconds,
+        allow_auto_create_topics=False,
+        logger=logging.getLogger("faststream"),
+    )
+
+
+def build_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(definition.name, level=settings.log_level, json=settings.log_json)
+        pool = await create_pool(settings.database_dsn, max_size=settings.db_pool_max_size)
+        await apply_migrations(pool, definition.package)
+        broker = build_broker(settings, definition.name)
+        runtime = ServiceRuntime(settings=settings, pool=pool, broker=broker)
+        retry = RetryPolicy(
+            retry_later_max_seconds=settings.retry_later_max_seconds,
+            unexpected_max_attempts=settings.unexpected_error_max_attempts,
+        )
+        for consumer in definition.consumers(runtime, retry):
+            subscribe(broker, consumer, batch_size=settings.consumer_batch_size)
+        relay = OutboxRelay(
+            pool,
+            Wakeup(
+                settings.database_dsn,
+                f"{definition.name}_outbox",
+                poll_interval=settings.outbox_poll_interval_seconds,
+            ),
+            lambda: idempotent_producer(
+                settings.kafka_bootstrap_servers, f"{definition.name}-relay"
+            ),
+            RelayConfig(
+                service=definition.name,
+                batch_size=settings.outbox_batch_size,
+                retention_days=settings.outbox_retention_days,
+            ),
+        )
+        relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+        workers = list(definition.workers(runtime))
+        worker_tasks = [asyncio.create_task(w.run(), name=type(w).__name__) for w in workers]
+        for hook in definition.on_startup:
+            await hook(runtime)
+        await broker.start()
+        app.state.runtime = runtime
+        log.info("service started", http_port=settings.http_port)
+        try:
+            yield
+        finally:
+            log.info("service stopping")
+            await broker.stop()
+            for worker in workers:
+                await worker.stop()
+            await _settle(worker_tasks, settings.shutdown_grace_seconds)
+            await relay.stop()
+            await _settle([relay_task], settings.shutdown_grace_seconds)
+            await relay.close()
+            await pool.close()
+            log.info("service stopped")
+
+    app = FastAPI(title=definition.title, lifespan=lifespan)
+    app.include_router(health_router)
+    for router in definition.routers:
+        app.include_router(router)
+    app.mount("/metrics", make_asgi_app())
+    return app
+
+
+async def _settle(tasks: Sequence[asyncio.Task[Any]], grace_seconds: float) -> None:
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def serve(definition: ServiceDefinition) -> None:
+    """Run until SIGTERM/SIGINT; uvicorn drains HTTP, then the lifespan shuts the rest down."""
+    settings = definition.settings
+    uvicorn.run(
+        build_app(definition),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+    )

@@ -1,0 +1,36 @@
+"""Settings from environment variables; every service extends `ServiceSettings`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads. Each subclass adds its `database_url` under its own name."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
+    http_host: str = Field(default="0.0.0.0")
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=True)
+    consumer_batch_size: int = Field(default=200, ge=1, le=10_000)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_retention_days: int = Field(default=7, ge=1)
+    retry_later_max_seconds: float = Field(
+        default=600.0, gt=0, description="How long a lagging dependency is waited for."
+    )
+    unexpected_error_max_attempts: int = Field(default=5, ge=1)
+    db_pool_max_size: int = Field(default=10, ge=2)
+    shutdown_grace_seconds: float = Field(default=15.0, gt=0)
+
+    @property
+    def service_name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def database_dsn(self) -> str:
+        raise NotImplementedError
