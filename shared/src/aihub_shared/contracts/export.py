@@ -1,10 +1,12 @@
-"""`aihub-contracts export`: JSON Schema per event and the AsyncAPI document, into docs/.
+"""`aihub-contracts`: export JSON Schema per event and the AsyncAPI document into docs/, and
+create the topics on a broker.
 
 Publishing systems read these files, never our code. A test fails when they are stale.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from faststream.specification import AsyncAPI
 
 from aihub_shared.contracts.registry import EVENT_CONTRACTS
 from aihub_shared.contracts.topics import ALL_TOPICS
+from aihub_shared.contracts.topics_admin import ensure_topics
 from aihub_shared.contracts.typed import envelope_model
 
 app = typer.Typer(help="Export the platform's event contracts.", no_args_is_help=True)
@@ -63,6 +66,15 @@ def export(out: Path = typer.Option(Path("docs"), help="Folder to write into."))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
         typer.echo(f"wrote {target}")
+
+
+@app.command("create-topics")
+def create_topics(
+    bootstrap: str = typer.Option(..., envvar="KAFKA_BOOTSTRAP_SERVERS", help="host:port"),
+) -> None:
+    """Create every platform topic that does not exist yet (safe to re-run)."""
+    created = asyncio.run(ensure_topics(bootstrap))
+    typer.echo(f"created {len(created)} topics: {', '.join(created) or '-'}")
 
 
 @app.command()

@@ -19,7 +19,7 @@ def envelope_model(contract: EventContract) -> type[BaseModel]:
         f"{name}V{contract.version}Event",
         __base__=CloudEvent,
         __doc__=contract.summary,
-        type=(Literal[contract.type], ...),  # type: ignore[valid-type]
+        type=(Literal[contract.type], ...),  # type: ignore[arg-type]
         data=(contract.data_model, ...),
     )
     return model

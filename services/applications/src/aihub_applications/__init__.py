@@ -1,0 +1,1 @@
+"""Applications service: intake from publishing systems, eligibility, review and decisions."""

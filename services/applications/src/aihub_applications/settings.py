@@ -1,0 +1,24 @@
+"""Environment of the applications service."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from aihub_shared.runtime.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    database_url: SecretStr = Field(validation_alias="APPLICATIONS_DATABASE_URL")
+    staff_api_token: SecretStr = Field(
+        validation_alias="STAFF_API_TOKEN",
+        min_length=16,
+        description="Bearer token of staff for the HTTP API (roles arrive with the review issue).",
+    )
+
+    @property
+    def service_name(self) -> str:
+        return "applications"
+
+    @property
+    def database_dsn(self) -> str:
+        return self.database_url.get_secret_value()

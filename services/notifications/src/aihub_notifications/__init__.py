@@ -1,0 +1,1 @@
+"""Notifications service: the right e-mail to the right person, exactly once."""

@@ -1,0 +1,29 @@
+"""Environment of the notifications service."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from aihub_shared.runtime.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    database_url: SecretStr = Field(validation_alias="NOTIFICATIONS_DATABASE_URL")
+    smtp_host: str = Field(default="127.0.0.1", validation_alias="SMTP_HOST")
+    smtp_port: int = Field(default=1025, ge=1, le=65535, validation_alias="SMTP_PORT")
+    smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=False, validation_alias="SMTP_STARTTLS")
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0, validation_alias="SMTP_TIMEOUT_SECONDS")
+    mail_from: str = Field(
+        default="Seoul AI Hub <no-reply@seoulaihub.kr>", validation_alias="MAIL_FROM"
+    )
+    mail_batch_size: int = Field(default=50, ge=1, validation_alias="MAIL_BATCH_SIZE")
+
+    @property
+    def service_name(self) -> str:
+        return "notifications"
+
+    @property
+    def database_dsn(self) -> str:
+        return self.database_url.get_secret_value()

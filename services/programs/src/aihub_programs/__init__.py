@@ -1,0 +1,1 @@
+"""Programs service: the catalog, cohorts with scarce seats, enrollment and waitlists."""
