@@ -1,0 +1,43 @@
+"""`aihub-programs serve` runs the service; `aihub-programs seed` loads a catalog."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from aihub_programs.entrypoints.app import definition
+from aihub_programs.service_layer.catalog import apply_catalog, load_seed
+from aihub_programs.settings import Settings
+from aihub_shared.runtime.db import apply_migrations, create_pool
+from aihub_shared.runtime.service import serve as serve_definition
+
+app = typer.Typer(help="Seoul AI Hub programs service.", no_args_is_help=True)
+
+
+@app.command()
+def serve() -> None:
+    """Run the service: HTTP API, Kafka consumers and the outbox relay."""
+    serve_definition(definition())
+
+
+@app.command()
+def seed(
+    file: Path | None = typer.Option(None, help="Catalog JSON; default: the hub's programs."),
+) -> None:
+    """Upsert the catalog and queue `cohort.published` for every cohort that changed."""
+    catalog = load_seed(file)
+
+    async def run() -> list[str]:
+        settings = Settings()
+        pool = await create_pool(settings.database_dsn, max_size=2)
+        try:
+            await apply_migrations(pool, "aihub_programs")
+            async with pool.acquire() as conn, conn.transaction():
+                return await apply_catalog(conn, catalog)
+        finally:
+            await pool.close()
+
+    published = asyncio.run(run())
+    typer.echo(f"catalog applied; {len(published)} cohorts published: {', '.join(published)}")
