@@ -1,0 +1,115 @@
+"""Eligibility of a submission for a cohort, with reasons in the applicant's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
+from aihub_shared.contracts.values import Locale
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@dataclass(frozen=True)
+class CohortRules:
+    cohort_code: str
+    program_code: str
+    application_opens_at: datetime
+    application_closes_at: datetime
+    max_startup_age_years: int | None
+
+
+_MESSAGES: dict[str, dict[Locale, str]] = {
+    "unknown_cohort": {
+        "ko": "모집 중인 기수를 찾을 수 없습니다: {cohort}",
+        "en": "No open recruitment was found for cohort {cohort}.",
+    },
+    "program_mismatch": {
+        "ko": "기수 {cohort}은(는) {program} 프로그램의 기수가 아닙니다.",
+        "en": "Cohort {cohort} does not belong to program {program}.",
+    },
+    "window_not_open": {
+        "ko": "접수 기간이 아닙니다. 접수 시작: {opens} (KST)",
+        "en": "Applications are not open yet. They open at {opens} (KST).",
+    },
+    "window_closed": {
+        "ko": "접수가 마감되었습니다. 마감: {closes} (KST)",
+        "en": "Applications closed at {closes} (KST).",
+    },
+    "startup_too_old": {
+        "ko": "창업 {max_age}년 이내 기업만 신청할 수 있습니다 (설립일 {founded}).",
+        "en": "Only startups founded within {max_age} years may apply (founded {founded}).",
+    },
+    "consent_missing": {
+        "ko": "개인정보 수집·이용에 동의해야 신청할 수 있습니다.",
+        "en": "Consent to the collection and use of personal information is required.",
+    },
+    "duplicate_business_registration": {
+        "ko": "같은 사업자등록번호로 이 기수에 이미 신청했습니다 (신청 번호 {first}).",
+        "en": "This business registration number already applied to this cohort"
+        " (application {first}).",
+    },
+}
+
+
+def refusal(code: str, locale: Locale, **values: object) -> Refusal:
+    return Refusal(code=code, message=_MESSAGES[code][locale].format(**values))
+
+
+def _kst(moment: datetime) -> str:
+    return moment.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def full_years_between(start: date, end: date) -> int:
+    years = end.year - start.year
+    return years - 1 if (end.month, end.day) < (start.month, start.day) else years
+
+
+def check_eligibility(
+    submission: ApplicationSubmitted,
+    cohort: CohortRules | None,
+    *,
+    now: datetime,
+    first_application_id: str | None,
+) -> list[Refusal]:
+    """Every reason the submission is not eligible; an empty list means eligible.
+
+    `now` is compared to the window to the second; the startup's age is counted in Seoul days.
+    """
+    locale = submission.contact.locale
+    reasons: list[Refusal] = []
+    if cohort is None:
+        return [refusal("unknown_cohort", locale, cohort=submission.cohort_code)]
+    if cohort.program_code != submission.program_code:
+        reasons.append(
+            refusal(
+                "program_mismatch",
+                locale,
+                cohort=cohort.cohort_code,
+                program=submission.program_code,
+            )
+        )
+    if now < cohort.application_opens_at:
+        reasons.append(refusal("window_not_open", locale, opens=_kst(cohort.application_opens_at)))
+    elif now > cohort.application_closes_at:
+        reasons.append(refusal("window_closed", locale, closes=_kst(cohort.application_closes_at)))
+    if cohort.max_startup_age_years is not None:
+        today = now.astimezone(SEOUL).date()
+        if full_years_between(submission.startup.founded_on, today) >= cohort.max_startup_age_years:
+            reasons.append(
+                refusal(
+                    "startup_too_old",
+                    locale,
+                    max_age=cohort.max_startup_age_years,
+                    founded=submission.startup.founded_on.isoformat(),
+                )
+            )
+    if not submission.consent_personal_info:
+        reasons.append(refusal("consent_missing", locale))
+    if first_application_id is not None:
+        reasons.append(
+            refusal("duplicate_business_registration", locale, first=first_application_id)
+        )
+    return reasons

@@ -1,0 +1,18 @@
+"""Building the events this service publishes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.registry import contract
+
+SOURCE = "/services/applications"
+
+
+def new_event(
+    name: str, *, subject: str, data: BaseModel, caused_by: CloudEvent | None = None
+) -> CloudEvent:
+    return CloudEvent.new(
+        type=contract(name).type, source=SOURCE, subject=subject, data=data, caused_by=caused_by
+    )

@@ -1,0 +1,131 @@
+"""Taking in a submission from a publishing system: idempotent, checked, answered."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+
+from aihub_applications.adapters import repository
+from aihub_applications.domain.eligibility import check_eligibility
+from aihub_applications.domain.status import Status
+from aihub_applications.service_layer.events import new_event
+from aihub_shared.contracts.applications import ApplicationIneligible, ApplicationReceived
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
+from aihub_shared.runtime import outbox
+from aihub_shared.runtime.db import DbConnection
+
+log = structlog.get_logger(__name__)
+
+
+def content_hash(submission: ApplicationSubmitted) -> str:
+    """Same submission content → same hash, whatever the field order or whitespace on the wire."""
+    canonical = submission.model_dump_json(round_trip=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def receive_submission(
+    conn: DbConnection, event: CloudEvent, submission: ApplicationSubmitted
+) -> None:
+    digest = content_hash(submission)
+    existing = await repository.find_by_submission(conn, event.source, submission.submission_id)
+    if existing is not None:
+        await _answer_resubmission(conn, event, submission, existing, digest)
+        return
+
+    brn = submission.startup.business_registration_number
+    await repository.lock_brn_in_cohort(conn, submission.cohort_code, brn)
+    refusals = check_eligibility(
+        submission,
+        await repository.cohort_rules(conn, submission.cohort_code),
+        now=datetime.now(UTC),
+        first_application_id=await repository.active_application_for_brn(
+            conn, submission.cohort_code, brn
+        ),
+    )
+    status = Status.INELIGIBLE if refusals else Status.RECEIVED
+    application_id = await repository.insert_application(
+        conn,
+        submitted_by=event.source,
+        submission=submission,
+        content_hash=digest,
+        status=status,
+        refusals=refusals,
+        actor=f"intake:{event.source}",
+    )
+    subject = str(application_id)
+    common = {
+        "application_id": subject,
+        "submission_id": submission.submission_id,
+        "program_code": submission.program_code,
+        "cohort_code": submission.cohort_code,
+        "startup_name": submission.startup.name,
+        "contact": submission.contact,
+    }
+    outcome = (
+        new_event(
+            "application.ineligible",
+            subject=subject,
+            data=ApplicationIneligible(**common, reasons=refusals),
+            caused_by=event,
+        )
+        if refusals
+        else new_event(
+            "application.received",
+            subject=subject,
+            data=ApplicationReceived(**common, submitted_by=event.source),
+            caused_by=event,
+        )
+    )
+    receipt = _receipt(event, submission, subject, refusals)
+    await outbox.add_events(conn, [outcome, receipt])
+    log.info("application stored", application_id=subject, status=status.value)
+
+
+async def _answer_resubmission(
+    conn: DbConnection,
+    event: CloudEvent,
+    submission: ApplicationSubmitted,
+    existing: asyncpg.Record,
+    digest: str,
+) -> None:
+    """The same submission again changes nothing but earns the same receipt (a publisher that
+    lost the first one can reconcile); different content under the same id is refused."""
+    application_id = str(existing["id"])
+    if existing["content_hash"] == digest:
+        refusals = [Refusal.model_validate(r) for r in existing["refusals"]]
+    else:
+        refusals = [
+            Refusal(
+                code="conflicting_resubmission",
+                message=(
+                    f"submission {submission.submission_id} was already received with different"
+                    f" content as application {application_id}; use a new submission_id"
+                ),
+            )
+        ]
+        log.warning("conflicting resubmission refused", application_id=application_id)
+    await outbox.add_events(conn, [_receipt(event, submission, application_id, refusals)])
+
+
+def _receipt(
+    event: CloudEvent,
+    submission: ApplicationSubmitted,
+    application_id: str,
+    refusals: list[Refusal],
+) -> CloudEvent:
+    return new_event(
+        "intake.receipt",
+        subject=submission.submission_id,
+        data=IntakeReceipt(
+            submission_id=submission.submission_id,
+            submitted_by=event.source,
+            outcome="refused" if refusals else "accepted",
+            application_id=application_id,
+            reasons=refusals,
+        ),
+        caused_by=event,
+    )
