@@ -1,0 +1,131 @@
+"""Eligibility and the status machine of an application."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aihub_applications.domain.eligibility import (
+    CohortRules,
+    check_eligibility,
+    full_years_between,
+)
+from aihub_applications.domain.status import IllegalTransition, Status, allowed_next, transition
+from aihub_shared.contracts.intake import ApplicationSubmitted
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
+
+
+def submission(**overrides: Any) -> ApplicationSubmitted:
+    data: dict[str, Any] = {
+        "submission_id": "s-1",
+        "program_code": "cyber-valley-batch",
+        "cohort_code": "cyber-valley-2027-1",
+        "startup": {
+            "name": "Lab",
+            "business_registration_number": "2208162517",
+            "founded_on": "2022-03-01",
+            "employees": 3,
+            "ai_field": "nlp",
+        },
+        "contact": {"name": "Kim", "email": "kim@example.com", "locale": "en"},
+        "consent_personal_info": True,
+    }
+    data.update(overrides)
+    return ApplicationSubmitted.model_validate(data)
+
+
+def cohort(**overrides: Any) -> CohortRules:
+    values: dict[str, Any] = {
+        "cohort_code": "cyber-valley-2027-1",
+        "program_code": "cyber-valley-batch",
+        "application_opens_at": NOW - timedelta(days=1),
+        "application_closes_at": NOW + timedelta(days=1),
+        "max_startup_age_years": 7,
+    }
+    values.update(overrides)
+    return CohortRules(**values)
+
+
+def codes(sub: ApplicationSubmitted, rules: CohortRules | None, **kw: Any) -> list[str]:
+    first = kw.pop("first_application_id", None)
+    now = kw.pop("now", NOW)
+    return [r.code for r in check_eligibility(sub, rules, now=now, first_application_id=first)]
+
+
+def test_an_eligible_submission_has_no_reasons() -> None:
+    assert codes(submission(), cohort()) == []
+
+
+def test_unknown_cohort() -> None:
+    assert codes(submission(), None) == ["unknown_cohort"]
+
+
+def test_window_is_checked_to_the_second() -> None:
+    closes = NOW
+    assert codes(submission(), cohort(application_closes_at=closes), now=closes) == []
+    late = closes + timedelta(seconds=1)
+    assert codes(submission(), cohort(application_closes_at=closes), now=late) == ["window_closed"]
+    assert codes(submission(), cohort(application_opens_at=NOW + timedelta(seconds=1))) == [
+        "window_not_open"
+    ]
+
+
+def test_every_failed_rule_is_reported_at_once() -> None:
+    sub = submission(consent_personal_info=False, program_code="membership")
+    assert codes(sub, cohort(), first_application_id="abc") == [
+        "program_mismatch",
+        "consent_missing",
+        "duplicate_business_registration",
+    ]
+
+
+def test_startup_age_counts_full_years_in_seoul() -> None:
+    sub = submission(startup={**submission().startup.model_dump(), "founded_on": "2019-11-20"})
+    assert codes(sub, cohort()) == ["startup_too_old"]  # exactly 7 years old that day in Seoul
+    sub = submission(startup={**submission().startup.model_dump(), "founded_on": "2019-11-21"})
+    assert codes(sub, cohort()) == []
+
+
+def test_reasons_speak_the_applicants_language() -> None:
+    sub = submission(contact={"name": "김", "email": "k@example.com", "locale": "ko"})
+    (reason,) = check_eligibility(sub, None, now=NOW, first_application_id=None)
+    assert "기수" in reason.message
+
+
+@given(st.dates(date(1990, 1, 1), date(2030, 1, 1)), st.dates(date(1990, 1, 1), date(2030, 1, 1)))
+def test_full_years_is_never_more_than_the_calendar_allows(a: date, b: date) -> None:
+    start, end = min(a, b), max(a, b)
+    years = full_years_between(start, end)
+    assert 0 <= years <= end.year - start.year
+
+
+def test_the_happy_path_of_statuses() -> None:
+    status = Status.RECEIVED
+    for target in (Status.ACCEPTED, Status.WAITLISTED, Status.ENROLLED):
+        status = transition(status, target)
+    assert status is Status.ENROLLED
+
+
+def test_an_illegal_transition_says_why() -> None:
+    with pytest.raises(IllegalTransition, match="rejected cannot become accepted"):
+        transition(Status.REJECTED, Status.ACCEPTED)
+
+
+@given(st.lists(st.sampled_from(list(Status)), max_size=20))
+def test_no_sequence_of_commands_reaches_an_illegal_state(targets: list[Status]) -> None:
+    status = Status.RECEIVED
+    for target in targets:
+        try:
+            new = transition(status, target)
+        except IllegalTransition:
+            continue
+        assert new in allowed_next(status)
+        status = new
+    # terminal states stay terminal
+    if status in (Status.REJECTED, Status.ENROLLED, Status.INELIGIBLE):
+        assert not allowed_next(status)
