@@ -51,10 +51,12 @@ class CloudEvent(BaseModel):
         subject: str,
         data: BaseModel,
         caused_by: CloudEvent | None = None,
+        correlation_id: str | None = None,
     ) -> CloudEvent:
-        """A fresh event; when caused by another, it inherits the correlation id."""
+        """A fresh event; when caused by another, it inherits the correlation id. A first event
+        may take one from outside (an HTTP request's X-Correlation-Id)."""
         event_id = str(uuid.uuid4())
-        correlation = None
+        correlation = correlation_id
         if caused_by is not None:
             correlation = caused_by.correlationid or caused_by.id
         return cls(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from aihub_applications.adapters import repository
@@ -65,6 +65,13 @@ def build_router(settings: Settings) -> APIRouter:
         application_id: uuid.UUID,
         body: DecisionRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
+        correlation_id: str | None = Header(
+            default=None,
+            alias="X-Correlation-Id",
+            max_length=128,
+            pattern=r"^[A-Za-z0-9._:-]+$",
+            description="Carried by every event this decision causes, for tracing.",
+        ),
     ) -> DecisionResponse:
         try:
             new_status = await decide(
@@ -73,6 +80,7 @@ def build_router(settings: Settings) -> APIRouter:
                 outcome=body.outcome,
                 reason=body.reason,
                 actor=body.decided_by,
+                correlation_id=correlation_id,
             )
         except ApplicationNotFound as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such application") from exc

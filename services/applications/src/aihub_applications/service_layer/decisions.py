@@ -25,6 +25,7 @@ async def decide(
     outcome: Literal["accepted", "rejected"],
     reason: str,
     actor: str,
+    correlation_id: str | None = None,
 ) -> Status:
     """Record the decision and its event in one transaction; IllegalTransition if not allowed."""
     target = Status(outcome)
@@ -45,6 +46,14 @@ async def decide(
             reason=reason,
         )
         await outbox.add_events(
-            conn, [new_event(f"application.{outcome}", subject=str(application_id), data=decided)]
+            conn,
+            [
+                new_event(
+                    f"application.{outcome}",
+                    subject=str(application_id),
+                    data=decided,
+                    correlation_id=correlation_id,
+                )
+            ],
         )
     return target

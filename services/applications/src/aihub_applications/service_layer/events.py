@@ -11,8 +11,18 @@ SOURCE = "/services/applications"
 
 
 def new_event(
-    name: str, *, subject: str, data: BaseModel, caused_by: CloudEvent | None = None
+    name: str,
+    *,
+    subject: str,
+    data: BaseModel,
+    caused_by: CloudEvent | None = None,
+    correlation_id: str | None = None,
 ) -> CloudEvent:
     return CloudEvent.new(
-        type=contract(name).type, source=SOURCE, subject=subject, data=data, caused_by=caused_by
+        type=contract(name).type,
+        source=SOURCE,
+        subject=subject,
+        data=data,
+        caused_by=caused_by,
+        correlation_id=correlation_id,
     )

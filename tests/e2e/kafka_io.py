@@ -1,0 +1,106 @@
+"""Talking to the real broker from tests: publish like a portal, read like an auditor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from aihub_shared.contracts.registry import contract
+
+
+def submitted_event(
+    submission_id: str,
+    *,
+    program_code: str,
+    cohort_code: str,
+    contact_email: str,
+    startup_name: str = "Deep Harbor AI",
+    brn: str = "2208162517",
+    locale: str = "en",
+    source: str = "/test/portal",
+) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "type": contract("application.submitted").type,
+        "time": datetime.now(UTC).isoformat(),
+        "subject": submission_id,
+        "datacontenttype": "application/json",
+        "data": {
+            "submission_id": submission_id,
+            "program_code": program_code,
+            "cohort_code": cohort_code,
+            "startup": {
+                "name": startup_name,
+                "business_registration_number": brn,
+                "founded_on": "2023-05-02",
+                "employees": 9,
+                "website": "https://deepharbor.example",
+                "ai_field": "maritime vision",
+                "description": "Vision models for ports.",
+            },
+            "contact": {"name": "Mina Park", "email": contact_email, "locale": locale},
+            "answers": {"why_now": "Our pilots in Busan port finished."},
+            "consent_personal_info": True,
+        },
+    }
+
+
+async def publish(
+    bootstrap: str,
+    topic: str,
+    messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for key, value, headers in messages:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def as_bytes(document: dict[str, Any]) -> bytes:
+    return json.dumps(document).encode()
+
+
+async def read_until(
+    bootstrap: str,
+    topic: str,
+    match: Callable[[ConsumerRecord], bool],
+    *,
+    count: int,
+    within: float = 60.0,
+) -> list[ConsumerRecord]:
+    """Every matching record on the topic from the beginning, once `count` have been seen."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: list[ConsumerRecord] = []
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        async with asyncio.timeout(within):
+            while len(found) < count:
+                batches = await consumer.getmany(timeout_ms=500)
+                for records in batches.values():
+                    found.extend(r for r in records if match(r))
+    except TimeoutError as exc:
+        raise AssertionError(f"saw {len(found)} of {count} matching records on {topic}") from exc
+    finally:
+        await consumer.stop()
+    return found
+
+
+def header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode(errors="replace")
+    return None

@@ -1,0 +1,91 @@
+"""Bad input on the public door goes to the dead-letter topic with its reason; valid traffic
+behind it is still processed. Real broker, real service process."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from aihub_local.platform import PlatformServices
+from aihub_local.stack import StackEndpoints
+from tests.e2e.conftest import unique
+from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
+
+pytestmark = pytest.mark.integration
+
+
+async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processed(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    tag = unique("bad")
+
+    def valid(submission_id: str, **changes: object) -> dict[str, object]:
+        event = submitted_event(
+            submission_id,
+            program_code=open_cohort["program"],
+            cohort_code=open_cohort["cohort"],
+            contact_email=f"{submission_id}@startup.test",
+            brn="1018143363" if "after" in submission_id else "2208162517",
+        )
+        event.update(changes)
+        return event
+
+    unknown_type = valid(f"{tag}-unknown", type="kr.seoul.aihub.application.submitted.v9")
+    broken = valid(f"{tag}-broken")
+    broken["data"] = {**broken["data"], "consent_personal_info": "maybe", "startup": {}}  # type: ignore[dict-item]
+    injected = valid(f"{tag}-crlf")
+    injected["data"]["contact"]["name"] = "Mallory\r\nBcc: everyone@example.com"  # type: ignore[index]
+    after = valid(f"{tag}-after")
+
+    await publish(
+        local_stack.kafka_bootstrap,
+        "intake.applications",
+        [
+            (f"{tag}-json".encode(), b"\x00\xffthis is not json{", []),
+            (f"{tag}-unknown".encode(), as_bytes(unknown_type), []),
+            (f"{tag}-broken".encode(), as_bytes(broken), []),
+            (f"{tag}-crlf".encode(), as_bytes(injected), [("x-trace", b"\xff\xfe\x00")]),
+            (f"{tag}-after".encode(), as_bytes(after), [("x-trace", b"\xff\xfe\x00")]),
+        ],
+    )
+
+    dead = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.applications.dlq",
+        lambda r: (r.key or b"").startswith(tag.encode()),
+        count=4,
+    )
+    reasons = {r.key.decode(): header(r, "dlq_reason") for r in dead}
+    assert reasons == {
+        f"{tag}-json": "not JSON",
+        f"{tag}-unknown": "unknown event type",
+        f"{tag}-broken": "data violates the contract",
+        f"{tag}-crlf": "data violates the contract",
+    }
+    by_key = {r.key.decode(): r for r in dead}
+    # The original bytes and headers travel unchanged, with where they came from.
+    assert by_key[f"{tag}-json"].value == b"\x00\xffthis is not json{"
+    assert ("x-trace", b"\xff\xfe\x00") in list(by_key[f"{tag}-crlf"].headers)
+    assert header(by_key[f"{tag}-json"], "dlq_topic") == "intake.applications"
+    assert header(by_key[f"{tag}-json"], "dlq_consumer") == "applications.intake"
+    detail = header(by_key[f"{tag}-broken"], "dlq_detail") or ""
+    assert "consent_personal_info" in detail
+    assert "startup" in detail
+    assert "control characters" in (header(by_key[f"{tag}-crlf"], "dlq_detail") or "")
+
+    # The valid message published after them still went through (a hostile header is harmless).
+    receipts = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.receipts",
+        lambda r: r.key == f"{tag}-after".encode(),
+        count=1,
+    )
+    receipt = json.loads(receipts[0].value)["data"]
+    assert receipt["outcome"] == "accepted", receipt
+    application = await staff["applications"].get(f"/applications/{receipt['application_id']}")
+    assert application.json()["status"] == "received"

@@ -1,0 +1,111 @@
+"""One application through all three services, as separate OS processes, on real parts."""
+
+from __future__ import annotations
+
+import json
+from email.header import decode_header, make_header
+from typing import Any
+
+import httpx
+import pytest
+
+from aihub_local.platform import PlatformServices
+from aihub_local.stack import StackEndpoints
+from tests.e2e.conftest import eventually, mails_to, unique
+from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
+
+pytestmark = pytest.mark.integration
+
+
+async def test_submission_to_enrollment_emails_exactly_once(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    applications = staff["applications"]
+    submission_id = unique("sub")
+    applicant_email = f"{unique('founder')}@startup.test"
+    event = submitted_event(
+        submission_id,
+        program_code=open_cohort["program"],
+        cohort_code=open_cohort["cohort"],
+        contact_email=applicant_email,
+    )
+    resent = {**event, "id": f"{event['id']}-resent"}  # same submission, new event id
+    await publish(
+        local_stack.kafka_bootstrap,
+        "intake.applications",
+        [
+            (submission_id.encode(), as_bytes(event), []),
+            (submission_id.encode(), as_bytes(event), []),  # the very same event twice
+            (submission_id.encode(), as_bytes(resent), []),
+        ],
+    )
+
+    # Each distinct event gets a receipt, and both name the one application.
+    receipts = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.receipts",
+        lambda r: r.key == submission_id.encode(),
+        count=2,
+    )
+    bodies = [json.loads(r.value)["data"] for r in receipts]
+    assert {b["outcome"] for b in bodies} == {"accepted"}
+    application_id = bodies[0]["application_id"]
+    assert {b["application_id"] for b in bodies} == {application_id}
+
+    listed = (
+        await applications.get("/applications", params={"cohort_code": open_cohort["cohort"]})
+    ).json()
+    assert [a["id"] for a in listed] == [application_id]
+    assert listed[0]["status"] == "received"
+
+    correlation_id = unique("decision")
+    decided = await applications.post(
+        f"/applications/{application_id}/decision",
+        json={
+            "outcome": "accepted",
+            "reason": "Top score in presentation review",
+            "decided_by": "pm",
+        },
+        headers={"X-Correlation-Id": correlation_id},
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "accepted"
+
+    async def enrolled() -> dict[str, Any] | None:
+        response = await applications.get(f"/applications/{application_id}")
+        detail: dict[str, Any] = response.json()
+        return detail if detail["status"] == "enrolled" else None
+
+    detail = await eventually(enrolled, what="the application to follow enrollment.confirmed")
+    history = [h["to_status"] for h in detail["history"]]
+    assert history == ["received", "accepted", "enrolled"]
+
+    cohort = (await staff["programs"].get(f"/cohorts/{open_cohort['cohort']}")).json()
+    assert cohort["seats_taken"] == 1
+    assert [e["application_id"] for e in cohort["enrollments"]] == [application_id]
+
+    # Both mails are recorded as sent (email.sent on notifications.deliveries) ...
+    sent = await read_until(
+        local_stack.kafka_bootstrap,
+        "notifications.deliveries",
+        lambda r: header(r, "ce_correlationid") == correlation_id,
+        count=2,
+    )
+    assert sorted(json.loads(r.value)["data"]["template"] for r in sent) == [
+        "enrollment_confirmed_applicant",
+        "enrollment_confirmed_manager",
+    ]
+
+    # ... and each recipient holds exactly one.
+    to_manager = mails_to(local_stack.mail_dir, open_cohort["manager_email"])
+    to_applicant = mails_to(local_stack.mail_dir, applicant_email)
+    assert len(to_manager) == 1, [m["Subject"] for m in to_manager]
+    assert len(to_applicant) == 1, [m["Subject"] for m in to_applicant]
+    applicant_subject = str(make_header(decode_header(to_applicant[0]["Subject"])))
+    manager_subject = str(make_header(decode_header(to_manager[0]["Subject"])))
+    assert "Deep Harbor AI" in applicant_subject
+    assert "Deep Harbor AI" in manager_subject
+    assert to_applicant[0]["Message-ID"] != to_manager[0]["Message-ID"]
