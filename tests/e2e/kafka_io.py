@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from aihub_shared.contracts.registry import contract
 
@@ -80,13 +80,13 @@ async def read_until(
     within: float = 60.0,
 ) -> list[ConsumerRecord]:
     """Every matching record on the topic from the beginning, once `count` have been seen."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    # No group: the consumer takes every partition and reads from the start, committing nothing.
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     found: list[ConsumerRecord] = []
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
         async with asyncio.timeout(within):
             while len(found) < count:
                 batches = await consumer.getmany(timeout_ms=500)

@@ -127,9 +127,7 @@ class EventConsumer:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(lambda e: not isinstance(e, _DeadLetter)),
             stop=self._stop_condition,
-            wait=wait_exponential_jitter(
-                initial=self._retry.initial_backoff, max=self._retry.max_backoff
-            ),
+            wait=self._backoff(),
             before_sleep=self._log_retry,
             retry_error_callback=self._give_up,
             reraise=False,
@@ -149,6 +147,13 @@ class EventConsumer:
         except RejectedEvent as exc:
             raise _DeadLetter("rejected by a business rule", exc.reason) from exc
         CONSUMED.labels(self.name, "done").inc()
+
+    def _backoff(self) -> wait_exponential_jitter:
+        return wait_exponential_jitter(
+            multiplier=self._retry.initial_backoff,
+            max=self._retry.max_backoff,
+            jitter=self._retry.initial_backoff,
+        )
 
     def _stop_condition(self, state: RetryCallState) -> bool:
         exc = state.outcome.exception() if state.outcome else None
@@ -199,7 +204,7 @@ class EventConsumer:
 
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(is_transient),
-            wait=wait_exponential_jitter(initial=self._retry.initial_backoff, max=30),
+            wait=self._backoff(),
             before_sleep=self._log_retry,
             reraise=True,
         ):

@@ -38,10 +38,12 @@ def _sql_files(package: str, folder: str) -> list[tuple[str, Traversable]]:
     return sorted(((f"{package}/{f.name}", f) for f in files), key=lambda item: item[0])
 
 
-async def apply_migrations(pool: asyncpg.Pool, service_package: str) -> list[str]:
-    """Apply the kit's migrations, then the service's, each once, under an advisory lock so that
-    several instances starting together do not race. Returns the names applied now."""
-    pending = _sql_files(*KIT_MIGRATIONS) + _sql_files(service_package, "migrations")
+async def apply_migrations(pool: asyncpg.Pool, service_package: str | None) -> list[str]:
+    """Apply the kit's migrations, then the service's (if any), each once, under an advisory lock
+    so that several instances starting together do not race. Returns the names applied now."""
+    pending = _sql_files(*KIT_MIGRATIONS)
+    if service_package is not None:
+        pending += _sql_files(service_package, "migrations")
     applied_now: list[str] = []
     async with pool.acquire() as conn:
         schema = await conn.fetchval("SELECT current_schema()")
