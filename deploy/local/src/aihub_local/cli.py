@@ -1,0 +1,235 @@
+"""``aihub-local``: bring the local infrastructure up and down, look at captured mail."""
+
+from __future__ import annotations
+
+import email.header
+import email.utils
+import importlib
+import importlib.util
+import json
+import mailbox
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aihub_local.component import StartupError
+from aihub_local.paths import default_state_dir
+from aihub_local.stack import SERVICE_ROLES, LocalStack, StackEndpoints
+from aihub_local.system import MissingDependencyError
+
+app = typer.Typer(
+    help="Seoul AI Hub platform on one machine: Kafka (KRaft), Postgres, SMTP capture.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+infra_app = typer.Typer(help="Kafka, Postgres and the SMTP capture.", no_args_is_help=True)
+mail_app = typer.Typer(help="Mail received by the SMTP capture.", no_args_is_help=True)
+app.add_typer(infra_app, name="infra")
+app.add_typer(mail_app, name="mail")
+
+console = Console()
+err_console = Console(stderr=True)
+
+StateDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help="State directory [default: $AIHUB_STATE_DIR or <repo>/.state/dev].",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def stack_for(state_dir: Path | None) -> LocalStack:
+    """The developer stack (stable ports) of ``state_dir`` or the default state dir."""
+    return LocalStack(state_dir or default_state_dir(), fixed_ports=True)
+
+
+def endpoints_json(endpoints: StackEndpoints) -> dict[str, Any]:
+    data = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(endpoints).items()}
+    data["service_database_urls"] = {
+        service: endpoints.service_database_url(service) for service in SERVICE_ROLES
+    }
+    return data
+
+
+def print_endpoints(endpoints: StackEndpoints) -> None:
+    table = Table(title="Local infrastructure", show_header=False, title_justify="left")
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_row("Kafka bootstrap", endpoints.kafka_bootstrap)
+    table.add_row("Postgres (superuser)", endpoints.postgres_admin_dsn)
+    for service in SERVICE_ROLES:
+        table.add_row(f"Postgres ({service})", endpoints.service_database_url(service))
+    table.add_row("SMTP", f"{endpoints.smtp_host}:{endpoints.smtp_port}")
+    table.add_row("Maildir", str(endpoints.mail_dir))
+    table.add_row("State dir", str(endpoints.state_dir))
+    console.print(table)
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@infra_app.command("up")
+def infra_up(state_dir: StateDirOption = None, as_json: JsonOption = False) -> None:
+    """Start (or reuse) Kafka, Postgres and the SMTP capture; print their endpoints."""
+    stack = stack_for(state_dir)
+    started = time.monotonic()
+    try:
+        if as_json:
+            endpoints = stack.up()
+        else:
+            with err_console.status("Starting Kafka, Postgres and the SMTP capture..."):
+                endpoints = stack.up()
+    except (StartupError, MissingDependencyError, RuntimeError) as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        print(json.dumps(endpoints_json(endpoints), indent=2))
+        return
+    print_endpoints(endpoints)
+    console.print(f"[green]ready[/] in {time.monotonic() - started:.1f}s")
+
+
+@infra_app.command("down")
+def infra_down(state_dir: StateDirOption = None) -> None:
+    """Stop everything `infra up` started (data stays in the state dir)."""
+    stack = stack_for(state_dir)
+    with err_console.status("Stopping..."):
+        stack.down()
+    console.print(f"[green]stopped[/] ({stack.state_dir})")
+
+
+@infra_app.command("status")
+def infra_status(state_dir: StateDirOption = None, as_json: JsonOption = False) -> None:
+    """Show each component's pid, ports and health. Exit code 1 unless all are healthy."""
+    stack = stack_for(state_dir)
+    statuses = stack.status()
+    endpoints = stack.endpoints()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "state_dir": str(stack.state_dir),
+                    "components": [asdict(s) for s in statuses],
+                    "endpoints": endpoints_json(endpoints) if endpoints else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        table = Table(title=f"State dir {stack.state_dir}", title_justify="left")
+        for column in ("component", "pid", "ports", "state", "details"):
+            table.add_column(column, overflow="fold")
+        for s in statuses:
+            if s.healthy:
+                state = "[green]healthy[/]"
+            elif s.running:
+                state = "[yellow]running, not answering[/]"
+            else:
+                state = "[red]stopped[/]"
+            table.add_row(
+                s.name,
+                str(s.pid) if s.running else "-",
+                ", ".join(f"{k}={v}" for k, v in s.ports.items()) if s.running else "-",
+                state,
+                ", ".join(f"{k}={v}" for k, v in s.info.items()),
+            )
+        console.print(table)
+        if endpoints:
+            print_endpoints(endpoints)
+    if not all(s.healthy for s in statuses):
+        raise typer.Exit(1)
+
+
+def _decode(value: str | None) -> str:
+    if not value:
+        return ""
+    return str(email.header.make_header(email.header.decode_header(value)))
+
+
+def _mail_dir(state_dir: Path | None) -> Path:
+    stack = stack_for(state_dir)
+    endpoints = stack.endpoints()
+    return endpoints.mail_dir if endpoints else stack.state_dir / "mail"
+
+
+@mail_app.command("list")
+def mail_list(
+    state_dir: StateDirOption = None,
+    limit: Annotated[int, typer.Option(help="Show only the newest N mails (0: all).")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List captured mails, oldest first: date, from, to, subject."""
+    directory = _mail_dir(state_dir)
+    if not (directory / "new").is_dir():
+        if as_json:
+            print("[]")
+        else:
+            console.print(f"no Maildir at {directory} yet")
+        return
+    box = mailbox.Maildir(directory, create=False)
+    rows: list[dict[str, Any]] = []
+    for key, message in box.iteritems():
+        date = message.get("Date")
+        parsed = email.utils.parsedate_tz(date) if date else None
+        stamp = float(email.utils.mktime_tz(parsed)) if parsed else message.get_date()
+        rows.append(
+            {
+                "key": key,
+                "timestamp": stamp,
+                "date": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)),
+                "from": _decode(message.get("From")),
+                "to": [_decode(r) for r in message.get_all("To") or []],
+                "subject": _decode(message.get("Subject")),
+                "envelope_from": message.get("X-Envelope-From", ""),
+                "envelope_to": message.get_all("X-Envelope-To") or [],
+            }
+        )
+    rows.sort(key=lambda row: float(row["timestamp"]))
+    if limit:
+        rows = rows[-limit:]
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} mail(s) in {directory}", title_justify="left")
+    for column in ("date", "from", "to", "subject", "key"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["date"],
+            row["from"] or row["envelope_from"],
+            ", ".join(row["to"] or row["envelope_to"]),
+            row["subject"],
+            row["key"],
+        )
+    console.print(table)
+
+
+@mail_app.command("show")
+def mail_show(
+    key: Annotated[str, typer.Argument(help="Key from `mail list`.")],
+    state_dir: StateDirOption = None,
+) -> None:
+    """Print one captured mail exactly as stored (raw bytes)."""
+    box = mailbox.Maildir(_mail_dir(state_dir), create=False)
+    try:
+        raw = box.get_bytes(key)
+    except KeyError as exc:
+        raise _fail(f"no mail with key {key}") from exc
+    sys.stdout.buffer.write(raw)
+    sys.stdout.flush()
+
+
+# Top-level platform commands (`up`, `down`: infrastructure plus the three services) live in
+# aihub_local.platform, which registers them on `app` (`from aihub_local.cli import app`).
+if importlib.util.find_spec("aihub_local.platform") is not None:
+    importlib.import_module("aihub_local.platform")
