@@ -88,8 +88,55 @@ class EventConsumer:
         self._retry = retry or RetryPolicy()
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
-        for record in records:
-            await self.handle_record(record)
+        """Fast path: the whole batch in one transaction, a savepoint per record. A record that
+        needs a retry ends the fast run; what came before it is committed, it takes the slow
+        path (its own transaction, with backoff), and the fast path resumes after it."""
+        position = 0
+        while position < len(records):
+            position += await self._apply_in_one_transaction(records[position:])
+            if position < len(records):
+                await self.handle_record(records[position])
+                position += 1
+
+    async def _apply_in_one_transaction(self, records: Sequence[ConsumerRecord]) -> int:
+        outcomes: list[str] = []
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                for record in records:
+                    outcome = await self._try_in_transaction(conn, record)
+                    if outcome is None:
+                        break
+                    outcomes.append(outcome)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("batch transaction failed; continuing one by one", error=repr(exc))
+            return 0
+        for outcome in outcomes:
+            CONSUMED.labels(self.name, outcome).inc()
+        return len(outcomes)
+
+    async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
+        """The record's outcome within the caller's transaction, or None for the slow path."""
+        position = f"{record.topic}:{record.partition}:{record.offset}"
+        with structlog.contextvars.bound_contextvars(consumer=self.name, position=position):
+            try:
+                event, data, handler = self._decode(record)
+            except EventContractError as exc:
+                return await self._write_dead_letter(conn, record, exc.reason, exc.detail)
+            if handler is None:
+                return "ignored"
+            try:
+                async with conn.transaction():  # a savepoint: a failed handler leaves no trace
+                    if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
+                        return "duplicate"
+                    await handler(conn, event, data)
+            except RejectedEvent as exc:
+                reason = "rejected by a business rule"
+                return await self._write_dead_letter(conn, record, reason, exc.reason)
+            except Exception:
+                return None
+            return "done"
 
     async def handle_record(self, record: ConsumerRecord) -> None:
         position = f"{record.topic}:{record.partition}:{record.offset}"
@@ -190,6 +237,24 @@ class EventConsumer:
         raise _DeadLetter(reason, detail)
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> None:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            wait=self._backoff(),
+            before_sleep=self._log_retry,
+            reraise=True,
+        ):
+            with attempt:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    outcome = await self._write_dead_letter(conn, record, reason, detail)
+        CONSUMED.labels(self.name, outcome).inc()
+
+    async def _write_dead_letter(
+        self, conn: DbConnection, record: ConsumerRecord, reason: str, detail: str
+    ) -> str:
+        """Queue the original record for `<topic>.dlq`, once per record position."""
+        position = f"{record.topic}:{record.partition}:{record.offset}"
+        if not await inbox.claim(conn, self.name, position, "dead-lettered"):
+            return "duplicate"
         headers = [
             *(record.headers or ()),
             ("dlq_reason", reason.encode()),
@@ -200,27 +265,15 @@ class EventConsumer:
             ("dlq_offset", str(record.offset).encode()),
             ("dlq_at", datetime.now(UTC).isoformat().encode()),
         ]
-        position = f"{record.topic}:{record.partition}:{record.offset}"
-
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(is_transient),
-            wait=self._backoff(),
-            before_sleep=self._log_retry,
-            reraise=True,
-        ):
-            with attempt:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    if not await inbox.claim(conn, self.name, position, "dead-lettered"):
-                        return
-                    await outbox.add_raw(
-                        conn,
-                        topic=dead_letter_topic(record.topic),
-                        key=record.key,
-                        value=record.value or b"",
-                        headers=headers,
-                    )
-        CONSUMED.labels(self.name, "dead-lettered").inc()
+        await outbox.add_raw(
+            conn,
+            topic=dead_letter_topic(record.topic),
+            key=record.key,
+            value=record.value or b"",
+            headers=headers,
+        )
         log.warning("dead-lettered", reason=reason, detail=detail[:500])
+        return "dead-lettered"
 
 
 async def _keep_records_raw(records: tuple[ConsumerRecord, ...], original: Any) -> Any:
