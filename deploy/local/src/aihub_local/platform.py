@@ -1,0 +1,161 @@
+"""The platform on top of the infrastructure: topics, the catalog seed and the three services.
+
+`./dev up` and the end-to-end tests both start the services through `PlatformServices`, so what
+a person tries is what the tests prove.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aihub_local.processes import ManagedProcess, wait_http_ok
+from aihub_local.stack import SERVICE_ROLES, StackEndpoints
+
+DEV_HTTP_PORTS = {"applications": 8001, "programs": 8002, "notifications": 8003}
+DEV_STAFF_TOKEN = "dev-staff-token-change-me"  # noqa: S105 - local development only
+PIDS_FILE = "services.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _console_script(name: str) -> str:
+    """The service's console script next to this interpreter (the project's venv)."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def service_env(
+    endpoints: StackEndpoints, service: str, *, http_port: int, staff_token: str
+) -> dict[str, str]:
+    """Exactly the variables the service reads (see its Settings and docker-compose.yml)."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
+        f"{service.upper()}_DATABASE_URL": endpoints.service_database_url(service),
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(http_port),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+    if service in ("applications", "programs"):
+        env["STAFF_API_TOKEN"] = staff_token
+    if service == "notifications":
+        env["SMTP_HOST"] = endpoints.smtp_host
+        env["SMTP_PORT"] = str(endpoints.smtp_port)
+    return env
+
+
+def create_topics(endpoints: StackEndpoints) -> list[str]:
+    from aihub_shared.contracts.topics_admin import ensure_topics
+
+    return asyncio.run(ensure_topics(endpoints.kafka_bootstrap))
+
+
+def seed_catalog(
+    endpoints: StackEndpoints, catalog_file: Path | None = None, *, log_file: Path | None = None
+) -> str:
+    """Run `aihub-programs seed`, the same command compose runs; returns its output."""
+    argv = [_console_script("aihub-programs"), "seed"]
+    if catalog_file is not None:
+        argv += ["--file", str(catalog_file)]
+    env = {
+        **os.environ,
+        **service_env(endpoints, "programs", http_port=0, staff_token=DEV_STAFF_TOKEN),
+        "LOG_JSON": "false",
+    }
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, timeout=120)
+    if log_file is not None:
+        with log_file.open("a", encoding="utf-8") as log:
+            log.write(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise RuntimeError(f"seeding the catalog failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip()
+
+
+@dataclass
+class PlatformServices:
+    """The three services as OS processes, each with its HTTP port."""
+
+    endpoints: StackEndpoints
+    log_dir: Path
+    http_ports: dict[str, int] = field(default_factory=dict)
+    staff_token: str = DEV_STAFF_TOKEN
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.http_ports[service]}"
+
+    def process(self, service: str) -> ManagedProcess:
+        if service not in self.processes:
+            port = self.http_ports.setdefault(service, free_port())
+            self.processes[service] = ManagedProcess(
+                service,
+                [_console_script(f"aihub-{service}"), "serve"],
+                service_env(self.endpoints, service, http_port=port, staff_token=self.staff_token),
+                self.log_dir / f"{service}.log",
+            )
+        return self.processes[service]
+
+    def start(self, service: str, *, ready_timeout: float = 60.0) -> None:
+        process = self.process(service)
+        process.start()
+        try:
+            wait_http_ok(self.url(service) + "/health/ready", timeout=ready_timeout)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{service} not ready; see {process.log_file}") from exc
+
+    def start_all(self) -> None:
+        for service in SERVICE_ROLES:
+            self.start(service)
+
+    def stop_all(self) -> dict[str, int | None]:
+        return {name: p.terminate() for name, p in self.processes.items() if p.is_running()}
+
+    def record(self, path: Path) -> None:
+        """Remember pids and ports so `aihub-local down` can stop services it did not start."""
+        path.write_text(
+            json.dumps(
+                {n: {"pid": p.pid, "port": self.http_ports[n]} for n, p in self.processes.items()}
+            )
+        )
+
+
+def stop_recorded_services(state_dir: Path, *, timeout: float = 20.0) -> list[str]:
+    """Stop services recorded by an earlier `up` (SIGTERM to each process group, then SIGKILL)."""
+
+    path = state_dir / PIDS_FILE
+    if not path.exists():
+        return []
+    stopped = []
+    for name, info in json.loads(path.read_text()).items():
+        pid = int(info["pid"])
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        stopped.append(name)
+    path.unlink()
+    return stopped
