@@ -13,6 +13,8 @@ from pathlib import Path
 
 _apt_lock = threading.Lock()
 _apt_updated = False
+# Wait for another apt/dpkg run (unattended upgrades, a parallel bootstrap) instead of failing.
+_LOCK_WAIT = ("-o", "DPkg::Lock::Timeout=300")
 
 
 class MissingDependencyError(RuntimeError):
@@ -40,10 +42,18 @@ def apt_install(*packages: str) -> None:
     with _apt_lock:
         print(f"aihub-local: installing {' '.join(packages)} with apt-get", file=sys.stderr)
         if not _apt_updated:
-            subprocess.run([*prefix, "apt-get", "update"], check=True, env=env)
+            subprocess.run([*prefix, "apt-get", *_LOCK_WAIT, "update"], check=True, env=env)
             _apt_updated = True
         subprocess.run(
-            [*prefix, "apt-get", "install", "-y", "--no-install-recommends", *packages],
+            [
+                *prefix,
+                "apt-get",
+                *_LOCK_WAIT,
+                "install",
+                "-y",
+                "--no-install-recommends",
+                *packages,
+            ],
             check=True,
             env=env,
             stdin=subprocess.DEVNULL,
