@@ -19,6 +19,18 @@ class Settings(ServiceSettings):
         default="Seoul AI Hub <no-reply@seoulaihub.kr>", validation_alias="MAIL_FROM"
     )
     mail_batch_size: int = Field(default=50, ge=1, validation_alias="MAIL_BATCH_SIZE")
+    mail_poll_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        validation_alias="MAIL_POLL_INTERVAL_SECONDS",
+        description="Fallback when a NOTIFY is missed; also when retries fall due.",
+    )
+    mail_retry_base_seconds: float = Field(
+        default=30.0, gt=0, validation_alias="MAIL_RETRY_BASE_SECONDS"
+    )
+    mail_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="MAIL_RETRY_MAX_SECONDS"
+    )
 
     @property
     def service_name(self) -> str:

@@ -1,0 +1,242 @@
+"""SQL for the notifications schema: the replicas and the deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_shared.contracts.values import Contact
+from aihub_shared.runtime.db import DbConnection
+
+# ---------------------------------------------------------------------------------------------
+# Replicas. `ON CONFLICT ... WHERE` keeps the stored row when the incoming event is older; with
+# equal times the later-arriving event wins (Kafka keeps one key's events in order).
+
+
+async def upsert_cohort(
+    conn: DbConnection, cohort: CohortReplica, *, event_id: str, event_time: datetime
+) -> bool:
+    """True if the row now holds this event's state (False: a newer event got there first)."""
+    applied = await conn.fetchval(
+        "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en,"
+        " partner, starts_on, ends_on, program_managers, event_id, event_time)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " ON CONFLICT (cohort_code) DO UPDATE SET program_code = EXCLUDED.program_code,"
+        " program_name_ko = EXCLUDED.program_name_ko, program_name_en = EXCLUDED.program_name_en,"
+        " partner = EXCLUDED.partner, starts_on = EXCLUDED.starts_on,"
+        " ends_on = EXCLUDED.ends_on, program_managers = EXCLUDED.program_managers,"
+        " event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, updated_at = now()"
+        " WHERE cohorts.event_time <= EXCLUDED.event_time"
+        " RETURNING true",
+        cohort.cohort_code,
+        cohort.program_code,
+        cohort.program_name_ko,
+        cohort.program_name_en,
+        cohort.partner,
+        cohort.starts_on,
+        cohort.ends_on,
+        [m.model_dump(mode="json") for m in cohort.program_managers],
+        event_id,
+        event_time,
+    )
+    return bool(applied)
+
+
+async def cohort(conn: DbConnection, cohort_code: str) -> CohortReplica | None:
+    row = await conn.fetchrow("SELECT * FROM cohorts WHERE cohort_code = $1", cohort_code)
+    if row is None:
+        return None
+    return CohortReplica(
+        cohort_code=row["cohort_code"],
+        program_code=row["program_code"],
+        program_name_ko=row["program_name_ko"],
+        program_name_en=row["program_name_en"],
+        partner=row["partner"],
+        starts_on=row["starts_on"],
+        ends_on=row["ends_on"],
+        program_managers=tuple(Contact.model_validate(m) for m in row["program_managers"]),
+    )
+
+
+async def upsert_applicant(
+    conn: DbConnection, applicant: ApplicantReplica, *, event_id: str, event_time: datetime
+) -> bool:
+    applied = await conn.fetchval(
+        "INSERT INTO applicants (application_id, program_code, cohort_code, startup_name,"
+        " contact_name, contact_email, contact_locale, event_id, event_time)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (application_id) DO UPDATE SET program_code = EXCLUDED.program_code,"
+        " cohort_code = EXCLUDED.cohort_code, startup_name = EXCLUDED.startup_name,"
+        " contact_name = EXCLUDED.contact_name, contact_email = EXCLUDED.contact_email,"
+        " contact_locale = EXCLUDED.contact_locale, event_id = EXCLUDED.event_id,"
+        " event_time = EXCLUDED.event_time, updated_at = now()"
+        " WHERE applicants.event_time <= EXCLUDED.event_time"
+        " RETURNING true",
+        applicant.application_id,
+        applicant.program_code,
+        applicant.cohort_code,
+        applicant.startup_name,
+        applicant.contact.name,
+        str(applicant.contact.email),
+        applicant.contact.locale,
+        event_id,
+        event_time,
+    )
+    return bool(applied)
+
+
+async def applicant(conn: DbConnection, application_id: str) -> ApplicantReplica | None:
+    row = await conn.fetchrow("SELECT * FROM applicants WHERE application_id = $1", application_id)
+    if row is None:
+        return None
+    return ApplicantReplica(
+        application_id=row["application_id"],
+        program_code=row["program_code"],
+        cohort_code=row["cohort_code"],
+        startup_name=row["startup_name"],
+        contact=Contact(
+            name=row["contact_name"], email=row["contact_email"], locale=row["contact_locale"]
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Deliveries.
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    id: uuid.UUID
+    event_id: str
+    event_type: str
+    correlation_id: str | None
+    template: str
+    locale: str
+    recipient: str
+    recipient_name: str
+    subject: str
+    body_text: str
+    body_html: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: uuid.UUID
+    event_id: str
+    correlation_id: str | None
+    template: str
+    locale: str
+    recipient: str
+    recipient_name: str
+    subject: str
+    body_text: str
+    body_html: str
+    message_id: str
+    attempts: int
+
+
+async def insert_deliveries(
+    conn: DbConnection, deliveries: Sequence[NewDelivery]
+) -> set[uuid.UUID]:
+    """Queue e-mails; those already queued for the same (event, recipient, template) are left
+    as they are. Returns the ids of the new ones."""
+    if not deliveries:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO deliveries (id, event_id, event_type, correlation_id, template, locale,"
+        " recipient, recipient_name, subject, body_text, body_html, message_id)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        [d.id for d in deliveries],
+        [d.event_id for d in deliveries],
+        [d.event_type for d in deliveries],
+        [d.correlation_id for d in deliveries],
+        [d.template for d in deliveries],
+        [d.locale for d in deliveries],
+        [d.recipient for d in deliveries],
+        [d.recipient_name for d in deliveries],
+        [d.subject for d in deliveries],
+        [d.body_text for d in deliveries],
+        [d.body_html for d in deliveries],
+        [d.message_id for d in deliveries],
+    )
+    return {r["id"] for r in rows}
+
+
+_DUE = "status = 'pending' AND next_attempt_at <= now()"
+
+
+async def lock_due(
+    conn: DbConnection, *, limit: int, among: Sequence[uuid.UUID] | None = None
+) -> list[uuid.UUID]:
+    """Row-lock up to `limit` due pending deliveries, oldest due first, skipping those another
+    sender holds. With `among`, only those (to keep the rest of a batch claimed). Call inside a
+    transaction: the locks last until it ends."""
+    if among is None:
+        rows = await conn.fetch(
+            f"SELECT id FROM deliveries WHERE {_DUE}"  # noqa: S608 — constant SQL text
+            " ORDER BY next_attempt_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
+    else:
+        rows = await conn.fetch(
+            f"SELECT id FROM deliveries WHERE {_DUE} AND id = ANY($2::uuid[])"  # noqa: S608
+            " ORDER BY next_attempt_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+            list(among),
+        )
+    return [r["id"] for r in rows]
+
+
+async def delivery(conn: DbConnection, delivery_id: uuid.UUID) -> Delivery | None:
+    row = await conn.fetchrow(
+        "SELECT id, event_id, correlation_id, template, locale, recipient, recipient_name,"
+        " subject, body_text, body_html, message_id, attempts FROM deliveries WHERE id = $1",
+        delivery_id,
+    )
+    return Delivery(**dict(row)) if row is not None else None
+
+
+async def mark_sent(conn: DbConnection, delivery_id: uuid.UUID) -> None:
+    await conn.execute(
+        "UPDATE deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1,"
+        " last_error = NULL, updated_at = now() WHERE id = $1",
+        delivery_id,
+    )
+
+
+async def mark_retry(
+    conn: DbConnection, delivery_id: uuid.UUID, *, error: str, delay_seconds: float
+) -> None:
+    await conn.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, last_error = $2,"
+        " next_attempt_at = now() + make_interval(secs => $3), updated_at = now()"
+        " WHERE id = $1",
+        delivery_id,
+        error,
+        delay_seconds,
+    )
+
+
+async def mark_failed(conn: DbConnection, delivery_id: uuid.UUID, *, error: str) -> None:
+    await conn.execute(
+        "UPDATE deliveries SET status = 'failed', failed_at = now(), attempts = attempts + 1,"
+        " last_error = $2, updated_at = now() WHERE id = $1",
+        delivery_id,
+        error,
+    )
+
+
+async def deliveries_for_event(conn: DbConnection, event_id: str) -> list[dict[str, Any]]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM deliveries WHERE event_id = $1 ORDER BY template, recipient", event_id
+    )
+    return [dict(r) for r in rows]

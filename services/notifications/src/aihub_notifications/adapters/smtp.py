@@ -1,0 +1,195 @@
+"""Sending through one reused aiosmtplib connection, and what an SMTP failure means.
+
+The classification decides a delivery's fate:
+
+* transient — try again later with backoff: any 4xx reply, a refused or dropped connection, a
+  timeout. Also failures while connecting, greeting, starting TLS or logging in, whatever their
+  code: those say the server or our configuration is broken, not this message, so no message is
+  given up for them (ops fix the configuration; the mails then leave).
+* permanent — never retry: a 5xx reply to MAIL FROM, RCPT TO or DATA (unknown mailbox, rejected
+  content, policy), or an address that cannot be written at all. The reply says why.
+
+`scope == "connection"` additionally tells the sender that the server itself is unavailable, so it
+should not try the next message at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Literal
+
+import aiosmtplib
+
+from aihub_notifications.adapters.message import InvalidAddress
+from aihub_shared.runtime.logging import mask_email
+
+FailureKind = Literal["transient", "permanent"]
+FailureScope = Literal["message", "connection"]
+
+# 5xx replies that mean "authenticate first" / "credentials wrong": our configuration, not the mail.
+_AUTH_CODES = frozenset({530, 534, 535, 538})
+_CONNECTION_LOST = (
+    aiosmtplib.SMTPServerDisconnected,
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPTimeoutError,
+)
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+@dataclass(frozen=True)
+class SmtpFailure:
+    kind: FailureKind
+    scope: FailureScope
+    reason: str
+
+    @property
+    def permanent(self) -> bool:
+        return self.kind == "permanent"
+
+
+class SmtpSendError(Exception):
+    def __init__(self, failure: SmtpFailure) -> None:
+        super().__init__(failure.reason)
+        self.failure = failure
+
+
+def redact(text: str) -> str:
+    """Server replies often quote the recipient; logs get `k***@example.com` instead."""
+    return _ADDRESS.sub(lambda m: mask_email(m.group(0)), text)
+
+
+def _reply(code: int, message: str) -> str:
+    return f"{code} {' '.join(message.split())}"[:1000]
+
+
+def classify(exc: BaseException, *, connecting: bool = False) -> SmtpFailure:
+    """What an exception raised while connecting (`connecting`) or sending one message means."""
+    if connecting:
+        detail = (
+            _reply(exc.code, exc.message)
+            if isinstance(exc, aiosmtplib.SMTPResponseException)
+            else _describe(exc)
+        )
+        return SmtpFailure("transient", "connection", f"cannot use the SMTP server: {detail}")
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        # We send one recipient per message, so this is that recipient's reply.
+        return classify(exc.recipients[0])
+    if isinstance(exc, _CONNECTION_LOST):
+        return SmtpFailure("transient", "connection", _describe(exc))
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        reply = _reply(exc.code, exc.message)
+        if exc.code == 421:  # "service not available, closing transmission channel"
+            return SmtpFailure("transient", "connection", reply)
+        if 400 <= exc.code < 500:
+            return SmtpFailure("transient", "message", reply)
+        if exc.code in _AUTH_CODES or isinstance(
+            exc, aiosmtplib.SMTPAuthenticationError | aiosmtplib.SMTPHeloError
+        ):
+            return SmtpFailure("transient", "connection", reply)
+        if 500 <= exc.code < 600:
+            return SmtpFailure("permanent", "message", reply)
+        return SmtpFailure("transient", "message", f"unexpected reply {reply}")
+    if isinstance(exc, InvalidAddress):
+        return SmtpFailure("permanent", "message", f"invalid recipient: {exc}")
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        # Raised before MAIL FROM, e.g. a non-ASCII address and a server without SMTPUTF8.
+        return SmtpFailure("permanent", "message", f"invalid recipient for this server: {exc}")
+    if isinstance(exc, ValueError):
+        # aiosmtplib refuses addresses it cannot put on an SMTP command line.
+        return SmtpFailure("permanent", "message", f"invalid recipient: {exc}")
+    if isinstance(exc, OSError | TimeoutError):
+        return SmtpFailure("transient", "connection", _describe(exc))
+    return SmtpFailure("transient", "message", f"unexpected error: {_describe(exc)}")
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:1000] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout_seconds: float = 15.0
+    #: A connection idle longer than this is checked with NOOP before reuse: servers drop idle
+    #: clients, and a stale socket must not count as a failed attempt of the next message.
+    idle_check_seconds: float = 10.0
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on first use and kept for the next message."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self._config = config
+        self._client: aiosmtplib.SMTP | None = None
+        self._last_used = 0.0
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    async def _ready(self) -> aiosmtplib.SMTP:
+        client = self._client
+        if client is not None and client.is_connected:
+            if time.monotonic() - self._last_used < self._config.idle_check_seconds:
+                return client
+            try:
+                await client.noop()
+                return client
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                await self.drop()
+        elif client is not None:
+            await self.drop()
+        config = self._config
+        client = aiosmtplib.SMTP(
+            hostname=config.host,
+            port=config.port,
+            username=config.username,
+            password=config.password,
+            start_tls=config.starttls,  # explicit: never a silent opportunistic upgrade
+            timeout=config.timeout_seconds,
+        )
+        try:
+            await client.connect()
+        except Exception as exc:
+            client.close()
+            raise SmtpSendError(classify(exc, connecting=True)) from exc
+        self._client = client
+        return client
+
+    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+        """Hand one message for one recipient to the server; `SmtpSendError` says what failed."""
+        client = await self._ready()
+        try:
+            await client.send_message(message, sender=sender, recipients=[recipient])
+        except Exception as exc:
+            failure = classify(exc)
+            if not failure.permanent:
+                await self.drop()
+            raise SmtpSendError(failure) from exc
+        finally:
+            self._last_used = time.monotonic()
+
+    async def drop(self) -> None:
+        """Forget the connection without talking to the server (it may be gone)."""
+        if self._client is not None:
+            self._client.close()
+        self._client = None
+
+    async def close(self) -> None:
+        """Say goodbye politely if the connection is still up."""
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+                await asyncio.wait_for(client.quit(), timeout=self._config.timeout_seconds)
+        if client is not None:
+            client.close()

@@ -1,0 +1,93 @@
+"""Assembly of the notifications service from the shared runtime kit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
+from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
+from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
+from aihub_notifications.service_layer.sender import MailSender, SenderConfig
+from aihub_notifications.settings import Settings
+from aihub_shared.contracts import topics
+from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
+from aihub_shared.runtime.wakeup import Wakeup
+
+NAME = "notifications"
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+        timeout_seconds=settings.smtp_timeout_seconds,
+    )
+
+
+def sender_config(settings: Settings) -> SenderConfig:
+    return SenderConfig(
+        mail_from=settings.mail_from,
+        batch_size=settings.mail_batch_size,
+        retry_base_seconds=settings.mail_retry_base_seconds,
+        retry_max_seconds=settings.mail_retry_max_seconds,
+    )
+
+
+def definition(settings: Settings | None = None) -> ServiceDefinition:
+    settings = settings or Settings()
+    renderer = MailRenderer()
+
+    # One consumer group per topic: an enrollment waiting (RetryLater) for a lagging replica
+    # must not hold back the events that fill the replicas.
+    def consumers(runtime: ServiceRuntime, retry: RetryPolicy) -> Sequence[EventConsumer]:
+        return [
+            EventConsumer(
+                name=f"{NAME}.catalog",
+                topics=[topics.PROGRAMS_CATALOG],
+                handlers={"cohort.published": replicate_cohort},
+                pool=runtime.pool,
+                retry=retry,
+            ),
+            EventConsumer(
+                name=f"{NAME}.lifecycle",
+                topics=[topics.APPLICATIONS_LIFECYCLE],
+                handlers={"application.received": replicate_applicant},
+                pool=runtime.pool,
+                retry=retry,
+            ),
+            EventConsumer(
+                name=f"{NAME}.enrollments",
+                topics=[topics.PROGRAMS_ENROLLMENTS],
+                handlers={"enrollment.confirmed": enrollment_confirmed_handler(renderer)},
+                pool=runtime.pool,
+                retry=retry,
+            ),
+        ]
+
+    def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
+        return [
+            MailSender(
+                runtime.pool,
+                Wakeup(
+                    settings.database_dsn,
+                    f"{NAME}_deliveries",
+                    poll_interval=settings.mail_poll_interval_seconds,
+                ),
+                SmtpTransport(smtp_config(settings)),
+                sender_config(settings),
+            )
+        ]
+
+    return ServiceDefinition(
+        name=NAME,
+        package="aihub_notifications",
+        title="Seoul AI Hub — notifications",
+        settings=settings,
+        consumers=consumers,
+        workers=workers,
+    )

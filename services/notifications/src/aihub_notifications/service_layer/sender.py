@@ -1,0 +1,226 @@
+"""The mail sender: a background worker that hands pending deliveries to the SMTP server.
+
+It wakes on a NOTIFY from the deliveries insert (polling as a fallback), claims a batch of due
+pending rows with `FOR UPDATE SKIP LOCKED` (so several replicas share the work and never send the
+same row together) and sends them one after the other over one reused SMTP connection. Each row
+is finished in its own transaction, right after the server answered for it: marked sent together
+with its `email.sent` event in the outbox, or rescheduled with backoff, or marked failed. The rest
+of the batch is locked again for the next row, so a crash can only repeat the one message that was
+in flight, never the whole batch (its stable Message-ID lets mail clients drop that repeat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from prometheus_client import Counter
+
+from aihub_notifications.adapters import repository
+from aihub_notifications.adapters.message import OutgoingMail, build_message, parse_sender
+from aihub_notifications.adapters.smtp import (
+    SmtpFailure,
+    SmtpSendError,
+    SmtpTransport,
+    classify,
+    redact,
+)
+from aihub_notifications.domain.deliveries import retry_delay
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.notifications import EmailDelivered
+from aihub_shared.contracts.registry import contract
+from aihub_shared.runtime import outbox
+from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.logging import mask_email
+from aihub_shared.runtime.wakeup import Wakeup
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "/services/notifications"
+
+EMAILS = Counter("emails_total", "E-mail delivery attempts by outcome", ["template", "outcome"])
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    mail_from: str
+    batch_size: int = 50
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    #: How long the worker itself waits after the server could not be used (doubling, capped).
+    pause_initial_seconds: float = 1.0
+    pause_max_seconds: float = 60.0
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    server_unavailable: bool = False
+
+
+class MailSender:
+    """A `BackgroundWorker`: `run()` until `stop()`."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        wakeup: Wakeup,
+        transport: SmtpTransport,
+        config: SenderConfig,
+    ) -> None:
+        self._pool = pool
+        self._wakeup = wakeup
+        self._transport = transport
+        self._config = config
+        self._from = parse_sender(config.mail_from)  # a bad MAIL_FROM fails at startup
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        pause = self._config.pause_initial_seconds
+        try:
+            while not self._stopping.is_set():
+                try:
+                    result = await self.send_due()
+                except Exception:
+                    # Postgres down, or a bug: nothing was marked, so nothing is lost. Try again.
+                    log.exception("mail batch failed; will retry", pause=pause)
+                    await self._sleep(pause)
+                    pause = min(pause * 2, self._config.pause_max_seconds)
+                    continue
+                if result.server_unavailable:
+                    log.warning("SMTP server unavailable; pausing", pause=pause)
+                    await self._sleep(pause)
+                    pause = min(pause * 2, self._config.pause_max_seconds)
+                    continue
+                pause = self._config.pause_initial_seconds
+                if result.claimed < self._config.batch_size:
+                    await self._wakeup.wait()
+        finally:
+            await self._transport.close()
+            await self._wakeup.close()
+
+    async def stop(self) -> None:
+        """Finish the message in flight, then return from `run()`."""
+        self._stopping.set()
+        self._wakeup.poke()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def send_due(self) -> BatchResult:
+        """Claim one batch of due deliveries and send them; returns what happened."""
+        result = BatchResult()
+        async with self._pool.acquire() as conn:
+            rest: list[uuid.UUID] | None = None
+            while not self._stopping.is_set():
+                async with conn.transaction():
+                    if rest is None:
+                        ids = await repository.lock_due(conn, limit=self._config.batch_size)
+                        result.claimed = len(ids)
+                    else:
+                        # Another sender may have taken some meanwhile; SKIP LOCKED leaves them.
+                        ids = await repository.lock_due(conn, limit=len(rest), among=rest)
+                    if not ids:
+                        break
+                    current, rest = ids[0], ids[1:]
+                    row = await repository.delivery(conn, current)
+                    assert row is not None  # locked just now
+                    failure = await self._deliver(conn, row)
+                if failure is None:
+                    result.sent += 1
+                elif failure.permanent:
+                    result.failed += 1
+                else:
+                    result.retried += 1
+                    if failure.scope == "connection":
+                        # The server is down or refuses us: the rest of the batch would only
+                        # fail the same way. Release it (the transaction that locked it ended).
+                        result.server_unavailable = True
+                        break
+                if not rest:
+                    break
+        return result
+
+    async def _deliver(self, conn: DbConnection, row: repository.Delivery) -> SmtpFailure | None:
+        """Send one delivery and record the outcome in the caller's transaction."""
+        bound = log.bind(
+            delivery_id=str(row.id),
+            template=row.template,
+            recipient=mask_email(row.recipient),
+            attempt=row.attempts + 1,
+        )
+        try:
+            message = build_message(
+                OutgoingMail(
+                    delivery_id=str(row.id),
+                    message_id=row.message_id,
+                    locale=row.locale,
+                    recipient=row.recipient,
+                    recipient_name=row.recipient_name,
+                    subject=row.subject,
+                    text=row.body_text,
+                    html=row.body_html,
+                ),
+                sender=self._from,
+            )
+            await self._transport.send(
+                message, sender=self._from.addr_spec, recipient=row.recipient
+            )
+        except SmtpSendError as exc:
+            failure = exc.failure
+        except Exception as exc:
+            failure = classify(exc)
+            if not failure.permanent:
+                bound.exception("unexpected error while sending")
+        else:
+            await repository.mark_sent(conn, row.id)
+            await outbox.add_events(conn, [self._sent_event(row)])
+            EMAILS.labels(row.template, "sent").inc()
+            bound.info("e-mail sent")
+            return None
+
+        if failure.permanent:
+            await repository.mark_failed(conn, row.id, error=failure.reason)
+            EMAILS.labels(row.template, "failed").inc()
+            bound.error("e-mail failed permanently", reason=redact(failure.reason))
+        else:
+            delay = retry_delay(
+                row.attempts + 1,
+                base_seconds=self._config.retry_base_seconds,
+                max_seconds=self._config.retry_max_seconds,
+            )
+            await repository.mark_retry(conn, row.id, error=failure.reason, delay_seconds=delay)
+            EMAILS.labels(row.template, "retry").inc()
+            bound.warning(
+                "e-mail not sent; will retry",
+                reason=redact(failure.reason),
+                scope=failure.scope,
+                retry_in=delay,
+            )
+        return failure
+
+    def _sent_event(self, row: repository.Delivery) -> CloudEvent:
+        event = CloudEvent.new(
+            type=contract("email.sent").type,
+            source=SOURCE,
+            subject=str(row.id),
+            data=EmailDelivered(
+                delivery_id=str(row.id),
+                caused_by_event_id=row.event_id,
+                template=row.template,
+                recipient_masked=mask_email(row.recipient),
+                message_id=row.message_id,
+            ),
+            # Continue the trace of the event that caused the e-mail.
+            correlation_id=row.correlation_id or row.event_id,
+        )
+        # `caused_by=` wants the whole causing event; the row keeps only its id.
+        return event.model_copy(update={"causationid": row.event_id})

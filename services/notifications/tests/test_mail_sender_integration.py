@@ -1,0 +1,431 @@
+"""The mail sender on the real Postgres and real SMTP servers (aiosmtpd): each pending delivery
+leaves once, 4xx and lost connections are retried with backoff, 5xx fails for good."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import json
+import mailbox
+import re
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiosmtpd.controller import Controller
+
+from aihub_local.stack import StackEndpoints
+from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
+from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
+from aihub_notifications.service_layer.sender import MailSender, SenderConfig
+from aihub_shared.contracts.registry import contract
+from aihub_shared.runtime.outbox import decode_headers
+from aihub_shared.runtime.wakeup import Wakeup
+from services.notifications.tests.conftest import (
+    MAIL_FROM,
+    WAKEUP_CHANNEL,
+    enrollment,
+    eventually,
+    founder,
+    handle,
+    manager,
+    queue_enrollment,
+)
+
+pytestmark = pytest.mark.integration
+
+DELIVERY_HEADER = "X-AIHub-Delivery-Id"
+
+
+# ---------------------------------------------------------------------------------------------
+# A scripted SMTP server: answers RCPT TO as told, keeps what it accepts, counts connections.
+
+
+class ScriptedSmtp:
+    def __init__(self) -> None:
+        self.rcpt_reply = "250 OK"
+        self.reply_for: dict[str, str] = {}
+        self.received: list[EmailMessage] = []
+        self.connections: set[tuple[str, int]] = set()
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        self.connections.add(tuple(session.peer))
+        return responses
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        reply = self.reply_for.get(address, self.rcpt_reply)
+        if reply.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return reply
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append(message)
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[ScriptedSmtp, Controller]]:
+    handler = ScriptedSmtp()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller
+    finally:
+        controller.stop()
+
+
+def make_sender(
+    db: asyncpg.Pool, dsn: str, host: str, port: int, *, batch_size: int = 50
+) -> MailSender:
+    return MailSender(
+        db,
+        Wakeup(dsn, WAKEUP_CHANNEL, poll_interval=0.1),
+        SmtpTransport(SmtpConfig(host=host, port=port, timeout_seconds=5)),
+        SenderConfig(
+            mail_from=MAIL_FROM,
+            batch_size=batch_size,
+            retry_base_seconds=0.5,
+            retry_max_seconds=2.0,
+            pause_initial_seconds=0.1,
+            pause_max_seconds=0.5,
+        ),
+    )
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[list[tuple[MailSender, asyncio.Task[None]]]]:
+    """Senders started by a test run as background tasks; all stopped cleanly at the end."""
+    started: list[tuple[MailSender, asyncio.Task[None]]] = []
+    yield started
+    for sender, _ in started:
+        await sender.stop()
+    for _, task in started:
+        await asyncio.wait_for(task, timeout=10)
+
+
+def start(
+    running: list[tuple[MailSender, asyncio.Task[None]]], sender: MailSender
+) -> asyncio.Task[None]:
+    task = asyncio.create_task(sender.run())
+    running.append((sender, task))
+    return task
+
+
+async def rows(db: asyncpg.Pool) -> list[dict[str, Any]]:
+    return [dict(r) for r in await db.fetch("SELECT * FROM deliveries ORDER BY recipient")]
+
+
+async def sent_events(db: asyncpg.Pool) -> list[dict[str, Any]]:
+    found = await db.fetch(
+        "SELECT key, value, headers FROM outbox WHERE topic = 'notifications.deliveries'"
+        " ORDER BY id"
+    )
+    return [
+        {
+            "key": r["key"].decode(),
+            "event": json.loads(r["value"]),
+            "headers": dict(decode_headers(r["headers"])),
+        }
+        for r in found
+    ]
+
+
+def all_status(status: str) -> Any:
+    async def probe(db: asyncpg.Pool) -> bool:
+        return bool(await db.fetchval("SELECT bool_and(status = $1) FROM deliveries", status))
+
+    return probe
+
+
+def text_of(header: Any) -> str:
+    """A header as a reader shows it: unfolded (RFC 5322: drop the CRLF, keep the space), then
+    RFC 2047-decoded."""
+    unfolded = re.sub(r"\r?\n(?=[ \t])", "", str(header)).strip()
+    return str(make_header(decode_header(unfolded)))
+
+
+def connected(transport: SmtpTransport) -> bool:
+    return transport.connected
+
+
+def maildir_messages(mail_dir: Path, delivery_ids: set[str]) -> list[Message]:
+    box = mailbox.Maildir(mail_dir, create=False)
+    return [m for m in box if m.get(DELIVERY_HEADER) in delivery_ids]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+async def test_pending_deliveries_leave_once_through_the_stack_smtp(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    local_stack: StackEndpoints,
+    running: list[tuple[MailSender, asyncio.Task[None]]],
+) -> None:
+    managers = [manager(1, "ko"), manager(2, "en"), manager(3, "ko"), manager(4, "en")]
+    events = [
+        await queue_enrollment(
+            db,
+            renderer,
+            application_id=f"app-{n}",
+            managers=managers,
+            contact=founder("en" if n else "ko", f"founder{n}@startup.example.com"),
+        )
+        for n in range(3)
+    ]
+    queued = await rows(db)
+    assert len(queued) == 15
+    ids = {str(r["id"]) for r in queued}
+
+    # Two senders (two replicas) over the same table: SKIP LOCKED shares the rows between them.
+    for _ in range(2):
+        start(
+            running,
+            make_sender(
+                db, notifications_dsn, local_stack.smtp_host, local_stack.smtp_port, batch_size=4
+            ),
+        )
+    await eventually(lambda: all_status("sent")(db), what="every delivery sent")
+
+    messages = await eventually(
+        lambda: asyncio.to_thread(maildir_messages, local_stack.mail_dir, ids),
+        what="the messages in the Maildir",
+    )
+    await asyncio.sleep(0.5)  # a duplicate would arrive about now
+    messages = maildir_messages(local_stack.mail_dir, ids)
+    assert sorted(m[DELIVERY_HEADER] for m in messages) == sorted(ids)  # each exactly once
+
+    by_id = {r["id"]: r for r in await rows(db)}
+    for message in messages:
+        row = by_id[next(i for i in by_id if str(i) == message[DELIVERY_HEADER])]
+        assert row["attempts"] == 1
+        assert row["sent_at"] is not None
+        assert row["last_error"] is None
+        assert message["X-Envelope-To"] == row["recipient"]
+        assert message["Message-ID"] == row["message_id"]
+        assert text_of(message["Subject"]) == row["subject"]
+        assert text_of(message["To"]) == f"{row['recipient_name']} <{row['recipient']}>"
+        assert text_of(message["From"]) == MAIL_FROM
+        assert message.get_content_type() == "multipart/alternative"
+        parts = [p.get_content_type() for p in message.get_payload()]  # type: ignore[union-attr]
+        assert parts == ["text/plain", "text/html"]
+
+    # One `email.sent` per delivery, in the outbox, keyed by delivery id, on the trace.
+    sent = await sent_events(db)
+    assert sorted(s["key"] for s in sent) == sorted(ids)
+    correlation = {e.id: str(e.correlationid) for e in events}
+    for item in sent:
+        cloud_event = item["event"]
+        data = cloud_event["data"]
+        row = next(r for r in by_id.values() if str(r["id"]) == item["key"])
+        assert cloud_event["type"] == contract("email.sent").type
+        assert cloud_event["source"] == "/services/notifications"
+        assert cloud_event["causationid"] == row["event_id"]
+        assert cloud_event["correlationid"] == correlation[row["event_id"]]
+        assert data["delivery_id"] == item["key"]
+        assert data["caused_by_event_id"] == row["event_id"]
+        assert data["template"] == row["template"]
+        assert data["message_id"] == row["message_id"]
+        assert "@" in data["recipient_masked"]
+        assert data["recipient_masked"] != row["recipient"]
+        assert data["recipient_masked"].startswith(row["recipient"][0] + "***@")
+        assert item["headers"]["ce_correlationid"] == correlation[row["event_id"]].encode()
+
+
+async def test_the_same_event_handled_twice_mails_once(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    smtp: tuple[ScriptedSmtp, Controller],
+    running: list[tuple[MailSender, asyncio.Task[None]]],
+) -> None:
+    server, controller = smtp
+    enrollment_event = await queue_enrollment(db, renderer, application_id="app-1")
+    start(running, make_sender(db, notifications_dsn, controller.hostname, controller.port))
+    await eventually(lambda: all_status("sent")(db), what="the deliveries sent")
+    assert len(server.received) == 2
+
+    # Replayed event (same id), e.g. from a dead-letter replay: the triple is taken already.
+    await handle(db, enrollment_confirmed_handler(renderer), enrollment_event, enrollment())
+    await asyncio.sleep(0.5)
+    assert len(server.received) == 2
+    assert len(await rows(db)) == 2
+
+
+async def test_451_keeps_the_row_pending_then_it_leaves_once_the_server_recovers(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    smtp: tuple[ScriptedSmtp, Controller],
+    running: list[tuple[MailSender, asyncio.Task[None]]],
+) -> None:
+    server, controller = smtp
+    server.rcpt_reply = "451 4.7.1 Greylisted, please try again later"
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[])
+    sender = make_sender(db, notifications_dsn, controller.hostname, controller.port)
+
+    result = await sender.send_due()
+    assert (result.claimed, result.sent, result.retried, result.failed) == (1, 0, 1, 0)
+    (row,) = await rows(db)
+    assert row["status"] == "pending"
+    assert row["attempts"] == 1
+    assert row["last_error"].startswith("451 4.7.1 Greylisted")
+    assert row["next_attempt_at"] > datetime.now(UTC)  # backoff: not due yet
+    assert row["sent_at"] is None
+    assert server.received == []
+    assert await sent_events(db) == []
+    assert (await sender.send_due()).claimed == 0  # not before its time
+
+    server.rcpt_reply = "250 OK"
+    start(running, sender)
+    await eventually(lambda: all_status("sent")(db), what="the retried delivery sent")
+    (row,) = await rows(db)
+    assert row["attempts"] == 2
+    assert row["last_error"] is None
+    await asyncio.sleep(0.3)
+    assert len(server.received) == 1
+    assert [s["key"] for s in await sent_events(db)] == [str(row["id"])]
+
+
+async def test_550_marks_the_row_failed_and_never_retries(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    smtp: tuple[ScriptedSmtp, Controller],
+) -> None:
+    server, controller = smtp
+    server.rcpt_reply = "550 5.1.1 <founder@startup.example.com>: Recipient address rejected"
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[])
+    sender = make_sender(db, notifications_dsn, controller.hostname, controller.port)
+    try:
+        result = await sender.send_due()
+        assert (result.sent, result.retried, result.failed) == (0, 0, 1)
+        (row,) = await rows(db)
+        assert row["status"] == "failed"
+        assert row["attempts"] == 1
+        assert row["failed_at"] is not None
+        assert row["last_error"].startswith("550 5.1.1")
+        assert "Recipient address rejected" in row["last_error"]
+
+        server.rcpt_reply = "250 OK"
+        await asyncio.sleep(1.0)  # longer than any backoff of this sender
+        assert (await sender.send_due()).claimed == 0
+        assert server.received == []
+        assert await sent_events(db) == []
+    finally:
+        await sender.stop()
+        await sender.run()  # returns at once when stopped; closes SMTP and the listener
+
+
+async def test_one_bad_recipient_does_not_hold_up_the_batch_on_one_connection(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    smtp: tuple[ScriptedSmtp, Controller],
+) -> None:
+    server, controller = smtp
+    server.reply_for["pm2@hub.example.com"] = "550 5.1.1 User unknown"
+    await queue_enrollment(
+        db, renderer, application_id="app-1", managers=[manager(n) for n in range(1, 5)]
+    )
+    sender = make_sender(db, notifications_dsn, controller.hostname, controller.port)
+    try:
+        result = await sender.send_due()
+    finally:
+        await sender.stop()
+        await sender.run()
+    assert (result.claimed, result.sent, result.failed) == (5, 4, 1)
+    statuses = {r["recipient"]: r["status"] for r in await rows(db)}
+    assert statuses.pop("pm2@hub.example.com") == "failed"
+    assert set(statuses.values()) == {"sent"}
+    assert len(server.received) == 4
+    assert len(server.connections) == 1  # one SMTP connection for the whole batch
+
+
+async def test_a_refused_connection_keeps_the_batch_pending_until_the_server_is_back(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    running: list[tuple[MailSender, asyncio.Task[None]]],
+) -> None:
+    port = free_port()  # nothing listens here yet
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[manager(1), manager(2)])
+    sender = make_sender(db, notifications_dsn, "127.0.0.1", port)
+
+    result = await sender.send_due()
+    assert result.server_unavailable
+    assert (result.claimed, result.retried, result.sent) == (3, 1, 0)
+    tried = [r for r in await rows(db) if r["attempts"]]
+    assert len(tried) == 1  # the rest of the batch was released, not burnt
+    assert tried[0]["status"] == "pending"
+    assert "cannot use the SMTP server" in tried[0]["last_error"]
+    assert all(r["status"] == "pending" for r in await rows(db))
+
+    server = ScriptedSmtp()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        start(running, sender)
+        await eventually(lambda: all_status("sent")(db), what="all sent after recovery")
+        await asyncio.sleep(0.3)
+        assert len(server.received) == 3
+    finally:
+        await sender.stop()
+        controller.stop()
+
+
+async def test_stop_returns_promptly_and_closes_the_connection(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    smtp: tuple[ScriptedSmtp, Controller],
+) -> None:
+    server, controller = smtp
+    transport = SmtpTransport(SmtpConfig(host=controller.hostname, port=controller.port))
+    sender = MailSender(
+        db,
+        Wakeup(notifications_dsn, WAKEUP_CHANNEL, poll_interval=30),  # only NOTIFY wakes it
+        transport,
+        SenderConfig(mail_from=MAIL_FROM),
+    )
+    task = asyncio.create_task(sender.run())
+
+    async def listening() -> bool:
+        return bool(
+            await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = $1",
+                f'LISTEN "{WAKEUP_CHANNEL}"',
+            )
+        )
+
+    await eventually(listening, what="the sender listening")
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[])
+    await eventually(lambda: all_status("sent")(db), what="sent on NOTIFY, long before the poll")
+    assert connected(transport)
+    await sender.stop()
+    await asyncio.wait_for(task, timeout=2)
+    assert not connected(transport)
+    assert len(server.received) == 1

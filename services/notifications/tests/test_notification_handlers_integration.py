@@ -1,0 +1,252 @@
+"""The handlers on the real Postgres: replicas that never go back in time, deliveries queued once
+per (event, recipient, template), and an enrollment that waits for a lagging replica."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import asyncpg
+import pytest
+from aiokafka import ConsumerRecord
+
+from aihub_notifications.adapters import repository
+from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.domain.deliveries import delivery_id, message_id
+from aihub_notifications.entrypoints.app import definition
+from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
+from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
+from aihub_notifications.settings import Settings
+from aihub_shared.contracts import topics
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.errors import RetryLater
+from aihub_shared.runtime.service import ServiceRuntime
+from services.notifications.tests.conftest import (
+    PROGRAM_KO,
+    WAKEUP_CHANNEL,
+    application_received,
+    cohort_published,
+    enrollment,
+    event,
+    founder,
+    handle,
+    manager,
+    queue_enrollment,
+)
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime.now(UTC)
+
+
+async def test_an_older_cohort_event_never_overwrites_a_newer_one(db: asyncpg.Pool) -> None:
+    newer = cohort_published(name_ko="새 이름", managers=[manager(1), manager(2, "en")])
+    older = cohort_published(name_ko="옛 이름", managers=[])
+    await handle(db, replicate_cohort, event("cohort.published", newer, time=NOW), newer)
+    await handle(
+        db, replicate_cohort, event("cohort.published", older, time=NOW - timedelta(1)), older
+    )
+    async with db.acquire() as conn:
+        replica = await repository.cohort(conn, "cv-2027-1")
+    assert replica is not None
+    assert replica.program_name_ko == "새 이름"
+    assert [str(m.email) for m in replica.program_managers] == [
+        "pm1@hub.example.com",
+        "pm2@hub.example.com",
+    ]
+    assert replica.program_managers[1].locale == "en"
+
+    newest = cohort_published(name_ko="최신 이름", managers=[manager(3)])
+    await handle(
+        db, replicate_cohort, event("cohort.published", newest, time=NOW + timedelta(1)), newest
+    )
+    async with db.acquire() as conn:
+        replica = await repository.cohort(conn, "cv-2027-1")
+    assert replica is not None
+    assert replica.program_name_ko == "최신 이름"
+    assert [m.name for m in replica.program_managers] == ["매니저 3"]
+
+
+async def test_an_older_application_event_never_overwrites_a_newer_one(db: asyncpg.Pool) -> None:
+    newer = application_received(contact=founder("ko", "new@startup.example.com"))
+    older = application_received(contact=founder("en", "old@startup.example.com"))
+    await handle(db, replicate_applicant, event("application.received", newer, time=NOW), newer)
+    await handle(
+        db,
+        replicate_applicant,
+        event("application.received", older, time=NOW - timedelta(seconds=1)),
+        older,
+    )
+    async with db.acquire() as conn:
+        replica = await repository.applicant(conn, "app-1")
+    assert replica is not None
+    assert str(replica.contact.email) == "new@startup.example.com"
+    assert replica.contact.locale == "ko"
+    assert replica.startup_name == "Deep Harbor AI"
+    assert replica.cohort_code == "cv-2027-1"
+
+
+@pytest.mark.parametrize("missing", ["cohort", "applicant"])
+async def test_enrollment_waits_for_a_missing_replica(
+    db: asyncpg.Pool, renderer: MailRenderer, missing: str
+) -> None:
+    if missing != "cohort":
+        published = cohort_published()
+        await handle(db, replicate_cohort, event("cohort.published", published), published)
+    if missing != "applicant":
+        received = application_received()
+        await handle(db, replicate_applicant, event("application.received", received), received)
+    confirmed = enrollment()
+    with pytest.raises(RetryLater):
+        await handle(
+            db,
+            enrollment_confirmed_handler(renderer),
+            event("enrollment.confirmed", confirmed),
+            confirmed,
+        )
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
+
+
+async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
+    db: asyncpg.Pool, notifications_dsn: str, renderer: MailRenderer
+) -> None:
+    listener = await asyncpg.connect(notifications_dsn)
+    woken = asyncio.Event()
+    await listener.add_listener(WAKEUP_CHANNEL, lambda *_: woken.set())
+    try:
+        enrollment_event = await queue_enrollment(
+            db,
+            renderer,
+            application_id="app-1",
+            managers=[manager(1, "ko"), manager(2, "en"), manager(3, "ko", "PM1@hub.example.com")],
+            contact=founder("en"),
+        )
+        await asyncio.wait_for(woken.wait(), timeout=5)  # NOTIFY on commit wakes the sender
+    finally:
+        await listener.close()
+
+    rows = await db.fetch("SELECT * FROM deliveries ORDER BY template, recipient")
+    assert [(r["template"], r["recipient"], r["locale"]) for r in rows] == [
+        ("enrollment_confirmed_applicant", "founder@startup.example.com", "en"),
+        ("enrollment_confirmed_manager", "pm1@hub.example.com", "ko"),
+        ("enrollment_confirmed_manager", "pm2@hub.example.com", "en"),
+    ]
+    for row in rows:
+        expected_id = delivery_id(enrollment_event.id, row["recipient"], row["template"])
+        assert row["id"] == expected_id
+        assert row["message_id"] == message_id(expected_id)
+        assert row["event_id"] == enrollment_event.id
+        assert row["event_type"] == enrollment_event.type
+        assert row["correlation_id"] == enrollment_event.correlationid
+        assert row["status"] == "pending"
+        assert row["attempts"] == 0
+        assert row["next_attempt_at"] <= datetime.now(UTC)
+        assert "Deep Harbor AI" in row["subject"]
+        assert "Deep Harbor AI" in row["body_text"]
+        assert "Deep Harbor AI" in row["body_html"]
+    applicant, ko_manager, en_manager = rows
+    assert applicant["subject"] == (
+        "[Seoul AI Hub] Deep Harbor AI confirmed for Cyber Valley Global Batch Program"
+    )
+    assert applicant["recipient_name"] == "Jane Park"
+    assert ko_manager["subject"].startswith(f"[서울AI허브] Deep Harbor AI — {PROGRAM_KO}")
+    assert ko_manager["recipient_name"] == "매니저 1"
+    assert en_manager["subject"].startswith("[Seoul AI Hub] Deep Harbor AI confirmed for")
+
+    # The same event again (a redelivery the inbox did not catch, e.g. a replay): nothing new.
+    confirmed = enrollment()
+    await handle(db, enrollment_confirmed_handler(renderer), enrollment_event, confirmed)
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the service's own consumers (as assembled by `definition()`), minus Kafka.
+
+_offsets = count()
+
+
+def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
+    value = cloud_event.to_bytes()
+    key = (cloud_event.subject or "").encode()
+    return ConsumerRecord(
+        topic=topic,
+        partition=0,
+        offset=next(_offsets),
+        timestamp=int(datetime.now(UTC).timestamp() * 1000),
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=[],
+    )
+
+
+def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
+    settings = Settings.model_validate({"NOTIFICATIONS_DATABASE_URL": dsn})
+    service = definition(settings)
+    runtime = ServiceRuntime(settings=settings, pool=db, broker=None)  # type: ignore[arg-type]
+    retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)
+    return {c.name: c for c in service.consumers(runtime, retry)}
+
+
+async def test_three_consumer_groups_on_their_topics(
+    db: asyncpg.Pool, notifications_dsn: str
+) -> None:
+    consumers = service_consumers(db, notifications_dsn)
+    assert {name: c.topics for name, c in consumers.items()} == {
+        "notifications.catalog": [topics.PROGRAMS_CATALOG],
+        "notifications.lifecycle": [topics.APPLICATIONS_LIFECYCLE],
+        "notifications.enrollments": [topics.PROGRAMS_ENROLLMENTS],
+    }
+
+
+async def test_an_enrollment_ahead_of_its_applicant_waits_then_mails_once(
+    db: asyncpg.Pool, notifications_dsn: str
+) -> None:
+    consumers = service_consumers(db, notifications_dsn)
+    published = cohort_published(managers=[manager(1)])
+    await consumers["notifications.catalog"].handle_record(
+        record(topics.PROGRAMS_CATALOG, event("cohort.published", published, subject="cv-2027-1"))
+    )
+    confirmed = event("enrollment.confirmed", enrollment(), subject="cv-2027-1")
+    enrollments = consumers["notifications.enrollments"]
+
+    # The enrollment consumer retries in place (RetryLater) while the applicant replica lags ...
+    waiting = asyncio.create_task(
+        enrollments.handle_record(record(topics.PROGRAMS_ENROLLMENTS, confirmed))
+    )
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
+
+    # ... and the lifecycle consumer, a separate group, is not held up by it.
+    received = event("application.received", application_received(), subject="app-1")
+    await asyncio.wait_for(
+        consumers["notifications.lifecycle"].handle_record(
+            record(topics.APPLICATIONS_LIFECYCLE, received)
+        ),
+        timeout=5,
+    )
+    await asyncio.wait_for(waiting, timeout=10)
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 2
+
+    # The same record again: the inbox skips it; no second e-mail is queued.
+    await enrollments.handle_record(record(topics.PROGRAMS_ENROLLMENTS, confirmed))
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 2
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE topic LIKE '%.dlq'") == 0
+
+
+async def test_the_waitlist_is_not_mailed_in_this_slice(
+    db: asyncpg.Pool, notifications_dsn: str
+) -> None:
+    consumers = service_consumers(db, notifications_dsn)
+    waitlisted = enrollment().model_copy(update={"status": "waitlisted", "waitlist_position": 1})
+    await consumers["notifications.enrollments"].handle_record(
+        record(topics.PROGRAMS_ENROLLMENTS, event("enrollment.waitlisted", waitlisted))
+    )
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
+    assert await db.fetchval("SELECT count(*) FROM inbox") == 0  # ignored, not claimed
