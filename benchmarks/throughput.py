@@ -21,6 +21,7 @@ from aihub_local.paths import state_dir_for_tests
 from aihub_local.stack import LocalStack
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted
+from aihub_shared.contracts.notifications import EmailDelivered
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.topics import INTAKE_APPLICATIONS
 from aihub_shared.contracts.topics_admin import ensure_topics
@@ -56,10 +57,28 @@ def event(i: int) -> CloudEvent:
     )
 
 
+def unconsumed_event(i: int) -> CloudEvent:
+    """For the relay: `email.sent` goes to a topic no service reads, so the benchmark leaves no
+    work behind for the services sharing the test stack."""
+    return CloudEvent.new(
+        type=contract("email.sent").type,
+        source="/bench",
+        subject=f"bench-{i % 64}",
+        data=EmailDelivered(
+            delivery_id=f"bench-{i}",
+            caused_by_event_id="bench",
+            template="bench",
+            recipient_masked="b***@example.com",
+            message_id=f"<bench-{i}@bench>",
+        ),
+    )
+
+
 async def fill_outbox(pool: asyncpg.Pool, n: int) -> None:
     async with pool.acquire() as conn, conn.transaction():
         for start in range(0, n, 1000):
-            await outbox.add_events(conn, [event(i) for i in range(start, min(n, start + 1000))])
+            batch = range(start, min(n, start + 1000))
+            await outbox.add_events(conn, [unconsumed_event(i) for i in batch])
 
 
 async def relay_rate(pool: asyncpg.Pool, dsn: str, bootstrap: str, n: int, batch: int) -> float:

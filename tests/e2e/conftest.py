@@ -111,7 +111,7 @@ async def open_cohort(
     names = {
         "program": unique("e2e"),
         "cohort": unique("e2e-cohort"),
-        "manager_email": f"{unique('pm')}@hub.test",
+        "manager_email": f"{unique('pm')}@hub.example",
     }
     path = write_test_catalog(
         tmp_path,

@@ -29,7 +29,7 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
             submission_id,
             program_code=open_cohort["program"],
             cohort_code=open_cohort["cohort"],
-            contact_email=f"{submission_id}@startup.test",
+            contact_email=f"{submission_id}@startup.example",
             brn="1018143368" if "after" in submission_id else "2208162517",
         )
         event.update(changes)

@@ -25,7 +25,7 @@ async def test_submission_to_enrollment_emails_exactly_once(
 ) -> None:
     applications = staff["applications"]
     submission_id = unique("sub")
-    applicant_email = f"{unique('founder')}@startup.test"
+    applicant_email = f"{unique('founder')}@startup.example"
     event = submitted_event(
         submission_id,
         program_code=open_cohort["program"],

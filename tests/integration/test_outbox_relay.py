@@ -4,14 +4,13 @@ down; rows of a rolled-back transaction never leave."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from aihub_local.stack import StackEndpoints
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.programs import CohortPublished
+from aihub_shared.contracts.notifications import EmailDelivered
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
@@ -21,20 +20,19 @@ from tests.e2e.kafka_io import header, read_until
 pytestmark = pytest.mark.integration
 
 
-def cohort_event(cohort_code: str, seats: int) -> CloudEvent:
-    now = datetime.now(UTC)
+def delivery_event(key: str, sequence: int) -> CloudEvent:
+    # `email.sent` travels on a topic no service consumes: the services sharing the test stack
+    # get no stray work from these tests.
     return CloudEvent.new(
-        type=contract("cohort.published").type,
+        type=contract("email.sent").type,
         source="/tests/kit",
-        subject=cohort_code,
-        data=CohortPublished(
-            program_code="kit-program",
-            program_name_ko="키트",
-            program_name_en="Kit",
-            cohort_code=cohort_code,
-            seats=seats,
-            application_opens_at=now,
-            application_closes_at=now + timedelta(days=1),
+        subject=key,
+        data=EmailDelivered(
+            delivery_id=str(sequence),
+            caused_by_event_id="kit",
+            template="kit",
+            recipient_masked="k***@example.com",
+            message_id=f"<{key}-{sequence}@kit>",
         ),
     )
 
@@ -51,13 +49,13 @@ def relay_for(pool: asyncpg.Pool, dsn: str, bootstrap: str, batch_size: int) -> 
 async def test_committed_rows_leave_in_order_and_rolled_back_rows_never(
     kit_pool: asyncpg.Pool, kit_dsn: str, local_stack: StackEndpoints, run_id: str
 ) -> None:
-    cohort = f"kit-{run_id}"
+    key = f"kit-{run_id}"
     async with kit_pool.acquire() as conn:
         async with conn.transaction():
-            await outbox.add_events(conn, [cohort_event(cohort, seats) for seats in range(5)])
+            await outbox.add_events(conn, [delivery_event(key, n) for n in range(5)])
         transaction = conn.transaction()
         await transaction.start()
-        await outbox.add_events(conn, [cohort_event(cohort, 99)])
+        await outbox.add_events(conn, [delivery_event(key, 99)])
         await transaction.rollback()  # the state change failed
 
     relay = relay_for(kit_pool, kit_dsn, local_stack.kafka_bootstrap, batch_size=2)
@@ -70,21 +68,21 @@ async def test_committed_rows_leave_in_order_and_rolled_back_rows_never(
 
     records = await read_until(
         local_stack.kafka_bootstrap,
-        "programs.catalog",
-        lambda r: r.key == cohort.encode(),
+        "notifications.deliveries",
+        lambda r: r.key == key.encode(),
         count=5,
     )
-    seats = [json.loads(r.value)["data"]["seats"] for r in records]
-    assert seats == [0, 1, 2, 3, 4]  # one key, one partition, in the order written; no 99
-    assert header(records[0], "ce_type") == contract("cohort.published").type
+    sequence = [json.loads(r.value)["data"]["delivery_id"] for r in records]
+    assert sequence == ["0", "1", "2", "3", "4"]  # one key, one partition, in order; no 99
+    assert header(records[0], "ce_type") == contract("email.sent").type
 
 
 async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(
     kit_pool: asyncpg.Pool, kit_dsn: str, local_stack: StackEndpoints, run_id: str
 ) -> None:
-    cohort = f"kit-outage-{run_id}"
+    key = f"kit-outage-{run_id}"
     async with kit_pool.acquire() as conn, conn.transaction():
-        await outbox.add_events(conn, [cohort_event(cohort, 1)])
+        await outbox.add_events(conn, [delivery_event(key, 1)])
 
     unreachable = relay_for(kit_pool, kit_dsn, "127.0.0.1:1", batch_size=10)
     try:
@@ -100,6 +98,9 @@ async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(
     finally:
         await relay.close()
     records = await read_until(
-        local_stack.kafka_bootstrap, "programs.catalog", lambda r: r.key == cohort.encode(), count=1
+        local_stack.kafka_bootstrap,
+        "notifications.deliveries",
+        lambda r: r.key == key.encode(),
+        count=1,
     )
     assert len(records) == 1

@@ -73,7 +73,9 @@ def seed_catalog(
         argv += ["--file", str(catalog_file)]
     env = {
         **os.environ,
-        **service_env(endpoints, "programs", http_port=0, staff_token=DEV_STAFF_TOKEN),
+        **service_env(
+            endpoints, "programs", http_port=DEV_HTTP_PORTS["programs"], staff_token=DEV_STAFF_TOKEN
+        ),
         "LOG_JSON": "false",
     }
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, timeout=120)

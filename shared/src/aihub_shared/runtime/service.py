@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -74,6 +76,8 @@ def build_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
         graceful_timeout=settings.shutdown_grace_seconds,
         allow_auto_create_topics=False,
         logger=logging.getLogger("faststream"),
+        # FastStream logs every batch received/processed; our consumer logs what matters.
+        log_level=logging.DEBUG,
     )
 
 
@@ -151,6 +155,9 @@ async def _settle(tasks: Sequence[asyncio.Task[Any]], grace_seconds: float) -> N
 def serve(definition: ServiceDefinition) -> None:
     """Run until SIGTERM/SIGINT; uvicorn drains HTTP, then the lifespan shuts the rest down."""
     settings = definition.settings
+    # uvicorn re-raises the signal it caught once shutdown is complete; with the default handler
+    # that would report a clean, finished shutdown as "killed by SIGTERM". Exit 0 instead.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         build_app(definition),
         host=settings.http_host,
