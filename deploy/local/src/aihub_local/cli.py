@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import email.header
 import email.utils
-import importlib
-import importlib.util
 import json
 import mailbox
 import sys
@@ -20,6 +18,16 @@ from rich.table import Table
 
 from aihub_local.component import StartupError
 from aihub_local.paths import default_state_dir
+from aihub_local.platform import (
+    DEV_HTTP_PORTS,
+    PIDS_FILE,
+    PlatformServices,
+    create_topics,
+    free_port,
+    port_is_free,
+    seed_catalog,
+    stop_recorded_services,
+)
 from aihub_local.stack import SERVICE_ROLES, LocalStack, StackEndpoints
 from aihub_local.system import MissingDependencyError
 
@@ -229,7 +237,60 @@ def mail_show(
     sys.stdout.flush()
 
 
-# Top-level platform commands (`up`, `down`: infrastructure plus the three services) live in
-# aihub_local.platform, which registers them on `app` (`from aihub_local.cli import app`).
-if importlib.util.find_spec("aihub_local.platform") is not None:
-    importlib.import_module("aihub_local.platform")
+@app.command("up")
+def platform_up(state_dir: StateDirOption = None) -> None:
+    """Start the whole platform: infrastructure, topics, the three services, the hub's programs.
+
+    Safe to re-run: running infrastructure is reused, the services are restarted."""
+    stack = stack_for(state_dir)
+    started = time.monotonic()
+    try:
+        with err_console.status("Starting Kafka, Postgres and the SMTP capture..."):
+            endpoints = stack.up()
+        with err_console.status("Creating topics..."):
+            create_topics(endpoints)
+        stop_recorded_services(endpoints.state_dir)
+        services = PlatformServices(
+            endpoints,
+            log_dir=endpoints.state_dir / "logs" / "services",
+            http_ports={
+                name: port if port_is_free(port) else free_port()
+                for name, port in DEV_HTTP_PORTS.items()
+            },
+        )
+        for name in SERVICE_ROLES:
+            with err_console.status(f"Starting {name}..."):
+                services.start(name)
+            services.record(endpoints.state_dir / PIDS_FILE)
+        with err_console.status("Seeding the hub's programs..."):
+            seeded = seed_catalog(endpoints)
+    except (StartupError, MissingDependencyError, RuntimeError, TimeoutError) as exc:
+        raise _fail(str(exc)) from exc
+    print_endpoints(endpoints)
+    table = Table(title="Services", title_justify="left")
+    for column in ("service", "API (OpenAPI at /docs)", "health", "log"):
+        table.add_column(column, overflow="fold")
+    for name in SERVICE_ROLES:
+        url = services.url(name)
+        table.add_row(
+            name, f"{url}/docs", f"{url}/health/ready", str(services.log_dir / f"{name}.log")
+        )
+    console.print(table)
+    console.print(seeded, highlight=False)
+    console.print(
+        f"staff token: [bold]{services.staff_token}[/] · captured mail: ./dev mail"
+        f" · stop: ./dev down · [green]ready[/] in {time.monotonic() - started:.1f}s"
+    )
+
+
+@app.command("down")
+def platform_down(state_dir: StateDirOption = None) -> None:
+    """Stop the three services, then the infrastructure (data stays in the state dir)."""
+    stack = stack_for(state_dir)
+    with err_console.status("Stopping the services..."):
+        stopped = stop_recorded_services(stack.state_dir)
+    with err_console.status("Stopping the infrastructure..."):
+        stack.down()
+    console.print(
+        f"[green]stopped[/] {', '.join([*stopped, 'infrastructure'])} ({stack.state_dir})"
+    )

@@ -33,6 +33,15 @@ def free_port() -> int:
         return port
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _console_script(name: str) -> str:
     """The service's console script next to this interpreter (the project's venv)."""
     candidate = Path(sys.executable).parent / name
