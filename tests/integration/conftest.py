@@ -9,36 +9,18 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from aihub_local.pytest_plugin import scratch_database_url
 from aihub_local.stack import StackEndpoints
 from aihub_shared.contracts.topics_admin import ensure_topics
 from aihub_shared.runtime.db import apply_migrations, create_pool
 
 KIT_ROLE = "kit_test"
 
-_PROVISION = f"""
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{KIT_ROLE}') THEN
-        CREATE ROLE {KIT_ROLE} LOGIN PASSWORD '{KIT_ROLE}';
-    END IF;
-END $$;
-CREATE SCHEMA IF NOT EXISTS {KIT_ROLE} AUTHORIZATION {KIT_ROLE};
-ALTER ROLE {KIT_ROLE} SET search_path = {KIT_ROLE};
-GRANT CONNECT ON DATABASE aihub TO {KIT_ROLE};
-"""
-
 
 @pytest.fixture(scope="session")
 async def kit_dsn(local_stack: StackEndpoints) -> str:
-    admin = await asyncpg.connect(local_stack.postgres_admin_dsn)
-    try:
-        await admin.execute(_PROVISION)
-    finally:
-        await admin.close()
     await ensure_topics(local_stack.kafka_bootstrap)
-    return (
-        f"postgresql://{KIT_ROLE}:{KIT_ROLE}@{local_stack.postgres_host}:"
-        f"{local_stack.postgres_port}/{local_stack.postgres_database}"
-    )
+    return await scratch_database_url(local_stack, KIT_ROLE)
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -12,8 +11,8 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from aihub_local.paths import state_dir_for_tests
-from aihub_local.stack import LocalStack, StackEndpoints
+from aihub_local.pytest_plugin import scratch_database_url
+from aihub_local.stack import StackEndpoints
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
@@ -131,42 +130,12 @@ TEST_ROLE = "notifications_test"
 WAKEUP_CHANNEL = f"{TEST_ROLE}_deliveries"  # `<schema>_deliveries`, as the migration's trigger
 MAIL_FROM = "서울AI허브 <no-reply@seoulaihub.kr>"
 
-_PROVISION = f"""
-DO $$ BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{TEST_ROLE}') THEN
-        CREATE ROLE {TEST_ROLE} LOGIN PASSWORD '{TEST_ROLE}';
-    END IF;
-END $$;
-CREATE SCHEMA IF NOT EXISTS {TEST_ROLE} AUTHORIZATION {TEST_ROLE};
-ALTER ROLE {TEST_ROLE} SET search_path = {TEST_ROLE};
-GRANT CONNECT ON DATABASE aihub TO {TEST_ROLE};
-"""
-
-
-@pytest.fixture(scope="session")
-def local_stack() -> Iterator[StackEndpoints]:
-    """The launcher's test stack, exactly as `tests/conftest.py` provides it (pytest does not
-    share a conftest's fixtures with sibling folders such as `services/`)."""
-    stack = LocalStack(state_dir_for_tests(), fixed_ports=False)
-    endpoints = stack.up()
-    yield endpoints
-    if os.environ.get("AIHUB_TEST_STACK_DOWN") == "1":
-        stack.down()
-
 
 @pytest.fixture(scope="session")
 async def notifications_dsn(local_stack: StackEndpoints) -> str:
     """A scratch role and schema shaped like the service's own: a notifications service that
     another test runs against the `notifications` schema never races these tests for rows."""
-    admin = await asyncpg.connect(local_stack.postgres_admin_dsn)
-    try:
-        await admin.execute(_PROVISION)
-    finally:
-        await admin.close()
-    return (
-        f"postgresql://{TEST_ROLE}:{TEST_ROLE}@{local_stack.postgres_host}:"
-        f"{local_stack.postgres_port}/{local_stack.postgres_database}"
-    )
+    return await scratch_database_url(local_stack, TEST_ROLE)
 
 
 @pytest.fixture
