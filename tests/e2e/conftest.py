@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import mailbox
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
 from aihub_local.platform import PlatformServices, create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import eventually
 
 TEST_STAFF_TOKEN = "test-staff-token-0123456789"  # noqa: S105
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -49,20 +48,6 @@ async def staff(platform: PlatformServices) -> AsyncIterator[dict[str, httpx.Asy
     finally:
         for client in clients.values():
             await client.aclose()
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, within: float = 60.0, what: str = "condition"
-) -> T:
-    """Poll until `probe` returns something truthy; fail naming `what` after `within` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    last: T | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
 
 
 def unique(prefix: str) -> str:

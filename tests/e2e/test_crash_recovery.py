@@ -10,7 +10,8 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from tests.e2e.conftest import eventually, mails_to, unique
+from aihub_local.testing import eventually
+from tests.e2e.conftest import mails_to, unique
 from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
 
 pytestmark = pytest.mark.integration

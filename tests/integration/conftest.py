@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from aihub_local.pytest_plugin import scratch_database_url
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import scratch_database_url
 from aihub_shared.contracts.topics_admin import ensure_topics
 from aihub_shared.runtime.db import apply_migrations, create_pool
 

@@ -4,14 +4,13 @@ dead letters with reasons (once), transient faults retried, lagging dependencies
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from itertools import count
 from typing import Any
 
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
+from aihub_local.testing import consumer_record
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.topics import INTAKE_APPLICATIONS
@@ -23,26 +22,13 @@ from tests.e2e.kafka_io import submitted_event
 
 pytestmark = pytest.mark.integration
 
-_offsets = count()
 FAST = RetryPolicy(
     retry_later_max_seconds=0.5, unexpected_max_attempts=3, initial_backoff=0.01, max_backoff=0.05
 )
 
 
 def record(value: bytes | None, *, key: bytes = b"k", headers: Any = ()) -> ConsumerRecord:
-    return ConsumerRecord(
-        topic=INTAKE_APPLICATIONS,
-        partition=0,
-        offset=next(_offsets),
-        timestamp=int(datetime.now(UTC).timestamp() * 1000),
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value or b""),
-        headers=list(headers),
-    )
+    return consumer_record(INTAKE_APPLICATIONS, value, key=key, headers=headers)
 
 
 def valid_submission(run_id: str) -> bytes:

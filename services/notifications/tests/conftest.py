@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from aihub_local.pytest_plugin import scratch_database_url
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import scratch_database_url
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
@@ -23,8 +22,6 @@ from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.db import apply_migrations, create_pool
-
-T = TypeVar("T")
 
 PROGRAM_KO = "사이버밸리 글로벌 배치 프로그램"
 PROGRAM_EN = "Cyber Valley Global Batch Program"
@@ -182,16 +179,3 @@ async def queue_enrollment(
     enrollment_event = event("enrollment.confirmed", confirmed, subject=cohort)
     await handle(pool, enrollment_confirmed_handler(renderer), enrollment_event, confirmed)
     return enrollment_event
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], *, within: float = 20.0, what: str = "condition"
-) -> T:
-    deadline = asyncio.get_running_loop().time() + within
-    last: T | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")

@@ -22,6 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import eventually
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
@@ -33,7 +34,6 @@ from services.notifications.tests.conftest import (
     MAIL_FROM,
     WAKEUP_CHANNEL,
     enrollment,
-    eventually,
     founder,
     handle,
     manager,

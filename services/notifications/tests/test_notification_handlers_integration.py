@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from itertools import count
 
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
+from aihub_local.testing import consumer_record
 from aihub_notifications.adapters import repository
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
@@ -164,25 +164,9 @@ async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
 # ---------------------------------------------------------------------------------------------
 # Through the service's own consumers (as assembled by `definition()`), minus Kafka.
 
-_offsets = count()
-
 
 def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
-    value = cloud_event.to_bytes()
-    key = (cloud_event.subject or "").encode()
-    return ConsumerRecord(
-        topic=topic,
-        partition=0,
-        offset=next(_offsets),
-        timestamp=int(datetime.now(UTC).timestamp() * 1000),
-        timestamp_type=0,
-        key=key,
-        value=value,
-        checksum=None,
-        serialized_key_size=len(key),
-        serialized_value_size=len(value),
-        headers=[],
-    )
+    return consumer_record(topic, cloud_event.to_bytes(), key=(cloud_event.subject or "").encode())
 
 
 def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:

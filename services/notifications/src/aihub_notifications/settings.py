@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
 
 from aihub_shared.runtime.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
+    service_name: ClassVar[str] = "notifications"
+
     database_url: SecretStr = Field(validation_alias="NOTIFICATIONS_DATABASE_URL")
     smtp_host: str = Field(default="127.0.0.1", validation_alias="SMTP_HOST")
     smtp_port: int = Field(default=1025, ge=1, le=65535, validation_alias="SMTP_PORT")
@@ -31,11 +35,3 @@ class Settings(ServiceSettings):
     mail_retry_max_seconds: float = Field(
         default=3600.0, gt=0, validation_alias="MAIL_RETRY_MAX_SECONDS"
     )
-
-    @property
-    def service_name(self) -> str:
-        return "notifications"
-
-    @property
-    def database_dsn(self) -> str:
-        return self.database_url.get_secret_value()

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
 
 from aihub_shared.runtime.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
+    service_name: ClassVar[str] = "programs"
+
     database_url: SecretStr = Field(validation_alias="PROGRAMS_DATABASE_URL")
     staff_api_token: SecretStr = Field(
         validation_alias="STAFF_API_TOKEN",
         min_length=16,
         description="Bearer token of staff for the HTTP API.",
     )
-
-    @property
-    def service_name(self) -> str:
-        return "programs"
-
-    @property
-    def database_dsn(self) -> str:
-        return self.database_url.get_secret_value()

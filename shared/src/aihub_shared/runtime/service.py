@@ -53,7 +53,6 @@ StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
 
 @dataclass
 class ServiceDefinition:
-    name: str  # also the Postgres schema and the consumer-group prefix
     package: str  # the Python package holding `migrations/*.sql`
     title: str
     settings: ServiceSettings
@@ -61,6 +60,11 @@ class ServiceDefinition:
     routers: Sequence[APIRouter] = ()
     workers: WorkersFactory = field(default=lambda runtime: ())
     on_startup: Sequence[StartupHook] = ()
+
+    @property
+    def name(self) -> str:
+        """Also the Postgres schema and the consumer-group prefix."""
+        return self.settings.service_name
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

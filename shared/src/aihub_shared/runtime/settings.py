@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,10 +29,12 @@ class ServiceSettings(BaseSettings):
     db_pool_max_size: int = Field(default=10, ge=2)
     shutdown_grace_seconds: float = Field(default=15.0, gt=0)
 
-    @property
-    def service_name(self) -> str:
-        raise NotImplementedError
+    #: The service's name: its schema, its DB role and its consumer-group prefix.
+    service_name: ClassVar[str]
+    #: Each service redeclares this under its own variable (`APPLICATIONS_DATABASE_URL`, ...), so
+    #: one environment can hold all three without ambiguity.
+    database_url: SecretStr
 
     @property
     def database_dsn(self) -> str:
-        raise NotImplementedError
+        return self.database_url.get_secret_value()

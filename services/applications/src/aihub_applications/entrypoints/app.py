@@ -46,7 +46,6 @@ def _consumers(runtime: ServiceRuntime, retry: RetryPolicy) -> Sequence[EventCon
 def definition(settings: Settings | None = None) -> ServiceDefinition:
     settings = settings or Settings()
     return ServiceDefinition(
-        name="applications",
         package="aihub_applications",
         title="Seoul AI Hub — applications",
         settings=settings,

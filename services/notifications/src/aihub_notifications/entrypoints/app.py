@@ -15,7 +15,7 @@ from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
 from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 from aihub_shared.runtime.wakeup import Wakeup
 
-NAME = "notifications"
+NAME = Settings.service_name
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -84,7 +84,6 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         ]
 
     return ServiceDefinition(
-        name=NAME,
         package="aihub_notifications",
         title="Seoul AI Hub — notifications",
         settings=settings,

@@ -27,7 +27,6 @@ def _consumers(runtime: ServiceRuntime, retry: RetryPolicy) -> Sequence[EventCon
 def definition(settings: Settings | None = None) -> ServiceDefinition:
     settings = settings or Settings()
     return ServiceDefinition(
-        name="programs",
         package="aihub_programs",
         title="Seoul AI Hub — programs",
         settings=settings,

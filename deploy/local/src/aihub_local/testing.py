@@ -1,0 +1,89 @@
+"""Helpers for tests on the real infrastructure, shared by every test folder."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from itertools import count
+from typing import TypeVar
+
+import asyncpg
+from aiokafka import ConsumerRecord
+
+from aihub_local.stack import StackEndpoints
+
+T = TypeVar("T")
+_offsets = count()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    within: float = 60.0,
+    what: str = "condition",
+    interval: float = 0.1,
+) -> T:
+    """Poll until `probe` returns something truthy; fail naming `what` after `within` seconds.
+
+    For outcomes that arrive asynchronously; `within` bounds a wait, it is not a speed check."""
+    deadline = asyncio.get_running_loop().time() + within
+    last: T | None = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
+
+
+def consumer_record(
+    topic: str,
+    value: bytes | None,
+    *,
+    key: bytes = b"",
+    headers: Sequence[tuple[str, bytes]] = (),
+    partition: int = 0,
+) -> ConsumerRecord:
+    """A record as aiokafka hands it to a consumer, each at a new offset."""
+    return ConsumerRecord(
+        topic=topic,
+        partition=partition,
+        offset=next(_offsets),
+        timestamp=int(datetime.now(UTC).timestamp() * 1000),
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value or b""),
+        headers=list(headers),
+    )
+
+
+async def scratch_database_url(endpoints: StackEndpoints, role: str) -> str:
+    """A login role with a schema of its own, shaped like a service's: tests of the kit or of a
+    service's adapters use it so that the running services never race them for rows."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{2,40}_test", role):
+        raise ValueError(f"scratch roles are named like `kit_test`, not {role!r}")
+    admin = await asyncpg.connect(endpoints.postgres_admin_dsn)
+    try:
+        await admin.execute(
+            f"""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                    CREATE ROLE {role} LOGIN PASSWORD '{role}';
+                END IF;
+            END $$;
+            CREATE SCHEMA IF NOT EXISTS {role} AUTHORIZATION {role};
+            ALTER ROLE {role} SET search_path = {role};
+            GRANT CONNECT ON DATABASE {endpoints.postgres_database} TO {role};
+            """
+        )
+    finally:
+        await admin.close()
+    return (
+        f"postgresql://{role}:{role}@{endpoints.postgres_host}:{endpoints.postgres_port}/"
+        f"{endpoints.postgres_database}"
+    )
