@@ -52,13 +52,17 @@ class CloudEvent(BaseModel):
         data: BaseModel,
         caused_by: CloudEvent | None = None,
         correlation_id: str | None = None,
+        causation_id: str | None = None,
     ) -> CloudEvent:
-        """A fresh event; when caused by another, it inherits the correlation id. A first event
-        may take one from outside (an HTTP request's X-Correlation-Id)."""
+        """A fresh event; when caused by another, it inherits the correlation id. Without the
+        causing event at hand, its ids may be given (an HTTP request's X-Correlation-Id, or ids
+        stored with a row)."""
         event_id = str(uuid.uuid4())
         correlation = correlation_id
+        causation = causation_id
         if caused_by is not None:
             correlation = caused_by.correlationid or caused_by.id
+            causation = caused_by.id
         return cls(
             specversion="1.0",
             id=event_id,
@@ -67,7 +71,7 @@ class CloudEvent(BaseModel):
             time=datetime.now(UTC),
             subject=subject,
             correlationid=correlation or event_id,
-            causationid=caused_by.id if caused_by is not None else None,
+            causationid=causation,
             data=data.model_dump(mode="json"),
         )
 

@@ -208,7 +208,7 @@ class MailSender:
         return failure
 
     def _sent_event(self, row: repository.Delivery) -> CloudEvent:
-        event = CloudEvent.new(
+        return CloudEvent.new(
             type=contract("email.sent").type,
             source=SOURCE,
             subject=str(row.id),
@@ -221,6 +221,5 @@ class MailSender:
             ),
             # Continue the trace of the event that caused the e-mail.
             correlation_id=row.correlation_id or row.event_id,
+            causation_id=row.event_id,
         )
-        # `caused_by=` wants the whole causing event; the row keeps only its id.
-        return event.model_copy(update={"causationid": row.event_id})
