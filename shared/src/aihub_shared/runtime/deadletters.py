@@ -1,0 +1,167 @@
+"""`aihub-dead-letters`: read a dead-letter topic and replay chosen messages to where they failed.
+
+A replay republishes the original key, bytes and headers to the original topic (from the
+`dlq_topic` header), without the `dlq_*` headers and with `dlq_replay_of` naming the dead letter.
+It lands at a new offset, so the consumer treats it as a new attempt; an event whose effect was
+already committed is still deduplicated by its event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import typer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX
+
+REPLAY_HEADER = "dlq_replay_of"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    partition: int
+    offset: int
+    key: str | None
+    reason: str
+    detail: str
+    consumer: str
+    origin: str  # topic:partition:offset where it failed
+    dead_lettered_at: str
+
+
+def _header(record: ConsumerRecord, name: str) -> str:
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode(errors="replace")
+    return ""
+
+
+def describe(record: ConsumerRecord) -> DeadLetter:
+    origin = ":".join(_header(record, h) for h in ("dlq_topic", "dlq_partition", "dlq_offset"))
+    return DeadLetter(
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key.decode(errors="replace") if record.key is not None else None,
+        reason=_header(record, "dlq_reason"),
+        detail=_header(record, "dlq_detail"),
+        consumer=_header(record, "dlq_consumer"),
+        origin=origin,
+        dead_lettered_at=_header(record, "dlq_at"),
+    )
+
+
+async def read_dead_letters(bootstrap: str, dlq_topic: str) -> list[ConsumerRecord]:
+    """Everything on the dead-letter topic now, oldest first; commits nothing."""
+    if not dlq_topic.endswith(DEAD_LETTER_SUFFIX):
+        raise ValueError(f"{dlq_topic!r} is not a dead-letter topic (<topic>{DEAD_LETTER_SUFFIX})")
+    # No group: every partition is assigned to this reader, from the start, and nothing is
+    # committed, so reading never disturbs anyone.
+    consumer = AIOKafkaConsumer(
+        dlq_topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(15):
+            # aiokafka offers nothing to await for the assignment of a group-less subscription.
+            while not consumer.assignment():  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        partitions = sorted(consumer.assignment())
+        end = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        while not await _caught_up(consumer, end):
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                records.extend(
+                    r for r in batch if r.offset < end[TopicPartition(r.topic, r.partition)]
+                )
+        return sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset))
+    except TimeoutError as exc:
+        raise ValueError(f"no topic {dlq_topic!r}") from exc
+    finally:
+        await consumer.stop()
+
+
+async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
+    for partition, last in end.items():
+        if await consumer.position(partition) < last:
+            return False
+    return True
+
+
+def replay_headers(record: ConsumerRecord) -> list[tuple[str, bytes]]:
+    kept = [(k, bytes(v)) for k, v in record.headers or () if not k.startswith("dlq_")]
+    where = f"{record.topic}:{record.partition}:{record.offset}".encode()
+    return [*kept, (REPLAY_HEADER, where)]
+
+
+async def replay(
+    bootstrap: str, dlq_topic: str, positions: Iterable[tuple[int, int]] | None
+) -> list[DeadLetter]:
+    """Republish the dead letters at (partition, offset) — all of them when `positions` is None."""
+    wanted = set(positions) if positions is not None else None
+    records = [
+        r
+        for r in await read_dead_letters(bootstrap, dlq_topic)
+        if wanted is None or (r.partition, r.offset) in wanted
+    ]
+    if wanted is not None and len(records) != len(wanted):
+        found = {(r.partition, r.offset) for r in records}
+        raise ValueError(f"not on {dlq_topic}: {sorted(wanted - found)}")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for record in records:
+            origin = _header(record, "dlq_topic") or dlq_topic.removesuffix(DEAD_LETTER_SUFFIX)
+            await producer.send_and_wait(
+                origin, record.value, key=record.key, headers=replay_headers(record)
+            )
+    finally:
+        await producer.stop()
+    return [describe(r) for r in records]
+
+
+app = typer.Typer(help="Read and replay dead letters.", no_args_is_help=True)
+Bootstrap = typer.Option(..., envvar="KAFKA_BOOTSTRAP_SERVERS", help="host:port")
+
+
+@app.command("list")
+def list_command(
+    dlq_topic: str = typer.Argument(..., help="e.g. intake.applications.dlq"),
+    bootstrap: str = Bootstrap,
+) -> None:
+    """Print each dead letter as one JSON line: where it failed and why."""
+    for record in asyncio.run(read_dead_letters(bootstrap, dlq_topic)):
+        typer.echo(json.dumps(asdict(describe(record)), ensure_ascii=False))
+
+
+@app.command("replay")
+def replay_command(
+    dlq_topic: str = typer.Argument(..., help="e.g. intake.applications.dlq"),
+    at: Sequence[str] = typer.Option(
+        (), "--at", help="PARTITION:OFFSET of a dead letter (repeatable); see `list`."
+    ),
+    replay_all: bool = typer.Option(False, "--all", help="Replay every dead letter."),
+    bootstrap: str = Bootstrap,
+) -> None:
+    """Republish dead letters to the topic they failed on, once the cause is fixed."""
+    if bool(at) == replay_all:
+        raise typer.BadParameter("give --at PARTITION:OFFSET (repeatable) or --all")
+    positions = None if replay_all else [_position(p) for p in at]
+    try:
+        done = asyncio.run(replay(bootstrap, dlq_topic, positions))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(f"replayed {len(done)} dead letters from {dlq_topic}")
+
+
+def _position(text: str) -> tuple[int, int]:
+    partition, _, offset = text.partition(":")
+    if not (partition.isdigit() and offset.isdigit()):
+        raise typer.BadParameter(f"{text!r} is not PARTITION:OFFSET")
+    return int(partition), int(offset)
