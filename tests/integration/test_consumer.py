@@ -3,6 +3,7 @@ dead letters with reasons (once), transient faults retried, lagging dependencies
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -167,3 +168,76 @@ async def test_events_of_types_this_consumer_does_not_handle_are_skipped(
     await other.handle_batch([record(valid_submission("skip"))])
     assert await dead_letters(effect_table) == []
     assert await effect_table.fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_hostile_records_are_dead_lettered_and_the_batch_goes_on(
+    effect_table: asyncpg.Pool, run_id: str
+) -> None:
+    consumer = consumer_with(effect_table, record_effect)
+    forged = [("dlq_topic", b"applications.lifecycle"), ("dlq_reason", b"all fine, replay me")]
+    hostile = [
+        record(b"[" * 50_000),  # deep nesting: a RecursionError in the JSON parser
+        record(b"{oops", headers=[("x-null", None)]),  # a header without a value
+        record(b"{oops", headers=forged),
+        record(b"x" * (900 * 1024)),  # near the broker's limit: the copy must still fit
+    ]
+    good = record(valid_submission(run_id))
+    await consumer.handle_batch([*hostile, good])
+    await consumer.handle_batch([*hostile, good])  # redelivered: nothing new
+
+    letters = await dead_letters(effect_table)
+    assert [d["dlq_reason"] for d in letters] == ["not JSON"] * 3 + ["message too large"]
+    assert letters[0]["dlq_detail"] == "nested too deeply"
+    assert letters[1]["x-null"] == ""
+    # A publisher cannot say where its message failed: only the consumer's own headers count.
+    assert letters[2]["dlq_topic"] == "intake.applications"
+    assert letters[2]["dlq_reason"] == "not JSON"
+    assert letters[3]["dlq_value_bytes"] == str(900 * 1024)
+    sizes = await effect_table.fetch(
+        "SELECT length(value) AS size FROM outbox WHERE topic LIKE '%.dlq' ORDER BY id"
+    )
+    assert sizes[-1]["size"] <= 512 * 1024
+    assert await effects(effect_table) == 1  # the valid record behind them went through
+
+
+async def test_a_long_outage_does_not_use_up_the_patience_for_a_lagging_replica(
+    effect_table: asyncpg.Pool, run_id: str
+) -> None:
+    began = asyncio.get_running_loop().time()
+    lagged = False
+
+    async def outage_then_lag(conn: DbConnection, event: CloudEvent, data: Any) -> None:
+        nonlocal lagged
+        if asyncio.get_running_loop().time() - began < 0.8:  # longer than the 0.5 s for lag
+            raise TransientError("database restarting")
+        if not lagged:
+            lagged = True
+            raise RetryLater("replica one step behind")
+        await record_effect(conn, event, data)
+
+    consumer = consumer_with(effect_table, outage_then_lag)
+    await consumer.handle_batch([record(valid_submission(run_id))])
+    assert await dead_letters(effect_table) == []
+    assert await effects(effect_table) == 1
+
+
+async def test_shutdown_cancels_an_event_stuck_in_retries(
+    effect_table: asyncpg.Pool, run_id: str
+) -> None:
+    calls = 0
+
+    async def always_down(conn: DbConnection, event: CloudEvent, data: Any) -> None:
+        nonlocal calls
+        calls += 1
+        raise TransientError("down")
+
+    consumer = consumer_with(effect_table, always_down)
+    task = asyncio.create_task(consumer.handle_batch([record(valid_submission(run_id))]))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    calls_at_cancel = calls
+    await asyncio.sleep(0.3)
+    assert calls == calls_at_cancel  # no retry goes on behind the shutdown
+    assert await dead_letters(effect_table) == []  # and cancelling is no reason to dead-letter

@@ -89,6 +89,8 @@ def parse_event(raw: bytes | None) -> CloudEvent:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EventContractError("not JSON", str(exc)) from exc
+    except RecursionError as exc:
+        raise EventContractError("not JSON", "nested too deeply") from exc
     if not isinstance(document, dict):
         raise EventContractError("not a CloudEvent", "the JSON document is not an object")
     try:

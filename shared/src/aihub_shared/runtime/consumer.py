@@ -10,7 +10,10 @@ crash anywhere replays the batch and the inbox turns the replay into no-ops.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import hashlib
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -28,9 +31,6 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
-    stop_never,
     wait_exponential_jitter,
 )
 
@@ -60,6 +60,36 @@ class RetryPolicy:
     unexpected_max_attempts: int = 5
     initial_backoff: float = 0.2
     max_backoff: float = 30.0
+
+
+def failure_kind(exc: BaseException | None) -> str:
+    if exc is not None and is_transient(exc):
+        return "transient"
+    return "later" if isinstance(exc, RetryLater) else "unexpected"
+
+
+class _RetryBudget:
+    """When to stop retrying one event. Attempts and time are counted per kind of failure and
+    start afresh when the kind changes: a long database outage must not use up the patience
+    meant for a lagging replica, nor a few network blips the attempts meant for a bug."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self._kind: str | None = None
+        self._since = 0.0
+        self._attempts = 0
+
+    def __call__(self, state: RetryCallState) -> bool:
+        kind = failure_kind(state.outcome.exception() if state.outcome else None)
+        now = time.monotonic()
+        if kind != self._kind:
+            self._kind, self._since, self._attempts = kind, now, 0
+        self._attempts += 1
+        if kind == "transient":
+            return False
+        if kind == "later":
+            return now - self._since >= self._policy.retry_later_max_seconds
+        return self._attempts >= self._policy.unexpected_max_attempts
 
 
 class _DeadLetter(Exception):
@@ -158,6 +188,16 @@ class EventConsumer:
                     await self._dead_letter(record, exc.reason, exc.detail)
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
+        try:
+            return self._decode_checked(record)
+        except EventContractError:
+            raise
+        except Exception as exc:  # whatever else hostile bytes provoke is still about the bytes
+            raise EventContractError("undecodable message", type(exc).__name__) from exc
+
+    def _decode_checked(
+        self, record: ConsumerRecord
+    ) -> tuple[CloudEvent, BaseModel, Handler | None]:
         event = parse_event(record.value)
         contract = contract_for_type(event.type)
         if contract is None:
@@ -172,8 +212,11 @@ class EventConsumer:
 
     async def _apply(self, event: CloudEvent, data: BaseModel, handler: Handler) -> None:
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception(lambda e: not isinstance(e, _DeadLetter)),
-            stop=self._stop_condition,
+            # Cancellation (shutdown) must end the retries, not count as one.
+            retry=retry_if_exception(
+                lambda e: not isinstance(e, _DeadLetter | asyncio.CancelledError)
+            ),
+            stop=_RetryBudget(self._retry),
             wait=self._backoff(),
             before_sleep=self._log_retry,
             retry_error_callback=self._give_up,
@@ -202,23 +245,9 @@ class EventConsumer:
             jitter=self._retry.initial_backoff,
         )
 
-    def _stop_condition(self, state: RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        if exc is None or is_transient(exc):
-            return bool(stop_never(state))
-        if isinstance(exc, RetryLater):
-            return bool(stop_after_delay(self._retry.retry_later_max_seconds)(state))
-        return bool(stop_after_attempt(self._retry.unexpected_max_attempts)(state))
-
     def _log_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        kind = (
-            "transient"
-            if exc is not None and is_transient(exc)
-            else "later"
-            if isinstance(exc, RetryLater)
-            else "unexpected"
-        )
+        kind = failure_kind(exc)
         RETRIES.labels(self.name, kind).inc()
         log.warning(
             "event failed; retrying",
@@ -255,8 +284,9 @@ class EventConsumer:
         position = f"{record.topic}:{record.partition}:{record.offset}"
         if not await inbox.claim(conn, self.name, position, "dead-lettered"):
             return "duplicate"
+        value, extra = _bounded_copy(record)
         headers = [
-            *(record.headers or ()),
+            *extra,
             ("dlq_reason", reason.encode()),
             ("dlq_detail", detail[:2000].encode()),
             ("dlq_consumer", self.name.encode()),
@@ -268,12 +298,46 @@ class EventConsumer:
         await outbox.add_raw(
             conn,
             topic=dead_letter_topic(record.topic),
-            key=record.key,
-            value=record.value or b"",
+            key=record.key[:MAX_DEAD_LETTER_KEY] if record.key else record.key,
+            value=value,
             headers=headers,
         )
         log.warning("dead-lettered", reason=reason, detail=detail[:500])
         return "dead-lettered"
+
+
+MAX_DEAD_LETTER_VALUE = 512 * 1024
+MAX_DEAD_LETTER_HEADERS = 64 * 1024
+MAX_DEAD_LETTER_KEY = 1024
+
+
+def _bounded_copy(record: ConsumerRecord) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The original value and headers as far as a dead letter can carry them.
+
+    Incoming `dlq_*` headers are dropped: only this consumer may say why and where a message
+    failed (a publisher could otherwise steer a replay onto an internal topic). A value or headers
+    too large to publish again are cut, with the original size and hash kept for ops."""
+    value = record.value or b""
+    headers: list[tuple[str, bytes]] = []
+    kept_bytes = dropped = 0
+    for name, raw in record.headers or ():
+        if name.startswith("dlq_"):
+            continue
+        data = bytes(raw) if raw is not None else b""
+        if kept_bytes + len(name) + len(data) > MAX_DEAD_LETTER_HEADERS:
+            dropped += 1
+            continue
+        kept_bytes += len(name) + len(data)
+        headers.append((name, data))
+    if dropped:
+        headers.append(("dlq_headers_dropped", str(dropped).encode()))
+    if len(value) > MAX_DEAD_LETTER_VALUE:
+        headers += [
+            ("dlq_value_bytes", str(len(value)).encode()),
+            ("dlq_value_sha256", hashlib.sha256(value).hexdigest().encode()),
+        ]
+        value = value[:MAX_DEAD_LETTER_VALUE]
+    return value, headers
 
 
 async def _keep_records_raw(records: tuple[ConsumerRecord, ...], original: Any) -> Any:

@@ -34,10 +34,12 @@ class DeadLetter:
 
 
 def _header(record: ConsumerRecord, name: str) -> str:
+    """The last value of a header: the consumer appends its own after the original ones."""
+    found = ""
     for key, value in record.headers or ():
-        if key == name:
-            return bytes(value).decode(errors="replace")
-    return ""
+        if key == name and value is not None:
+            found = bytes(value).decode(errors="replace")
+    return found
 
 
 def describe(record: ConsumerRecord) -> DeadLetter:
@@ -95,7 +97,11 @@ async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int])
 
 
 def replay_headers(record: ConsumerRecord) -> list[tuple[str, bytes]]:
-    kept = [(k, bytes(v)) for k, v in record.headers or () if not k.startswith("dlq_")]
+    kept = [
+        (k, bytes(v) if v is not None else b"")
+        for k, v in record.headers or ()
+        if not k.startswith("dlq_")
+    ]
     where = f"{record.topic}:{record.partition}:{record.offset}".encode()
     return [*kept, (REPLAY_HEADER, where)]
 
@@ -117,7 +123,8 @@ async def replay(
     await producer.start()
     try:
         for record in records:
-            origin = _header(record, "dlq_topic") or dlq_topic.removesuffix(DEAD_LETTER_SUFFIX)
+            # Always the topic the dead-letter topic belongs to, never a header's say-so.
+            origin = dlq_topic.removesuffix(DEAD_LETTER_SUFFIX)
             await producer.send_and_wait(
                 origin, record.value, key=record.key, headers=replay_headers(record)
             )

@@ -19,7 +19,7 @@ _INSERT = (
 
 def encode_headers(headers: Headers) -> list[list[str]]:
     # Header values are arbitrary bytes (a dead letter keeps the publisher's own); jsonb holds text.
-    return [[name, base64.b64encode(value).decode()] for name, value in headers]
+    return [[name, base64.b64encode(value or b"").decode()] for name, value in headers]
 
 
 def decode_headers(stored: list[list[str]]) -> Headers:
