@@ -89,3 +89,39 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
     assert receipt["outcome"] == "accepted", receipt
     application = await staff["applications"].get(f"/applications/{receipt['application_id']}")
     assert application.json()["status"] == "received"
+
+
+async def test_an_unknown_cohort_is_refused_with_a_receipt_and_nothing_stored(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    submission_id = unique("nowhere")
+    event = submitted_event(
+        submission_id,
+        program_code=open_cohort["program"],
+        cohort_code="no-such-cohort-2099",
+        contact_email=f"{submission_id}@startup.example",
+        locale="ko",
+    )
+    await publish(
+        local_stack.kafka_bootstrap,
+        "intake.applications",
+        [(submission_id.encode(), as_bytes(event), [])],
+    )
+    (receipt,) = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.receipts",
+        lambda r: r.key == submission_id.encode(),
+        count=1,
+    )
+    data = json.loads(receipt.value)["data"]
+    assert data["outcome"] == "refused"
+    assert data["application_id"] is None
+    assert [r["code"] for r in data["reasons"]] == ["unknown_cohort"]
+    assert "no-such-cohort-2099" in data["reasons"][0]["message"]
+    stored = await staff["applications"].get(
+        "/applications", params={"cohort_code": "no-such-cohort-2099"}
+    )
+    assert stored.json() == []

@@ -104,3 +104,38 @@ async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(
         count=1,
     )
     assert len(records) == 1
+
+
+async def test_a_row_kafka_can_never_take_is_set_aside_and_the_rest_flows(
+    kit_pool: asyncpg.Pool, kit_dsn: str, local_stack: StackEndpoints, run_id: str
+) -> None:
+    key = f"kit-huge-{run_id}"
+    async with kit_pool.acquire() as conn, conn.transaction():
+        await outbox.add_events(conn, [delivery_event(key, 1)])
+        await outbox.add_raw(
+            conn,
+            topic="notifications.deliveries",
+            key=key.encode(),
+            value=b"x" * (2 << 20),
+            headers=[],
+        )
+        await outbox.add_events(conn, [delivery_event(key, 3)])
+
+    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka_bootstrap, batch_size=10)
+    try:
+        assert await relay.publish_batch() == 3
+        assert await relay.publish_batch() == 0  # nothing is retried for ever
+    finally:
+        await relay.close()
+    (aside,) = await kit_pool.fetch(
+        "SELECT length(value) AS size, failed_reason FROM outbox WHERE failed_at IS NOT NULL"
+    )
+    assert aside["size"] == 2 << 20
+    assert "MessageSizeTooLarge" in aside["failed_reason"]
+    records = await read_until(
+        local_stack.kafka_bootstrap,
+        "notifications.deliveries",
+        lambda r: r.key == key.encode(),
+        count=2,
+    )
+    assert [json.loads(r.value)["data"]["delivery_id"] for r in records] == ["1", "3"]

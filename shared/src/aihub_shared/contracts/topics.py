@@ -25,7 +25,13 @@ NOTIFICATIONS_DELIVERIES = "notifications.deliveries"
 
 # Keyed topics get 3 partitions so one aggregate's events stay ordered while consumers scale out.
 _EVENT_TOPICS = [
-    TopicSpec(INTAKE_APPLICATIONS, description="Publishing systems submit applications."),
+    # The broker stamps arrival (LogAppendTime): deadlines are judged by when a submission
+    # reached our door, which a publisher cannot backdate and a slow consumer cannot delay.
+    TopicSpec(
+        INTAKE_APPLICATIONS,
+        config={"message.timestamp.type": "LogAppendTime"},
+        description="Publishing systems submit applications.",
+    ),
     TopicSpec(INTAKE_RECEIPTS, description="The outcome of each submission, by submission id."),
     TopicSpec(INTAKE_KPI_REPORTS, description="Publishing systems report startup KPIs."),
     TopicSpec(APPLICATIONS_LIFECYCLE, description="Application state changes."),

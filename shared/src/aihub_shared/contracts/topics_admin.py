@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Sequence
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
@@ -16,7 +17,8 @@ from aihub_shared.contracts.topics import ALL_TOPICS, TopicSpec
 async def ensure_topics(
     bootstrap: str, specs: Sequence[TopicSpec] = ALL_TOPICS, *, wait_seconds: float = 60
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the names created now."""
+    """Create the topics that do not exist yet and bring the settings of the others up to the
+    spec; returns the names created now."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="aihub-topic-init")
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type((KafkaConnectionError, OSError)),
@@ -43,6 +45,13 @@ async def ensure_topics(
                         for s in missing
                     ]
                 )
+        # Topics made by an earlier version get today's settings (AlterConfigs sets the whole
+        # dynamic config of each topic, which the spec states in full).
+        present = [s for s in specs if s.name in existing and s.config]
+        if present:
+            await admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, s.name, dict(s.config)) for s in present]
+            )
         # Metadata spreads asynchronously; wait until the broker lists them all.
         for _ in range(50):
             if {s.name for s in specs} <= set(await admin.list_topics()):

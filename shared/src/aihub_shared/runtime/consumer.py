@@ -11,11 +11,13 @@ crash anywhere replays the batch and the inbox turns the replay into no-ops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +62,24 @@ class RetryPolicy:
     unexpected_max_attempts: int = 5
     initial_backoff: float = 0.2
     max_backoff: float = 30.0
+
+
+_arrival: ContextVar[datetime | None] = ContextVar("arrival", default=None)
+
+
+def arrival_time() -> datetime:
+    """When the record being handled reached the broker (its timestamp; on intake topics the
+    broker's own clock, `LogAppendTime`); the current time outside a consumer."""
+    return _arrival.get() or datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def _arriving(record: ConsumerRecord) -> Iterator[None]:
+    token = _arrival.set(datetime.fromtimestamp(record.timestamp / 1000, UTC))
+    try:
+        yield
+    finally:
+        _arrival.reset(token)
 
 
 def failure_kind(exc: BaseException | None) -> str:
@@ -149,7 +169,10 @@ class EventConsumer:
     async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
         """The record's outcome within the caller's transaction, or None for the slow path."""
         position = f"{record.topic}:{record.partition}:{record.offset}"
-        with structlog.contextvars.bound_contextvars(consumer=self.name, position=position):
+        with (
+            structlog.contextvars.bound_contextvars(consumer=self.name, position=position),
+            _arriving(record),
+        ):
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
@@ -170,7 +193,10 @@ class EventConsumer:
 
     async def handle_record(self, record: ConsumerRecord) -> None:
         position = f"{record.topic}:{record.partition}:{record.offset}"
-        with structlog.contextvars.bound_contextvars(consumer=self.name, position=position):
+        with (
+            structlog.contextvars.bound_contextvars(consumer=self.name, position=position),
+            _arriving(record),
+        ):
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:

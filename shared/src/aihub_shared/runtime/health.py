@@ -34,5 +34,8 @@ async def ready(request: Request) -> JSONResponse:
             checks["kafka"] = bool(await runtime.broker.ping(timeout=2))
         except Exception as exc:
             checks["kafka_error"] = type(exc).__name__
-    ok = checks["postgres"] is True and checks["kafka"] is True
+        stopped = [t.get_name() for t in runtime.tasks if t.done()]
+        if stopped:
+            checks["stopped_tasks"] = stopped
+    ok = checks["postgres"] is True and checks["kafka"] is True and "stopped_tasks" not in checks
     return JSONResponse({"status": "ready" if ok else "unready", **checks}, 200 if ok else 503)

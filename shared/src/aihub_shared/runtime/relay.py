@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+)
 from prometheus_client import Counter, Gauge
 
 from aihub_shared.runtime.outbox import decode_headers
@@ -24,8 +29,16 @@ from aihub_shared.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
+# Sending these again can never succeed; everything else is retried.
+NEVER_ACCEPTED = (MessageSizeTooLargeError, RecordTooLargeError, InvalidTopicError)
+
 PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka", ["service"])
 PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox batches", ["service"])
+SET_ASIDE = Counter(
+    "outbox_set_aside_total",
+    "Outbox rows Kafka refused for good (too large, bad topic)",
+    ["service"],
+)
 PENDING = Gauge("outbox_pending", "Unpublished outbox rows seen at the last poll", ["service"])
 
 
@@ -92,25 +105,47 @@ class OutboxRelay:
                 return 0
             rows = await conn.fetch(
                 "SELECT id, topic, key, value, headers FROM outbox"
-                " WHERE published_at IS NULL ORDER BY id LIMIT $1",
+                " WHERE published_at IS NULL AND failed_at IS NULL ORDER BY id LIMIT $1",
                 self._config.batch_size,
             )
             if not rows:
                 PENDING.labels(self._config.service).set(0)
                 return 0
             producer = await self._producer_ready()
-            deliveries = [
-                await producer.send(
-                    r["topic"], r["value"], key=r["key"], headers=decode_headers(r["headers"])
-                )
-                for r in rows
-            ]
-            await asyncio.gather(*deliveries)
+            sent: list[tuple[int, asyncio.Future[object]]] = []
+            set_aside: list[tuple[int, str]] = []
+            for r in rows:
+                try:
+                    future = await producer.send(
+                        r["topic"], r["value"], key=r["key"], headers=decode_headers(r["headers"])
+                    )
+                except NEVER_ACCEPTED as exc:
+                    set_aside.append((r["id"], repr(exc)))
+                    continue
+                sent.append((r["id"], future))
+            outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            published: list[int] = []
+            for (row_id, _), outcome in zip(sent, outcomes, strict=True):
+                if isinstance(outcome, NEVER_ACCEPTED):
+                    set_aside.append((row_id, repr(outcome)))
+                elif isinstance(outcome, BaseException):
+                    raise outcome  # nothing is marked: the whole batch goes again
+                else:
+                    published.append(row_id)
             await conn.execute(
-                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
-                [r["id"] for r in rows],
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", published
             )
-        PUBLISHED.labels(self._config.service).inc(len(rows))
+            if set_aside:
+                await conn.executemany(
+                    "UPDATE outbox SET failed_at = now(), failed_reason = $2 WHERE id = $1",
+                    set_aside,
+                )
+                SET_ASIDE.labels(self._config.service).inc(len(set_aside))
+                for row_id, reason in set_aside:
+                    log.error(
+                        "outbox row set aside: Kafka will never take it", id=row_id, reason=reason
+                    )
+        PUBLISHED.labels(self._config.service).inc(len(published))
         PENDING.labels(self._config.service).set(0 if len(rows) < self._config.batch_size else 1)
         return len(rows)
 
@@ -130,9 +165,17 @@ class OutboxRelay:
             try:
                 published = await self.publish_batch()
                 backoff = 0.2
-            except (KafkaError, OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # the relay must outlive any fault; it retries with backoff
                 PUBLISH_FAILURES.labels(self._config.service).inc()
-                log.warning("outbox batch failed; will retry", error=repr(exc), backoff=backoff)
+                expected = isinstance(
+                    exc, KafkaError | OSError | TimeoutError | asyncpg.PostgresError
+                )
+                log.warning(
+                    "outbox batch failed; will retry",
+                    error=repr(exc),
+                    backoff=backoff,
+                    exc_info=not expected,
+                )
                 await self._discard_producer()
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 10.0)

@@ -44,6 +44,8 @@ class ServiceRuntime:
     settings: ServiceSettings
     pool: asyncpg.Pool
     broker: KafkaBroker
+    #: The relay and the workers: readiness fails if one of them has stopped.
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
 
 ConsumersFactory = Callable[[ServiceRuntime, RetryPolicy], Sequence[EventConsumer]]
@@ -77,7 +79,8 @@ def build_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
-        graceful_timeout=settings.shutdown_grace_seconds,
+        # Half of the shutdown budget for in-flight batches; workers and the relay share the rest.
+        graceful_timeout=settings.shutdown_grace_seconds / 2,
         allow_auto_create_topics=False,
         logger=logging.getLogger("faststream"),
         # FastStream logs every batch received/processed; our consumer logs what matters.
@@ -120,6 +123,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         workers = list(definition.workers(runtime))
         worker_tasks = [asyncio.create_task(w.run(), name=type(w).__name__) for w in workers]
+        runtime.tasks = [relay_task, *worker_tasks]
         for hook in definition.on_startup:
             await hook(runtime)
         await broker.start()
@@ -128,13 +132,16 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         try:
             yield
         finally:
+            # One budget for the whole shutdown, so it ends before an orchestrator's SIGKILL.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + settings.shutdown_grace_seconds
             log.info("service stopping")
             await broker.stop()
             for worker in workers:
                 await worker.stop()
-            await _settle(worker_tasks, settings.shutdown_grace_seconds)
+            await _settle(worker_tasks, max(deadline - loop.time(), 0.1) * 2 / 3)
             await relay.stop()
-            await _settle([relay_task], settings.shutdown_grace_seconds)
+            await _settle([relay_task], max(deadline - loop.time(), 0.1))
             await relay.close()
             await pool.close()
             log.info("service stopped")
@@ -168,5 +175,6 @@ def serve(definition: ServiceDefinition) -> None:
         port=settings.http_port,
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        # Draining HTTP comes first and briefly: staff requests are short.
+        timeout_graceful_shutdown=5,
     )

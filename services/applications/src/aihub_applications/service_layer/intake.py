@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
 import asyncpg
 import structlog
@@ -16,6 +15,7 @@ from aihub_shared.contracts.applications import ApplicationIneligible, Applicati
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
 from aihub_shared.runtime import outbox
+from aihub_shared.runtime.consumer import arrival_time
 from aihub_shared.runtime.db import DbConnection
 
 log = structlog.get_logger(__name__)
@@ -36,12 +36,21 @@ async def receive_submission(
         await _answer_resubmission(conn, event, submission, existing, digest)
         return
 
+    rules = await repository.cohort_rules(conn, submission.cohort_code)
+    if rules is None:
+        # Nothing to attach an application to, so nothing is stored: once the catalog has the
+        # cohort, the same submission sent again is judged afresh.
+        refusal = check_eligibility(submission, None, now=arrival_time(), first_application_id=None)
+        await outbox.add_events(conn, [_receipt(event, submission, None, refusal)])
+        log.info("submission refused: unknown cohort", cohort=submission.cohort_code)
+        return
+
     brn = submission.startup.business_registration_number
     await repository.lock_brn_in_cohort(conn, submission.cohort_code, brn)
     refusals = check_eligibility(
         submission,
-        await repository.cohort_rules(conn, submission.cohort_code),
-        now=datetime.now(UTC),
+        rules,
+        now=arrival_time(),
         first_application_id=await repository.active_application_for_brn(
             conn, submission.cohort_code, brn
         ),
@@ -114,7 +123,7 @@ async def _answer_resubmission(
 def _receipt(
     event: CloudEvent,
     submission: ApplicationSubmitted,
-    application_id: str,
+    application_id: str | None,
     refusals: list[Refusal],
 ) -> CloudEvent:
     return new_event(

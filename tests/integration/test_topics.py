@@ -1,0 +1,50 @@
+"""The platform's topics on the real broker, as `ensure_topics` makes them."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from aihub_local.stack import StackEndpoints
+from aihub_shared.contracts.topics import ALL_TOPICS, INTAKE_APPLICATIONS
+from aihub_shared.contracts.topics_admin import ensure_topics
+from tests.e2e.kafka_io import read_until
+
+pytestmark = pytest.mark.integration
+
+
+async def test_every_topic_exists_with_its_partitions(local_stack: StackEndpoints) -> None:
+    await ensure_topics(local_stack.kafka_bootstrap)
+    assert await ensure_topics(local_stack.kafka_bootstrap) == []  # re-running creates nothing
+    admin = AIOKafkaAdminClient(bootstrap_servers=local_stack.kafka_bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([t.name for t in ALL_TOPICS])
+    finally:
+        await admin.close()
+    partitions = {t["topic"]: len(t["partitions"]) for t in described}
+    assert partitions == {t.name: t.partitions for t in ALL_TOPICS}
+
+
+async def test_intake_is_stamped_with_the_brokers_arrival_time(
+    local_stack: StackEndpoints, run_id: str
+) -> None:
+    """A publisher cannot backdate a submission past the application deadline."""
+    await ensure_topics(local_stack.kafka_bootstrap)
+    key = f"stamp-{run_id}".encode()
+    backdated_ms = int((time.time() - 30 * 24 * 3600) * 1000)
+    producer = AIOKafkaProducer(bootstrap_servers=local_stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        before_ms = int(time.time() * 1000)
+        await producer.send_and_wait(INTAKE_APPLICATIONS, b"{}", key=key, timestamp_ms=backdated_ms)
+    finally:
+        await producer.stop()
+    (record,) = await read_until(
+        local_stack.kafka_bootstrap, INTAKE_APPLICATIONS, lambda r: r.key == key, count=1
+    )
+    assert record.timestamp_type == 1  # LogAppendTime
+    assert record.timestamp >= before_ms - 5_000
