@@ -97,6 +97,30 @@ def test_names_with_control_characters_are_refused(name: str) -> None:
         Contact(name=name, email="a@example.com")
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("description", "fine\x00then NUL"),
+        ("description", "lone \ud800 surrogate"),
+        ("answers", {"why": "NUL\x00"}),
+        ("answers", {"bad\nkey": "x"}),
+    ],
+)
+def test_text_that_could_never_be_stored_is_refused(field: str, value: object) -> None:
+    data = submitted_data()
+    if field == "description":
+        data["startup"] = {**data["startup"], "description": value}
+    else:
+        data[field] = value
+    with pytest.raises(ValidationError):
+        ApplicationSubmitted.model_validate(data)
+
+
+def test_a_nul_in_the_envelope_id_is_refused() -> None:
+    with pytest.raises(EventContractError):
+        parse_event(json.dumps(envelope(id="abc\u0000")).encode())
+
+
 def test_known_business_registration_numbers() -> None:
     assert is_valid_business_registration_number("2208162517")
     assert not is_valid_business_registration_number("2208162518")

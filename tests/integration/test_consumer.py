@@ -82,10 +82,10 @@ async def record_effect(conn: DbConnection, event: CloudEvent, data: Any) -> Non
 async def test_a_redelivered_batch_changes_nothing(effect_table: asyncpg.Pool, run_id: str) -> None:
     consumer = consumer_with(effect_table, record_effect)
     batch = [record(valid_submission(run_id))]
-    await consumer.handle_batch(batch)
+    assert await consumer.handle_batch(batch) == 1
     # The process died after the DB commit but before the offset commit: the batch comes again.
-    await consumer.handle_batch(batch)
-    await consumer.handle_batch([record(batch[0].value)])  # and once more at another offset
+    assert await consumer.handle_batch(batch) == 0
+    assert await consumer.handle_batch([record(batch[0].value)]) == 0  # and at another offset
     assert await effects(effect_table) == 1
     outcomes = await effect_table.fetch("SELECT outcome FROM inbox")
     assert [r["outcome"] for r in outcomes] == ["done"]

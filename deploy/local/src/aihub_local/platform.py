@@ -110,18 +110,28 @@ class PlatformServices:
         return f"http://127.0.0.1:{self.http_ports[service]}"
 
     def process(self, service: str) -> ManagedProcess:
-        if service not in self.processes:
-            port = self.http_ports.setdefault(service, free_port())
-            self.processes[service] = ManagedProcess(
-                service,
-                [_console_script(f"aihub-{service}"), "serve"],
-                service_env(self.endpoints, service, http_port=port, staff_token=self.staff_token),
-                self.log_dir / f"{service}.log",
-            )
         return self.processes[service]
 
-    def start(self, service: str, *, ready_timeout: float = 60.0) -> None:
-        process = self.process(service)
+    def start(
+        self,
+        service: str,
+        *,
+        ready_timeout: float = 60.0,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        """Start (or start again) a service; `extra_env` holds for this run only (a crash test
+        arms a failpoint with it)."""
+        if service in self.processes and self.processes[service].is_running():
+            raise RuntimeError(f"{service} is already running")
+        port = self.http_ports.setdefault(service, free_port())
+        env = service_env(self.endpoints, service, http_port=port, staff_token=self.staff_token)
+        process = ManagedProcess(
+            service,
+            [_console_script(f"aihub-{service}"), "serve"],
+            {**env, **(extra_env or {})},
+            self.log_dir / f"{service}.log",
+        )
+        self.processes[service] = process
         process.start()
         try:
             wait_http_ok(self.url(service) + "/health/ready", timeout=ready_timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from aihub_shared.contracts.intake import Refusal
-from aihub_shared.contracts.values import Code, Contact, SingleLineText
+from aihub_shared.contracts.values import Code, Contact, FreeText, SingleLineText
 
 
 class ApplicationReceived(BaseModel):
@@ -41,6 +41,6 @@ class ApplicationDecided(BaseModel):
     program_code: Code
     cohort_code: Code
     startup_name: SingleLineText
-    decided_by: str = Field(max_length=128)
-    reason: str = Field(max_length=2000)
+    decided_by: SingleLineText
+    reason: FreeText = Field(max_length=2000)
     rank: int | None = Field(default=None, ge=1, description="Place in the final ranking.")

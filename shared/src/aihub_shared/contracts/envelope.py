@@ -32,14 +32,14 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     specversion: Literal["1.0"]
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
     source: str = Field(min_length=1, max_length=256, pattern=r"^[\x21-\x7e]+$")
     type: str = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9_.]+\.v[0-9]+$")
     time: AwareDatetime
-    subject: str | None = Field(default=None, max_length=256)
+    subject: str | None = Field(default=None, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
     datacontenttype: Literal["application/json"] = "application/json"
-    correlationid: str | None = Field(default=None, max_length=128)
-    causationid: str | None = Field(default=None, max_length=128)
+    correlationid: str | None = Field(default=None, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    causationid: str | None = Field(default=None, max_length=128, pattern=r"^[\x21-\x7e]+$")
     data: dict[str, Any]
 
     @classmethod

@@ -8,9 +8,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from aihub_shared.contracts.values import (
+    AnswerKey,
     BusinessRegistrationNumber,
     Code,
     Contact,
+    FreeText,
     SingleLineText,
 )
 
@@ -24,7 +26,7 @@ class StartupProfile(BaseModel):
     employees: int = Field(ge=0, le=100_000)
     website: HttpUrl | None = None
     ai_field: SingleLineText
-    description: str = Field(default="", max_length=5000)
+    description: FreeText = ""
 
 
 class ApplicationSubmitted(BaseModel):
@@ -42,7 +44,7 @@ class ApplicationSubmitted(BaseModel):
     cohort_code: Code
     startup: StartupProfile
     contact: Contact
-    answers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    answers: dict[AnswerKey, FreeText] = Field(default_factory=dict, max_length=50)
     consent_personal_info: bool = Field(
         description="Consent to the collection and use of personal information; must be true."
     )

@@ -19,6 +19,19 @@ Code = Annotated[
 ]
 
 
+def _storable(value: str) -> str:
+    # Postgres text cannot hold NUL and UTF-8 cannot encode an unpaired surrogate: refused at the
+    # door, such text would otherwise fail only when stored, far from the publisher.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("must not contain unpaired surrogates")
+    return value
+
+
+FreeText = Annotated[str, Field(max_length=5000), AfterValidator(_storable)]
+
+
 def _no_control_characters(value: str) -> str:
     # CR/LF in a name would let a publisher inject e-mail headers downstream; tabs and other C0/C1
     # controls have no business in a human name either.
@@ -26,11 +39,14 @@ def _no_control_characters(value: str) -> str:
         raise ValueError("must not contain control characters such as CR or LF")
     if value != value.strip():
         raise ValueError("must not start or end with white space")
-    return value
+    return _storable(value)
 
 
 SingleLineText = Annotated[
     str, Field(min_length=1, max_length=200), AfterValidator(_no_control_characters)
+]
+AnswerKey = Annotated[
+    str, Field(min_length=1, max_length=64), AfterValidator(_no_control_characters)
 ]
 
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)

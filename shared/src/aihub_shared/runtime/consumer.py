@@ -47,6 +47,7 @@ from aihub_shared.contracts.topics import dead_letter_topic
 from aihub_shared.runtime import inbox, outbox
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
+from aihub_shared.runtime.failpoints import crash_if_armed
 
 log = structlog.get_logger(__name__)
 
@@ -137,18 +138,22 @@ class EventConsumer:
         self._pool = pool
         self._retry = retry or RetryPolicy()
 
-    async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
+    async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
         """Fast path: the whole batch in one transaction, a savepoint per record. A record that
         needs a retry ends the fast run; what came before it is committed, it takes the slow
-        path (its own transaction, with backoff), and the fast path resumes after it."""
-        position = 0
+        path (its own transaction, with backoff), and the fast path resumes after it.
+        Returns how many records had their effect applied (not skipped, not dead-lettered)."""
+        applied = position = 0
         while position < len(records):
-            position += await self._apply_in_one_transaction(records[position:])
+            outcomes = await self._apply_in_one_transaction(records[position:])
+            applied += outcomes.count("done")
+            position += len(outcomes)
             if position < len(records):
-                await self.handle_record(records[position])
+                applied += await self.handle_record(records[position]) == "done"
                 position += 1
+        return applied
 
-    async def _apply_in_one_transaction(self, records: Sequence[ConsumerRecord]) -> int:
+    async def _apply_in_one_transaction(self, records: Sequence[ConsumerRecord]) -> list[str]:
         outcomes: list[str] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
@@ -161,10 +166,10 @@ class EventConsumer:
             if not is_transient(exc):
                 raise
             log.warning("batch transaction failed; continuing one by one", error=repr(exc))
-            return 0
+            return []
         for outcome in outcomes:
             CONSUMED.labels(self.name, outcome).inc()
-        return len(outcomes)
+        return outcomes
 
     async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
         """The record's outcome within the caller's transaction, or None for the slow path."""
@@ -191,7 +196,8 @@ class EventConsumer:
                 return None
             return "done"
 
-    async def handle_record(self, record: ConsumerRecord) -> None:
+    async def handle_record(self, record: ConsumerRecord) -> str:
+        """Slow path for one record: its own transaction, retries with backoff; its outcome."""
         position = f"{record.topic}:{record.partition}:{record.offset}"
         with (
             structlog.contextvars.bound_contextvars(consumer=self.name, position=position),
@@ -200,18 +206,17 @@ class EventConsumer:
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
-                await self._dead_letter(record, exc.reason, exc.detail)
-                return
+                return await self._dead_letter(record, exc.reason, exc.detail)
             if handler is None:
                 CONSUMED.labels(self.name, "ignored").inc()
-                return
+                return "ignored"
             with structlog.contextvars.bound_contextvars(
                 event_id=event.id, event_type=event.type, correlation_id=event.correlationid
             ):
                 try:
-                    await self._apply(event, data, handler)
+                    return await self._apply(event, data, handler)
                 except _DeadLetter as exc:
-                    await self._dead_letter(record, exc.reason, exc.detail)
+                    return await self._dead_letter(record, exc.reason, exc.detail)
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
         try:
@@ -236,7 +241,7 @@ class EventConsumer:
             raise EventContractError("data violates the contract", validation_summary(exc)) from exc
         return event, data, self._handlers.get(contract.name)
 
-    async def _apply(self, event: CloudEvent, data: BaseModel, handler: Handler) -> None:
+    async def _apply(self, event: CloudEvent, data: BaseModel, handler: Handler) -> str:
         async for attempt in AsyncRetrying(
             # Cancellation (shutdown) must end the retries, not count as one.
             retry=retry_if_exception(
@@ -249,20 +254,22 @@ class EventConsumer:
             reraise=False,
         ):
             with attempt:
-                await self._apply_once(event, data, handler)
+                return await self._apply_once(event, data, handler)
+        raise AssertionError("unreachable: retries end in a result or an exception")
 
-    async def _apply_once(self, event: CloudEvent, data: BaseModel, handler: Handler) -> None:
+    async def _apply_once(self, event: CloudEvent, data: BaseModel, handler: Handler) -> str:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 # CloudEvents ids are unique per source, so the key carries both.
                 if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
                     CONSUMED.labels(self.name, "duplicate").inc()
                     log.info("duplicate event skipped")
-                    return
+                    return "duplicate"
                 await handler(conn, event, data)
         except RejectedEvent as exc:
             raise _DeadLetter("rejected by a business rule", exc.reason) from exc
         CONSUMED.labels(self.name, "done").inc()
+        return "done"
 
     def _backoff(self) -> wait_exponential_jitter:
         return wait_exponential_jitter(
@@ -291,7 +298,7 @@ class EventConsumer:
         reason = "dependency not ready in time" if isinstance(exc, RetryLater) else "unexpected"
         raise _DeadLetter(reason, detail)
 
-    async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> None:
+    async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> str:
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(is_transient),
             wait=self._backoff(),
@@ -302,6 +309,7 @@ class EventConsumer:
                 async with self._pool.acquire() as conn, conn.transaction():
                     outcome = await self._write_dead_letter(conn, record, reason, detail)
         CONSUMED.labels(self.name, outcome).inc()
+        return outcome
 
     async def _write_dead_letter(
         self, conn: DbConnection, record: ConsumerRecord, reason: str, detail: str
@@ -398,6 +406,7 @@ def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, batch_size: int) 
 
     @subscriber
     async def handle(records: Any, message: KafkaMessage) -> None:
-        await consumer.handle_batch(message.raw_message)
+        if await consumer.handle_batch(message.raw_message):
+            crash_if_armed(f"after-commit:{consumer.name}")  # effects committed, offsets not yet
 
     del handle

@@ -24,6 +24,7 @@ from aiokafka.errors import (
 )
 from prometheus_client import Counter, Gauge
 
+from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.outbox import decode_headers
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -124,6 +125,7 @@ class OutboxRelay:
                     continue
                 sent.append((r["id"], future))
             outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            crash_if_armed(f"after-publish:{self._config.service}")  # sent, not yet marked
             published: list[int] = []
             for (row_id, _), outcome in zip(sent, outcomes, strict=True):
                 if isinstance(outcome, NEVER_ACCEPTED):

@@ -12,6 +12,7 @@ from aihub_applications.adapters import repository
 from aihub_applications.domain.status import IllegalTransition, Status
 from aihub_applications.service_layer.decisions import ApplicationNotFound, decide
 from aihub_applications.settings import Settings
+from aihub_shared.contracts.values import FreeText, SingleLineText
 from aihub_shared.runtime.auth import staff_token_guard
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -20,8 +21,8 @@ class DecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["accepted", "rejected"]
-    reason: str = Field(min_length=1, max_length=2000)
-    decided_by: str = Field(default="staff", min_length=1, max_length=128)
+    reason: FreeText = Field(min_length=1, max_length=2000)
+    decided_by: SingleLineText = "staff"
 
 
 class DecisionResponse(BaseModel):
