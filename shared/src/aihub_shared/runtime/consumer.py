@@ -136,7 +136,7 @@ class EventConsumer:
         self.topics = list(topics)
         self._handlers = dict(handlers)
         self._pool = pool
-        self._retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy()
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
         """Fast path: the whole batch in one transaction, a savepoint per record. A record that
@@ -247,7 +247,7 @@ class EventConsumer:
             retry=retry_if_exception(
                 lambda e: not isinstance(e, _DeadLetter | asyncio.CancelledError)
             ),
-            stop=_RetryBudget(self._retry),
+            stop=_RetryBudget(self.retry),
             wait=self._backoff(),
             before_sleep=self._log_retry,
             retry_error_callback=self._give_up,
@@ -273,9 +273,9 @@ class EventConsumer:
 
     def _backoff(self) -> wait_exponential_jitter:
         return wait_exponential_jitter(
-            multiplier=self._retry.initial_backoff,
-            max=self._retry.max_backoff,
-            jitter=self._retry.initial_backoff,
+            multiplier=self.retry.initial_backoff,
+            max=self.retry.max_backoff,
+            jitter=self.retry.initial_backoff,
         )
 
     def _log_retry(self, state: RetryCallState) -> None:
@@ -391,6 +391,10 @@ async def _records_as_body(message: Any, _original: Any) -> Any:
 
 def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, batch_size: int) -> None:
     """Register the consumer as a FastStream batch subscriber that commits only after success."""
+    # A record waiting out a lagging replica keeps the batch in the handler: the group must not
+    # count that as a dead consumer. A longer outage does end the membership; the partitions move
+    # on and the inbox makes the overlap harmless, so that is the limit, not a correctness rule.
+    max_poll_interval_ms = int((consumer.retry.retry_later_max_seconds + 300) * 1000)
     subscriber = broker.subscriber(
         *consumer.topics,
         group_id=consumer.name,
@@ -399,6 +403,7 @@ def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, batch_size: int) 
         batch_timeout_ms=500,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        max_poll_interval_ms=max_poll_interval_ms,
         parser=_keep_records_raw,
         decoder=_records_as_body,
         title=f"{consumer.name}:{','.join(consumer.topics)}",
