@@ -104,3 +104,18 @@ def header(record: ConsumerRecord, name: str) -> str | None:
         if key == name:
             return bytes(value).decode(errors="replace")
     return None
+
+
+async def submit(bootstrap: str, event: dict[str, Any]) -> None:
+    """Publish one `application.submitted` as a portal does: keyed by its submission id."""
+    key = event["data"]["submission_id"].encode()
+    await publish(bootstrap, "intake.applications", [(key, as_bytes(event), [])])
+
+
+async def receipt_for(bootstrap: str, submission_id: str) -> dict[str, Any]:
+    """The data of the (first) receipt for a submission."""
+    (receipt,) = await read_until(
+        bootstrap, "intake.receipts", lambda r: r.key == submission_id.encode(), count=1
+    )
+    data: dict[str, Any] = json.loads(receipt.value)["data"]
+    return data

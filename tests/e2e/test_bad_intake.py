@@ -11,7 +11,15 @@ import pytest
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
 from tests.e2e.conftest import unique
-from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
+from tests.e2e.kafka_io import (
+    as_bytes,
+    header,
+    publish,
+    read_until,
+    receipt_for,
+    submit,
+    submitted_event,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -105,18 +113,8 @@ async def test_an_unknown_cohort_is_refused_with_a_receipt_and_nothing_stored(
         contact_email=f"{submission_id}@startup.example",
         locale="ko",
     )
-    await publish(
-        local_stack.kafka_bootstrap,
-        "intake.applications",
-        [(submission_id.encode(), as_bytes(event), [])],
-    )
-    (receipt,) = await read_until(
-        local_stack.kafka_bootstrap,
-        "intake.receipts",
-        lambda r: r.key == submission_id.encode(),
-        count=1,
-    )
-    data = json.loads(receipt.value)["data"]
+    await submit(local_stack.kafka_bootstrap, event)
+    data = await receipt_for(local_stack.kafka_bootstrap, submission_id)
     assert data["outcome"] == "refused"
     assert data["application_id"] is None
     assert [r["code"] for r in data["reasons"]] == ["unknown_cohort"]

@@ -16,7 +16,15 @@ from aihub_local.testing import eventually
 from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from tests.e2e.conftest import mails_to, unique
-from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
+from tests.e2e.kafka_io import (
+    as_bytes,
+    header,
+    publish,
+    read_until,
+    receipt_for,
+    submit,
+    submitted_event,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -45,18 +53,10 @@ async def submit_and_read_receipt(
         cohort_code=open_cohort["cohort"],
         contact_email=email,
     )
-    await publish(
-        local_stack.kafka_bootstrap,
-        "intake.applications",
-        [(submission_id.encode(), as_bytes(event), [])],
-    )
-    (receipt,) = await read_until(
-        local_stack.kafka_bootstrap,
-        "intake.receipts",
-        lambda r: r.key == submission_id.encode(),
-        count=1,
-    )
-    application_id: str = json.loads(receipt.value)["data"]["application_id"]
+    await submit(local_stack.kafka_bootstrap, event)
+    application_id: str = (await receipt_for(local_stack.kafka_bootstrap, submission_id))[
+        "application_id"
+    ]
     return application_id
 
 
