@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/throughput.py [--events 20000]
 
-Prints figures; asserts nothing. It uses the `kit_test` scratch schema the integration tests use
-(created by them; run `./dev test tests/integration` once first), never a service's schema.
+Prints events/s and the peak memory of the process; asserts nothing. It uses the `kit_test`
+scratch schema of the integration tests (it creates it if needed), never a service's schema.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import time
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from aiokafka import ConsumerRecord
 
 from aihub_local.paths import state_dir_for_tests
 from aihub_local.stack import LocalStack
+from aihub_local.testing import scratch_database_url
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted
 from aihub_shared.contracts.notifications import EmailDelivered
@@ -128,10 +130,7 @@ async def consumer_rate(pool: asyncpg.Pool, n: int) -> float:
 async def main(events: int) -> None:
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
     await ensure_topics(endpoints.kafka_bootstrap)
-    dsn = (
-        f"postgresql://kit_test:kit_test@{endpoints.postgres_host}:{endpoints.postgres_port}/"
-        f"{endpoints.postgres_database}"
-    )
+    dsn = await scratch_database_url(endpoints, "kit_test")
     pool = await create_pool(dsn, max_size=4)
     try:
         await apply_migrations(pool, None)
@@ -146,7 +145,12 @@ async def main(events: int) -> None:
         )
     finally:
         await pool.close()
-    print(json.dumps({k: f"{v:,.0f} events/s" for k, v in results.items()}, indent=2))
+    figures = {k: f"{v:,.0f} events/s" for k, v in results.items()}
+    # ru_maxrss is in KiB on Linux: the whole benchmark process, relay and consumer included.
+    figures["peak memory (RSS)"] = (
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    )
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -15,10 +15,11 @@ from aihub_local.testing import consumer_record
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.topics import INTAKE_APPLICATIONS
-from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, TransientError
 from aihub_shared.runtime.outbox import decode_headers
+from aihub_shared.runtime.retry import RetryPolicy
 from tests.e2e.kafka_io import submitted_event
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,9 @@ from aihub_notifications.service_layer.replicas import replicate_applicant, repl
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.errors import RetryLater
+from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.service import ServiceRuntime
 from services.notifications.tests.conftest import (
     PROGRAM_KO,

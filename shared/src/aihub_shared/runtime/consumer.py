@@ -4,17 +4,14 @@ Every record ends in exactly one of: effect committed (inbox row `done`), skippe
 consumer does not handle, or a duplicate), or dead letter written through the outbox (inbox row
 `dead-lettered`, keyed by the record's position so a replay of the same bytes is a new message).
 Transient faults are retried in place with backoff, so a partition never skips ahead.
-Offsets are committed by FastStream only after the whole batch returned (NACK_ON_ERROR), so a
-crash anywhere replays the batch and the inbox turns the replay into no-ops.
+Offsets are committed by FastStream only after the whole batch returned (see subscription.py), so
+a crash anywhere replays the batch and the inbox turns the replay into no-ops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import hashlib
-import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -24,9 +21,6 @@ from typing import Any
 import asyncpg
 import structlog
 from aiokafka import ConsumerRecord
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
 from tenacity import (
@@ -46,8 +40,9 @@ from aihub_shared.contracts.registry import contract_for_type
 from aihub_shared.contracts.topics import dead_letter_topic
 from aihub_shared.runtime import inbox, outbox
 from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
-from aihub_shared.runtime.failpoints import crash_if_armed
+from aihub_shared.runtime.retry import RetryBudget, RetryPolicy, failure_kind
 
 log = structlog.get_logger(__name__)
 
@@ -55,14 +50,6 @@ Handler = Callable[[DbConnection, CloudEvent, Any], Awaitable[None]]
 
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
 RETRIES = Counter("event_retries_total", "Retries of a failing event", ["consumer", "kind"])
-
-
-@dataclasses.dataclass(frozen=True)
-class RetryPolicy:
-    retry_later_max_seconds: float = 600.0
-    unexpected_max_attempts: int = 5
-    initial_backoff: float = 0.2
-    max_backoff: float = 30.0
 
 
 _arrival: ContextVar[datetime | None] = ContextVar("arrival", default=None)
@@ -81,36 +68,6 @@ def _arriving(record: ConsumerRecord) -> Iterator[None]:
         yield
     finally:
         _arrival.reset(token)
-
-
-def failure_kind(exc: BaseException | None) -> str:
-    if exc is not None and is_transient(exc):
-        return "transient"
-    return "later" if isinstance(exc, RetryLater) else "unexpected"
-
-
-class _RetryBudget:
-    """When to stop retrying one event. Attempts and time are counted per kind of failure and
-    start afresh when the kind changes: a long database outage must not use up the patience
-    meant for a lagging replica, nor a few network blips the attempts meant for a bug."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._policy = policy
-        self._kind: str | None = None
-        self._since = 0.0
-        self._attempts = 0
-
-    def __call__(self, state: RetryCallState) -> bool:
-        kind = failure_kind(state.outcome.exception() if state.outcome else None)
-        now = time.monotonic()
-        if kind != self._kind:
-            self._kind, self._since, self._attempts = kind, now, 0
-        self._attempts += 1
-        if kind == "transient":
-            return False
-        if kind == "later":
-            return now - self._since >= self._policy.retry_later_max_seconds
-        return self._attempts >= self._policy.unexpected_max_attempts
 
 
 class _DeadLetter(Exception):
@@ -247,7 +204,7 @@ class EventConsumer:
             retry=retry_if_exception(
                 lambda e: not isinstance(e, _DeadLetter | asyncio.CancelledError)
             ),
-            stop=_RetryBudget(self.retry),
+            stop=RetryBudget(self.retry),
             wait=self._backoff(),
             before_sleep=self._log_retry,
             retry_error_callback=self._give_up,
@@ -318,7 +275,7 @@ class EventConsumer:
         position = f"{record.topic}:{record.partition}:{record.offset}"
         if not await inbox.claim(conn, self.name, position, "dead-lettered"):
             return "duplicate"
-        value, extra = _bounded_copy(record)
+        value, extra = bounded_copy(record)
         headers = [
             *extra,
             ("dlq_reason", reason.encode()),
@@ -338,80 +295,3 @@ class EventConsumer:
         )
         log.warning("dead-lettered", reason=reason, detail=detail[:500])
         return "dead-lettered"
-
-
-MAX_DEAD_LETTER_VALUE = 512 * 1024
-MAX_DEAD_LETTER_HEADERS = 64 * 1024
-MAX_DEAD_LETTER_KEY = 1024
-
-
-def _bounded_copy(record: ConsumerRecord) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """The original value and headers as far as a dead letter can carry them.
-
-    Incoming `dlq_*` headers are dropped: only this consumer may say why and where a message
-    failed (a publisher could otherwise steer a replay onto an internal topic). A value or headers
-    too large to publish again are cut, with the original size and hash kept for ops."""
-    value = record.value or b""
-    headers: list[tuple[str, bytes]] = []
-    kept_bytes = dropped = 0
-    for name, raw in record.headers or ():
-        if name.startswith("dlq_"):
-            continue
-        data = bytes(raw) if raw is not None else b""
-        if kept_bytes + len(name) + len(data) > MAX_DEAD_LETTER_HEADERS:
-            dropped += 1
-            continue
-        kept_bytes += len(name) + len(data)
-        headers.append((name, data))
-    if dropped:
-        headers.append(("dlq_headers_dropped", str(dropped).encode()))
-    if len(value) > MAX_DEAD_LETTER_VALUE:
-        headers += [
-            ("dlq_value_bytes", str(len(value)).encode()),
-            ("dlq_value_sha256", hashlib.sha256(value).hexdigest().encode()),
-        ]
-        value = value[:MAX_DEAD_LETTER_VALUE]
-    return value, headers
-
-
-async def _keep_records_raw(records: tuple[ConsumerRecord, ...], original: Any) -> Any:
-    # FastStream's own parser decodes every header as UTF-8 before our code runs, so one hostile
-    # header would fail the batch outside our dead-letter path. Let it build its message (it wires
-    # the consumer used to commit) from neutral copies, then hand our handler the untouched records.
-    neutral = tuple(dataclasses.replace(r, headers=[], value=b"") for r in records)
-    message = await original(neutral)
-    message.raw_message = records
-    message.body = records
-    return message
-
-
-async def _records_as_body(message: Any, _original: Any) -> Any:
-    return message.raw_message
-
-
-def subscribe(broker: KafkaBroker, consumer: EventConsumer, *, batch_size: int) -> None:
-    """Register the consumer as a FastStream batch subscriber that commits only after success."""
-    # A record waiting out a lagging replica keeps the batch in the handler: the group must not
-    # count that as a dead consumer. A longer outage does end the membership; the partitions move
-    # on and the inbox makes the overlap harmless, so that is the limit, not a correctness rule.
-    max_poll_interval_ms = int((consumer.retry.retry_later_max_seconds + 300) * 1000)
-    subscriber = broker.subscriber(
-        *consumer.topics,
-        group_id=consumer.name,
-        batch=True,
-        max_records=batch_size,
-        batch_timeout_ms=500,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        max_poll_interval_ms=max_poll_interval_ms,
-        parser=_keep_records_raw,
-        decoder=_records_as_body,
-        title=f"{consumer.name}:{','.join(consumer.topics)}",
-    )
-
-    @subscriber
-    async def handle(records: Any, message: KafkaMessage) -> None:
-        if await consumer.handle_batch(message.raw_message):
-            crash_if_armed(f"after-commit:{consumer.name}")  # effects committed, offsets not yet
-
-    del handle

@@ -1,4 +1,5 @@
-"""`aihub-dead-letters`: read a dead-letter topic and replay chosen messages to where they failed.
+"""Dead letters: what a consumer keeps of a failed message, and `aihub-dead-letters` to read a
+dead-letter topic and replay chosen messages to where they failed.
 
 A replay republishes the original key, bytes and headers to the original topic (from the
 `dlq_topic` header), without the `dlq_*` headers and with `dlq_replay_of` naming the dead letter.
@@ -9,6 +10,7 @@ already committed is still deduplicated by its event id.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -19,6 +21,39 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX
 
 REPLAY_HEADER = "dlq_replay_of"
+
+MAX_DEAD_LETTER_VALUE = 512 * 1024
+MAX_DEAD_LETTER_HEADERS = 64 * 1024
+MAX_DEAD_LETTER_KEY = 1024
+
+
+def bounded_copy(record: ConsumerRecord) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The original value and headers as far as a dead letter can carry them.
+
+    Incoming `dlq_*` headers are dropped: only this consumer may say why and where a message
+    failed (a publisher could otherwise steer a replay onto an internal topic). A value or headers
+    too large to publish again are cut, with the original size and hash kept for ops."""
+    value = record.value or b""
+    headers: list[tuple[str, bytes]] = []
+    kept_bytes = dropped = 0
+    for name, raw in record.headers or ():
+        if name.startswith("dlq_"):
+            continue
+        data = bytes(raw) if raw is not None else b""
+        if kept_bytes + len(name) + len(data) > MAX_DEAD_LETTER_HEADERS:
+            dropped += 1
+            continue
+        kept_bytes += len(name) + len(data)
+        headers.append((name, data))
+    if dropped:
+        headers.append(("dlq_headers_dropped", str(dropped).encode()))
+    if len(value) > MAX_DEAD_LETTER_VALUE:
+        headers += [
+            ("dlq_value_bytes", str(len(value)).encode()),
+            ("dlq_value_sha256", hashlib.sha256(value).hexdigest().encode()),
+        ]
+        value = value[:MAX_DEAD_LETTER_VALUE]
+    return value, headers
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
 
-from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy, subscribe
+from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.health import health_router
 from aihub_shared.runtime.logging import configure_logging
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
+from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.settings import ServiceSettings
+from aihub_shared.runtime.subscription import subscribe
 from aihub_shared.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)

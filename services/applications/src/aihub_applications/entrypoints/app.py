@@ -9,7 +9,8 @@ from aihub_applications.service_layer.intake import receive_submission
 from aihub_applications.service_layer.replicas import follow_enrollment, replicate_cohort
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
-from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.service import ServiceDefinition, ServiceRuntime
 
 

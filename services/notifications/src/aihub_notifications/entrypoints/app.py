@@ -11,7 +11,8 @@ from aihub_notifications.service_layer.replicas import replicate_applicant, repl
 from aihub_notifications.service_layer.sender import MailSender, SenderConfig
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
-from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 from aihub_shared.runtime.wakeup import Wakeup
 

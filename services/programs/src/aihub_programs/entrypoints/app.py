@@ -8,7 +8,8 @@ from aihub_programs.entrypoints.api import build_router
 from aihub_programs.service_layer.enrollment import enroll_accepted_application
 from aihub_programs.settings import Settings
 from aihub_shared.contracts import topics
-from aihub_shared.runtime.consumer import EventConsumer, RetryPolicy
+from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.service import ServiceDefinition, ServiceRuntime
 
 
