@@ -23,7 +23,6 @@ from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.errors import RetryLater
 from aihub_shared.runtime.retry import RetryPolicy
-from aihub_shared.runtime.service import ServiceRuntime
 from services.notifications.tests.conftest import (
     PROGRAM_KO,
     WAKEUP_CHANNEL,
@@ -173,9 +172,8 @@ def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
 def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
     settings = Settings.model_validate({"NOTIFICATIONS_DATABASE_URL": dsn})
     service = definition(settings)
-    runtime = ServiceRuntime(settings=settings, pool=db, broker=None)  # type: ignore[arg-type]
     retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)
-    return {c.name: c for c in service.consumers(runtime, retry)}
+    return {spec.name: spec.build(db, retry) for spec in service.consumers}
 
 
 async def test_three_consumer_groups_on_their_topics(

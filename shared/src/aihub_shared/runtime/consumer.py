@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -75,6 +76,21 @@ class _DeadLetter(Exception):
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsumerSpec:
+    """What a service declares: a consumer group, the topics it reads, a handler per event name.
+    The runtime turns it into an `EventConsumer` with the service's pool and retry policy."""
+
+    name: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler]
+
+    def build(self, pool: asyncpg.Pool, retry: RetryPolicy) -> EventConsumer:
+        return EventConsumer(
+            name=self.name, topics=self.topics, handlers=self.handlers, pool=pool, retry=retry
+        )
 
 
 class EventConsumer:

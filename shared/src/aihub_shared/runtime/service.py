@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
 
-from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.health import health_router
 from aihub_shared.runtime.logging import configure_logging
@@ -50,7 +50,6 @@ class ServiceRuntime:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
 
-ConsumersFactory = Callable[[ServiceRuntime, RetryPolicy], Sequence[EventConsumer]]
 WorkersFactory = Callable[[ServiceRuntime], Sequence[BackgroundWorker]]
 StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
 
@@ -60,7 +59,7 @@ class ServiceDefinition:
     package: str  # the Python package holding `migrations/*.sql`
     title: str
     settings: ServiceSettings
-    consumers: ConsumersFactory
+    consumers: Sequence[ConsumerSpec]
     routers: Sequence[APIRouter] = ()
     workers: WorkersFactory = field(default=lambda runtime: ())
     on_startup: Sequence[StartupHook] = ()
@@ -104,8 +103,8 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             retry_later_max_seconds=settings.retry_later_max_seconds,
             unexpected_max_attempts=settings.unexpected_error_max_attempts,
         )
-        for consumer in definition.consumers(runtime, retry):
-            subscribe(broker, consumer, batch_size=settings.consumer_batch_size)
+        for spec in definition.consumers:
+            subscribe(broker, spec.build(pool, retry), batch_size=settings.consumer_batch_size)
         relay = OutboxRelay(
             pool,
             Wakeup(

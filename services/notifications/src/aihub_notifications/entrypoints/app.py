@@ -11,8 +11,7 @@ from aihub_notifications.service_layer.replicas import replicate_applicant, repl
 from aihub_notifications.service_layer.sender import MailSender, SenderConfig
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
-from aihub_shared.runtime.consumer import EventConsumer
-from aihub_shared.runtime.retry import RetryPolicy
+from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -45,30 +44,21 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
 
     # One consumer group per topic: an enrollment waiting (RetryLater) for a lagging replica
     # must not hold back the events that fill the replicas.
-    def consumers(runtime: ServiceRuntime, retry: RetryPolicy) -> Sequence[EventConsumer]:
-        return [
-            EventConsumer(
-                name=f"{NAME}.catalog",
-                topics=[topics.PROGRAMS_CATALOG],
-                handlers={"cohort.published": replicate_cohort},
-                pool=runtime.pool,
-                retry=retry,
-            ),
-            EventConsumer(
-                name=f"{NAME}.lifecycle",
-                topics=[topics.APPLICATIONS_LIFECYCLE],
-                handlers={"application.received": replicate_applicant},
-                pool=runtime.pool,
-                retry=retry,
-            ),
-            EventConsumer(
-                name=f"{NAME}.enrollments",
-                topics=[topics.PROGRAMS_ENROLLMENTS],
-                handlers={"enrollment.confirmed": enrollment_confirmed_handler(renderer)},
-                pool=runtime.pool,
-                retry=retry,
-            ),
-        ]
+    consumers = [
+        ConsumerSpec(
+            f"{NAME}.catalog", [topics.PROGRAMS_CATALOG], {"cohort.published": replicate_cohort}
+        ),
+        ConsumerSpec(
+            f"{NAME}.lifecycle",
+            [topics.APPLICATIONS_LIFECYCLE],
+            {"application.received": replicate_applicant},
+        ),
+        ConsumerSpec(
+            f"{NAME}.enrollments",
+            [topics.PROGRAMS_ENROLLMENTS],
+            {"enrollment.confirmed": enrollment_confirmed_handler(renderer)},
+        ),
+    ]
 
     def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
         return [
