@@ -48,7 +48,7 @@ def outgoing(**overrides: str) -> OutgoingMail:
         "locale": "ko",
         "recipient": "jane@startup.example.com",
         "recipient_name": "박지은",
-        "subject": "[서울AI허브] Deep Harbor AI — 배치 프로그램 선정 및 입주 확정",
+        "subject": "[서울AI허브] Deep Harbor AI — 배치 프로그램 최종 선정 및 참여 확정",
         "text": "안녕하세요.\n",
         "html": "<p>안녕하세요.</p>\n",
         **overrides,
@@ -178,7 +178,7 @@ def decoded(raw: bytes, name: str) -> str:
 
 def test_a_long_korean_subject_keeps_every_space() -> None:
     # CPython's own folder loses the space at a fold between encoded-words: "배치프로그램".
-    subject = "[서울AI허브] Deep Harbor AI — 사이버밸리 글로벌 배치 프로그램 선정 및 입주 확정"
+    subject = "[서울AI허브] Deep Harbor AI — 사이버밸리 글로벌 배치 프로그램 최종 선정 및 참여 확정"
     raw, parsed = wire(build_message(outgoing(subject=subject), sender=SENDER))
     assert decoded(raw, "Subject") == subject
     assert str(parsed["Subject"]) == subject

@@ -72,7 +72,7 @@ def test_subject_and_both_parts_name_the_startup_and_program(
         (
             ENROLLMENT_CONFIRMED_APPLICANT,
             "ko",
-            "[서울AI허브] Deep Harbor AI — 사이버밸리 글로벌 배치 프로그램 선정 및 입주 확정",
+            "[서울AI허브] Deep Harbor AI — 사이버밸리 글로벌 배치 프로그램 최종 선정 및 참여 확정",
         ),
         (
             ENROLLMENT_CONFIRMED_APPLICANT,
@@ -82,7 +82,7 @@ def test_subject_and_both_parts_name_the_startup_and_program(
         (
             ENROLLMENT_CONFIRMED_MANAGER,
             "ko",
-            "[서울AI허브] Deep Harbor AI — 사이버밸리 글로벌 배치 프로그램 선정 및 입주 확정"
+            "[서울AI허브] Deep Harbor AI — 사이버밸리 글로벌 배치 프로그램 최종 선정 및 참여 확정"
             " (cv-2027-1)",
         ),
         (
