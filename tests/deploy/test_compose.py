@@ -50,11 +50,12 @@ HEALTHCHECK_IN_IMAGE = "/opt/aihub/healthcheck.py"
 
 #: Variables the README promises are set in compose, even where Settings has a default.
 PROMISED_ENV = {
-    "applications": {"KAFKA_BOOTSTRAP_SERVERS", "APPLICATIONS_DATABASE_URL", "STAFF_API_TOKEN"},
-    "programs": {"KAFKA_BOOTSTRAP_SERVERS", "PROGRAMS_DATABASE_URL", "STAFF_API_TOKEN"},
+    "applications": {"KAFKA_BOOTSTRAP_SERVERS", "APPLICATIONS_DATABASE_URL", "STAFF_TOKEN_SECRET"},
+    "programs": {"KAFKA_BOOTSTRAP_SERVERS", "PROGRAMS_DATABASE_URL", "STAFF_TOKEN_SECRET"},
     "notifications": {
         "KAFKA_BOOTSTRAP_SERVERS",
         "NOTIFICATIONS_DATABASE_URL",
+        "STAFF_TOKEN_SECRET",
         "SMTP_HOST",
         "SMTP_PORT",
     },
@@ -522,15 +523,15 @@ def test_settings_load_from_the_compose_environment(
     assert settings.http_port == CONTAINER_PORT
 
 
-def test_staff_token_comes_from_the_environment_with_a_long_enough_default(
+def test_staff_token_secret_comes_from_the_environment_with_a_long_enough_default(
     raw: dict[str, Any],
 ) -> None:
-    pattern = re.compile(r"^\$\{STAFF_API_TOKEN:-(?P<default>[^}]+)\}$")
-    for name in ("applications", "programs", "programs-seed"):
-        value = environment_of(services_of(raw)[name])["STAFF_API_TOKEN"]
+    pattern = re.compile(r"^\$\{STAFF_TOKEN_SECRET:-(?P<default>[^}]+)\}$")
+    for name in ("applications", "programs", "programs-seed", "notifications"):
+        value = environment_of(services_of(raw)[name])["STAFF_TOKEN_SECRET"]
         match = pattern.match(value)
-        assert match, f"{name}: STAFF_API_TOKEN={value}"
-        assert len(match["default"]) >= 16
+        assert match, f"{name}: STAFF_TOKEN_SECRET={value}"
+        assert len(match["default"]) >= 32
 
 
 def test_topic_init_runs_create_topics_with_only_what_it_reads(compose: dict[str, Any]) -> None:

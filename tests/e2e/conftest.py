@@ -18,7 +18,7 @@ from aihub_local.platform import PlatformServices, create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
 
-TEST_STAFF_TOKEN = "test-staff-token-0123456789"  # noqa: S105
+TEST_STAFF_TOKEN_SECRET = "test-staff-token-secret-0123456789abcdef"  # noqa: S105
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +26,9 @@ def platform(local_stack: StackEndpoints) -> Iterator[PlatformServices]:
     create_topics(local_stack)
     log_dir = local_stack.state_dir / "logs" / "services"
     log_dir.mkdir(parents=True, exist_ok=True)
-    services = PlatformServices(local_stack, log_dir=log_dir, staff_token=TEST_STAFF_TOKEN)
+    services = PlatformServices(
+        local_stack, log_dir=log_dir, staff_token_secret=TEST_STAFF_TOKEN_SECRET
+    )
     try:
         services.start_all()
         yield services
@@ -38,7 +40,7 @@ def platform(local_stack: StackEndpoints) -> Iterator[PlatformServices]:
 
 @pytest.fixture
 async def staff(platform: PlatformServices) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    headers = {"Authorization": f"Bearer {TEST_STAFF_TOKEN}"}
+    headers = {"Authorization": f"Bearer {platform.admin_token()}"}
     clients = {
         name: httpx.AsyncClient(base_url=platform.url(name), headers=headers, timeout=10)
         for name in ("applications", "programs", "notifications")

@@ -65,7 +65,7 @@ async def accept(
 ) -> None:
     decided = await staff["applications"].post(
         f"/applications/{application_id}/decision",
-        json={"outcome": "accepted", "reason": "Selected", "decided_by": "pm"},
+        json={"outcome": "accepted", "reason": "Selected"},
         headers={"X-Correlation-Id": correlation},
     )
     assert decided.status_code == 200, decided.text

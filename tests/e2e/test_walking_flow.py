@@ -68,7 +68,6 @@ async def test_submission_to_enrollment_emails_exactly_once(
         json={
             "outcome": "accepted",
             "reason": "Top score in presentation review",
-            "decided_by": "pm",
         },
         headers={"X-Correlation-Id": correlation_id},
     )

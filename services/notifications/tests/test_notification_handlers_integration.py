@@ -170,7 +170,9 @@ def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
 
 
 def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
-    settings = Settings.model_validate({"NOTIFICATIONS_DATABASE_URL": dsn})
+    settings = Settings.model_validate(
+        {"NOTIFICATIONS_DATABASE_URL": dsn, "STAFF_TOKEN_SECRET": "s" * 32}
+    )
     service = definition(settings)
     retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)
     return {spec.name: spec.build(db, retry) for spec in service.consumers}

@@ -278,7 +278,8 @@ def platform_up(state_dir: StateDirOption = None) -> None:
     console.print(table)
     console.print(seeded, highlight=False)
     console.print(
-        f"staff token: [bold]{services.staff_token}[/] · captured mail: ./dev mail"
+        f"admin token (30 days): [bold]{services.admin_token()}[/]\n"
+        "captured mail: ./dev mail"
         f" · stop: ./dev down · [green]ready[/] in {time.monotonic() - started:.1f}s"
     )
 

@@ -41,7 +41,14 @@ def default_state_dir() -> Path:
 
 
 def state_dir_for_tests() -> Path:
-    """State directory the test suite uses: ``<repo>/.state/test``."""
+    """State directory the test suite uses: ``$AIHUB_TEST_STATE_DIR`` or ``<repo>/.state/test``.
+
+    Two pytest sessions must not share one (they would stop each other's services); the override
+    lets parallel sessions each have their own infrastructure.
+    """
+    override = os.environ.get("AIHUB_TEST_STATE_DIR")
+    if override:
+        return Path(override).resolve()
     return repo_root() / ".state" / "test"
 
 

@@ -22,7 +22,7 @@ from aihub_local.processes import ManagedProcess, wait_http_ok
 from aihub_local.stack import SERVICE_ROLES, StackEndpoints
 
 DEV_HTTP_PORTS = {"applications": 8001, "programs": 8002, "notifications": 8003}
-DEV_STAFF_TOKEN = "dev-staff-token-change-me"  # noqa: S105 - local development only
+DEV_STAFF_TOKEN_SECRET = "dev-staff-token-secret-change-me-0123456789"  # noqa: S105 - local only
 PIDS_FILE = "services.json"
 
 
@@ -49,7 +49,7 @@ def _console_script(name: str) -> str:
 
 
 def service_env(
-    endpoints: StackEndpoints, service: str, *, http_port: int, staff_token: str
+    endpoints: StackEndpoints, service: str, *, http_port: int, staff_token_secret: str
 ) -> dict[str, str]:
     """Exactly the variables the service reads (see its Settings and docker-compose.yml)."""
     env = {
@@ -58,9 +58,8 @@ def service_env(
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "STAFF_TOKEN_SECRET": staff_token_secret,
     }
-    if service in ("applications", "programs"):
-        env["STAFF_API_TOKEN"] = staff_token
     if service == "notifications":
         env["SMTP_HOST"] = endpoints.smtp_host
         env["SMTP_PORT"] = str(endpoints.smtp_port)
@@ -83,7 +82,10 @@ def seed_catalog(
     env = {
         **os.environ,
         **service_env(
-            endpoints, "programs", http_port=DEV_HTTP_PORTS["programs"], staff_token=DEV_STAFF_TOKEN
+            endpoints,
+            "programs",
+            http_port=DEV_HTTP_PORTS["programs"],
+            staff_token_secret=DEV_STAFF_TOKEN_SECRET,
         ),
         "LOG_JSON": "false",
     }
@@ -103,8 +105,19 @@ class PlatformServices:
     endpoints: StackEndpoints
     log_dir: Path
     http_ports: dict[str, int] = field(default_factory=dict)
-    staff_token: str = DEV_STAFF_TOKEN
+    staff_token_secret: str = DEV_STAFF_TOKEN_SECRET
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    def admin_token(self) -> str:
+        """A token for a local admin, signed with this platform's secret."""
+        from aihub_shared.runtime.auth import Role, issue_staff_token
+
+        return issue_staff_token(
+            self.staff_token_secret,
+            subject="admin@hub.example",
+            name="Local admin",
+            role=Role.ADMIN,
+        )
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.http_ports[service]}"
@@ -124,7 +137,9 @@ class PlatformServices:
         if service in self.processes and self.processes[service].is_running():
             raise RuntimeError(f"{service} is already running")
         port = self.http_ports.setdefault(service, free_port())
-        env = service_env(self.endpoints, service, http_port=port, staff_token=self.staff_token)
+        env = service_env(
+            self.endpoints, service, http_port=port, staff_token_secret=self.staff_token_secret
+        )
         process = ManagedProcess(
             service,
             [_console_script(f"aihub-{service}"), "serve"],

@@ -6,10 +6,11 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from aihub_shared.runtime.auth import StaffApiSettings
 from aihub_shared.runtime.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, StaffApiSettings):
     service_name: ClassVar[str] = "notifications"
 
     database_url: SecretStr = Field(validation_alias="NOTIFICATIONS_DATABASE_URL")

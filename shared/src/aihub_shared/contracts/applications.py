@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_shared.contracts.intake import Refusal
-from aihub_shared.contracts.values import Code, Contact, FreeText, SingleLineText
+from aihub_shared.contracts.values import (
+    BusinessRegistrationNumber,
+    Code,
+    Contact,
+    FreeText,
+    SingleLineText,
+)
 
 
 class ApplicationReceived(BaseModel):
@@ -33,7 +39,11 @@ class ApplicationIneligible(BaseModel):
 
 
 class ApplicationDecided(BaseModel):
-    """Shared shape of `application.accepted` and `application.rejected`."""
+    """Shared shape of `application.accepted` and `application.rejected`.
+
+    Acceptances carry the final `rank`: the cohort's seats go to the best ranks and the rest form
+    the ranked reserve (예비 순위), which programs waitlists and promotes in rank order.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -41,6 +51,61 @@ class ApplicationDecided(BaseModel):
     program_code: Code
     cohort_code: Code
     startup_name: SingleLineText
+    business_registration_number: BusinessRegistrationNumber
     decided_by: SingleLineText
     reason: FreeText = Field(max_length=2000)
     rank: int | None = Field(default=None, ge=1, description="Place in the final ranking.")
+    final_score: float | None = Field(default=None, ge=0, le=100)
+
+
+class ApplicationWithdrawn(BaseModel):
+    """`application.withdrawn`: the applicant left, at any stage; a held seat is freed."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    withdrawn_by: SingleLineText
+    reason: FreeText = Field(max_length=2000)
+
+
+class ReviewerRef(BaseModel):
+    """A staff member; `id` is their e-mail address (the staff token's subject)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: EmailStr = Field(max_length=254)
+    name: SingleLineText
+
+
+class ReviewAssigned(BaseModel):
+    """`review.assigned`: a reviewer has an application to score in a stage."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code
+    reviewer: ReviewerRef
+    replaces: ReviewerRef | None = Field(
+        default=None, description="The reviewer who declared a conflict of interest, if any."
+    )
+    due_at: AwareDatetime | None = None
+
+
+class ApplicationAdvanced(BaseModel):
+    """`application.advanced`: the application passed a stage and enters the next one."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    from_stage: Code
+    to_stage: Code
+    stage_score: float = Field(ge=0, le=100)

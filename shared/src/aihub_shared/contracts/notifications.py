@@ -15,3 +15,16 @@ class EmailDelivered(BaseModel):
     template: str = Field(max_length=64)
     recipient_masked: str = Field(max_length=254)
     message_id: str = Field(max_length=300)
+
+
+class EmailFailed(BaseModel):
+    """`email.failed`: the mail server refused an e-mail for good; it will not be retried."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    delivery_id: str
+    caused_by_event_id: str
+    template: str = Field(max_length=64)
+    recipient_masked: str = Field(max_length=254)
+    reason: str = Field(max_length=1000)
+    attempts: int = Field(ge=1)

@@ -1,13 +1,96 @@
-"""Events of the programs service: the catalog (compacted, keyed by cohort) and enrollments."""
+"""Events of the programs service: catalog (compacted, keyed by cohort), enrollments, KPIs."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aihub_shared.contracts.values import Code, Contact, SingleLineText
+from aihub_shared.contracts.intake import Refusal
+from aihub_shared.contracts.values import (
+    AnswerKey,
+    BusinessRegistrationNumber,
+    Code,
+    Contact,
+    FreeText,
+    SingleLineText,
+)
+
+
+class CohortQuestion(BaseModel):
+    """A question applicants answer; `key` is the key in `application.submitted`'s `answers`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    key: AnswerKey
+    label_ko: SingleLineText
+    label_en: SingleLineText
+    required: bool = True
+
+
+class RubricCriterion(BaseModel):
+    """One scored criterion of a review stage; reviewers score it 0–100."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    name_ko: SingleLineText
+    name_en: SingleLineText
+    weight: int = Field(ge=1, le=100, description="Relative weight inside the stage.")
+
+
+class ReviewStage(BaseModel):
+    """A review stage, e.g. 서류평가 (document review) then 발표평가 (presentation review)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    name_ko: SingleLineText
+    name_en: SingleLineText
+    weight: int = Field(ge=0, le=100, description="Percent of the final score; stages sum to 100.")
+    criteria: list[RubricCriterion] = Field(min_length=1, max_length=20)
+    min_reviewers: int = Field(default=2, ge=1, le=20)
+    pass_threshold: float | None = Field(
+        default=None, ge=0, le=100, description="Stage score needed to advance, if any."
+    )
+    advance_top_k: int | None = Field(
+        default=None, ge=1, description="At most this many advance, best first, if set."
+    )
+
+
+def default_review_stages() -> list[ReviewStage]:
+    """서류평가 → 발표평가, weighted 30/70: what the hub runs unless a cohort says otherwise."""
+    return [
+        ReviewStage(
+            code="document-review",
+            name_ko="서류평가",
+            name_en="Document review",
+            weight=30,
+            criteria=[
+                RubricCriterion(
+                    code="technology", name_ko="기술성", name_en="Technology", weight=40
+                ),
+                RubricCriterion(code="market", name_ko="시장성", name_en="Market", weight=30),
+                RubricCriterion(code="team", name_ko="팀 역량", name_en="Team", weight=30),
+            ],
+        ),
+        ReviewStage(
+            code="presentation-review",
+            name_ko="발표평가",
+            name_en="Presentation review",
+            weight=70,
+            criteria=[
+                RubricCriterion(
+                    code="business-plan", name_ko="사업계획", name_en="Business plan", weight=50
+                ),
+                RubricCriterion(
+                    code="hub-fit", name_ko="허브 적합성", name_en="Fit with the hub", weight=50
+                ),
+            ],
+        ),
+    ]
 
 
 class CohortPublished(BaseModel):
@@ -18,6 +101,8 @@ class CohortPublished(BaseModel):
     program_code: Code
     program_name_ko: SingleLineText
     program_name_en: SingleLineText
+    program_description_ko: FreeText = ""
+    program_description_en: FreeText = ""
     partner: SingleLineText | None = None
     cohort_code: Code
     seats: int = Field(ge=0)
@@ -27,10 +112,36 @@ class CohortPublished(BaseModel):
     ends_on: date | None = None
     max_startup_age_years: int | None = Field(default=None, ge=0)
     program_managers: list[Contact] = Field(default_factory=list)
+    questions: list[CohortQuestion] = Field(default_factory=list, max_length=50)
+    review_stages: list[ReviewStage] = Field(
+        default_factory=default_review_stages, min_length=1, max_length=5
+    )
+    agreement_due_days: int = Field(
+        default=14,
+        ge=1,
+        le=180,
+        description="Days an enrolled startup has to sign its agreement before the seat is freed.",
+    )
+
+    @model_validator(mode="after")
+    def _stage_weights_sum_to_100(self) -> CohortPublished:
+        if sum(stage.weight for stage in self.review_stages) != 100:
+            raise ValueError("review stage weights must sum to 100")
+        if len({stage.code for stage in self.review_stages}) != len(self.review_stages):
+            raise ValueError("review stage codes must be unique")
+        return self
+
+
+EnrollmentStatus = Literal["confirmed", "waitlisted", "cancelled"]
 
 
 class EnrollmentChanged(BaseModel):
-    """Shared shape of `enrollment.confirmed`, `enrollment.waitlisted` and later transitions."""
+    """Shared shape of every `enrollment.*` event, keyed by application id.
+
+    `confirmed` holds a seat until `agreement_due_at`; `promoted` is a confirmation that came
+    from the waitlist; `cancelled` frees the seat (`reason` says why: withdrawn, cancelled by
+    staff, agreement deadline passed).
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -39,7 +150,67 @@ class EnrollmentChanged(BaseModel):
     program_code: Code
     cohort_code: Code
     startup_name: SingleLineText
-    status: Literal["confirmed", "waitlisted"]
+    status: EnrollmentStatus
     waitlist_position: int | None = Field(default=None, ge=1)
+    rank: int | None = Field(default=None, ge=1, description="Final ranking from the review.")
     seats: int = Field(ge=0)
     seats_taken: int = Field(ge=0)
+    agreement_due_at: AwareDatetime | None = None
+    agreement_signed_at: AwareDatetime | None = None
+    reason: FreeText | None = Field(default=None, max_length=2000)
+
+
+class CohortFilled(BaseModel):
+    """`cohort.filled`: the last seat of a cohort was taken."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    program_code: Code
+    cohort_code: Code
+    seats: int = Field(ge=0)
+    seats_taken: int = Field(ge=0)
+    waitlisted: int = Field(ge=0)
+
+
+_QUARTER = re.compile(r"^(20[0-9]{2})-Q([1-4])$")
+
+
+class StartupKpiReported(BaseModel):
+    """`startup.kpi_reported` on `intake.kpi-reports`, keyed by `report_id`: one quarter's figures.
+
+    Amounts are whole Korean won. A startup is identified by its business registration number and
+    the cohort it was enrolled in.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    report_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Unique per publishing system (the envelope's `source`); resending is safe.",
+    )
+    business_registration_number: BusinessRegistrationNumber
+    cohort_code: Code
+    quarter: str = Field(examples=["2027-Q1"], description="`YYYY-Qn`.")
+    revenue_krw: int = Field(ge=0, le=10**15)
+    investment_raised_krw: int = Field(ge=0, le=10**15)
+    headcount: int = Field(ge=0, le=100_000)
+
+    @field_validator("quarter")
+    @classmethod
+    def _quarter_format(cls, value: str) -> str:
+        if not _QUARTER.match(value):
+            raise ValueError("must look like 2027-Q1")
+        return value
+
+
+class KpiReceipt(BaseModel):
+    """`kpi.receipt` on `intake.receipts`, keyed by `report_id`: the outcome of one report."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    report_id: str = Field(max_length=128)
+    submitted_by: str = Field(max_length=256)
+    outcome: Literal["accepted", "refused"]
+    reasons: list[Refusal] = Field(default_factory=list)

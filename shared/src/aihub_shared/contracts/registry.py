@@ -8,14 +8,23 @@ from pydantic import BaseModel
 
 from aihub_shared.contracts import topics
 from aihub_shared.contracts.applications import (
+    ApplicationAdvanced,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
+    ApplicationWithdrawn,
+    ReviewAssigned,
 )
 from aihub_shared.contracts.envelope import TYPE_PREFIX
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
-from aihub_shared.contracts.notifications import EmailDelivered
-from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.programs import (
+    CohortFilled,
+    CohortPublished,
+    EnrollmentChanged,
+    KpiReceipt,
+    StartupKpiReported,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,27 @@ EVENT_CONTRACTS: list[EventContract] = [
         "Staff declined the application.",
     ),
     EventContract(
+        "application.withdrawn",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ApplicationWithdrawn,
+        "The applicant withdrew, at any stage; a seat it held is freed.",
+    ),
+    EventContract(
+        "application.advanced",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ApplicationAdvanced,
+        "The application passed a review stage and enters the next one.",
+    ),
+    EventContract(
+        "review.assigned",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewAssigned,
+        "A reviewer was assigned an application to score in a stage.",
+    ),
+    EventContract(
         "cohort.published",
         1,
         topics.PROGRAMS_CATALOG,
@@ -96,11 +126,60 @@ EVENT_CONTRACTS: list[EventContract] = [
         "No seat was free; the startup waits at the given position.",
     ),
     EventContract(
+        "enrollment.promoted",
+        1,
+        topics.PROGRAMS_ENROLLMENTS,
+        EnrollmentChanged,
+        "A seat was freed or added; the best-ranked waitlisted startup now holds it.",
+    ),
+    EventContract(
+        "enrollment.agreement_signed",
+        1,
+        topics.PROGRAMS_ENROLLMENTS,
+        EnrollmentChanged,
+        "The enrolled startup signed its agreement; the seat is no longer at risk.",
+    ),
+    EventContract(
+        "enrollment.cancelled",
+        1,
+        topics.PROGRAMS_ENROLLMENTS,
+        EnrollmentChanged,
+        "The enrollment ended (withdrawn, cancelled by staff, or agreement deadline passed).",
+    ),
+    EventContract(
+        "cohort.filled",
+        1,
+        topics.PROGRAMS_ENROLLMENTS,
+        CohortFilled,
+        "The last seat of the cohort was taken.",
+    ),
+    EventContract(
+        "startup.kpi_reported",
+        1,
+        topics.INTAKE_KPI_REPORTS,
+        StartupKpiReported,
+        "A publishing system reports an enrolled startup's figures for a quarter.",
+    ),
+    EventContract(
+        "kpi.receipt",
+        1,
+        topics.INTAKE_RECEIPTS,
+        KpiReceipt,
+        "The outcome of one KPI report: accepted, or refused with reasons.",
+    ),
+    EventContract(
         "email.sent",
         1,
         topics.NOTIFICATIONS_DELIVERIES,
         EmailDelivered,
         "An e-mail was handed to the mail server.",
+    ),
+    EventContract(
+        "email.failed",
+        1,
+        topics.NOTIFICATIONS_DELIVERIES,
+        EmailFailed,
+        "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
     ),
 ]
 

@@ -133,8 +133,8 @@ async def add_history(
 
 async def lock_application(conn: DbConnection, application_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, status, program_code, cohort_code, startup_name FROM applications"
-        " WHERE id = $1 FOR UPDATE",
+        "SELECT id, status, program_code, cohort_code, startup_name,"
+        " business_registration_number FROM applications WHERE id = $1 FOR UPDATE",
         application_id,
     )
 

@@ -12,8 +12,8 @@ from aihub_applications.adapters import repository
 from aihub_applications.domain.status import IllegalTransition, Status
 from aihub_applications.service_layer.decisions import ApplicationNotFound, decide
 from aihub_applications.settings import Settings
-from aihub_shared.contracts.values import FreeText, SingleLineText
-from aihub_shared.runtime.auth import staff_token_guard
+from aihub_shared.contracts.values import FreeText
+from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
@@ -22,7 +22,6 @@ class DecisionRequest(BaseModel):
 
     outcome: Literal["accepted", "rejected"]
     reason: FreeText = Field(min_length=1, max_length=2000)
-    decided_by: SingleLineText = "staff"
 
 
 class DecisionResponse(BaseModel):
@@ -31,8 +30,9 @@ class DecisionResponse(BaseModel):
 
 
 def build_router(settings: Settings) -> APIRouter:
-    require_staff = staff_token_guard(lambda: settings.staff_api_token)
-    router = APIRouter(tags=["applications"], dependencies=[Depends(require_staff)])
+    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    require_manager = require_role(current_staff, Role.PROGRAM_MANAGER)
+    router = APIRouter(tags=["applications"], dependencies=[Depends(current_staff)])
 
     @router.get("/applications")
     async def list_applications(
@@ -66,6 +66,7 @@ def build_router(settings: Settings) -> APIRouter:
         application_id: uuid.UUID,
         body: DecisionRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager),
         correlation_id: str | None = Header(
             default=None,
             alias="X-Correlation-Id",
@@ -80,7 +81,7 @@ def build_router(settings: Settings) -> APIRouter:
                 application_id,
                 outcome=body.outcome,
                 reason=body.reason,
-                actor=body.decided_by,
+                actor=staff.id,
                 correlation_id=correlation_id,
             )
         except ApplicationNotFound as exc:

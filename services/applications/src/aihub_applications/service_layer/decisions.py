@@ -42,6 +42,7 @@ async def decide(
             program_code=row["program_code"],
             cohort_code=row["cohort_code"],
             startup_name=row["startup_name"],
+            business_registration_number=row["business_registration_number"],
             decided_by=actor,
             reason=reason,
         )

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from aihub_programs.adapters import repository
 from aihub_programs.settings import Settings
-from aihub_shared.runtime.auth import staff_token_guard
+from aihub_shared.runtime.auth import staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
 def build_router(settings: Settings) -> APIRouter:
     router = APIRouter(
         tags=["cohorts"],
-        dependencies=[Depends(staff_token_guard(lambda: settings.staff_api_token))],
+        dependencies=[Depends(staff_principal(lambda: settings.staff_token_secret))],
     )
 
     @router.get("/cohorts/{cohort_code}")
