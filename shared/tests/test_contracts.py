@@ -11,9 +11,15 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from aihub_shared.contracts.envelope import CloudEvent, EventContractError, parse_event
+from aihub_shared.contracts.examples import example_event
 from aihub_shared.contracts.export import render_documents
 from aihub_shared.contracts.intake import ApplicationSubmitted
-from aihub_shared.contracts.registry import EVENT_CONTRACTS, contract, contract_for_type
+from aihub_shared.contracts.registry import (
+    EVENT_CONTRACTS,
+    EventContract,
+    contract,
+    contract_for_type,
+)
 from aihub_shared.contracts.values import Contact, is_valid_business_registration_number
 
 
@@ -154,6 +160,17 @@ def test_new_events_inherit_correlation_from_their_cause() -> None:
     )
     assert effect.correlationid == "corr-1"
     assert effect.causationid == cause.id
+
+
+@pytest.mark.parametrize("event_contract", EVENT_CONTRACTS, ids=lambda c: c.name)
+def test_every_contract_has_an_example_that_its_consumers_accept(
+    event_contract: EventContract,
+) -> None:
+    example = example_event(event_contract)
+    parsed = parse_event(example.to_bytes())
+    assert contract_for_type(parsed.type) is event_contract
+    data = event_contract.data_model.model_validate(parsed.data)
+    assert data.model_dump(mode="json", exclude_none=True) == example.data
 
 
 def test_published_docs_match_the_code() -> None:

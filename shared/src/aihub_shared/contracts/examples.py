@@ -1,0 +1,279 @@
+"""One realistic example per event, exported to docs/ so a publisher can copy a message.
+
+The examples are built from the contract models, so an example that drifts from its contract
+fails at import time, not in a publisher's integration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from pydantic import BaseModel
+
+from aihub_shared.contracts.applications import (
+    ApplicationAdvanced,
+    ApplicationDecided,
+    ApplicationIneligible,
+    ApplicationReceived,
+    ApplicationWithdrawn,
+    ReviewAssigned,
+    ReviewerRef,
+)
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.programs import (
+    CohortFilled,
+    CohortPublished,
+    CohortQuestion,
+    EnrollmentChanged,
+    KpiReceipt,
+    StartupKpiReported,
+)
+from aihub_shared.contracts.registry import EVENT_CONTRACTS, EventContract
+from aihub_shared.contracts.values import Contact
+
+_APPLICATION_ID = "0b8f5a52-3c1e-4e0b-9a57-6f1d2a7c9e01"
+_PROGRAM = "cyber-valley-batch"
+_COHORT = "cyber-valley-2027-1"
+_STARTUP = "딥러닝랩 주식회사"
+_BRN = "2208162517"
+_APPLICANT = Contact(name="김하늘", email="sky@deeplearninglab.example", locale="ko")
+_ENROLLMENT = {
+    "enrollment_id": "7d3e9c10-8a4b-4f7e-b2c1-0e5f6a7b8c90",
+    "application_id": _APPLICATION_ID,
+    "program_code": _PROGRAM,
+    "cohort_code": _COHORT,
+    "startup_name": _STARTUP,
+    "seats": 10,
+}
+_DECIDED = {
+    "application_id": _APPLICATION_ID,
+    "program_code": _PROGRAM,
+    "cohort_code": _COHORT,
+    "startup_name": _STARTUP,
+    "business_registration_number": _BRN,
+    "decided_by": "pm@seoulaihub.example",
+}
+
+EXAMPLE_DATA: dict[str, BaseModel] = {
+    "application.submitted": ApplicationSubmitted.model_validate(
+        {
+            "submission_id": "recruit-2027-000123",
+            "program_code": _PROGRAM,
+            "cohort_code": _COHORT,
+            "startup": {
+                "name": _STARTUP,
+                "business_registration_number": _BRN,
+                "founded_on": "2022-03-01",
+                "employees": 12,
+                "website": "https://deeplearninglab.example",
+                "ai_field": "컴퓨터 비전",
+                "description": "제조 현장의 불량을 실시간으로 찾는 비전 AI",
+            },
+            "contact": _APPLICANT.model_dump(),
+            "answers": {
+                "product": "공정 카메라 영상으로 불량을 0.1초 안에 판정합니다.",
+                "why-cyber-valley": "튀빙겐의 로보틱스 연구진과 공동 실증을 원합니다.",
+            },
+            "consent_personal_info": True,
+        }
+    ),
+    "intake.receipt": IntakeReceipt(
+        submission_id="recruit-2027-000123",
+        submitted_by="/partners/recruit-portal",
+        outcome="refused",
+        reasons=[
+            Refusal(code="application_window_closed", message="접수 기간이 지났습니다."),
+        ],
+    ),
+    "application.received": ApplicationReceived(
+        application_id=_APPLICATION_ID,
+        submission_id="recruit-2027-000123",
+        submitted_by="/partners/recruit-portal",
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        contact=_APPLICANT,
+    ),
+    "application.ineligible": ApplicationIneligible(
+        application_id=_APPLICATION_ID,
+        submission_id="recruit-2027-000123",
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        contact=_APPLICANT,
+        reasons=[
+            Refusal(code="startup_too_old", message="창업 7년 이내 기업만 지원할 수 있습니다.")
+        ],
+    ),
+    "application.accepted": ApplicationDecided.model_validate(
+        {**_DECIDED, "reason": "최종 순위 3위로 선정", "rank": 3, "final_score": 87.5}
+    ),
+    "application.rejected": ApplicationDecided.model_validate(
+        {**_DECIDED, "reason": "발표평가 기준 점수 미달"}
+    ),
+    "application.withdrawn": ApplicationWithdrawn(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        withdrawn_by="sky@deeplearninglab.example",
+        reason="해외 법인 설립 일정과 겹쳐 참여가 어렵습니다.",
+    ),
+    "application.advanced": ApplicationAdvanced(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        from_stage="document-review",
+        to_stage="presentation-review",
+        stage_score=82.0,
+    ),
+    "review.assigned": ReviewAssigned(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+    ),
+    "cohort.published": CohortPublished(
+        program_code=_PROGRAM,
+        program_name_ko="사이버밸리 배치 프로그램",
+        program_name_en="Cyber Valley batch program",
+        partner="Cyber Valley",
+        cohort_code=_COHORT,
+        seats=10,
+        application_opens_at=datetime(2027, 1, 4, 0, 0, tzinfo=UTC),
+        application_closes_at=datetime(2027, 2, 5, 8, 59, 59, tzinfo=UTC),
+        starts_on=date(2027, 4, 1),
+        ends_on=date(2027, 9, 30),
+        max_startup_age_years=7,
+        program_managers=[
+            Contact(name="이매니저", email="pm@seoulaihub.example", locale="ko"),
+        ],
+        questions=[
+            CohortQuestion(
+                key="product", label_ko="제품 소개", label_en="Your product", required=True
+            ),
+            CohortQuestion(
+                key="why-cyber-valley",
+                label_ko="사이버밸리 지원 동기",
+                label_en="Why Cyber Valley",
+                required=False,
+            ),
+        ],
+    ),
+    "enrollment.confirmed": EnrollmentChanged.model_validate(
+        {
+            **_ENROLLMENT,
+            "status": "confirmed",
+            "rank": 3,
+            "seats_taken": 8,
+            "agreement_due_at": "2027-03-15T14:59:59Z",
+        }
+    ),
+    "enrollment.waitlisted": EnrollmentChanged.model_validate(
+        {
+            **_ENROLLMENT,
+            "status": "waitlisted",
+            "rank": 12,
+            "waitlist_position": 2,
+            "seats_taken": 10,
+        }
+    ),
+    "enrollment.promoted": EnrollmentChanged.model_validate(
+        {
+            **_ENROLLMENT,
+            "status": "confirmed",
+            "rank": 11,
+            "seats_taken": 10,
+            "agreement_due_at": "2027-03-29T14:59:59Z",
+            "reason": "A seat was freed by a withdrawal.",
+        }
+    ),
+    "enrollment.agreement_signed": EnrollmentChanged.model_validate(
+        {
+            **_ENROLLMENT,
+            "status": "confirmed",
+            "rank": 3,
+            "seats_taken": 10,
+            "agreement_signed_at": "2027-03-10T02:00:00Z",
+        }
+    ),
+    "enrollment.cancelled": EnrollmentChanged.model_validate(
+        {
+            **_ENROLLMENT,
+            "status": "cancelled",
+            "rank": 3,
+            "seats_taken": 9,
+            "reason": "The agreement was not signed by its deadline.",
+        }
+    ),
+    "cohort.filled": CohortFilled(
+        program_code=_PROGRAM, cohort_code=_COHORT, seats=10, seats_taken=10, waitlisted=4
+    ),
+    "startup.kpi_reported": StartupKpiReported(
+        report_id="kpi-2027-Q2-2208162517",
+        business_registration_number=_BRN,
+        cohort_code=_COHORT,
+        quarter="2027-Q2",
+        revenue_krw=350_000_000,
+        investment_raised_krw=2_000_000_000,
+        headcount=18,
+    ),
+    "kpi.receipt": KpiReceipt(
+        report_id="kpi-2027-Q2-2208162517",
+        submitted_by="/partners/kpi-portal",
+        outcome="accepted",
+    ),
+    "email.sent": EmailDelivered(
+        delivery_id="5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+        caused_by_event_id="1c9e7d52-6b0a-4f3e-a1d2-3b4c5d6e7f80",
+        template="enrollment_confirmed",
+        recipient_masked="s***@deeplearninglab.example",
+        message_id="<5f0c2b9e1d4a4c3b8e7f9a0b1c2d3e4f@seoulaihub.kr>",
+    ),
+    "email.failed": EmailFailed(
+        delivery_id="5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+        caused_by_event_id="1c9e7d52-6b0a-4f3e-a1d2-3b4c5d6e7f80",
+        template="enrollment_confirmed",
+        recipient_masked="s***@deeplearninglab.example",
+        reason="550 5.1.1 mailbox unavailable",
+        attempts=1,
+    ),
+}
+
+# Inbound events come from partner systems; the rest from the service that owns the topic.
+_SOURCES = {
+    "application.submitted": "/partners/recruit-portal",
+    "startup.kpi_reported": "/partners/kpi-portal",
+    "intake.receipt": "/services/applications",
+    "kpi.receipt": "/services/programs",
+}
+_SUBJECTS = {
+    "application.submitted": "recruit-2027-000123",
+    "intake.receipt": "recruit-2027-000123",
+    "cohort.published": _COHORT,
+    "cohort.filled": _COHORT,
+    "startup.kpi_reported": "kpi-2027-Q2-2208162517",
+    "kpi.receipt": "kpi-2027-Q2-2208162517",
+    "email.sent": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+    "email.failed": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+}
+
+
+def example_event(contract: EventContract) -> CloudEvent:
+    """A complete message as it travels on the topic (fixed ids and time, for stable docs)."""
+    source = _SOURCES.get(contract.name, f"/services/{contract.topic.split('.')[0]}")
+    return CloudEvent(
+        specversion="1.0",
+        id=f"00000000-0000-4000-8000-{EVENT_CONTRACTS.index(contract):012d}",
+        source=source,
+        type=contract.type,
+        time=datetime(2027, 1, 20, 1, 30, tzinfo=UTC),
+        subject=_SUBJECTS.get(contract.name, _APPLICATION_ID),
+        correlationid="00000000-0000-4000-8000-00000000c0de",
+        data=EXAMPLE_DATA[contract.name].model_dump(mode="json", exclude_none=True),
+    )
