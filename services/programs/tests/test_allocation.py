@@ -1,49 +1,222 @@
-"""Seat allocation never confirms more startups than seats, whatever the sequence."""
+"""Seat allocation: exact, ranked and indifferent to event order (pure domain, no I/O)."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aihub_programs.domain.allocation import SeatState, enroll_or_waitlist
-from aihub_programs.service_layer.catalog import load_seed
+from aihub_programs.domain.allocation import (
+    DEADLINE_PASSED,
+    CohortSeats,
+    EnrollmentConflict,
+    Outcome,
+)
+
+NOW = datetime(2027, 3, 2, 9, tzinfo=UTC)
 
 
-def test_confirms_while_seats_are_free_then_waitlists_in_order() -> None:
-    state = SeatState(seats=2, confirmed=0, waitlisted=0)
-    outcomes = []
-    for _ in range(4):
-        allocation = enroll_or_waitlist(state)
-        outcomes.append((allocation.status, allocation.waitlist_position))
-        state = allocation.state_after
-    assert outcomes == [
-        ("confirmed", None),
-        ("confirmed", None),
-        ("waitlisted", 1),
-        ("waitlisted", 2),
-    ]
-    assert state == SeatState(seats=2, confirmed=2, waitlisted=2)
+def kinds(outcome: Outcome) -> list[tuple[str, str]]:
+    return [(c.kind, c.enrollment.application_id) for c in outcome.changes]
 
 
-def test_seats_reduced_below_confirmed_evict_nobody_and_take_nobody() -> None:
-    allocation = enroll_or_waitlist(SeatState(seats=1, confirmed=3, waitlisted=0))
-    assert allocation.status == "waitlisted"
-    assert allocation.state_after.confirmed == 3
+def test_confirms_while_seats_are_free_then_waitlists_by_rank() -> None:
+    cohort = CohortSeats(2, agreement_due=timedelta(days=10))
+    first = cohort.accept("a", rank=3, arrival=1, now=NOW)
+    assert kinds(first) == [("confirmed", "a")]
+    assert first.changes[0].enrollment.agreement_due_at == NOW + timedelta(days=10)
+    assert not first.filled
+    second = cohort.accept("b", rank=5, arrival=2, now=NOW)
+    assert second.filled
+    assert second.changes[0].seats_taken == 2
+    c = cohort.accept("c", rank=None, arrival=3, now=NOW)
+    d = cohort.accept("d", rank=4, arrival=4, now=NOW)
+    e = cohort.accept("e", rank=4, arrival=5, now=NOW)
+    assert [o.changes[0].waitlist_position for o in (c, d, e)] == [1, 1, 2]
+    # Ranked before unranked; equal ranks by arrival.
+    assert [w.application_id for w in cohort.waitlist] == ["d", "e", "c"]
 
 
-@given(seats=st.integers(0, 20), arrivals=st.integers(0, 60))
-def test_confirmed_never_exceeds_seats(seats: int, arrivals: int) -> None:
-    state = SeatState(seats=seats, confirmed=0, waitlisted=0)
-    for _ in range(arrivals):
-        state = enroll_or_waitlist(state).state_after
-        assert state.confirmed <= seats
-    assert state.confirmed == min(seats, arrivals)
-    assert state.waitlisted == arrivals - state.confirmed
+def test_withdrawal_frees_the_seat_for_the_best_ranked_waiting_startup() -> None:
+    cohort = CohortSeats(1)
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("late-but-better", rank=2, arrival=3, now=NOW)
+    cohort.accept("early-but-worse", rank=9, arrival=2, now=NOW)
+    later = NOW + timedelta(days=1)
+    outcome = cohort.withdraw("a", arrival=4, now=later)
+    assert kinds(outcome) == [("cancelled", "a"), ("promoted", "late-but-better")]
+    promoted = outcome.changes[1].enrollment
+    assert promoted.agreement_due_at == later + timedelta(days=14)
+    assert outcome.changes[0].seats_taken == 0
+    assert outcome.changes[1].seats_taken == 1
+    assert not outcome.filled  # the seat was refilled at once, never free to anyone else
 
 
-def test_the_hub_catalog_holds_its_real_programs() -> None:
-    seed = load_seed()
-    by_code = {p.code: p for p in seed.programs}
-    assert set(by_code) == {"growth-residency", "cyber-valley-batch", "membership", "ai-education"}
-    assert by_code["growth-residency"].cohorts[0].seats == 4
-    assert by_code["cyber-valley-batch"].partner == "Cyber Valley"
+def test_a_withdrawal_seen_before_the_acceptance_keeps_the_seat_free() -> None:
+    cohort = CohortSeats(1)
+    assert cohort.withdraw("a", arrival=1, now=NOW).changes == []
+    assert cohort.accept("a", rank=1, arrival=2, now=NOW).changes == []
+    assert cohort.confirmed == []
+    assert kinds(cohort.accept("b", rank=2, arrival=3, now=NOW)) == [("confirmed", "b")]
+
+
+def test_redelivered_acceptance_and_withdrawal_change_nothing() -> None:
+    cohort = CohortSeats(1)
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    assert cohort.accept("a", rank=1, arrival=2, now=NOW).changes == []
+    assert len(cohort.withdraw("a", arrival=3, now=NOW).changes) == 1
+    assert cohort.withdraw("a", arrival=4, now=NOW).changes == []
+
+
+def test_removed_seats_evict_nobody_and_added_seats_promote() -> None:
+    cohort = CohortSeats(3)
+    for n, app in enumerate("abcde"):
+        cohort.accept(app, rank=n + 1, arrival=n, now=NOW)
+    assert cohort.resize(1, now=NOW).changes == []
+    assert len(cohort.confirmed) == 3
+    # Below the seats again only after two leave; the first departure promotes nobody.
+    assert kinds(cohort.withdraw("a", arrival=9, now=NOW)) == [("cancelled", "a")]
+    grown = cohort.resize(4, now=NOW)
+    assert kinds(grown) == [("promoted", "d"), ("promoted", "e")]
+    assert grown.filled  # b, c, d and e hold the four seats
+    assert len(cohort.confirmed) == 4
+    assert cohort.seats_left == 0
+
+
+def test_filled_when_added_seats_are_taken_by_the_waitlist() -> None:
+    cohort = CohortSeats(1)
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("b", rank=2, arrival=2, now=NOW)
+    outcome = cohort.resize(2, now=NOW)
+    assert kinds(outcome) == [("promoted", "b")]
+    assert outcome.filled
+
+
+def test_staff_cancellation_and_agreement_rules() -> None:
+    cohort = CohortSeats(1)
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("b", rank=2, arrival=2, now=NOW)
+    with pytest.raises(EnrollmentConflict):
+        cohort.sign_agreement("b", now=NOW)  # waiting, nothing to sign
+    signed = cohort.sign_agreement("a", now=NOW)
+    assert kinds(signed) == [("agreement_signed", "a")]
+    with pytest.raises(EnrollmentConflict):
+        cohort.sign_agreement("a", now=NOW)
+    # A signed agreement is never expired, however late it is.
+    assert cohort.expire("a", now=NOW + timedelta(days=365)).changes == []
+    cancelled = cohort.cancel("a", reason="left the country", now=NOW)
+    assert kinds(cancelled) == [("cancelled", "a"), ("promoted", "b")]
+    assert cancelled.changes[0].enrollment.reason == "left the country"
+    with pytest.raises(EnrollmentConflict):
+        cohort.cancel("a", reason="twice", now=NOW)
+    with pytest.raises(EnrollmentConflict):
+        cohort.cancel("nobody", reason="unknown", now=NOW)
+
+
+def test_an_unsigned_agreement_expires_only_after_its_deadline() -> None:
+    cohort = CohortSeats(1, agreement_due=timedelta(days=7))
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("b", rank=2, arrival=2, now=NOW)
+    assert cohort.expire("a", now=NOW + timedelta(days=6)).changes == []
+    due = NOW + timedelta(days=7, seconds=1)
+    outcome = cohort.expire("a", now=due)
+    assert kinds(outcome) == [("cancelled", "a"), ("promoted", "b")]
+    assert outcome.changes[0].enrollment.reason == DEADLINE_PASSED
+    assert outcome.changes[1].enrollment.agreement_due_at == due + timedelta(days=7)
+
+
+# --- property: any sequence, any order, any duplicates ------------------------------------------
+
+APPS = [f"app-{n}" for n in range(8)]
+RANKS = st.one_of(st.none(), st.integers(1, 6))
+OPERATION = st.one_of(
+    st.tuples(st.just("accept"), st.sampled_from(APPS), RANKS),
+    st.tuples(st.just("withdraw"), st.sampled_from(APPS), st.none()),
+    st.tuples(st.just("cancel"), st.sampled_from(APPS), st.none()),
+    st.tuples(st.just("sign"), st.sampled_from(APPS), st.none()),
+    st.tuples(st.just("expire"), st.sampled_from(APPS), st.none()),
+    st.tuples(st.just("resize"), st.just(""), st.integers(0, 5)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    seats=st.integers(0, 4),
+    operations=st.lists(st.tuples(OPERATION, st.booleans()), max_size=40),
+)
+def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
+    seats: int, operations: list[tuple[tuple[str, str, int | None], bool]]
+) -> None:
+    cohort = CohortSeats(seats, agreement_due=timedelta(days=1))
+    withdrawn: set[str] = set()
+    ranks: dict[str, int | None] = {}
+    lowered_below_confirmed = False
+    clock = NOW
+    for arrival, ((op, app, arg), twice) in enumerate(operations):
+        for attempt in range(2 if twice else 1):  # a redelivery of the very same event
+            clock += timedelta(hours=13)  # deadlines pass now and then
+            waiting_before = {e.application_id: e.waitlist_key for e in cohort.waitlist}
+            confirmed_before = len(cohort.confirmed)
+            outcome = _apply(cohort, op, app, arg, arrival, clock)
+            if op == "resize" and arg is not None and arg < confirmed_before:
+                lowered_below_confirmed = True
+            if op == "accept" and app not in ranks:
+                ranks[app] = arg
+            if op == "withdraw":
+                withdrawn.add(app)
+            if attempt == 1 and op in ("accept", "withdraw", "resize"):
+                assert outcome.changes == [], "a redelivered event changed something"
+
+            for change in outcome.changes:
+                if change.kind in ("confirmed", "promoted"):
+                    # A seat is only ever given while one is free: the event shows it.
+                    assert change.seats_taken <= change.seats
+                    assert change.enrollment.application_id not in withdrawn
+            if not lowered_below_confirmed:
+                assert len(cohort.confirmed) <= cohort.seats
+            else:
+                assert len(cohort.confirmed) <= max(cohort.seats, confirmed_before)
+            # Never a free seat while someone waits.
+            assert not (cohort.seats_left > 0 and cohort.waitlist)
+            # Promotions take the best-ranked waiting startups, best first.
+            promoted = [c.enrollment.waitlist_key for c in outcome.changes if c.kind == "promoted"]
+            assert promoted == sorted(promoted)
+            still_waiting = [e.waitlist_key for e in cohort.waitlist]
+            assert all(p < w for p in promoted for w in still_waiting)
+            assert all(
+                waiting_before.get(c.enrollment.application_id) == c.enrollment.waitlist_key
+                for c in outcome.changes
+                if c.kind == "promoted"
+            )
+            # Ranks stay what the acceptance said.
+            for entry in [*cohort.confirmed, *cohort.waitlist]:
+                assert entry.rank == ranks[entry.application_id]
+                assert entry.application_id not in withdrawn
+            # Waitlist positions reported at waitlisting are the real ones.
+            for change in outcome.changes:
+                if change.kind == "waitlisted":
+                    assert change.waitlist_position == cohort.waitlist_position(
+                        change.enrollment.application_id
+                    )
+
+
+def _apply(
+    cohort: CohortSeats, op: str, app: str, arg: int | None, arrival: int, now: datetime
+) -> Outcome:
+    try:
+        if op == "accept":
+            return cohort.accept(app, rank=arg, arrival=arrival, now=now)
+        if op == "withdraw":
+            return cohort.withdraw(app, arrival=arrival, now=now)
+        if op == "cancel":
+            return cohort.cancel(app, reason="staff", now=now)
+        if op == "sign":
+            return cohort.sign_agreement(app, now=now)
+        if op == "expire":
+            return cohort.expire(app, now=now)
+        assert arg is not None
+        return cohort.resize(arg, now=now)
+    except EnrollmentConflict:
+        return Outcome()

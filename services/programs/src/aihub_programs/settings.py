@@ -14,3 +14,9 @@ class Settings(ServiceSettings, StaffApiSettings):
     service_name: ClassVar[str] = "programs"
 
     database_url: SecretStr = Field(validation_alias="PROGRAMS_DATABASE_URL")
+    agreement_check_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How often unsigned agreements past their deadline are looked for.",
+    )

@@ -1,41 +1,48 @@
-"""SQL for the programs schema."""
+"""SQL for the programs schema: the catalog and the enrollments."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
-from aihub_programs.domain.allocation import SeatState
-from aihub_programs.domain.catalog import CohortSpec, ProgramSpec
+from aihub_programs.domain.allocation import CohortSeats, Enrollment
+from aihub_programs.domain.catalog import CohortSettings, ProgramSettings
 from aihub_shared.runtime.db import DbConnection
 
+# -- catalog ------------------------------------------------------------------------------------
 
-async def upsert_program(conn: DbConnection, program: ProgramSpec) -> None:
+
+async def upsert_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:
     await conn.execute(
-        "INSERT INTO programs (code, name_ko, name_en, partner, description, managers)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO programs (code, name_ko, name_en, partner, description_ko, description_en,"
+        " managers) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT (code) DO UPDATE SET name_ko = $2, name_en = $3, partner = $4,"
-        " description = $5, managers = $6, updated_at = now()",
-        program.code,
+        " description_ko = $5, description_en = $6, managers = $7, updated_at = now()",
+        code,
         program.name_ko,
         program.name_en,
         program.partner,
-        program.description,
+        program.description_ko,
+        program.description_en,
         [m.model_dump(mode="json") for m in program.program_managers],
     )
 
 
-async def upsert_cohort(conn: DbConnection, program_code: str, cohort: CohortSpec) -> None:
+async def upsert_cohort(
+    conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
+) -> None:
     await conn.execute(
         "INSERT INTO cohorts (code, program_code, seats, application_opens_at,"
-        " application_closes_at, starts_on, ends_on, max_startup_age_years)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " application_closes_at, starts_on, ends_on, max_startup_age_years, questions,"
+        " review_stages, agreement_due_days)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (code) DO UPDATE SET program_code = $2, seats = $3,"
         " application_opens_at = $4, application_closes_at = $5, starts_on = $6, ends_on = $7,"
-        " max_startup_age_years = $8, updated_at = now()",
-        cohort.code,
+        " max_startup_age_years = $8, questions = $9, review_stages = $10,"
+        " agreement_due_days = $11, updated_at = now()",
+        code,
         program_code,
         cohort.seats,
         cohort.application_opens_at,
@@ -43,77 +50,211 @@ async def upsert_cohort(conn: DbConnection, program_code: str, cohort: CohortSpe
         cohort.starts_on,
         cohort.ends_on,
         cohort.max_startup_age_years,
+        [q.model_dump(mode="json") for q in cohort.questions],
+        [s.model_dump(mode="json") for s in cohort.review_stages],
+        cohort.agreement_due_days,
     )
+
+
+async def program_exists(conn: DbConnection, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM programs WHERE code = $1", code))
+
+
+async def program_of_cohort(conn: DbConnection, cohort_code: str) -> str | None:
+    code: str | None = await conn.fetchval(
+        "SELECT program_code FROM cohorts WHERE code = $1", cohort_code
+    )
+    return code
+
+
+async def cohort_codes(conn: DbConnection, program_code: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT code FROM cohorts WHERE program_code = $1 ORDER BY code", program_code
+    )
+    return [r["code"] for r in rows]
 
 
 _COHORT_VIEW = (
     "SELECT c.code AS cohort_code, c.seats, c.application_opens_at, c.application_closes_at,"
-    " c.starts_on, c.ends_on, c.max_startup_age_years, p.code AS program_code,"
-    " p.name_ko AS program_name_ko, p.name_en AS program_name_en, p.partner,"
-    " p.managers AS program_managers"
+    " c.starts_on, c.ends_on, c.max_startup_age_years, c.questions, c.review_stages,"
+    " c.agreement_due_days, p.code AS program_code, p.name_ko AS program_name_ko,"
+    " p.name_en AS program_name_en, p.description_ko AS program_description_ko,"
+    " p.description_en AS program_description_en, p.partner, p.managers AS program_managers"
     " FROM cohorts c JOIN programs p ON p.code = c.program_code"
 )
+
+
+def _view(row: Any) -> dict[str, Any]:
+    view = dict(row)
+    if view["review_stages"] is None:
+        del view["review_stages"]  # the contract's default stages
+    return view
 
 
 async def cohort_view(conn: DbConnection, cohort_code: str) -> dict[str, Any] | None:
     """The cohort with its program, in the shape of the `cohort.published` event."""
     row = await conn.fetchrow(_COHORT_VIEW + " WHERE c.code = $1", cohort_code)
+    return _view(row) if row else None
+
+
+async def list_programs(conn: DbConnection) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT code, name_ko, name_en, partner, description_ko, description_en,"
+        " managers AS program_managers,"
+        " coalesce((SELECT array_agg(c.code ORDER BY c.code) FROM cohorts c"
+        "   WHERE c.program_code = p.code), '{}') AS cohorts"
+        " FROM programs p ORDER BY code"
+    )
+    return [dict(r) for r in rows]
+
+
+# -- seats --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockedCohort:
+    code: str
+    program_code: str
+    seats: int
+    agreement_due_days: int
+
+
+async def lock_cohort(conn: DbConnection, cohort_code: str) -> LockedCohort | None:
+    """Row-lock the cohort: every seat decision for it is serialized behind this lock, across
+    transactions and across instances of the service."""
+    row = await conn.fetchrow(
+        "SELECT code, program_code, seats, agreement_due_days FROM cohorts"
+        " WHERE code = $1 FOR UPDATE",
+        cohort_code,
+    )
+    return LockedCohort(**dict(row)) if row else None
+
+
+def _enrollment(row: Any) -> Enrollment:
+    return Enrollment(
+        application_id=row["application_id"],
+        status=row["status"],
+        rank=row["rank"],
+        arrival=row["arrival"],
+        agreement_due_at=row["agreement_due_at"],
+        agreement_signed_at=row["agreement_signed_at"],
+        reason=row["reason"],
+    )
+
+
+_SELECT_ENROLLMENTS = (
+    "SELECT application_id, status, rank, arrival, agreement_due_at, agreement_signed_at, reason"
+    " FROM enrollments"
+)
+
+
+async def load_seats(
+    conn: DbConnection, cohort: LockedCohort, about: str | None = None
+) -> CohortSeats:
+    """The cohort's live enrollments, plus the one an operation is about whatever its state
+    (call with the cohort locked)."""
+    rows = await conn.fetch(
+        _SELECT_ENROLLMENTS + " WHERE cohort_code = $1"
+        " AND (status <> 'cancelled' OR application_id = $2)",
+        cohort.code,
+        about,
+    )
+    return CohortSeats(
+        cohort.seats,
+        [_enrollment(r) for r in rows],
+        agreement_due=timedelta(days=cohort.agreement_due_days),
+    )
+
+
+async def next_arrival(conn: DbConnection) -> int:
+    value: int = await conn.fetchval(
+        "SELECT nextval(pg_get_serial_sequence('enrollments', 'arrival'))"
+    )
+    return value
+
+
+@dataclass(frozen=True)
+class NewEnrollment:
+    """What only the accepting (or withdrawing) event knows about a row it creates."""
+
+    cohort_code: str
+    program_code: str
+    startup_name: str
+    business_registration_number: str | None = None
+
+
+async def save_enrollments(
+    conn: DbConnection, changed: list[Enrollment], new: NewEnrollment | None
+) -> dict[str, dict[str, Any]]:
+    """Insert or update each changed enrollment; returns each row by application id."""
+    saved: dict[str, dict[str, Any]] = {}
+    for e in changed:
+        row = await conn.fetchrow(
+            "UPDATE enrollments SET status = $2, agreement_due_at = $3, agreement_signed_at = $4,"
+            " reason = $5, held_seat = held_seat OR $2 = 'confirmed', updated_at = now()"
+            " WHERE application_id = $1 RETURNING *",
+            e.application_id,
+            e.status,
+            e.agreement_due_at,
+            e.agreement_signed_at,
+            e.reason,
+        )
+        if row is None:
+            if new is None:
+                raise LookupError(f"no enrollment row for {e.application_id}")
+            row = await conn.fetchrow(
+                "INSERT INTO enrollments (id, application_id, cohort_code, program_code,"
+                " startup_name, business_registration_number, status, rank, arrival,"
+                " agreement_due_at, agreement_signed_at, reason, held_seat)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $7 = 'confirmed')"
+                " RETURNING *",
+                uuid.uuid4(),
+                e.application_id,
+                new.cohort_code,
+                new.program_code,
+                new.startup_name,
+                new.business_registration_number,
+                e.status,
+                e.rank,
+                e.arrival,
+                e.agreement_due_at,
+                e.agreement_signed_at,
+                e.reason,
+            )
+        assert row is not None
+        saved[e.application_id] = dict(row)
+    return saved
+
+
+async def enrollment_row(conn: DbConnection, application_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM enrollments WHERE application_id = $1", application_id)
     return dict(row) if row else None
 
 
-async def lock_cohort(conn: DbConnection, cohort_code: str) -> asyncpg.Record | None:
-    """Row-lock the cohort: every seat decision for it is serialized behind this lock."""
-    return await conn.fetchrow(
-        "SELECT code, program_code, seats FROM cohorts WHERE code = $1 FOR UPDATE", cohort_code
+async def due_agreements(conn: DbConnection, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(cohort, application) of unsigned seats whose agreement deadline has passed."""
+    rows = await conn.fetch(
+        "SELECT cohort_code, application_id FROM enrollments"
+        " WHERE status = 'confirmed' AND agreement_signed_at IS NULL AND agreement_due_at <= $1"
+        " ORDER BY agreement_due_at LIMIT $2",
+        now,
+        limit,
     )
-
-
-async def seat_state(conn: DbConnection, cohort_code: str, seats: int) -> SeatState:
-    row = await conn.fetchrow(
-        "SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,"
-        " count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted"
-        " FROM enrollments WHERE cohort_code = $1",
-        cohort_code,
-    )
-    assert row is not None
-    return SeatState(seats=seats, confirmed=row["confirmed"], waitlisted=row["waitlisted"])
-
-
-async def enrollment_for(conn: DbConnection, application_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT id, cohort_code, status FROM enrollments WHERE application_id = $1",
-        application_id,
-    )
-
-
-async def insert_enrollment(
-    conn: DbConnection,
-    *,
-    application_id: str,
-    cohort_code: str,
-    startup_name: str,
-    status: str,
-    waitlist_position: int | None,
-) -> uuid.UUID:
-    enrollment_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO enrollments (id, application_id, cohort_code, startup_name, status,"
-        " waitlist_position) VALUES ($1, $2, $3, $4, $5, $6)",
-        enrollment_id,
-        application_id,
-        cohort_code,
-        startup_name,
-        status,
-        waitlist_position,
-    )
-    return enrollment_id
+    return [(r["cohort_code"], r["application_id"]) for r in rows]
 
 
 async def cohort_enrollments(conn: DbConnection, cohort_code: str) -> list[dict[str, Any]]:
+    """Every enrollment of the cohort: seats first, then the waitlist in its order, then the
+    cancelled ones; waitlist positions are computed here, never stored."""
     rows = await conn.fetch(
-        "SELECT id::text AS enrollment_id, application_id, startup_name, status,"
-        " waitlist_position, created_at FROM enrollments WHERE cohort_code = $1"
-        " ORDER BY status, waitlist_position NULLS FIRST, created_at",
+        "SELECT id::text AS enrollment_id, application_id, startup_name,"
+        " business_registration_number, status, rank, agreement_due_at, agreement_signed_at,"
+        " reason, created_at, updated_at,"
+        " CASE WHEN status = 'waitlisted' THEN row_number() OVER (PARTITION BY status"
+        "   ORDER BY rank NULLS LAST, arrival) END AS waitlist_position"
+        " FROM enrollments WHERE cohort_code = $1"
+        " ORDER BY array_position(ARRAY['confirmed', 'waitlisted', 'cancelled'], status),"
+        " rank NULLS LAST, arrival",
         cohort_code,
     )
     return [dict(r) for r in rows]

@@ -1,34 +1,227 @@
-"""Seat allocation: the rule that a cohort never holds more confirmed startups than seats."""
+"""Seat allocation of one cohort: exact, automatic, and indifferent to event order.
+
+Rules (the issue is the authority):
+- an accepted startup takes a free seat, otherwise waits; the waitlist is ordered by review
+  rank (1 first, unranked last), then by arrival;
+- a withdrawal, a staff cancellation or a passed agreement deadline frees the seat, and the best
+  waitlisted startup is promoted into it; added seats promote the same way;
+- removed seats never evict a confirmed startup: the cohort simply takes nobody until it is
+  below its seats again;
+- a confirmation or promotion only ever happens while `confirmed < seats`, so confirmed ≤ seats
+  holds whenever the seats were not lowered under the confirmed count by staff;
+- every operation is idempotent, and a withdrawal seen before the acceptance leaves a tombstone
+  (a `cancelled` enrollment) so that the late acceptance can never take a seat.
+
+Pure: no I/O, no clock. The caller loads the cohort's live enrollments (plus the one an event is
+about), applies one operation under the cohort's row lock and stores what changed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
+
+Status = Literal["confirmed", "waitlisted", "cancelled"]
+ChangeKind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "agreement_signed"]
+
+WITHDRAWN = "withdrawn by the applicant"
+DEADLINE_PASSED = "agreement deadline passed"
+
+
+class EnrollmentConflict(Exception):
+    """A staff action that does not fit the enrollment's state (409 over HTTP)."""
 
 
 @dataclass(frozen=True)
-class SeatState:
+class Enrollment:
+    application_id: str
+    status: Status
+    rank: int | None
+    arrival: int  # order in which acceptances reached us: the tie-breaker between equal ranks
+    agreement_due_at: datetime | None = None
+    agreement_signed_at: datetime | None = None
+    reason: str | None = None
+
+    @property
+    def waitlist_key(self) -> tuple[int, int, int]:
+        """Best first: rank ascending, unranked after every ranked one, then arrival."""
+        return (self.rank is None, self.rank or 0, self.arrival)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step of an operation, with the cohort's counts right after it: each becomes an event."""
+
+    kind: ChangeKind
+    enrollment: Enrollment
     seats: int
-    confirmed: int
-    waitlisted: int
+    seats_taken: int
+    waitlist_position: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changes: list[Change] = field(default_factory=list)
+    #: The operation took the cohort's last free seat (`cohort.filled`).
+    filled: bool = False
+    #: A withdrawal of an application never enrolled: stored, announced to nobody.
+    tombstone: Enrollment | None = None
+
+    @property
+    def changed(self) -> list[Enrollment]:
+        """The enrollments to store, each in its final state."""
+        final = {c.enrollment.application_id: c.enrollment for c in self.changes}
+        if self.tombstone is not None:
+            final[self.tombstone.application_id] = self.tombstone
+        return list(final.values())
+
+
+class CohortSeats:
+    """The seats of one cohort and the enrollments that compete for them."""
+
+    def __init__(
+        self,
+        seats: int,
+        enrollments: Iterable[Enrollment] = (),
+        *,
+        agreement_due: timedelta = timedelta(days=14),
+    ) -> None:
+        self.seats = seats
+        self.agreement_due = agreement_due
+        self._by_id = {e.application_id: e for e in enrollments}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, application_id: str) -> Enrollment | None:
+        return self._by_id.get(application_id)
+
+    @property
+    def confirmed(self) -> list[Enrollment]:
+        return [e for e in self._by_id.values() if e.status == "confirmed"]
+
+    @property
+    def waitlist(self) -> list[Enrollment]:
+        """Waiting startups, best first."""
+        waiting = [e for e in self._by_id.values() if e.status == "waitlisted"]
+        return sorted(waiting, key=lambda e: e.waitlist_key)
 
     @property
     def seats_left(self) -> int:
-        # Seats can be reduced below the confirmed count; nobody is evicted, so clamp at zero.
-        return max(self.seats - self.confirmed, 0)
+        # Seats lowered below the confirmed count evict nobody, so clamp at zero.
+        return max(self.seats - len(self.confirmed), 0)
 
+    def waitlist_position(self, application_id: str) -> int | None:
+        for position, entry in enumerate(self.waitlist, start=1):
+            if entry.application_id == application_id:
+                return position
+        return None
 
-@dataclass(frozen=True)
-class Allocation:
-    status: Literal["confirmed", "waitlisted"]
-    waitlist_position: int | None
-    state_after: SeatState
+    # -- operations ----------------------------------------------------------------------------
 
+    def accept(
+        self, application_id: str, *, rank: int | None, arrival: int, now: datetime
+    ) -> Outcome:
+        """An accepted application: a seat if one is free, else the waitlist. Known applications
+        (a redelivery, a re-decision, or a withdrawal seen first) change nothing."""
+        if application_id in self._by_id:
+            return Outcome()
+        free_before = self.seats_left
+        entry = Enrollment(application_id, "waitlisted", rank, arrival)
+        if self.seats_left > 0:
+            confirmed = self._confirm(entry, now)
+            return Outcome([self._change("confirmed", confirmed)], self._filled(free_before))
+        self._by_id[application_id] = entry
+        change = self._change("waitlisted", entry, self.waitlist_position(application_id))
+        return Outcome([change])
 
-def enroll_or_waitlist(state: SeatState) -> Allocation:
-    """Confirm while a seat is free, otherwise join the end of the waitlist."""
-    if state.seats_left > 0:
-        after = SeatState(state.seats, state.confirmed + 1, state.waitlisted)
-        return Allocation("confirmed", None, after)
-    after = SeatState(state.seats, state.confirmed, state.waitlisted + 1)
-    return Allocation("waitlisted", state.waitlisted + 1, after)
+    def withdraw(
+        self, application_id: str, *, arrival: int, now: datetime, reason: str = WITHDRAWN
+    ) -> Outcome:
+        """The applicant left. Frees a held seat; for an application we never enrolled, records
+        a tombstone (no event) so that an acceptance arriving later takes nothing."""
+        entry = self._by_id.get(application_id)
+        if entry is None:
+            tombstone = Enrollment(application_id, "cancelled", None, arrival, reason=reason)
+            self._by_id[application_id] = tombstone
+            return Outcome(tombstone=tombstone)
+        if entry.status == "cancelled":
+            return Outcome()
+        return self._release(entry, reason, now)
+
+    def cancel(self, application_id: str, *, reason: str, now: datetime) -> Outcome:
+        """Staff end an enrollment (or the agreement deadline passed)."""
+        entry = self._by_id.get(application_id)
+        if entry is None:
+            raise EnrollmentConflict(f"application {application_id} is not enrolled")
+        if entry.status == "cancelled":
+            raise EnrollmentConflict(f"the enrollment was already cancelled: {entry.reason}")
+        return self._release(entry, reason, now)
+
+    def expire(self, application_id: str, *, now: datetime) -> Outcome:
+        """Cancel a confirmed enrollment whose agreement deadline passed unsigned; anything else
+        (signed meanwhile, already cancelled, not due yet) is left alone."""
+        entry = self._by_id.get(application_id)
+        if (
+            entry is None
+            or entry.status != "confirmed"
+            or entry.agreement_signed_at is not None
+            or entry.agreement_due_at is None
+            or entry.agreement_due_at > now
+        ):
+            return Outcome()
+        return self._release(entry, DEADLINE_PASSED, now)
+
+    def sign_agreement(self, application_id: str, *, now: datetime) -> Outcome:
+        entry = self._by_id.get(application_id)
+        if entry is None or entry.status != "confirmed":
+            state = entry.status if entry else "not enrolled"
+            raise EnrollmentConflict(f"only a confirmed enrollment signs an agreement ({state})")
+        if entry.agreement_signed_at is not None:
+            raise EnrollmentConflict("the agreement was already signed")
+        signed = dataclasses.replace(entry, agreement_signed_at=now)
+        self._by_id[application_id] = signed
+        return Outcome([self._change("agreement_signed", signed)])
+
+    def resize(self, seats: int, *, now: datetime) -> Outcome:
+        """Staff changed the number of seats: added seats promote, removed ones evict nobody."""
+        self.seats = seats
+        free_before = self.seats_left
+        changes = self._promote(now)
+        return Outcome(changes, self._filled(free_before))
+
+    def rebalance(self, *, now: datetime) -> Outcome:
+        """Promote into any free seat (repairs a state left by an older version of the rules)."""
+        return self.resize(self.seats, now=now)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _release(self, entry: Enrollment, reason: str, now: datetime) -> Outcome:
+        free_before = self.seats_left
+        cancelled = dataclasses.replace(entry, status="cancelled", reason=reason)
+        self._by_id[entry.application_id] = cancelled
+        changes = [self._change("cancelled", cancelled), *self._promote(now)]
+        # A seat freed and at once refilled was never free to anyone outside: no `filled` then.
+        return Outcome(changes, self._filled(free_before))
+
+    def _promote(self, now: datetime) -> list[Change]:
+        changes = []
+        while self.seats_left > 0 and (waiting := self.waitlist):
+            promoted = self._confirm(waiting[0], now)
+            changes.append(self._change("promoted", promoted))
+        return changes
+
+    def _confirm(self, entry: Enrollment, now: datetime) -> Enrollment:
+        # The agreement deadline runs from the moment the seat is given, promotion included.
+        due = now + self.agreement_due
+        confirmed = dataclasses.replace(entry, status="confirmed", agreement_due_at=due)
+        self._by_id[entry.application_id] = confirmed
+        return confirmed
+
+    def _change(self, kind: ChangeKind, entry: Enrollment, position: int | None = None) -> Change:
+        return Change(kind, entry, self.seats, len(self.confirmed), position)
+
+    def _filled(self, free_before: int) -> bool:
+        return free_before > 0 and self.seats_left == 0

@@ -1,4 +1,8 @@
-"""The catalog as staff describe it: programs and their cohorts."""
+"""The catalog as staff describe it: programs and their cohorts.
+
+The same models validate the seed file and the HTTP API's bodies, so a cohort that could not be
+published as `cohort.published` is refused before it is stored.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +10,62 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from aihub_shared.contracts.values import Code, Contact, SingleLineText
+from aihub_shared.contracts.programs import CohortQuestion, ReviewStage, default_review_stages
+from aihub_shared.contracts.values import Code, Contact, FreeText, SingleLineText
 
 
-class CohortSpec(BaseModel):
+class CohortSettings(BaseModel):
+    """Everything about a cohort but its code and program (an HTTP update replaces these)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: Code
     seats: int = Field(ge=0, le=10_000)
     application_opens_at: AwareDatetime
     application_closes_at: AwareDatetime
     starts_on: date | None = None
     ends_on: date | None = None
     max_startup_age_years: int | None = Field(default=None, ge=0, le=100)
+    questions: list[CohortQuestion] = Field(default_factory=list, max_length=50)
+    review_stages: list[ReviewStage] = Field(
+        default_factory=default_review_stages, min_length=1, max_length=5
+    )
+    agreement_due_days: int = Field(default=14, ge=1, le=180)
 
     @model_validator(mode="after")
-    def _window_in_order(self) -> CohortSpec:
+    def _consistent(self) -> CohortSettings:
         if self.application_closes_at <= self.application_opens_at:
             raise ValueError("application_closes_at must be after application_opens_at")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        if sum(stage.weight for stage in self.review_stages) != 100:
+            raise ValueError("review stage weights must sum to 100")
+        if len({stage.code for stage in self.review_stages}) != len(self.review_stages):
+            raise ValueError("review stage codes must be unique")
+        if len({q.key for q in self.questions}) != len(self.questions):
+            raise ValueError("question keys must be unique")
         return self
 
 
-class ProgramSpec(BaseModel):
+class CohortSpec(CohortSettings):
+    code: Code
+
+
+class ProgramSettings(BaseModel):
+    """Everything about a program but its code and cohorts."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: Code
     name_ko: SingleLineText
     name_en: SingleLineText
     partner: SingleLineText | None = None
-    description: str = Field(default="", max_length=5000)
+    description_ko: FreeText = ""
+    description_en: FreeText = ""
     program_managers: list[Contact] = Field(default_factory=list, max_length=50)
-    cohorts: list[CohortSpec] = Field(default_factory=list)
+
+
+class ProgramSpec(ProgramSettings):
+    code: Code
+    cohorts: list[CohortSpec] = Field(default_factory=list, max_length=100)
 
 
 class CatalogSeed(BaseModel):

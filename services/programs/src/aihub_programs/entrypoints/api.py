@@ -1,33 +1,246 @@
-"""HTTP API of the programs service (the full catalog API arrives with the programs issue)."""
+"""HTTP API for staff: the catalog, the seats of each cohort, the hub's outcomes. OpenAPI at /docs.
+
+Who may do what (a staff token's role, see `aihub_shared.runtime.auth`):
+- every staff role reads (reviewers need the cohorts' stages and questions, ops the state);
+- admins create and change programs, and everything else;
+- a program manager creates and changes the cohorts of the programs in their token, and cancels
+  enrollments or records signed agreements there;
+- reviewers and ops change nothing (403).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
 
+from aihub_programs.adapters import outcomes as outcomes_repository
 from aihub_programs.adapters import repository
+from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
+from aihub_programs.service_layer import catalog, enrollment
 from aihub_programs.settings import Settings
-from aihub_shared.runtime.auth import staff_principal
+from aihub_shared.contracts.values import FreeText
+from aihub_shared.runtime.auth import (
+    Role,
+    StaffPrincipal,
+    forbidden,
+    require_role,
+    staff_principal,
+)
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
-def build_router(settings: Settings) -> APIRouter:
-    router = APIRouter(
-        tags=["cohorts"],
-        dependencies=[Depends(staff_principal(lambda: settings.staff_token_secret))],
+class CancellationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: FreeText = Field(min_length=1, max_length=2000)
+
+
+class Published(BaseModel):
+    """The cohorts whose `cohort.published` this change queued."""
+
+    published: list[str]
+
+
+def correlation_header() -> Any:
+    return Header(
+        default=None,
+        alias="X-Correlation-Id",
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Carried by every event this change causes, for tracing.",
     )
 
-    @router.get("/cohorts/{cohort_code}")
+
+def _not_found(exc: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
+
+
+def _conflict(exc: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=str(exc))
+
+
+def build_router(settings: Settings) -> APIRouter:
+    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    admin_only = require_role(current_staff)
+    manager = require_role(current_staff, Role.PROGRAM_MANAGER)
+    router = APIRouter(dependencies=[Depends(current_staff)])
+
+    # -- catalog -------------------------------------------------------------------------------
+
+    @router.get("/programs", tags=["catalog"])
+    async def list_programs(runtime: ServiceRuntime = Depends(runtime_of)) -> list[dict[str, Any]]:
+        async with runtime.pool.acquire() as conn:
+            return await repository.list_programs(conn)
+
+    @router.get("/programs/{program_code}", tags=["catalog"])
+    async def get_program(
+        program_code: str, runtime: ServiceRuntime = Depends(runtime_of)
+    ) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            found = [p for p in await repository.list_programs(conn) if p["code"] == program_code]
+            if not found:
+                raise HTTPException(
+                    status.HTTP_404_NOT_FOUND, detail=f"no program {program_code!r}"
+                )
+            cohorts = [await repository.cohort_view(conn, c) for c in found[0]["cohorts"]]
+        return {**found[0], "cohorts": cohorts}
+
+    @router.post("/programs", tags=["catalog"], status_code=status.HTTP_201_CREATED)
+    async def create_program(
+        body: ProgramSpec,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(admin_only),
+    ) -> Published:
+        """Admins only: a program and (optionally) its first cohorts."""
+        published: list[str] = []
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            try:
+                await catalog.create_program(conn, body.code, body)
+                for cohort in body.cohorts:
+                    published += await catalog.create_cohort(conn, body.code, cohort.code, cohort)
+            except catalog.CatalogConflict as exc:
+                raise _conflict(exc) from exc
+        return Published(published=published)
+
+    @router.put("/programs/{program_code}", tags=["catalog"])
+    async def update_program(
+        program_code: str,
+        body: ProgramSettings,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(admin_only),
+    ) -> Published:
+        """Admins only: replace a program's names, descriptions, partner and managers; every
+        cohort of the program is re-published."""
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            try:
+                return Published(published=await catalog.update_program(conn, program_code, body))
+            except catalog.CatalogNotFound as exc:
+                raise _not_found(exc) from exc
+
+    @router.post(
+        "/programs/{program_code}/cohorts", tags=["catalog"], status_code=status.HTTP_201_CREATED
+    )
+    async def create_cohort(
+        program_code: str,
+        body: CohortSpec,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(manager),
+    ) -> Published:
+        if not staff.manages(program_code):
+            raise forbidden(f"you do not manage program {program_code!r}")
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            try:
+                codes = await catalog.create_cohort(conn, program_code, body.code, body)
+            except catalog.CatalogNotFound as exc:
+                raise _not_found(exc) from exc
+            except catalog.CatalogConflict as exc:
+                raise _conflict(exc) from exc
+        return Published(published=codes)
+
+    @router.put("/cohorts/{cohort_code}", tags=["catalog"])
+    async def update_cohort(
+        cohort_code: str,
+        body: CohortSettings,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(manager),
+    ) -> Published:
+        """Replace a cohort's settings. Added seats promote waiting startups at once; removed
+        seats evict nobody (the cohort takes nobody until it is below its seats again)."""
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            program_code = await repository.program_of_cohort(conn, cohort_code)
+            if program_code is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no cohort {cohort_code!r}")
+            if not staff.manages(program_code):
+                raise forbidden(f"you do not manage program {program_code!r}")
+            return Published(published=await catalog.update_cohort(conn, cohort_code, body))
+
+    @router.get("/cohorts/{cohort_code}", tags=["catalog", "enrollments"])
     async def get_cohort(
         cohort_code: str, runtime: ServiceRuntime = Depends(runtime_of)
     ) -> dict[str, Any]:
+        """The cohort, its seats and every enrollment: seats, then the waitlist in order (with
+        each startup's current position), then the cancelled ones with the reason."""
         async with runtime.pool.acquire() as conn:
             view = await repository.cohort_view(conn, cohort_code)
             if view is None:
                 raise HTTPException(404, detail=f"no cohort {cohort_code!r}")
             enrollments = await repository.cohort_enrollments(conn, cohort_code)
         confirmed = sum(1 for e in enrollments if e["status"] == "confirmed")
-        return {**view, "seats_taken": confirmed, "enrollments": enrollments}
+        waitlisted = sum(1 for e in enrollments if e["status"] == "waitlisted")
+        return {
+            **view,
+            "seats_taken": confirmed,
+            "waitlisted": waitlisted,
+            "enrollments": enrollments,
+        }
+
+    # -- enrollments ---------------------------------------------------------------------------
+
+    @router.post("/enrollments/{application_id}/cancellation", tags=["enrollments"])
+    async def cancel_enrollment(
+        application_id: str,
+        body: CancellationRequest,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(manager),
+        correlation_id: str | None = correlation_header(),
+    ) -> dict[str, Any]:
+        """End an enrollment (seat or waitlist place); a freed seat goes to the best-ranked
+        waiting startup. 409 if it already ended."""
+        try:
+            return await enrollment.cancel_enrollment(
+                runtime.pool,
+                application_id,
+                reason=f"cancelled by {staff.id}: {body.reason}",
+                may_manage=staff.manages,
+                correlation_id=correlation_id,
+            )
+        except enrollment.EnrollmentNotFound as exc:
+            raise HTTPException(404, detail=f"no enrollment for {application_id!r}") from exc
+        except enrollment.NotYourProgram as exc:
+            raise forbidden(f"you do not manage program {exc}") from exc
+        except enrollment.EnrollmentConflict as exc:
+            raise _conflict(exc) from exc
+
+    @router.post("/enrollments/{application_id}/agreement", tags=["enrollments"])
+    async def record_signed_agreement(
+        application_id: str,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(manager),
+        correlation_id: str | None = correlation_header(),
+    ) -> dict[str, Any]:
+        """The startup signed its agreement: the seat is no longer at risk of its deadline.
+        409 unless the enrollment holds a seat and has not signed yet."""
+        try:
+            return await enrollment.sign_agreement(
+                runtime.pool,
+                application_id,
+                may_manage=staff.manages,
+                correlation_id=correlation_id,
+            )
+        except enrollment.EnrollmentNotFound as exc:
+            raise HTTPException(404, detail=f"no enrollment for {application_id!r}") from exc
+        except enrollment.NotYourProgram as exc:
+            raise forbidden(f"you do not manage program {exc}") from exc
+        except enrollment.EnrollmentConflict as exc:
+            raise _conflict(exc) from exc
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    @router.get("/outcomes", tags=["outcomes"])
+    async def hub_outcomes(runtime: ServiceRuntime = Depends(runtime_of)) -> dict[str, Any]:
+        """The hub's headline figures, over every cohort."""
+        async with runtime.pool.acquire() as conn:
+            return await outcomes_repository.totals(conn, None)
+
+    @router.get("/cohorts/{cohort_code}/outcomes", tags=["outcomes"])
+    async def cohort_outcomes(
+        cohort_code: str, runtime: ServiceRuntime = Depends(runtime_of)
+    ) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            if await repository.program_of_cohort(conn, cohort_code) is None:
+                raise HTTPException(404, detail=f"no cohort {cohort_code!r}")
+            return await outcomes_repository.totals(conn, cohort_code)
 
     return router

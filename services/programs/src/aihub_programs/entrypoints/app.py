@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aihub_programs.entrypoints.api import build_router
-from aihub_programs.service_layer.enrollment import enroll_accepted_application
+from aihub_programs.service_layer.deadlines import AgreementDeadlines
+from aihub_programs.service_layer.enrollment import (
+    enroll_accepted_application,
+    release_withdrawn_application,
+)
+from aihub_programs.service_layer.outcomes import receive_kpi_report
 from aihub_programs.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
-from aihub_shared.runtime.service import ServiceDefinition
+from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 
+# One group per upstream topic: KPI reports never wait behind seat decisions, nor the reverse.
 CONSUMERS = [
     ConsumerSpec(
         "programs.lifecycle",
         [topics.APPLICATIONS_LIFECYCLE],
-        {"application.accepted": enroll_accepted_application},
-    )
+        {
+            "application.accepted": enroll_accepted_application,
+            "application.withdrawn": release_withdrawn_application,
+        },
+    ),
+    ConsumerSpec(
+        "programs.kpi-reports",
+        [topics.INTAKE_KPI_REPORTS],
+        {"startup.kpi_reported": receive_kpi_report},
+    ),
 ]
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
     settings = settings or Settings()
+
+    def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
+        return [
+            AgreementDeadlines(runtime.pool, interval=settings.agreement_check_interval_seconds)
+        ]
+
     return ServiceDefinition(
         package="aihub_programs",
         title="Seoul AI Hub — programs",
         settings=settings,
         consumers=CONSUMERS,
         routers=[build_router(settings)],
+        workers=workers,
     )

@@ -1,4 +1,10 @@
-"""Keeping the catalog and telling the other services about every change."""
+"""Keeping the catalog and telling the other services about every change.
+
+Every change publishes `cohort.published` (the cohort's whole state, keyed by cohort code, on the
+compacted `programs.catalog`) for each cohort it affects: a program change re-publishes all of
+its cohorts, since each event carries the program's names and managers too. A change of seats
+promotes waiting startups into added seats in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,20 @@ from importlib import resources
 from pathlib import Path
 
 from aihub_programs.adapters import repository
-from aihub_programs.domain.catalog import CatalogSeed
-from aihub_shared.contracts.envelope import CloudEvent
+from aihub_programs.domain.catalog import CatalogSeed, CohortSettings, ProgramSettings
+from aihub_programs.service_layer.enrollment import resize_and_promote
+from aihub_programs.service_layer.publishing import new_event
 from aihub_shared.contracts.programs import CohortPublished
-from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
-SOURCE = "/services/programs"
+
+class CatalogNotFound(Exception):
+    pass
+
+
+class CatalogConflict(Exception):
+    pass
 
 
 def load_seed(path: Path | None = None) -> CatalogSeed:
@@ -30,28 +42,73 @@ def load_seed(path: Path | None = None) -> CatalogSeed:
 async def apply_catalog(conn: DbConnection, seed: CatalogSeed) -> list[str]:
     """Upsert programs and cohorts; publish `cohort.published` for each cohort that changed.
     Returns the codes of the cohorts published. Call inside a transaction."""
-    published: list[CohortPublished] = []
+    published: list[str] = []
     for program in seed.programs:
-        before = {c.code: await _published_state(conn, c.code) for c in program.cohorts}
-        await repository.upsert_program(conn, program)
+        affected = sorted(
+            set(await repository.cohort_codes(conn, program.code))
+            | {c.code for c in program.cohorts}
+        )
+        before = {code: await _published_state(conn, code) for code in affected}
+        await repository.upsert_program(conn, program.code, program)
         for cohort in program.cohorts:
-            await repository.upsert_cohort(conn, program.code, cohort)
-            after = await _published_state(conn, cohort.code)
-            if after is not None and after != before[cohort.code]:
-                published.append(after)
-    await outbox.add_events(
-        conn,
-        [
-            CloudEvent.new(
-                type=contract("cohort.published").type,
-                source=SOURCE,
-                subject=state.cohort_code,
-                data=state,
-            )
-            for state in published
-        ],
-    )
-    return [state.cohort_code for state in published]
+            owner = await repository.program_of_cohort(conn, cohort.code)
+            if owner is not None and owner != program.code:
+                raise CatalogConflict(f"cohort {cohort.code!r} belongs to program {owner!r}")
+            await repository.upsert_cohort(conn, program.code, cohort.code, cohort)
+        published += await _publish_changed(conn, before)
+    return published
+
+
+async def create_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:
+    if await repository.program_exists(conn, code):
+        raise CatalogConflict(f"program {code!r} already exists")
+    await repository.upsert_program(conn, code, program)
+
+
+async def update_program(conn: DbConnection, code: str, program: ProgramSettings) -> list[str]:
+    if not await repository.program_exists(conn, code):
+        raise CatalogNotFound(f"no program {code!r}")
+    codes = await repository.cohort_codes(conn, code)
+    before = {c: await _published_state(conn, c) for c in codes}
+    await repository.upsert_program(conn, code, program)
+    return await _publish_changed(conn, before)
+
+
+async def create_cohort(
+    conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
+) -> list[str]:
+    if not await repository.program_exists(conn, program_code):
+        raise CatalogNotFound(f"no program {program_code!r}")
+    if await repository.program_of_cohort(conn, code) is not None:
+        raise CatalogConflict(f"cohort {code!r} already exists")
+    await repository.upsert_cohort(conn, program_code, code, cohort)
+    return await _publish_changed(conn, {code: None})
+
+
+async def update_cohort(conn: DbConnection, code: str, cohort: CohortSettings) -> list[str]:
+    program_code = await repository.program_of_cohort(conn, code)
+    if program_code is None:
+        raise CatalogNotFound(f"no cohort {code!r}")
+    before = {code: await _published_state(conn, code)}
+    await repository.upsert_cohort(conn, program_code, code, cohort)
+    return await _publish_changed(conn, before)
+
+
+async def _publish_changed(
+    conn: DbConnection, before: dict[str, CohortPublished | None]
+) -> list[str]:
+    events = []
+    for code, old in before.items():
+        new = await _published_state(conn, code)
+        if new is None or new == old:
+            continue
+        if old is None or new.seats != old.seats:
+            await resize_and_promote(conn, code)
+        events.append(new_event("cohort.published", code, new))
+    # The catalog event goes after any promotion the new seats caused: same transaction, and
+    # consumers of the two topics never depend on their relative order.
+    await outbox.add_events(conn, events)
+    return [e.subject or "" for e in events]
 
 
 async def _published_state(conn: DbConnection, cohort_code: str) -> CohortPublished | None:
