@@ -14,6 +14,7 @@ from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
 from tests.e2e.conftest import mails_to, unique
 from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
+from tests.e2e.review_flow import select_for_cohort
 
 pytestmark = pytest.mark.integration
 
@@ -63,16 +64,13 @@ async def test_submission_to_enrollment_emails_exactly_once(
     assert listed[0]["status"] == "received"
 
     correlation_id = unique("decision")
-    decided = await applications.post(
-        f"/applications/{application_id}/decision",
-        json={
-            "outcome": "accepted",
-            "reason": "Top score in presentation review",
-        },
-        headers={"X-Correlation-Id": correlation_id},
+    decided = await select_for_cohort(
+        applications,
+        [application_id],
+        reason="Top score in presentation review",
+        correlation_id=correlation_id,
     )
-    assert decided.status_code == 200, decided.text
-    assert decided.json()["status"] == "accepted"
+    assert decided == [{"application_id": application_id, "status": "accepted"}]
 
     async def enrolled() -> dict[str, Any] | None:
         response = await applications.get(f"/applications/{application_id}")
@@ -82,6 +80,7 @@ async def test_submission_to_enrollment_emails_exactly_once(
     detail = await eventually(enrolled, what="the application to follow enrollment.confirmed")
     history = [h["to_status"] for h in detail["history"]]
     assert history == ["received", "accepted", "enrolled"]
+    assert detail["rank"] == 1
 
     cohort = (await staff["programs"].get(f"/cohorts/{open_cohort['cohort']}")).json()
     assert cohort["seats_taken"] == 1

@@ -127,5 +127,5 @@ def test_no_sequence_of_commands_reaches_an_illegal_state(targets: list[Status])
         assert new in allowed_next(status)
         status = new
     # terminal states stay terminal
-    if status in (Status.REJECTED, Status.ENROLLED, Status.INELIGIBLE):
+    if status in (Status.REJECTED, Status.CANCELLED, Status.WITHDRAWN, Status.INELIGIBLE):
         assert not allowed_next(status)

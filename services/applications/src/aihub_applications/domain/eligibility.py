@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
+from aihub_shared.contracts.programs import CohortQuestion
 from aihub_shared.contracts.values import Locale
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -19,6 +20,7 @@ class CohortRules:
     application_opens_at: datetime
     application_closes_at: datetime
     max_startup_age_years: int | None
+    questions: tuple[CohortQuestion, ...] = ()
 
 
 _MESSAGES: dict[str, dict[Locale, str]] = {
@@ -41,6 +43,10 @@ _MESSAGES: dict[str, dict[Locale, str]] = {
     "startup_too_old": {
         "ko": "창업 {max_age}년 이내 기업만 신청할 수 있습니다 (설립일 {founded}).",
         "en": "Only startups founded within {max_age} years may apply (founded {founded}).",
+    },
+    "answer_missing": {
+        "ko": "필수 질문에 답해야 합니다: {label} ({key})",
+        "en": "The required question must be answered: {label} ({key})",
     },
     "consent_missing": {
         "ko": "개인정보 수집·이용에 동의해야 신청할 수 있습니다.",
@@ -76,7 +82,8 @@ def check_eligibility(
 ) -> list[Refusal]:
     """Every reason the submission is not eligible; an empty list means eligible.
 
-    `now` is compared to the window to the second; the startup's age is counted in Seoul days.
+    `now` is compared to the window to the second (a submission that reached us within the
+    closing second is on time); the startup's age is counted in Seoul days.
     """
     locale = submission.contact.locale
     reasons: list[Refusal] = []
@@ -91,9 +98,10 @@ def check_eligibility(
                 program=submission.program_code,
             )
         )
-    if now < cohort.application_opens_at:
+    now = now.replace(microsecond=0)
+    if now < cohort.application_opens_at.replace(microsecond=0):
         reasons.append(refusal("window_not_open", locale, opens=_kst(cohort.application_opens_at)))
-    elif now > cohort.application_closes_at:
+    elif now > cohort.application_closes_at.replace(microsecond=0):
         reasons.append(refusal("window_closed", locale, closes=_kst(cohort.application_closes_at)))
     if cohort.max_startup_age_years is not None:
         today = now.astimezone(SEOUL).date()
@@ -106,6 +114,10 @@ def check_eligibility(
                     founded=submission.startup.founded_on.isoformat(),
                 )
             )
+    for question in cohort.questions:
+        if question.required and not submission.answers.get(question.key, "").strip():
+            label = question.label_ko if locale == "ko" else question.label_en
+            reasons.append(refusal("answer_missing", locale, label=label, key=question.key))
     if not submission.consent_personal_info:
         reasons.append(refusal("consent_missing", locale))
     if first_application_id is not None:

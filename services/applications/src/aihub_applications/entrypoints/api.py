@@ -1,27 +1,82 @@
-"""HTTP API for staff: read applications, decide on them. OpenAPI at /docs."""
+"""HTTP API for staff: read applications, decide on them, record withdrawals. OpenAPI at /docs."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aihub_applications.adapters import repository
-from aihub_applications.domain.status import IllegalTransition, Status
-from aihub_applications.service_layer.decisions import ApplicationNotFound, decide
+from aihub_applications.adapters import repository, reviews
+from aihub_applications.domain.status import Status
+from aihub_applications.entrypoints.http_errors import answered_as_http
+from aihub_applications.service_layer import decisions
+from aihub_applications.service_layer.access import require_reader
+from aihub_applications.service_layer.errors import NotFound
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText
 from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
+
+Reason = Annotated[FreeText, Field(min_length=1, max_length=2000)]
 
 
 class DecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["accepted", "rejected"]
-    reason: FreeText = Field(min_length=1, max_length=2000)
+    reason: Reason
+    rank: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Place in the final ranking (acceptances only): the best `seats` ranks get"
+        " a seat, the others are the ranked reserve that programs promotes in rank order.",
+    )
+
+    @model_validator(mode="after")
+    def _rank_only_when_accepted(self) -> DecisionRequest:
+        if self.rank is not None and self.outcome != "accepted":
+            raise ValueError("only an acceptance carries a rank")
+        return self
+
+
+class BulkDecisionItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_id: uuid.UUID
+    outcome: Literal["accepted", "rejected"]
+    rank: int | None = Field(default=None, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _rank_only_when_accepted(self) -> BulkDecisionItem:
+        if self.rank is not None and self.outcome != "accepted":
+            raise ValueError("only an acceptance carries a rank")
+        return self
+
+
+class BulkDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    decisions: list[BulkDecisionItem] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _each_once(self) -> BulkDecisionRequest:
+        ids = [d.application_id for d in self.decisions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each application may appear once")
+        ranks = [d.rank for d in self.decisions if d.rank is not None]
+        if len(set(ranks)) != len(ranks):
+            raise ValueError("each rank may be given once")
+        return self
+
+
+class WithdrawalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
 
 
 class DecisionResponse(BaseModel):
@@ -29,65 +84,133 @@ class DecisionResponse(BaseModel):
     status: Status
 
 
+def correlation_header(
+    correlation_id: str | None = Header(
+        default=None,
+        alias="X-Correlation-Id",
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Carried by every event this request causes, for tracing.",
+    ),
+) -> str | None:
+    return correlation_id
+
+
 def build_router(settings: Settings) -> APIRouter:
     current_staff = staff_principal(lambda: settings.staff_token_secret)
-    require_manager = require_role(current_staff, Role.PROGRAM_MANAGER)
+    require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
+    require_reading_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
+    require_withdrawing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS)
     router = APIRouter(tags=["applications"], dependencies=[Depends(current_staff)])
 
     @router.get("/applications")
     async def list_applications(
+        response: Response,
         runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_reading_role),
         cohort_code: str | None = Query(default=None, max_length=64),
+        program_code: str | None = Query(default=None, max_length=64),
         status_: Status | None = Query(default=None, alias="status"),
+        stage_code: str | None = Query(default=None, max_length=64),
         limit: int = Query(default=50, ge=1, le=500),
         offset: int = Query(default=0, ge=0),
     ) -> list[dict[str, Any]]:
+        """A page of applications, oldest first; `X-Total-Count` has the number of matches.
+        A program manager sees their programs' applications, a reviewer their assigned ones."""
         async with runtime.pool.acquire() as conn:
-            return await repository.list_applications(
+            items, total = await repository.list_applications(
                 conn,
                 cohort_code=cohort_code,
+                program_code=program_code,
                 status=status_.value if status_ else None,
+                stage_code=stage_code,
+                programs=sorted(staff.programs) if staff.role is Role.PROGRAM_MANAGER else None,
+                reviewer_id=staff.id if staff.role is Role.REVIEWER else None,
                 limit=limit,
                 offset=offset,
             )
+        response.headers["X-Total-Count"] = str(total)
+        return items
 
     @router.get("/applications/{application_id}")
     async def get_application(
-        application_id: uuid.UUID, runtime: ServiceRuntime = Depends(runtime_of)
+        application_id: uuid.UUID,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_reading_role),
     ) -> dict[str, Any]:
-        async with runtime.pool.acquire() as conn:
-            detail = await repository.application_detail(conn, application_id)
-        if detail is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such application")
-        return detail
+        """The application with its history (actor, time, reason of every change) and reviews.
+        A reviewer sees only their own reviews, so others' scores cannot sway them."""
+        with answered_as_http():
+            async with runtime.pool.acquire() as conn:
+                detail = await repository.application_detail(conn, application_id)
+                if detail is None:
+                    raise NotFound(f"no application {application_id}")
+                assigned = await reviews.is_assigned(conn, application_id, staff.id)
+                require_reader(staff, detail["program_code"], assigned=assigned)
+                all_reviews = await reviews.reviews_of(conn, application_id)
+            if not staff.manages(detail["program_code"]):
+                all_reviews = [r for r in all_reviews if r["reviewer_id"] == staff.id]
+            return {**detail, "reviews": all_reviews}
 
     @router.post("/applications/{application_id}/decision")
     async def decide_application(
         application_id: uuid.UUID,
         body: DecisionRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
-        staff: StaffPrincipal = Depends(require_manager),
-        correlation_id: str | None = Header(
-            default=None,
-            alias="X-Correlation-Id",
-            max_length=128,
-            pattern=r"^[A-Za-z0-9._:-]+$",
-            description="Carried by every event this decision causes, for tracing.",
-        ),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        correlation_id: str | None = Depends(correlation_header),
     ) -> DecisionResponse:
-        try:
-            new_status = await decide(
+        """Accept (optionally with a rank) or reject one application in review, with a reason."""
+        with answered_as_http():
+            new_status = await decisions.decide(
                 runtime.pool,
-                application_id,
-                outcome=body.outcome,
+                decisions.Decision(application_id, body.outcome, body.rank),
                 reason=body.reason,
-                actor=staff.id,
+                staff=staff,
                 correlation_id=correlation_id,
             )
-        except ApplicationNotFound as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such application") from exc
-        except IllegalTransition as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        return DecisionResponse(application_id=application_id, status=new_status)
+
+    @router.post("/applications/decisions")
+    async def decide_applications(
+        body: BulkDecisionRequest,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> list[DecisionResponse]:
+        """Many decisions with one reason, all or nothing: if one is refused (409, 404, 403)
+        none is recorded, and the answer names the one refused."""
+        with answered_as_http():
+            statuses = await decisions.decide_many(
+                runtime.pool,
+                [decisions.Decision(d.application_id, d.outcome, d.rank) for d in body.decisions],
+                reason=body.reason,
+                staff=staff,
+                correlation_id=correlation_id,
+            )
+        return [
+            DecisionResponse(application_id=d.application_id, status=s)
+            for d, s in zip(body.decisions, statuses, strict=True)
+        ]
+
+    @router.post("/applications/{application_id}/withdrawal")
+    async def withdraw_application(
+        application_id: uuid.UUID,
+        body: WithdrawalRequest,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_withdrawing_role),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> DecisionResponse:
+        """Record that the applicant withdrew (at any stage); publishes `application.withdrawn`.
+        Program managers, admins and ops (for a publishing system relaying the applicant)."""
+        with answered_as_http():
+            new_status = await decisions.withdraw(
+                runtime.pool,
+                application_id,
+                reason=body.reason,
+                staff=staff,
+                correlation_id=correlation_id,
+            )
         return DecisionResponse(application_id=application_id, status=new_status)
 
     @router.get("/cohorts", tags=["cohorts"])

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.service_layer.intake import receive_submission
-from aihub_applications.service_layer.replicas import follow_enrollment, replicate_cohort
+from aihub_applications.service_layer.replicas import (
+    STATUS_BY_ENROLLMENT_EVENT,
+    follow_enrollment,
+    replicate_cohort,
+)
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
@@ -25,7 +29,7 @@ CONSUMERS = [
     ConsumerSpec(
         "applications.enrollments",
         [topics.PROGRAMS_ENROLLMENTS],
-        {"enrollment.confirmed": follow_enrollment, "enrollment.waitlisted": follow_enrollment},
+        {name: follow_enrollment(name) for name in STATUS_BY_ENROLLMENT_EVENT},
     ),
 ]
 

@@ -30,20 +30,30 @@ def content_hash(submission: ApplicationSubmitted) -> str:
 async def receive_submission(
     conn: DbConnection, event: CloudEvent, submission: ApplicationSubmitted
 ) -> None:
+    """The Kafka door: the receipt goes to `intake.receipts`."""
+    await take_in(conn, event, submission)
+
+
+async def take_in(
+    conn: DbConnection, event: CloudEvent, submission: ApplicationSubmitted
+) -> IntakeReceipt:
+    """Both doors (Kafka and HTTP): store once, answer with a receipt (also on the topic)."""
     digest = content_hash(submission)
+    # Two doors can carry the same submission at once; one of them decides.
+    await repository.lock_submission(conn, event.source, submission.submission_id)
     existing = await repository.find_by_submission(conn, event.source, submission.submission_id)
     if existing is not None:
-        await _answer_resubmission(conn, event, submission, existing, digest)
-        return
+        return await _answer_resubmission(conn, event, submission, existing, digest)
 
     rules = await repository.cohort_rules(conn, submission.cohort_code)
     if rules is None:
         # Nothing to attach an application to, so nothing is stored: once the catalog has the
         # cohort, the same submission sent again is judged afresh.
         refusal = check_eligibility(submission, None, now=arrival_time(), first_application_id=None)
-        await outbox.add_events(conn, [_receipt(event, submission, None, refusal)])
+        receipt = _receipt(event, submission, None, refusal)
+        await outbox.add_events(conn, [receipt])
         log.info("submission refused: unknown cohort", cohort=submission.cohort_code)
-        return
+        return IntakeReceipt.model_validate(receipt.data)
 
     brn = submission.startup.business_registration_number
     await repository.lock_brn_in_cohort(conn, submission.cohort_code, brn)
@@ -56,6 +66,8 @@ async def receive_submission(
         ),
     )
     status = Status.INELIGIBLE if refusals else Status.RECEIVED
+    review = await repository.cohort_review(conn, submission.cohort_code)
+    first_stage = review.stages[0].code if review and not refusals else None
     application_id = await repository.insert_application(
         conn,
         submitted_by=event.source,
@@ -64,6 +76,7 @@ async def receive_submission(
         status=status,
         refusals=refusals,
         actor=f"intake:{event.source}",
+        stage_code=first_stage,
     )
     subject = str(application_id)
     common = {
@@ -92,6 +105,7 @@ async def receive_submission(
     receipt = _receipt(event, submission, subject, refusals)
     await outbox.add_events(conn, [outcome, receipt])
     log.info("application stored", application_id=subject, status=status.value)
+    return IntakeReceipt.model_validate(receipt.data)
 
 
 async def _answer_resubmission(
@@ -100,7 +114,7 @@ async def _answer_resubmission(
     submission: ApplicationSubmitted,
     existing: asyncpg.Record,
     digest: str,
-) -> None:
+) -> IntakeReceipt:
     """The same submission again changes nothing but earns the same receipt (a publisher that
     lost the first one can reconcile); different content under the same id is refused."""
     application_id = str(existing["id"])
@@ -117,7 +131,9 @@ async def _answer_resubmission(
             )
         ]
         log.warning("conflicting resubmission refused", application_id=application_id)
-    await outbox.add_events(conn, [_receipt(event, submission, application_id, refusals)])
+    receipt = _receipt(event, submission, application_id, refusals)
+    await outbox.add_events(conn, [receipt])
+    return IntakeReceipt.model_validate(receipt.data)
 
 
 def _receipt(

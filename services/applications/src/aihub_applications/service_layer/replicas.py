@@ -7,36 +7,49 @@ import uuid
 import structlog
 
 from aihub_applications.adapters import repository
-from aihub_applications.domain.status import IllegalTransition, Status, transition
+from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.service_layer.decisions import lifecycle_of, review_of
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
+from aihub_shared.runtime.consumer import Handler
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent
 
 log = structlog.get_logger(__name__)
 
-_STATUS_BY_ENROLLMENT = {"confirmed": Status.ENROLLED, "waitlisted": Status.WAITLISTED}
+#: What each enrollment event means for the application.
+STATUS_BY_ENROLLMENT_EVENT = {
+    "enrollment.confirmed": Status.ENROLLED,
+    "enrollment.promoted": Status.ENROLLED,
+    "enrollment.waitlisted": Status.WAITLISTED,
+    "enrollment.cancelled": Status.CANCELLED,
+    "enrollment.agreement_signed": Status.AGREEMENT_SIGNED,
+}
 
 
 async def replicate_cohort(conn: DbConnection, event: CloudEvent, cohort: CohortPublished) -> None:
     await repository.replicate_cohort(conn, cohort, event.time)
 
 
-async def follow_enrollment(
-    conn: DbConnection, event: CloudEvent, change: EnrollmentChanged
-) -> None:
-    application_id = uuid.UUID(change.application_id)
-    row = await repository.lock_application(conn, application_id)
-    if row is None:
-        raise RejectedEvent(f"no application {change.application_id}")
-    current, target = Status(row["status"]), _STATUS_BY_ENROLLMENT[change.status]
-    if current == target:
-        return
-    try:
-        transition(current, target)
-    except IllegalTransition as exc:
-        raise RejectedEvent(str(exc)) from exc
-    await repository.set_status(conn, application_id, target)
-    await repository.add_history(
-        conn, application_id, current, target, "programs", f"enrollment {change.status}"
-    )
+def follow_enrollment(event_name: str) -> Handler:
+    target = STATUS_BY_ENROLLMENT_EVENT[event_name]
+
+    async def handle(conn: DbConnection, event: CloudEvent, change: EnrollmentChanged) -> None:
+        application_id = uuid.UUID(change.application_id)
+        row = await repository.lock_application(conn, application_id)
+        if row is None:
+            raise RejectedEvent(f"no application {change.application_id}")
+        state = lifecycle_of(row, await review_of(conn, row))
+        try:
+            new = state.follow_enrollment(target)
+        except RuleBroken as exc:
+            raise RejectedEvent(str(exc)) from exc
+        if new.status is state.status:
+            return
+        await repository.set_status(conn, application_id, new.status)
+        reason = f"{event_name.replace('.', ' ')}" + (f": {change.reason}" if change.reason else "")
+        await repository.add_history(
+            conn, application_id, state.status, new.status, "programs", reason
+        )
+
+    return handle

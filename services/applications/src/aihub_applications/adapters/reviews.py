@@ -1,0 +1,136 @@
+"""SQL for reviewer pools, assignments and scores."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from aihub_shared.runtime.db import DbConnection
+
+
+async def add_to_pool(
+    conn: DbConnection,
+    cohort_code: str,
+    stage_code: str,
+    reviewers: list[tuple[str, str]],
+    added_by: str,
+) -> None:
+    await conn.executemany(
+        "INSERT INTO stage_reviewers (cohort_code, stage_code, reviewer_id, reviewer_name,"
+        " added_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        [(cohort_code, stage_code, rid, name, added_by) for rid, name in reviewers],
+    )
+
+
+async def pool(conn: DbConnection, cohort_code: str, stage_code: str) -> dict[str, str]:
+    """Reviewer id → name, in the order they were added."""
+    rows = await conn.fetch(
+        "SELECT reviewer_id, reviewer_name FROM stage_reviewers"
+        " WHERE cohort_code = $1 AND stage_code = $2 ORDER BY added_at, reviewer_id",
+        cohort_code,
+        stage_code,
+    )
+    return {r["reviewer_id"]: r["reviewer_name"] for r in rows}
+
+
+async def stage_assignments(
+    conn: DbConnection, cohort_code: str, stage_code: str
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT r.application_id, r.reviewer_id, r.conflict_reason, r.scores"
+            " FROM review_assignments r JOIN applications a ON a.id = r.application_id"
+            " WHERE a.cohort_code = $1 AND r.stage_code = $2",
+            cohort_code,
+            stage_code,
+        )
+    )
+
+
+async def insert_assignment(
+    conn: DbConnection,
+    application_id: uuid.UUID,
+    stage_code: str,
+    reviewer: tuple[str, str],
+    *,
+    assigned_by: str,
+    replaces: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO review_assignments (application_id, stage_code, reviewer_id, reviewer_name,"
+        " assigned_by, replaces) VALUES ($1, $2, $3, $4, $5, $6)",
+        application_id,
+        stage_code,
+        reviewer[0],
+        reviewer[1],
+        assigned_by,
+        replaces,
+    )
+
+
+async def lock_assignment(
+    conn: DbConnection, application_id: uuid.UUID, stage_code: str, reviewer_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT reviewer_id, reviewer_name, conflict_reason, scores FROM review_assignments"
+        " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3 FOR UPDATE",
+        application_id,
+        stage_code,
+        reviewer_id,
+    )
+
+
+async def declare_conflict(
+    conn: DbConnection, application_id: uuid.UUID, stage_code: str, reviewer_id: str, reason: str
+) -> None:
+    await conn.execute(
+        "UPDATE review_assignments SET conflict_reason = $4"
+        " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3",
+        application_id,
+        stage_code,
+        reviewer_id,
+        reason,
+    )
+
+
+async def record_scores(
+    conn: DbConnection,
+    application_id: uuid.UUID,
+    stage_code: str,
+    reviewer_id: str,
+    scores: dict[str, int],
+    comment: str,
+) -> None:
+    await conn.execute(
+        "UPDATE review_assignments SET scores = $4, comment = $5, scored_at = now()"
+        " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3",
+        application_id,
+        stage_code,
+        reviewer_id,
+        scores,
+        comment,
+    )
+
+
+async def reviews_of(conn: DbConnection, application_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT stage_code, reviewer_id, reviewer_name, assigned_by, assigned_at, replaces,"
+        " conflict_reason, scores, comment, scored_at FROM review_assignments"
+        " WHERE application_id = $1 ORDER BY assigned_at, reviewer_id",
+        application_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def is_assigned(conn: DbConnection, application_id: uuid.UUID, reviewer_id: str) -> bool:
+    """Assigned in any stage and not recused: what lets a reviewer see an application."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM review_assignments WHERE application_id = $1"
+            " AND reviewer_id = $2 AND conflict_reason IS NULL)",
+            application_id,
+            reviewer_id,
+        )
+    )

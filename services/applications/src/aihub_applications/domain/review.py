@@ -1,0 +1,201 @@
+"""Scoring, advancing, ranking and reviewer assignment: the rules of staged review, no I/O.
+
+Scores:
+- A reviewer scores every criterion of the stage 0–100; their review score is the criteria's
+  weighted mean.
+- A stage score is the mean of the review scores of the reviewers who scored it, not counting
+  those who declared a conflict; it exists once at least `min_reviewers` have scored.
+- The final score is the stages' scores weighted by the stage weights (which sum to 100).
+
+Final ranking, best first (the tie-break, in order):
+1. higher final score;
+2. higher score in the later stage, from the last stage backwards (by default the presentation
+   review, weighted 70, settles a tie before the document review);
+3. earlier submission (the application received first);
+4. application id, so that the order is total and the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from aihub_shared.contracts.programs import ReviewStage
+
+SCORE_DIGITS = 4  # rounding keeps float noise from breaking ties that are ties
+
+
+@dataclass(frozen=True)
+class ScoreProblem:
+    criterion: str
+    message: str
+
+
+def score_problems(stage: ReviewStage, scores: Mapping[str, int]) -> list[ScoreProblem]:
+    """What is wrong with one reviewer's scores for a stage; empty when they can be recorded."""
+    expected = {c.code for c in stage.criteria}
+    problems = [
+        ScoreProblem(code, f"stage {stage.code} has no criterion {code}")
+        for code in sorted(set(scores) - expected)
+    ]
+    problems += [
+        ScoreProblem(code, "a score for this criterion is required")
+        for code in sorted(expected - set(scores))
+    ]
+    problems += [
+        ScoreProblem(code, "a score is a whole number from 0 to 100")
+        for code, value in sorted(scores.items())
+        if code in expected and not 0 <= value <= 100
+    ]
+    return problems
+
+
+def review_score(stage: ReviewStage, scores: Mapping[str, int]) -> float:
+    total_weight = sum(c.weight for c in stage.criteria)
+    weighted = sum(c.weight * scores[c.code] for c in stage.criteria)
+    return round(weighted / total_weight, SCORE_DIGITS)
+
+
+def stage_score(stage: ReviewStage, reviews: Sequence[Mapping[str, int]]) -> float | None:
+    """None until `min_reviewers` reviewers have scored."""
+    if len(reviews) < stage.min_reviewers:
+        return None
+    return round(sum(review_score(stage, r) for r in reviews) / len(reviews), SCORE_DIGITS)
+
+
+def final_score(stages: Sequence[ReviewStage], stage_scores: Mapping[str, float]) -> float:
+    return round(
+        sum(stage.weight * stage_scores[stage.code] for stage in stages) / 100, SCORE_DIGITS
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    application_id: str
+    received_at: datetime
+    #: Scores of the stages passed so far and of the current one, by stage code.
+    stage_scores: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    application_id: str
+    passed: bool
+    score: float
+    reason: str
+    rank: int | None = None
+
+
+def advancement(stage: ReviewStage, candidates: Sequence[Candidate]) -> list[Outcome]:
+    """Who passes a stage: at or above `pass_threshold` (if set), then the best `advance_top_k`
+    (if set) in the order of the stage score with the ranking's tie-break. Best first."""
+    ordered = sorted(candidates, key=lambda c: _order_key([stage], c, c.stage_scores[stage.code]))
+    outcomes: list[Outcome] = []
+    passed = 0
+    for candidate in ordered:
+        score = candidate.stage_scores[stage.code]
+        if stage.pass_threshold is not None and score < stage.pass_threshold:
+            reason = (
+                f"{stage.code}: score {score:.2f} is below the threshold {stage.pass_threshold}"
+            )
+            outcomes.append(Outcome(candidate.application_id, False, score, reason))
+        elif stage.advance_top_k is not None and passed >= stage.advance_top_k:
+            reason = f"{stage.code}: score {score:.2f} is outside the best {stage.advance_top_k}"
+            outcomes.append(Outcome(candidate.application_id, False, score, reason))
+        else:
+            passed += 1
+            reason = f"{stage.code}: score {score:.2f}, place {passed}"
+            outcomes.append(Outcome(candidate.application_id, True, score, reason))
+    return outcomes
+
+
+def ranking(stages: Sequence[ReviewStage], candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The final ranking, best first, with the tie-break above."""
+    return sorted(
+        candidates, key=lambda c: _order_key(stages, c, final_score(stages, c.stage_scores))
+    )
+
+
+def selection(
+    stages: Sequence[ReviewStage],
+    candidates: Sequence[Candidate],
+    *,
+    seats: int,
+    reserve: int | None,
+) -> list[Outcome]:
+    """Accept the best `seats`, then up to `reserve` more as the ranked reserve (예비 순위; all
+    remaining when None); reject the rest and those below the last stage's threshold."""
+    last = stages[-1]
+    outcomes: list[Outcome] = []
+    places = seats + (len(candidates) if reserve is None else reserve)
+    rank = 0
+    for candidate in ranking(stages, candidates):
+        score = final_score(stages, candidate.stage_scores)
+        last_score = candidate.stage_scores[last.code]
+        if last.pass_threshold is not None and last_score < last.pass_threshold:
+            reason = f"{last.code}: score {last_score:.2f} is below the threshold"
+            outcomes.append(Outcome(candidate.application_id, False, score, reason))
+        elif rank >= places:
+            reason = f"final score {score:.2f}: outside the {seats} seats and the reserve"
+            outcomes.append(Outcome(candidate.application_id, False, score, reason))
+        else:
+            rank += 1
+            place = "a seat" if rank <= seats else f"reserve place {rank - seats}"
+            reason = f"final score {score:.2f}, rank {rank}: {place}"
+            outcomes.append(Outcome(candidate.application_id, True, score, reason, rank))
+    return outcomes
+
+
+def _order_key(
+    stages: Sequence[ReviewStage], candidate: Candidate, score: float
+) -> tuple[float, tuple[float, ...], datetime, str]:
+    later_first = tuple(-candidate.stage_scores.get(s.code, 0.0) for s in reversed(stages))
+    return (-score, later_first, candidate.received_at, candidate.application_id)
+
+
+def plan_assignments(
+    applications: Sequence[str],
+    pool: Sequence[str],
+    *,
+    already: Mapping[str, frozenset[str]],
+    active: Mapping[str, int],
+    load: Mapping[str, int],
+    per_application: int,
+) -> list[tuple[str, str]]:
+    """Pairs (application, reviewer) that bring each application up to `per_application` active
+    reviewers, each time taking the least-loaded pool member (then by id) who was never assigned
+    to that application — a reviewer who declared a conflict is never assigned to it again.
+
+    `already`: every reviewer ever assigned per application; `active`: those who still count;
+    `load`: each reviewer's active assignments in the stage. An application may stay short when
+    the pool has too few reviewers left for it.
+    """
+    current = {reviewer: load.get(reviewer, 0) for reviewer in pool}
+    pairs: list[tuple[str, str]] = []
+    for application in applications:
+        needed = per_application - active.get(application, 0)
+        excluded = already.get(application, frozenset())
+        for _ in range(max(needed, 0)):
+            free = [r for r in pool if r not in excluded]
+            if not free:
+                break
+            reviewer = min(free, key=lambda r: (current[r], r))
+            pairs.append((application, reviewer))
+            current[reviewer] += 1
+            excluded = excluded | {reviewer}
+    return pairs
+
+
+@dataclass(frozen=True)
+class CohortReview:
+    """What review of one cohort needs from the catalog replica."""
+
+    cohort_code: str
+    program_code: str
+    seats: int
+    stages: tuple[ReviewStage, ...]
+
+    def stage_index(self, stage_code: str) -> int | None:
+        codes = [s.code for s in self.stages]
+        return codes.index(stage_code) if stage_code in codes else None
