@@ -10,7 +10,7 @@ import asyncpg
 
 from aihub_applications.domain.eligibility import CohortRules
 from aihub_applications.domain.review import CohortReview
-from aihub_applications.domain.status import Status
+from aihub_applications.domain.status import SELECTED, Status
 from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
 from aihub_shared.contracts.programs import (
     CohortPublished,
@@ -302,3 +302,27 @@ async def list_applications(
     )
     total = await conn.fetchval(f"SELECT count(*) FROM applications{where}", *args)  # noqa: S608
     return [dict(r) for r in rows], int(total)
+
+
+async def selected_in_cohort(conn: DbConnection, cohort_code: str) -> tuple[int, int]:
+    """How many of the cohort's applications hold a selection, and the highest rank given."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE status = ANY($2)) AS taken,"
+        " coalesce(max(rank), 0) AS highest FROM applications WHERE cohort_code = $1",
+        cohort_code,
+        [s.value for s in SELECTED],
+    )
+    assert row is not None  # an aggregate always answers one row
+    return int(row["taken"]), int(row["highest"])
+
+
+async def cohort_applications(conn: DbConnection, cohort_code: str) -> list[asyncpg.Record]:
+    """The cohort's eligible applications, for its ranking."""
+    return list(
+        await conn.fetch(
+            "SELECT id, startup_name, business_registration_number, status, stage_code,"
+            " stage_scores, rank, final_score, created_at FROM applications"
+            " WHERE cohort_code = $1 AND status <> 'ineligible' ORDER BY created_at, id",
+            cohort_code,
+        )
+    )

@@ -123,9 +123,11 @@ def selection(
     *,
     seats: int,
     reserve: int | None,
+    first_rank: int = 1,
 ) -> list[Outcome]:
     """Accept the best `seats`, then up to `reserve` more as the ranked reserve (예비 순위; all
-    remaining when None); reject the rest and those below the last stage's threshold."""
+    remaining when None); reject the rest and those below the last stage's threshold. Ranks
+    count from `first_rank` (after those a committee already gave)."""
     last = stages[-1]
     outcomes: list[Outcome] = []
     places = seats + (len(candidates) if reserve is None else reserve)
@@ -142,8 +144,9 @@ def selection(
         else:
             rank += 1
             place = "a seat" if rank <= seats else f"reserve place {rank - seats}"
-            reason = f"final score {score:.2f}, rank {rank}: {place}"
-            outcomes.append(Outcome(candidate.application_id, True, score, reason, rank))
+            given = first_rank + rank - 1
+            reason = f"final score {score:.2f}, rank {given}: {place}"
+            outcomes.append(Outcome(candidate.application_id, True, score, reason, given))
     return outcomes
 
 

@@ -1,0 +1,53 @@
+"""The HTTP door for publishing systems: the same contract, rules and receipt as Kafka intake.
+
+A publishing system calls it with an `ops` staff token (admins may too). Its identity is the
+token's subject: submissions are idempotent per (`/http/<subject>`, `submission_id`), exactly
+as Kafka submissions are per (envelope `source`, `submission_id`). The receipt is the answer and
+is also published on `intake.receipts`, so one reconciliation path serves both doors. Deadlines
+are judged by the time the request arrived.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from aihub_applications.entrypoints.api import correlation_header
+from aihub_applications.service_layer.events import new_event
+from aihub_applications.service_layer.intake import take_in
+from aihub_applications.settings import Settings
+from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
+from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
+from aihub_shared.runtime.service import ServiceRuntime, runtime_of
+
+
+def http_source(staff: StaffPrincipal) -> str:
+    return f"/http/{staff.id}"
+
+
+def build_intake_router(settings: Settings) -> APIRouter:
+    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    require_publisher = require_role(current_staff, Role.OPS)
+    router = APIRouter(tags=["intake"])
+
+    @router.post("/intake/applications")
+    async def submit_application(
+        submission: ApplicationSubmitted,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_publisher),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> IntakeReceipt:
+        """Submit one application (`application.submitted` data). The answer is the receipt:
+        `accepted` with the application id, or `refused` with reasons in the applicant's
+        language; sending the same submission again answers the same receipt. A contract
+        violation is a 422 with the field that broke it."""
+        event = new_event(
+            "application.submitted",
+            subject=submission.submission_id,
+            data=submission,
+            correlation_id=correlation_id,
+        )
+        event = event.model_copy(update={"source": http_source(staff)})
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            return await take_in(conn, event, submission)
+
+    return router

@@ -1,0 +1,474 @@
+"""Staged review: assigning reviewers, scores, conflicts of interest, advancing and selection.
+
+Reviewer pool: staff name the reviewers of a stage of a cohort when they assign (`assign`); the
+names stay in the stage's pool, which replacements after a conflict of interest draw on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from aihub_applications.adapters import repository, reviews
+from aihub_applications.domain import review as rules
+from aihub_applications.domain.review import CohortReview
+from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.service_layer.access import require_manager
+from aihub_applications.service_layer.decisions import (
+    Decision,
+    apply_decision,
+    lifecycle_of,
+    load,
+    review_of,
+)
+from aihub_applications.service_layer.errors import Forbidden, InvalidInput, NotFound
+from aihub_applications.service_layer.events import new_event
+from aihub_shared.contracts.applications import ApplicationAdvanced, ReviewAssigned, ReviewerRef
+from aihub_shared.contracts.programs import ReviewStage
+from aihub_shared.runtime import outbox
+from aihub_shared.runtime.auth import StaffPrincipal
+from aihub_shared.runtime.db import DbConnection
+
+
+@dataclass(frozen=True)
+class Assignment:
+    application_id: str
+    reviewer_id: str
+
+
+async def _cohort(conn: DbConnection, cohort_code: str, staff: StaffPrincipal) -> CohortReview:
+    review = await repository.cohort_review(conn, cohort_code)
+    if review is None:
+        raise NotFound(f"no cohort {cohort_code}")
+    require_manager(staff, review.program_code)
+    await repository.lock_cohort(conn, cohort_code)
+    return review
+
+
+def _stage(review: CohortReview, stage_code: str) -> tuple[int, ReviewStage]:
+    index = review.stage_index(stage_code)
+    if index is None:
+        raise NotFound(f"cohort {review.cohort_code} has no review stage {stage_code}")
+    return index, review.stages[index]
+
+
+def _in_stage(rows: Sequence[asyncpg.Record], review: CohortReview, index: int) -> list[Any]:
+    return [r for r in rows if lifecycle_of(r, review).stage_index == index]
+
+
+async def assign(
+    pool: asyncpg.Pool,
+    cohort_code: str,
+    stage_code: str,
+    reviewers: Sequence[tuple[str, str]],
+    *,
+    per_application: int | None,
+    staff: StaffPrincipal,
+    correlation_id: str | None = None,
+) -> tuple[list[Assignment], list[str]]:
+    """Add `reviewers` to the stage's pool and bring every application in the stage up to
+    `per_application` (at least the stage's `min_reviewers`) reviewers, least-loaded first.
+    Returns the new assignments and the applications still short of reviewers."""
+    async with pool.acquire() as conn, conn.transaction():
+        review = await _cohort(conn, cohort_code, staff)
+        index, stage = _stage(review, stage_code)
+        wanted = per_application or stage.min_reviewers
+        if wanted < stage.min_reviewers:
+            raise InvalidInput(
+                [(("per_application",), f"stage {stage_code} needs {stage.min_reviewers}")]
+            )
+        await reviews.add_to_pool(conn, cohort_code, stage_code, list(reviewers), staff.id)
+        names = await reviews.pool(conn, cohort_code, stage_code)
+        rows = _in_stage(
+            await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED),
+            review,
+            index,
+        )
+        existing = await reviews.stage_assignments(conn, cohort_code, stage_code)
+        already: dict[str, set[str]] = defaultdict(set)
+        active: dict[str, int] = defaultdict(int)
+        load_: dict[str, int] = defaultdict(int)
+        for a in existing:
+            already[str(a["application_id"])].add(a["reviewer_id"])
+            if a["conflict_reason"] is None:
+                active[str(a["application_id"])] += 1
+                load_[a["reviewer_id"]] += 1
+        by_id = {str(r["id"]): r for r in rows}
+        pairs = rules.plan_assignments(
+            list(by_id),
+            list(names),
+            already={k: frozenset(v) for k, v in already.items()},
+            active=active,
+            load=load_,
+            per_application=wanted,
+        )
+        for application_id, reviewer_id in pairs:
+            await _assign_one(
+                conn,
+                by_id[application_id],
+                stage,
+                (reviewer_id, names[reviewer_id]),
+                actor=staff.id,
+                replaces=None,
+                correlation_id=correlation_id,
+            )
+            active[application_id] += 1
+        short = [a for a in by_id if active[a] < wanted]
+    return [Assignment(a, r) for a, r in pairs], short
+
+
+async def _assign_one(
+    conn: DbConnection,
+    row: asyncpg.Record,
+    stage: ReviewStage,
+    reviewer: tuple[str, str],
+    *,
+    actor: str,
+    replaces: tuple[str, str] | None,
+    correlation_id: str | None,
+) -> None:
+    await reviews.insert_assignment(
+        conn,
+        row["id"],
+        stage.code,
+        reviewer,
+        assigned_by=actor,
+        replaces=replaces[0] if replaces else None,
+    )
+    why = f"reviewer {reviewer[0]} assigned" + (f" in place of {replaces[0]}" if replaces else "")
+    status = Status(row["status"])
+    await repository.add_history(
+        conn, row["id"], status, status, actor, why, action="assigned", stage_code=stage.code
+    )
+    assigned = ReviewAssigned(
+        application_id=str(row["id"]),
+        program_code=row["program_code"],
+        cohort_code=row["cohort_code"],
+        startup_name=row["startup_name"],
+        stage_code=stage.code,
+        reviewer=ReviewerRef(id=reviewer[0], name=reviewer[1]),
+        replaces=ReviewerRef(id=replaces[0], name=replaces[1]) if replaces else None,
+    )
+    await outbox.add_events(
+        conn,
+        [
+            new_event(
+                "review.assigned",
+                subject=str(row["id"]),
+                data=assigned,
+                correlation_id=correlation_id,
+            )
+        ],
+    )
+
+
+async def _own_assignment(
+    conn: DbConnection, application_id: uuid.UUID, stage_code: str, staff: StaffPrincipal
+) -> tuple[asyncpg.Record, CohortReview, ReviewStage, asyncpg.Record]:
+    row = await load(conn, application_id)
+    review = await review_of(conn, row)
+    index, stage = _stage(review, stage_code)
+    mine = await reviews.lock_assignment(conn, application_id, stage_code, staff.id)
+    if mine is None:
+        raise Forbidden(f"{staff.id} is not a reviewer of this application in {stage_code}")
+    if mine["conflict_reason"] is not None:
+        raise RuleBroken(f"{staff.id} declared a conflict of interest with this application")
+    lifecycle_of(row, review).require_in_review(index, "review")
+    return row, review, stage, mine
+
+
+async def submit_scores(
+    pool: asyncpg.Pool,
+    application_id: uuid.UUID,
+    stage_code: str,
+    scores: dict[str, int],
+    comment: str,
+    *,
+    staff: StaffPrincipal,
+) -> float:
+    """Record (or replace, until the stage closes) one reviewer's scores; their weighted score."""
+    async with pool.acquire() as conn, conn.transaction():
+        row, _, stage, _ = await _own_assignment(conn, application_id, stage_code, staff)
+        problems = rules.score_problems(stage, scores)
+        if problems:
+            raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
+        await reviews.record_scores(conn, application_id, stage_code, staff.id, scores, comment)
+        status = Status(row["status"])
+        await repository.add_history(
+            conn,
+            application_id,
+            status,
+            status,
+            staff.id,
+            "scores recorded",
+            action="scored",
+            stage_code=stage_code,
+        )
+    return rules.review_score(stage, scores)
+
+
+async def declare_conflict(
+    pool: asyncpg.Pool,
+    application_id: uuid.UUID,
+    stage_code: str,
+    reason: str,
+    *,
+    staff: StaffPrincipal,
+    correlation_id: str | None = None,
+) -> str | None:
+    """The reviewer steps aside (their scores no longer count) and the least-loaded pool member
+    never assigned to this application replaces them; None when the pool has nobody left (a
+    manager then adds reviewers with `assign`)."""
+    async with pool.acquire() as conn, conn.transaction():
+        row, _, stage, mine = await _own_assignment(conn, application_id, stage_code, staff)
+        await repository.lock_cohort(conn, row["cohort_code"])
+        await reviews.declare_conflict(conn, application_id, stage_code, staff.id, reason)
+        status = Status(row["status"])
+        await repository.add_history(
+            conn,
+            application_id,
+            status,
+            status,
+            staff.id,
+            f"conflict of interest: {reason}",
+            action="conflict",
+            stage_code=stage_code,
+        )
+        names = await reviews.pool(conn, row["cohort_code"], stage_code)
+        existing = await reviews.stage_assignments(conn, row["cohort_code"], stage_code)
+        load_: dict[str, int] = defaultdict(int)
+        for a in existing:
+            if a["conflict_reason"] is None:
+                load_[a["reviewer_id"]] += 1
+        key = str(application_id)
+        already = frozenset(a["reviewer_id"] for a in existing if str(a["application_id"]) == key)
+        pairs = rules.plan_assignments(
+            [key],
+            list(names),
+            already={key: already},
+            active={key: 0},
+            load=load_,
+            per_application=1,
+        )
+        if not pairs:
+            return None
+        replacement = pairs[0][1]
+        await _assign_one(
+            conn,
+            row,
+            stage,
+            (replacement, names[replacement]),
+            actor=staff.id,
+            replaces=(staff.id, mine["reviewer_name"]),
+            correlation_id=correlation_id,
+        )
+    return replacement
+
+
+async def _stage_scores(
+    conn: DbConnection, cohort_code: str, stage: ReviewStage, rows: Sequence[asyncpg.Record]
+) -> dict[str, float]:
+    """Each application's score in the stage; 409 naming those not scored by enough reviewers."""
+    scored: dict[str, list[dict[str, int]]] = defaultdict(list)
+    for a in await reviews.stage_assignments(conn, cohort_code, stage.code):
+        if a["conflict_reason"] is None and a["scores"] is not None:
+            scored[str(a["application_id"])].append(a["scores"])
+    result: dict[str, float] = {}
+    missing: list[str] = []
+    for row in rows:
+        score = rules.stage_score(stage, scored[str(row["id"])])
+        if score is None:
+            missing.append(str(row["id"]))
+        else:
+            result[str(row["id"])] = score
+    if missing:
+        raise RuleBroken(
+            f"{len(missing)} application(s) in {stage.code} have fewer than"
+            f" {stage.min_reviewers} scored reviews: {', '.join(missing[:20])}"
+        )
+    return result
+
+
+def _candidate(row: asyncpg.Record, stage: ReviewStage, score: float) -> rules.Candidate:
+    return rules.Candidate(
+        application_id=str(row["id"]),
+        received_at=row["created_at"],
+        stage_scores={**row["stage_scores"], stage.code: score},
+    )
+
+
+async def advance_stage(
+    pool: asyncpg.Pool,
+    cohort_code: str,
+    stage_code: str,
+    reason: str,
+    *,
+    staff: StaffPrincipal,
+    correlation_id: str | None = None,
+) -> list[rules.Outcome]:
+    """Close a stage that is not the last: those passing (threshold and/or top-K) enter the
+    next stage (`application.advanced`), the others are rejected with the reason why."""
+    async with pool.acquire() as conn, conn.transaction():
+        review = await _cohort(conn, cohort_code, staff)
+        index, stage = _stage(review, stage_code)
+        if index == len(review.stages) - 1:
+            raise RuleBroken(f"{stage_code} is the last stage: select the cohort instead")
+        rows = _in_stage(
+            await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED),
+            review,
+            index,
+        )
+        if not rows:
+            raise RuleBroken(f"no application of cohort {cohort_code} is in {stage_code}")
+        scores = await _stage_scores(conn, cohort_code, stage, rows)
+        by_id = {str(r["id"]): r for r in rows}
+        outcomes = rules.advancement(
+            stage, [_candidate(r, stage, scores[str(r["id"])]) for r in rows]
+        )
+        next_stage = review.stages[index + 1]
+        for outcome in outcomes:
+            row = by_id[outcome.application_id]
+            stage_scores = {**row["stage_scores"], stage.code: outcome.score}
+            await repository.set_stage(
+                conn, row["id"], next_stage.code if outcome.passed else stage.code, stage_scores
+            )
+            if outcome.passed:
+                lifecycle_of(row, review).advance()
+                await repository.add_history(
+                    conn,
+                    row["id"],
+                    Status.RECEIVED,
+                    Status.RECEIVED,
+                    staff.id,
+                    f"{reason}: {outcome.reason}",
+                    action="advanced",
+                    stage_code=next_stage.code,
+                )
+                advanced = ApplicationAdvanced(
+                    application_id=outcome.application_id,
+                    program_code=row["program_code"],
+                    cohort_code=row["cohort_code"],
+                    startup_name=row["startup_name"],
+                    from_stage=stage.code,
+                    to_stage=next_stage.code,
+                    stage_score=outcome.score,
+                )
+                await outbox.add_events(
+                    conn,
+                    [
+                        new_event(
+                            "application.advanced",
+                            subject=outcome.application_id,
+                            data=advanced,
+                            correlation_id=correlation_id,
+                        )
+                    ],
+                )
+            else:
+                await apply_decision(
+                    conn,
+                    row,
+                    Decision(row["id"], "rejected"),
+                    reason=f"{reason}: {outcome.reason}",
+                    actor=staff.id,
+                    final_score=None,
+                    correlation_id=correlation_id,
+                )
+    return outcomes
+
+
+async def select(
+    pool: asyncpg.Pool,
+    cohort_code: str,
+    reason: str,
+    *,
+    reserve: int | None,
+    staff: StaffPrincipal,
+    correlation_id: str | None = None,
+) -> list[rules.Outcome]:
+    """Close the last stage: rank by final score (tie-break in `domain.review`), accept the
+    best up to the free seats, then the ranked reserve, reject the rest — each with a reason.
+    Ranks continue after any the committee already gave in this cohort."""
+    async with pool.acquire() as conn, conn.transaction():
+        review = await _cohort(conn, cohort_code, staff)
+        last_index, last = len(review.stages) - 1, review.stages[-1]
+        rows = await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED)
+        earlier = [r for r in rows if lifecycle_of(r, review).stage_index != last_index]
+        if earlier:
+            raise RuleBroken(
+                f"{len(earlier)} application(s) are still in an earlier stage: advance it first"
+            )
+        if not rows:
+            raise RuleBroken(f"no application of cohort {cohort_code} is in review")
+        scores = await _stage_scores(conn, cohort_code, last, rows)
+        taken, highest = await repository.selected_in_cohort(conn, cohort_code)
+        outcomes = rules.selection(
+            review.stages,
+            [_candidate(r, last, scores[str(r["id"])]) for r in rows],
+            seats=max(review.seats - taken, 0),
+            reserve=reserve,
+            first_rank=highest + 1,
+        )
+        by_id = {str(r["id"]): r for r in rows}
+        for outcome in outcomes:
+            row = by_id[outcome.application_id]
+            await repository.set_stage(
+                conn,
+                row["id"],
+                last.code,
+                {**row["stage_scores"], last.code: scores[str(row["id"])]},
+            )
+            await apply_decision(
+                conn,
+                row,
+                Decision(row["id"], "accepted" if outcome.passed else "rejected", outcome.rank),
+                reason=f"{reason}: {outcome.reason}",
+                actor=staff.id,
+                final_score=outcome.score,
+                correlation_id=correlation_id,
+            )
+    return outcomes
+
+
+async def cohort_ranking(
+    pool: asyncpg.Pool, cohort_code: str, *, staff: StaffPrincipal
+) -> tuple[CohortReview, list[dict[str, Any]]]:
+    """Every eligible application of the cohort with its stage scores (the current stage's as
+    far as scored), final score and rank: decided ranks first, then by final score."""
+    async with pool.acquire() as conn:
+        review = await repository.cohort_review(conn, cohort_code)
+        if review is None:
+            raise NotFound(f"no cohort {cohort_code}")
+        require_manager(staff, review.program_code)
+        rows = await repository.cohort_applications(conn, cohort_code)
+        live: dict[tuple[str, str], list[dict[str, int]]] = defaultdict(list)
+        for stage in review.stages:
+            for a in await reviews.stage_assignments(conn, cohort_code, stage.code):
+                if a["conflict_reason"] is None and a["scores"] is not None:
+                    live[(str(a["application_id"]), stage.code)].append(a["scores"])
+    result = []
+    for row in rows:
+        stage_scores = dict(row["stage_scores"])
+        for stage in review.stages:
+            if stage.code not in stage_scores:
+                score = rules.stage_score(stage, live[(str(row["id"]), stage.code)])
+                if score is not None:
+                    stage_scores[stage.code] = score
+        final = row["final_score"]
+        if final is None and all(s.code in stage_scores for s in review.stages):
+            final = rules.final_score(review.stages, stage_scores)
+        result.append({**dict(row), "stage_scores": stage_scores, "final_score": final})
+    result.sort(
+        key=lambda r: (
+            r["rank"] is None,
+            r["rank"] or 0,
+            -(r["final_score"] if r["final_score"] is not None else -1),
+            r["created_at"],
+        )
+    )
+    return review, result

@@ -1,0 +1,156 @@
+"""The applications HTTP API in process, on the real Postgres (a scratch schema shaped like the
+service's, so the running services never race these tests), with tokens for every role."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from aihub_applications.adapters import repository
+from aihub_applications.entrypoints.app import definition
+from aihub_applications.settings import Settings
+from aihub_local.stack import StackEndpoints
+from aihub_local.testing import scratch_database_url
+from aihub_shared.contracts.programs import CohortPublished
+from aihub_shared.contracts.values import BRN_WEIGHTS
+from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.runtime.db import apply_migrations, create_pool
+
+SECRET = "applications-test-secret-0123456789abcdef"  # noqa: S105 - test only
+PROGRAM = "cyber-valley-batch"
+OTHER_PROGRAM = "membership"
+
+
+def business_number(n: int) -> str:
+    """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
+    digits = [int(d) for d in f"{(n * 7919 + 301_810_000) % 10**9:09d}"]
+    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
+    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+
+
+def token(role: Role, email: str, programs: tuple[str, ...] = ()) -> str:
+    return issue_staff_token(
+        SECRET, subject=email, name=email.split("@")[0], role=role, programs=list(programs)
+    )
+
+
+ADMIN = token(Role.ADMIN, "admin@hub.example")
+MANAGER = token(Role.PROGRAM_MANAGER, "pm@hub.example", (PROGRAM,))
+OTHER_MANAGER = token(Role.PROGRAM_MANAGER, "pm-other@hub.example", (OTHER_PROGRAM,))
+OPS = token(Role.OPS, "portal@hub.example")
+
+
+def reviewer_token(email: str) -> str:
+    return token(Role.REVIEWER, email)
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+@pytest.fixture(scope="session")
+async def applications_pool(local_stack: StackEndpoints) -> AsyncIterator[asyncpg.Pool]:
+    dsn = await scratch_database_url(local_stack, "applications_test")
+    pool = await create_pool(dsn, max_size=6)
+    await apply_migrations(pool, "aihub_applications")
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def api(applications_pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings.model_validate(
+        {
+            "APPLICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
+            "STAFF_TOKEN_SECRET": SECRET,
+        }
+    )
+    app = FastAPI()
+    for router in definition(settings).routers:
+        app.include_router(router)
+    app.state.runtime = SimpleNamespace(pool=applications_pool)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://applications") as client:
+        yield client
+
+
+CohortFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_cohort(applications_pool: asyncpg.Pool) -> CohortFactory:
+    async def make(**overrides: Any) -> CohortPublished:
+        now = datetime.now(UTC)
+        data: dict[str, Any] = {
+            "program_code": PROGRAM,
+            "program_name_ko": "사이버밸리 배치",
+            "program_name_en": "Cyber Valley batch",
+            "cohort_code": f"cv-{uuid.uuid4().hex[:10]}",
+            "seats": 2,
+            "application_opens_at": (now - timedelta(hours=1)).isoformat(),
+            "application_closes_at": (now + timedelta(days=1)).isoformat(),
+            "max_startup_age_years": 7,
+            "questions": [
+                {"key": "why_now", "label_ko": "왜 지금인가요?", "label_en": "Why now?"},
+                {"key": "extra", "label_ko": "기타", "label_en": "Other", "required": False},
+            ],
+        }
+        data.update(overrides)
+        cohort = CohortPublished.model_validate(data)
+        async with applications_pool.acquire() as conn:
+            await repository.replicate_cohort(conn, cohort, now)
+        return cohort
+
+    return make
+
+
+def submission(cohort: CohortPublished, n: int, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "submission_id": f"sub-{uuid.uuid4().hex[:12]}",
+        "program_code": cohort.program_code,
+        "cohort_code": cohort.cohort_code,
+        "startup": {
+            "name": f"Startup {n}",
+            "business_registration_number": business_number(n + int(uuid.uuid4().int % 10**6)),
+            "founded_on": "2023-05-02",
+            "employees": 5,
+            "ai_field": "vision",
+        },
+        "contact": {"name": "Mina Park", "email": f"founder{n}@startup.example", "locale": "en"},
+        "answers": {"why_now": "Pilots finished."},
+        "consent_personal_info": True,
+    }
+    data.update(overrides)
+    return data
+
+
+async def submit(api: httpx.AsyncClient, data: dict[str, Any]) -> dict[str, Any]:
+    response = await api.post("/intake/applications", json=data, headers=bearer(OPS))
+    assert response.status_code == 200, response.text
+    receipt: dict[str, Any] = response.json()
+    return receipt
+
+
+async def outbox_events(pool: asyncpg.Pool, subject: str) -> list[dict[str, Any]]:
+    """The events queued for one subject, oldest first, as (short name, data)."""
+    rows = await pool.fetch(
+        "SELECT event_type, value FROM outbox WHERE key = $1 ORDER BY id", subject.encode()
+    )
+    return [
+        {
+            "type": r["event_type"].removeprefix("kr.seoul.aihub.").rsplit(".v", 1)[0],
+            **json.loads(r["value"])["data"],
+        }
+        for r in rows
+    ]
