@@ -139,7 +139,10 @@ async def notifications_dsn(local_stack: StackEndpoints) -> str:
 async def db(notifications_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(notifications_dsn, max_size=8)
     await apply_migrations(pool, "aihub_notifications")
-    await pool.execute("TRUNCATE deliveries, cohorts, applicants, outbox, inbox")
+    await pool.execute(
+        "TRUNCATE deliveries, delivery_attempts, cohorts, applicants, outbox, inbox, staff,"
+        " subscriptions, review_assignments, dead_letters, digest_runs"
+    )
     try:
         yield pool
     finally:

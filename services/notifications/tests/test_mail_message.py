@@ -140,6 +140,7 @@ def test_hostile_names_through_rendering_and_building() -> None:
             "application_id": "app-1",
             "seats": 1,
             "seats_taken": 1,
+            "agreement_due": None,
         },
     )
     mail = outgoing(

@@ -1,14 +1,28 @@
-"""Who gets which e-mail for `enrollment.confirmed`, in which language."""
+"""Who gets which e-mail for each event, in which language: the planners and the staff rule."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from aihub_notifications.domain import mails
 from aihub_notifications.domain.mails import (
+    APPLICATION_DECIDED_MANAGER,
+    APPLICATION_REJECTED_APPLICANT,
+    ENROLLMENT_CHANGED_MANAGER,
     ENROLLMENT_CONFIRMED_APPLICANT,
-    ENROLLMENT_CONFIRMED_MANAGER,
-    enrollment_confirmed,
+    ENROLLMENT_WAITLISTED_APPLICANT,
+    MailRequest,
 )
+from aihub_notifications.domain.replicas import CohortReplica
+from aihub_notifications.domain.staff import (
+    EVERY_PROGRAM,
+    MailKind,
+    StaffMember,
+    Subscription,
+    staff_recipients,
+)
+from aihub_shared.contracts.applications import ApplicationDecided
+from aihub_shared.contracts.values import Contact
 from services.notifications.tests.conftest import (
     PROGRAM_EN,
     PROGRAM_KO,
@@ -20,11 +34,21 @@ from services.notifications.tests.conftest import (
 )
 
 
+def confirmed(
+    cohort: CohortReplica | None = None, staff: list[Contact] | None = None
+) -> list[MailRequest]:
+    cohort = cohort or cohort_replica()
+    staff = list(cohort.program_managers) if staff is None else staff
+    return mails.enrollment_changed(
+        "enrollment.confirmed", enrollment(), cohort, applicant_replica(), staff
+    )
+
+
 def test_every_manager_then_the_applicant_each_in_their_language() -> None:
-    requests = enrollment_confirmed(enrollment(), cohort_replica(), applicant_replica())
+    requests = confirmed()
     assert [(r.template, str(r.recipient.email)) for r in requests] == [
-        (ENROLLMENT_CONFIRMED_MANAGER, "pm1@hub.example.com"),
-        (ENROLLMENT_CONFIRMED_MANAGER, "pm2@hub.example.com"),
+        (ENROLLMENT_CHANGED_MANAGER, "pm1@hub.example.com"),
+        (ENROLLMENT_CHANGED_MANAGER, "pm2@hub.example.com"),
         (ENROLLMENT_CONFIRMED_APPLICANT, "founder@startup.example.com"),
     ]
     names = [r.context["program_name"] for r in requests]
@@ -34,25 +58,114 @@ def test_every_manager_then_the_applicant_each_in_their_language() -> None:
         assert request.context["startup_name"] == "Deep Harbor AI"
         assert request.context["cohort_code"] == "cv-2027-1"
         assert request.context["application_id"] == "app-1"
+        assert request.context["change"] == "confirmed"
+        assert request.program_code == "cyber-valley"
 
 
 def test_a_manager_listed_twice_is_written_once() -> None:
     cohort = cohort_replica(
         managers=(manager(1, email="pm@hub.example.com"), manager(2, email="PM@Hub.Example.com"))
     )
-    requests = enrollment_confirmed(enrollment(), cohort, applicant_replica())
-    assert [r.template for r in requests].count(ENROLLMENT_CONFIRMED_MANAGER) == 1
+    requests = confirmed(cohort)
+    assert [r.template for r in requests].count(ENROLLMENT_CHANGED_MANAGER) == 1
 
 
 def test_a_cohort_without_managers_still_tells_the_applicant() -> None:
     cohort = dataclasses.replace(cohort_replica(), program_managers=())
-    requests = enrollment_confirmed(enrollment(), cohort, applicant_replica())
-    assert [r.template for r in requests] == [ENROLLMENT_CONFIRMED_APPLICANT]
+    assert [r.template for r in confirmed(cohort)] == [ENROLLMENT_CONFIRMED_APPLICANT]
 
 
-def test_the_enrollment_event_names_the_startup() -> None:
-    requests = enrollment_confirmed(
-        enrollment(startup="Deep Harbor AI Inc."), cohort_replica(), applicant_replica()
+def test_the_waitlist_position_reaches_the_applicant() -> None:
+    waitlisted = enrollment().model_copy(update={"status": "waitlisted", "waitlist_position": 3})
+    requests = mails.enrollment_changed(
+        "enrollment.waitlisted", waitlisted, cohort_replica(), applicant_replica(), []
     )
-    assert {r.context["startup_name"] for r in requests} == {"Deep Harbor AI Inc."}
+    assert [r.template for r in requests] == [ENROLLMENT_WAITLISTED_APPLICANT]
+    assert requests[0].context["waitlist_position"] == 3
+
+
+def test_agreement_signed_tells_only_the_managers() -> None:
+    requests = mails.enrollment_changed(
+        "enrollment.agreement_signed",
+        enrollment(),
+        cohort_replica(),
+        applicant_replica(),
+        [manager(1)],
+    )
+    assert [r.template for r in requests] == [ENROLLMENT_CHANGED_MANAGER]
+
+
+def decision() -> ApplicationDecided:
+    return ApplicationDecided(
+        application_id="app-1",
+        program_code="cyber-valley",
+        cohort_code="cv-2027-1",
+        startup_name="Deep Harbor AI",
+        business_registration_number="2208162517",
+        decided_by="Kim",
+        reason="r",
+        rank=4,
+    )
+
+
+def test_an_acceptance_is_left_to_the_enrollment_mail_a_rejection_is_mailed() -> None:
+    accepted = mails.application_decided(
+        "accepted", decision(), cohort_replica(), applicant_replica(), [manager(1)]
+    )
+    assert [r.template for r in accepted] == [APPLICATION_DECIDED_MANAGER]
+    rejected = mails.application_decided(
+        "rejected", decision(), cohort_replica(), applicant_replica(), [manager(1)]
+    )
+    assert [r.template for r in rejected] == [
+        APPLICATION_REJECTED_APPLICANT,
+        APPLICATION_DECIDED_MANAGER,
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff recipients: the catalog's managers by default, the directory decides for those it knows.
+
+
+def member(email: str, *subs: Subscription, active: bool = True, locale: str = "en") -> StaffMember:
+    return StaffMember(email, "Someone", locale, "program_manager", active, tuple(subs))  # type: ignore[arg-type]
+
+
+def test_catalog_managers_get_the_defaults_until_the_directory_knows_them() -> None:
+    found = staff_recipients(
+        MailKind.NEW_APPLICATION, "cyber-valley", cohort_managers=[manager(1)], directory=[]
+    )
+    assert [str(c.email) for c in found] == ["pm1@hub.example.com"]
+    assert (
+        staff_recipients(
+            MailKind.DEAD_LETTERS, "cyber-valley", cohort_managers=[manager(1)], directory=[]
+        )
+        == []
+    )
+
+
+def test_the_directory_lets_a_manager_opt_out_and_others_opt_in() -> None:
+    directory = [
+        member("pm1@hub.example.com", Subscription(MailKind.DECISION, "cyber-valley")),
+        member("ops@hub.example.com", Subscription(MailKind.NEW_APPLICATION, EVERY_PROGRAM)),
+        member("other@hub.example.com", Subscription(MailKind.NEW_APPLICATION, "membership")),
+        member(
+            "gone@hub.example.com",
+            Subscription(MailKind.NEW_APPLICATION, EVERY_PROGRAM),
+            active=False,
+        ),
+    ]
+    found = staff_recipients(
+        MailKind.NEW_APPLICATION,
+        "cyber-valley",
+        cohort_managers=[manager(1, email="PM1@hub.example.com")],
+        directory=directory,
+    )
+    assert [str(c.email) for c in found] == ["ops@hub.example.com"]  # pm1 opted out
+    decisions = staff_recipients(
+        MailKind.DECISION, "cyber-valley", cohort_managers=[manager(1)], directory=directory
+    )
+    assert [(str(c.email), c.locale) for c in decisions] == [("pm1@hub.example.com", "en")]
+
+
+def test_the_founder_fixture_reads_english() -> None:
     assert founder().locale == "en"

@@ -334,7 +334,14 @@ async def test_550_marks_the_row_failed_and_never_retries(
         await asyncio.sleep(1.0)  # longer than any backoff of this sender
         assert (await sender.send_due()).claimed == 0
         assert server.received == []
-        assert await sent_events(db) == []
+        (failed,) = await sent_events(db)
+        assert failed["key"] == str(row["id"])
+        assert failed["event"]["type"] == contract("email.failed").type
+        data = failed["event"]["data"]
+        assert data["attempts"] == 1
+        assert data["reason"].startswith("550 5.1.1 <f***@startup.example.com>")
+        assert "founder@" not in json.dumps(failed["event"])  # the address is masked
+        assert data["recipient_masked"] == "f***@startup.example.com"
     finally:
         await sender.stop()
         await sender.run()  # returns at once when stopped; closes SMTP and the listener

@@ -127,11 +127,14 @@ async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
     finally:
         await listener.close()
 
-    rows = await db.fetch("SELECT * FROM deliveries ORDER BY template, recipient")
+    rows = await db.fetch(
+        "SELECT * FROM deliveries WHERE event_id = $1 ORDER BY template, recipient",
+        enrollment_event.id,
+    )
     assert [(r["template"], r["recipient"], r["locale"]) for r in rows] == [
+        ("enrollment_changed_manager", "pm1@hub.example.com", "ko"),
+        ("enrollment_changed_manager", "pm2@hub.example.com", "en"),
         ("enrollment_confirmed_applicant", "founder@startup.example.com", "en"),
-        ("enrollment_confirmed_manager", "pm1@hub.example.com", "ko"),
-        ("enrollment_confirmed_manager", "pm2@hub.example.com", "en"),
     ]
     for row in rows:
         expected_id = delivery_id(enrollment_event.id, row["recipient"], row["template"])
@@ -146,19 +149,23 @@ async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
         assert "Deep Harbor AI" in row["subject"]
         assert "Deep Harbor AI" in row["body_text"]
         assert "Deep Harbor AI" in row["body_html"]
-    applicant, ko_manager, en_manager = rows
+    ko_manager, en_manager, applicant = rows
     assert applicant["subject"] == (
         "[Seoul AI Hub] Deep Harbor AI confirmed for Cyber Valley Global Batch Program"
     )
     assert applicant["recipient_name"] == "Jane Park"
-    assert ko_manager["subject"].startswith(f"[서울AI허브] Deep Harbor AI — {PROGRAM_KO}")
+    assert ko_manager["subject"] == (
+        f"[서울AI허브] 참여 확정: Deep Harbor AI — {PROGRAM_KO} (cv-2027-1)"
+    )
     assert ko_manager["recipient_name"] == "매니저 1"
-    assert en_manager["subject"].startswith("[Seoul AI Hub] Deep Harbor AI confirmed for")
+    assert en_manager["subject"].startswith("[Seoul AI Hub] Confirmed: Deep Harbor AI in")
+    assert {r["program_code"] for r in rows} == {"cyber-valley"}
 
     # The same event again (a redelivery the inbox did not catch, e.g. a replay): nothing new.
+    before = await db.fetchval("SELECT count(*) FROM deliveries")
     confirmed = enrollment()
     await handle(db, enrollment_confirmed_handler(renderer), enrollment_event, confirmed)
-    assert await db.fetchval("SELECT count(*) FROM deliveries") == 3
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == before
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,21 +224,43 @@ async def test_an_enrollment_ahead_of_its_applicant_waits_then_mails_once(
         timeout=5,
     )
     await asyncio.wait_for(waiting, timeout=10)
-    assert await db.fetchval("SELECT count(*) FROM deliveries") == 2
+    count = "SELECT count(*) FROM deliveries WHERE event_id = $1"
+    assert await db.fetchval(count, confirmed.id) == 2
+    assert await db.fetchval(count, received.id) == 2  # the receipt and the managers' notice
 
     # The same record again: the inbox skips it; no second e-mail is queued.
     await enrollments.handle_record(record(topics.PROGRAMS_ENROLLMENTS, confirmed))
-    assert await db.fetchval("SELECT count(*) FROM deliveries") == 2
+    assert await db.fetchval(count, confirmed.id) == 2
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE topic LIKE '%.dlq'") == 0
 
 
-async def test_the_waitlist_is_not_mailed_in_this_slice(
-    db: asyncpg.Pool, notifications_dsn: str
+async def test_a_waitlisting_is_mailed_with_its_position_and_the_seats_are_counted(
+    db: asyncpg.Pool, notifications_dsn: str, renderer: MailRenderer
 ) -> None:
+    await queue_enrollment(db, renderer, application_id="app-0", managers=[manager(1)])
     consumers = service_consumers(db, notifications_dsn)
-    waitlisted = enrollment().model_copy(update={"status": "waitlisted", "waitlist_position": 1})
-    await consumers["notifications.enrollments"].handle_record(
-        record(topics.PROGRAMS_ENROLLMENTS, event("enrollment.waitlisted", waitlisted))
+    received = application_received("app-1")
+    await consumers["notifications.lifecycle"].handle_record(
+        record(topics.APPLICATIONS_LIFECYCLE, event("application.received", received))
     )
-    assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
-    assert await db.fetchval("SELECT count(*) FROM inbox") == 0  # ignored, not claimed
+    waitlisted = enrollment().model_copy(
+        update={"status": "waitlisted", "waitlist_position": 2, "seats_taken": 3}
+    )
+    waitlisted_event = event("enrollment.waitlisted", waitlisted)
+    outcome = await consumers["notifications.enrollments"].handle_record(
+        record(topics.PROGRAMS_ENROLLMENTS, waitlisted_event)
+    )
+    assert outcome == "done"
+    rows = await db.fetch(
+        "SELECT template, subject FROM deliveries WHERE event_id = $1 ORDER BY template",
+        waitlisted_event.id,
+    )
+    assert [r["template"] for r in rows] == [
+        "enrollment_changed_manager",
+        "enrollment_waitlisted_applicant",
+    ]
+    assert "(position 2)" in rows[1]["subject"]
+    async with db.acquire() as conn:
+        cohort = await repository.cohort(conn, "cv-2027-1")
+    assert cohort is not None
+    assert (cohort.seats, cohort.seats_taken, cohort.seats_left) == (3, 3, 0)

@@ -25,13 +25,14 @@ async def upsert_cohort(
     """True if the row now holds this event's state (False: a newer event got there first)."""
     applied = await conn.fetchval(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en,"
-        " partner, starts_on, ends_on, program_managers, event_id, event_time)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " partner, starts_on, ends_on, program_managers, event_id, event_time, seats)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (cohort_code) DO UPDATE SET program_code = EXCLUDED.program_code,"
         " program_name_ko = EXCLUDED.program_name_ko, program_name_en = EXCLUDED.program_name_en,"
         " partner = EXCLUDED.partner, starts_on = EXCLUDED.starts_on,"
         " ends_on = EXCLUDED.ends_on, program_managers = EXCLUDED.program_managers,"
-        " event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, updated_at = now()"
+        " event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, seats = EXCLUDED.seats,"
+        " updated_at = now()"
         " WHERE cohorts.event_time <= EXCLUDED.event_time"
         " RETURNING true",
         cohort.cohort_code,
@@ -44,14 +45,12 @@ async def upsert_cohort(
         [m.model_dump(mode="json") for m in cohort.program_managers],
         event_id,
         event_time,
+        cohort.seats,
     )
     return bool(applied)
 
 
-async def cohort(conn: DbConnection, cohort_code: str) -> CohortReplica | None:
-    row = await conn.fetchrow("SELECT * FROM cohorts WHERE cohort_code = $1", cohort_code)
-    if row is None:
-        return None
+def _cohort_of(row: asyncpg.Record) -> CohortReplica:
     return CohortReplica(
         cohort_code=row["cohort_code"],
         program_code=row["program_code"],
@@ -61,7 +60,35 @@ async def cohort(conn: DbConnection, cohort_code: str) -> CohortReplica | None:
         starts_on=row["starts_on"],
         ends_on=row["ends_on"],
         program_managers=tuple(Contact.model_validate(m) for m in row["program_managers"]),
+        seats=row["seats"],
+        seats_taken=row["seats_taken"],
     )
+
+
+async def cohorts(conn: DbConnection) -> list[CohortReplica]:
+    rows = await conn.fetch("SELECT * FROM cohorts ORDER BY program_code, cohort_code")
+    return [_cohort_of(r) for r in rows]
+
+
+async def update_seats_taken(
+    conn: DbConnection, cohort_code: str, *, seats: int, seats_taken: int, event_time: datetime
+) -> None:
+    """From an enrollment event: the newest count wins (enrollment events carry the cohort's
+    count after the change)."""
+    await conn.execute(
+        "UPDATE cohorts SET seats_taken = $2, seats = coalesce(seats, $3),"
+        " seats_event_time = $4, updated_at = now()"
+        " WHERE cohort_code = $1 AND (seats_event_time IS NULL OR seats_event_time <= $4)",
+        cohort_code,
+        seats_taken,
+        seats,
+        event_time,
+    )
+
+
+async def cohort(conn: DbConnection, cohort_code: str) -> CohortReplica | None:
+    row = await conn.fetchrow("SELECT * FROM cohorts WHERE cohort_code = $1", cohort_code)
+    return _cohort_of(row) if row is not None else None
 
 
 async def upsert_applicant(
@@ -69,8 +96,8 @@ async def upsert_applicant(
 ) -> bool:
     applied = await conn.fetchval(
         "INSERT INTO applicants (application_id, program_code, cohort_code, startup_name,"
-        " contact_name, contact_email, contact_locale, event_id, event_time)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " contact_name, contact_email, contact_locale, event_id, event_time, received_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
         " ON CONFLICT (application_id) DO UPDATE SET program_code = EXCLUDED.program_code,"
         " cohort_code = EXCLUDED.cohort_code, startup_name = EXCLUDED.startup_name,"
         " contact_name = EXCLUDED.contact_name, contact_email = EXCLUDED.contact_email,"
@@ -89,6 +116,53 @@ async def upsert_applicant(
         event_time,
     )
     return bool(applied)
+
+
+async def set_applicant_status(
+    conn: DbConnection, application_id: str, status: str, *, at: datetime
+) -> None:
+    """accepted / rejected / withdrawn: the application leaves review (for the digest)."""
+    await conn.execute(
+        "UPDATE applicants SET status = $2, decided_at = $3, updated_at = now()"
+        " WHERE application_id = $1 AND (decided_at IS NULL OR decided_at <= $3)",
+        application_id,
+        status,
+        at,
+    )
+
+
+async def add_review_assignment(
+    conn: DbConnection,
+    *,
+    application_id: str,
+    stage_code: str,
+    reviewer_email: str,
+    program_code: str,
+    cohort_code: str,
+    due_at: datetime | None,
+    assigned_at: datetime,
+    replaces_email: str | None,
+) -> None:
+    if replaces_email is not None:
+        await conn.execute(
+            "DELETE FROM review_assignments WHERE application_id = $1 AND stage_code = $2"
+            " AND reviewer_email = $3",
+            application_id,
+            stage_code,
+            replaces_email.lower(),
+        )
+    await conn.execute(
+        "INSERT INTO review_assignments (application_id, stage_code, reviewer_email,"
+        " program_code, cohort_code, due_at, assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT DO NOTHING",
+        application_id,
+        stage_code,
+        reviewer_email.lower(),
+        program_code,
+        cohort_code,
+        due_at,
+        assigned_at,
+    )
 
 
 async def applicant(conn: DbConnection, application_id: str) -> ApplicantReplica | None:
@@ -124,6 +198,9 @@ class NewDelivery:
     body_text: str
     body_html: str
     message_id: str
+    program_code: str | None = None
+    resend_of: uuid.UUID | None = None
+    requested_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,9 +228,11 @@ async def insert_deliveries(
         return set()
     rows = await conn.fetch(
         "INSERT INTO deliveries (id, event_id, event_type, correlation_id, template, locale,"
-        " recipient, recipient_name, subject, body_text, body_html, message_id)"
+        " recipient, recipient_name, subject, body_text, body_html, message_id, program_code,"
+        " resend_of, requested_by)"
         " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
-        " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])"
+        " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+        " $13::text[], $14::uuid[], $15::text[])"
         " ON CONFLICT DO NOTHING RETURNING id",
         [d.id for d in deliveries],
         [d.event_id for d in deliveries],
@@ -167,6 +246,9 @@ async def insert_deliveries(
         [d.body_text for d in deliveries],
         [d.body_html for d in deliveries],
         [d.message_id for d in deliveries],
+        [d.program_code for d in deliveries],
+        [d.resend_of for d in deliveries],
+        [d.requested_by for d in deliveries],
     )
     return {r["id"] for r in rows}
 
@@ -179,17 +261,19 @@ async def lock_due(
 ) -> list[uuid.UUID]:
     """Row-lock up to `limit` due pending deliveries, oldest due first, skipping those another
     sender holds. With `among`, only those (to keep the rest of a batch claimed). Call inside a
-    transaction: the locks last until it ends."""
+    transaction: the locks last until it ends. `NO KEY UPDATE`, so that an attempt row can be
+    written for a locked delivery from another connection (its foreign key check takes
+    `KEY SHARE`, which `FOR UPDATE` would block)."""
     if among is None:
         rows = await conn.fetch(
             f"SELECT id FROM deliveries WHERE {_DUE}"  # noqa: S608 — constant SQL text
-            " ORDER BY next_attempt_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            " ORDER BY next_attempt_at, created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED",
             limit,
         )
     else:
         rows = await conn.fetch(
             f"SELECT id FROM deliveries WHERE {_DUE} AND id = ANY($2::uuid[])"  # noqa: S608
-            " ORDER BY next_attempt_at, created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+            " ORDER BY next_attempt_at, created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED",
             limit,
             list(among),
         )
@@ -240,3 +324,37 @@ async def deliveries_for_event(conn: DbConnection, event_id: str) -> list[dict[s
         "SELECT * FROM deliveries WHERE event_id = $1 ORDER BY template, recipient", event_id
     )
     return [dict(r) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# Attempts.
+
+
+async def start_attempt(conn: DbConnection, delivery_id: uuid.UUID) -> int:
+    """Record that an SMTP conversation for the delivery starts now; commit it before talking."""
+    attempt: int = await conn.fetchval(
+        "INSERT INTO delivery_attempts (delivery_id) VALUES ($1) RETURNING id", delivery_id
+    )
+    return attempt
+
+
+async def close_interrupted_attempts(conn: DbConnection, delivery_id: uuid.UUID) -> int:
+    """Attempts still open when the delivery is picked up again: a crash ended them, maybe after
+    the server took the message. Returns how many."""
+    rows = await conn.fetch(
+        "UPDATE delivery_attempts SET outcome = 'interrupted', finished_at = now()"
+        " WHERE delivery_id = $1 AND outcome IS NULL RETURNING id",
+        delivery_id,
+    )
+    return len(rows)
+
+
+async def finish_attempt(
+    conn: DbConnection, attempt_id: int, *, outcome: str, error: str | None = None
+) -> None:
+    await conn.execute(
+        "UPDATE delivery_attempts SET outcome = $2, error = $3, finished_at = now() WHERE id = $1",
+        attempt_id,
+        outcome,
+        error,
+    )

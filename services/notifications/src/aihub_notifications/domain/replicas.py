@@ -20,6 +20,12 @@ class CohortReplica:
     starts_on: date | None
     ends_on: date | None
     program_managers: tuple[Contact, ...]
+    seats: int | None = None
+    seats_taken: int = 0
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.seats is None else max(self.seats - self.seats_taken, 0)
 
     def program_name(self, locale: Locale) -> str:
         return self.program_name_en if locale == "en" else self.program_name_ko

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
-from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
-from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
+from aihub_notifications.service_layer.mailing import enrollment_handlers, lifecycle_handlers
+from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.service_layer.sender import MailSender, SenderConfig
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
@@ -51,12 +51,10 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         ConsumerSpec(
             f"{NAME}.lifecycle",
             [topics.APPLICATIONS_LIFECYCLE],
-            {"application.received": replicate_applicant},
+            lifecycle_handlers(renderer),
         ),
         ConsumerSpec(
-            f"{NAME}.enrollments",
-            [topics.PROGRAMS_ENROLLMENTS],
-            {"enrollment.confirmed": enrollment_confirmed_handler(renderer)},
+            f"{NAME}.enrollments", [topics.PROGRAMS_ENROLLMENTS], enrollment_handlers(renderer)
         ),
     ]
 

@@ -27,6 +27,7 @@ async def replicate_cohort(conn: DbConnection, event: CloudEvent, data: CohortPu
             starts_on=data.starts_on,
             ends_on=data.ends_on,
             program_managers=tuple(data.program_managers),
+            seats=data.seats,
         ),
         event_id=event.id,
         event_time=event.time,

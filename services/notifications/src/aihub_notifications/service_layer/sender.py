@@ -7,6 +7,15 @@ is finished in its own transaction, right after the server answered for it: mark
 with its `email.sent` event in the outbox, or rescheduled with backoff, or marked failed. The rest
 of the batch is locked again for the next row, so a crash can only repeat the one message that was
 in flight, never the whole batch (its stable Message-ID lets mail clients drop that repeat).
+
+Before the SMTP conversation of a row starts, an attempt row is committed on a second connection;
+the outcome closes it. An attempt found still open when the row is picked up again was cut short
+by a crash: the resend may be a duplicate (if the server had taken the message before the crash),
+and `emails_possible_duplicates_total` counts it. A crash at any other moment repeats nothing.
+
+Failpoints (`AIHUB_FAILPOINT`, crash tests only): `mail:after-claim`, `mail:before-smtp`,
+`mail:after-smtp` (the server took the message, its row is not marked yet: the one window where a
+resend is a real duplicate) and `mail:after-mark`.
 """
 
 from __future__ import annotations
@@ -31,10 +40,11 @@ from aihub_notifications.adapters.smtp import (
 )
 from aihub_notifications.domain.deliveries import retry_delay
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.notifications import EmailDelivered
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.logging import mask_email
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -43,6 +53,11 @@ log = structlog.get_logger(__name__)
 SOURCE = "/services/notifications"
 
 EMAILS = Counter("emails_total", "E-mail delivery attempts by outcome", ["template", "outcome"])
+POSSIBLE_DUPLICATES = Counter(
+    "emails_possible_duplicates_total",
+    "Resends after an SMTP attempt a crash cut short (same Message-ID; may be a duplicate)",
+    ["template"],
+)
 
 
 @dataclass(frozen=True)
@@ -130,11 +145,14 @@ class MailSender:
                         ids = await repository.lock_due(conn, limit=len(rest), among=rest)
                     if not ids:
                         break
+                    if rest is None:
+                        crash_if_armed("mail:after-claim")
                     current, rest = ids[0], ids[1:]
                     row = await repository.delivery(conn, current)
                     assert row is not None  # locked just now
                     failure = await self._deliver(conn, row)
                 if failure is None:
+                    crash_if_armed("mail:after-mark")
                     result.sent += 1
                 elif failure.permanent:
                     result.failed += 1
@@ -157,6 +175,15 @@ class MailSender:
             recipient=mask_email(row.recipient),
             attempt=row.attempts + 1,
         )
+        if await repository.close_interrupted_attempts(conn, row.id):
+            POSSIBLE_DUPLICATES.labels(row.template).inc()
+            bound.warning(
+                "resending after an interrupted attempt; the receiver may see it twice",
+                message_id=row.message_id,
+            )
+        # Committed at once, on its own connection: it must survive a crash during SMTP.
+        async with self._pool.acquire() as marker:
+            attempt = await repository.start_attempt(marker, row.id)
         try:
             message = build_message(
                 OutgoingMail(
@@ -171,9 +198,11 @@ class MailSender:
                 ),
                 sender=self._from,
             )
+            crash_if_armed("mail:before-smtp")
             await self._transport.send(
                 message, sender=self._from.addr_spec, recipient=row.recipient
             )
+            crash_if_armed("mail:after-smtp")
         except SmtpSendError as exc:
             failure = exc.failure
         except Exception as exc:
@@ -182,6 +211,7 @@ class MailSender:
                 bound.exception("unexpected error while sending")
         else:
             await repository.mark_sent(conn, row.id)
+            await repository.finish_attempt(conn, attempt, outcome="sent")
             await outbox.add_events(conn, [self._sent_event(row)])
             EMAILS.labels(row.template, "sent").inc()
             bound.info("e-mail sent")
@@ -189,6 +219,8 @@ class MailSender:
 
         if failure.permanent:
             await repository.mark_failed(conn, row.id, error=failure.reason)
+            await repository.finish_attempt(conn, attempt, outcome="failed", error=failure.reason)
+            await outbox.add_events(conn, [self._failed_event(row, failure.reason)])
             EMAILS.labels(row.template, "failed").inc()
             bound.error("e-mail failed permanently", reason=redact(failure.reason))
         else:
@@ -198,6 +230,7 @@ class MailSender:
                 max_seconds=self._config.retry_max_seconds,
             )
             await repository.mark_retry(conn, row.id, error=failure.reason, delay_seconds=delay)
+            await repository.finish_attempt(conn, attempt, outcome="retry", error=failure.reason)
             EMAILS.labels(row.template, "retry").inc()
             bound.warning(
                 "e-mail not sent; will retry",
@@ -220,6 +253,24 @@ class MailSender:
                 message_id=row.message_id,
             ),
             # Continue the trace of the event that caused the e-mail.
+            correlation_id=row.correlation_id or row.event_id,
+            causation_id=row.event_id,
+        )
+
+    def _failed_event(self, row: repository.Delivery, reason: str) -> CloudEvent:
+        return CloudEvent.new(
+            type=contract("email.failed").type,
+            source=SOURCE,
+            subject=str(row.id),
+            data=EmailFailed(
+                delivery_id=str(row.id),
+                caused_by_event_id=row.event_id,
+                template=row.template,
+                recipient_masked=mask_email(row.recipient),
+                # Servers quote the address in their reply: the event carries it masked.
+                reason=redact(reason)[:1000],
+                attempts=row.attempts + 1,
+            ),
             correlation_id=row.correlation_id or row.event_id,
             causation_id=row.event_id,
         )
