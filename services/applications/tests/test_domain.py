@@ -16,8 +16,10 @@ from aihub_applications.domain.eligibility import (
 )
 from aihub_applications.domain.status import IllegalTransition, Status, allowed_next, transition
 from aihub_shared.contracts.intake import ApplicationSubmitted
+from aihub_shared.contracts.programs import CohortQuestion
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
+CONTACT = {"name": "Kim", "email": "kim@example.com", "locale": "en"}
 
 
 def submission(**overrides: Any) -> ApplicationSubmitted:
@@ -129,3 +131,33 @@ def test_no_sequence_of_commands_reaches_an_illegal_state(targets: list[Status])
     # terminal states stay terminal
     if status in (Status.REJECTED, Status.CANCELLED, Status.WITHDRAWN, Status.INELIGIBLE):
         assert not allowed_next(status)
+
+
+def test_required_answers_from_the_cohort_questions_in_the_applicants_language() -> None:
+    questions = (
+        CohortQuestion(key="why_now", label_ko="왜 지금인가요?", label_en="Why now?"),
+        CohortQuestion(key="team", label_ko="팀 소개", label_en="Team", required=True),
+        CohortQuestion(key="extra", label_ko="기타", label_en="Other", required=False),
+    )
+    rules = cohort(questions=questions)
+    sub = submission(answers={"why_now": "   "}, contact={**CONTACT, "locale": "ko"})
+    reasons = check_eligibility(sub, rules, now=NOW, first_application_id=None)
+    assert [r.code for r in reasons] == ["answer_missing", "answer_missing"]
+    assert reasons[0].message == "필수 질문에 답해야 합니다: 왜 지금인가요? (why_now)"
+    answered = submission(answers={"why_now": "pilots done", "team": "three engineers"})
+    assert codes(answered, rules) == []
+
+
+def test_a_submission_within_the_closing_second_is_on_time() -> None:
+    closes = NOW.replace(microsecond=0)
+    rules = cohort(application_closes_at=closes)
+    assert codes(submission(), rules, now=closes + timedelta(milliseconds=999)) == []
+    assert codes(submission(), rules, now=closes + timedelta(seconds=1)) == ["window_closed"]
+
+
+def test_a_duplicate_points_to_the_first_application() -> None:
+    (reason,) = check_eligibility(
+        submission(), cohort(), now=NOW, first_application_id="11111111-aaaa"
+    )
+    assert reason.code == "duplicate_business_registration"
+    assert "11111111-aaaa" in reason.message

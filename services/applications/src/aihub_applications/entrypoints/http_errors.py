@@ -26,4 +26,4 @@ def answered_as_http() -> Iterator[None]:
         detail = [
             {"loc": ["body", *loc], "msg": msg, "type": "value_error"} for loc, msg in exc.problems
         ]
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=detail) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail) from exc

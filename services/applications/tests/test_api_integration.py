@@ -1,0 +1,355 @@
+"""The HTTP API's answers: who may do what (the matrix), 401/403/404/409/422 with reasons, and the
+HTTP submission door with the same rules and idempotency as Kafka intake."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from aihub_shared.contracts.programs import CohortPublished
+from services.applications.tests.conftest import (
+    ADMIN,
+    MANAGER,
+    OPS,
+    OTHER_MANAGER,
+    CohortFactory,
+    bearer,
+    outbox_events,
+    reviewer_token,
+    submission,
+    submit,
+)
+
+pytestmark = pytest.mark.integration
+
+ASSIGNED = "assigned@hub.example"
+STRANGER = "stranger@hub.example"
+DOC = "document-review"
+
+
+@dataclass
+class World:
+    cohort: CohortPublished
+    application_id: str
+
+
+@pytest.fixture
+async def world(api: httpx.AsyncClient, make_cohort: CohortFactory) -> World:
+    cohort = await make_cohort()
+    application_id = (await submit(api, submission(cohort, 1)))["application_id"]
+    response = await api.post(
+        f"/cohorts/{cohort.cohort_code}/stages/{DOC}/assignments",
+        json={"reviewers": [{"id": ASSIGNED, "name": "A"}], "per_application": 2},
+        headers=bearer(ADMIN),
+    )
+    assert response.status_code == 200, response.text
+    return World(cohort, application_id)
+
+
+TOKENS = {
+    "admin": ADMIN,
+    "manager": MANAGER,
+    "other_manager": OTHER_MANAGER,
+    "assigned_reviewer": reviewer_token(ASSIGNED),
+    "other_reviewer": reviewer_token(STRANGER),
+    "ops": OPS,
+}
+
+
+def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]:
+    app, cohort = w.application_id, w.cohort.cohort_code
+    return {
+        "list": ("GET", "/applications", None),
+        "read": ("GET", f"/applications/{app}", None),
+        "decide": ("POST", f"/applications/{app}/decision", {"outcome": "rejected", "reason": "r"}),
+        "bulk": (
+            "POST",
+            "/applications/decisions",
+            {"reason": "r", "decisions": [{"application_id": app, "outcome": "rejected"}]},
+        ),
+        "withdraw": ("POST", f"/applications/{app}/withdrawal", {"reason": "asked"}),
+        "score": (
+            "PUT",
+            f"/applications/{app}/stages/{DOC}/scores",
+            {"scores": {"technology": 70, "market": 70, "team": 70}},
+        ),
+        "conflict": ("POST", f"/applications/{app}/stages/{DOC}/conflict", {"reason": "advisor"}),
+        "assign": ("POST", f"/cohorts/{cohort}/stages/{DOC}/assignments", {}),
+        "advance": ("POST", f"/cohorts/{cohort}/stages/{DOC}/advance", {"reason": "r"}),
+        "ranking": ("GET", f"/cohorts/{cohort}/ranking.csv", None),
+        "submit": ("POST", "/intake/applications", submission(w.cohort, 2)),
+    }[action]
+
+
+# Expected status per action and caller. 409 on advance: allowed, but the stage lacks scores.
+MATRIX: dict[str, dict[str, int]] = {
+    "list": dict.fromkeys(
+        ["admin", "manager", "other_manager", "assigned_reviewer", "other_reviewer"], 200
+    )
+    | {"ops": 403},
+    "read": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "decide": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "bulk": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "withdraw": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 200,
+    },
+    "score": {
+        "admin": 403,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "conflict": {
+        "admin": 403,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "assign": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "advance": {
+        "admin": 409,
+        "manager": 409,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "ranking": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "submit": {
+        "admin": 200,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 200,
+    },
+}
+CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]
+
+
+@pytest.mark.parametrize(("action", "caller", "expected"), CASES)
+async def test_authorization_matrix(
+    api: httpx.AsyncClient, world: World, action: str, caller: str, expected: int
+) -> None:
+    method, path, body = request_for(action, world)
+    response = await api.request(method, path, json=body, headers=bearer(TOKENS[caller]))
+    assert response.status_code == expected, response.text
+    if expected == 403:
+        assert response.json()["detail"]  # always a reason
+
+
+@pytest.mark.parametrize("action", sorted(MATRIX))
+async def test_no_token_or_a_forged_one_is_401(
+    api: httpx.AsyncClient, world: World, action: str
+) -> None:
+    method, path, body = request_for(action, world)
+    assert (await api.request(method, path, json=body)).status_code == 401
+    forged = bearer(TOKENS["admin"][:-4] + "AAAA")
+    assert (await api.request(method, path, json=body, headers=forged)).status_code == 401
+
+
+async def test_lists_are_limited_to_own_programs_and_assignments(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    params = {"cohort_code": world.cohort.cohort_code}
+    mine = await api.get("/applications", params=params, headers=bearer(MANAGER))
+    assert [a["id"] for a in mine.json()] == [world.application_id]
+    assert mine.headers["X-Total-Count"] == "1"
+    for caller in ("other_manager", "other_reviewer"):
+        listed = await api.get("/applications", params=params, headers=bearer(TOKENS[caller]))
+        assert listed.json() == []
+    assigned = await api.get(
+        "/applications", params=params, headers=bearer(TOKENS["assigned_reviewer"])
+    )
+    assert [a["id"] for a in assigned.json()] == [world.application_id]
+
+
+async def test_pagination(api: httpx.AsyncClient, make_cohort: CohortFactory) -> None:
+    cohort = await make_cohort()
+    ids = [(await submit(api, submission(cohort, n)))["application_id"] for n in range(5)]
+    pages = []
+    for offset in (0, 2, 4):
+        page = await api.get(
+            "/applications",
+            params={"cohort_code": cohort.cohort_code, "limit": 2, "offset": offset},
+            headers=bearer(ADMIN),
+        )
+        assert page.headers["X-Total-Count"] == "5"
+        pages += [a["id"] for a in page.json()]
+    assert pages == ids
+
+
+async def test_unknown_ids_are_404(api: httpx.AsyncClient, world: World) -> None:
+    nobody = str(uuid.uuid4())
+    admin = bearer(ADMIN)
+    assert (await api.get(f"/applications/{nobody}", headers=admin)).status_code == 404
+    decided = await api.post(
+        f"/applications/{nobody}/decision",
+        json={"outcome": "rejected", "reason": "r"},
+        headers=admin,
+    )
+    assert decided.status_code == 404
+    assert nobody in decided.json()["detail"]
+    assigned = await api.post(
+        "/cohorts/no-such-cohort/stages/x-1/assignments", json={}, headers=admin
+    )
+    assert assigned.status_code == 404
+    stage = await api.post(
+        f"/cohorts/{world.cohort.cohort_code}/stages/no-such-stage/assignments",
+        json={},
+        headers=admin,
+    )
+    assert stage.status_code == 404
+    assert "no review stage no-such-stage" in stage.json()["detail"]
+    ranking = await api.get("/cohorts/no-such-cohort/ranking.csv", headers=admin)
+    assert ranking.status_code == 404
+
+
+def locations(response: httpx.Response) -> list[list[Any]]:
+    assert response.status_code == 422, response.text
+    return [e["loc"] for e in response.json()["detail"]]
+
+
+async def test_validation_errors_are_422_field_by_field(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    app = world.application_id
+    reviewer = bearer(TOKENS["assigned_reviewer"])
+    scores = await api.put(
+        f"/applications/{app}/stages/{DOC}/scores",
+        json={"scores": {"technology": 70, "market": 70, "bogus": 1}},
+        headers=reviewer,
+    )
+    assert locations(scores) == [["body", "scores", "bogus"], ["body", "scores", "team"]]
+    out_of_range = await api.put(
+        f"/applications/{app}/stages/{DOC}/scores",
+        json={"scores": {"technology": 170, "market": 70, "team": 1}},
+        headers=reviewer,
+    )
+    assert ["body", "scores", "technology"] in locations(out_of_range)
+    rank_on_reject = await api.post(
+        f"/applications/{app}/decision",
+        json={"outcome": "rejected", "reason": "r", "rank": 1},
+        headers=bearer(ADMIN),
+    )
+    assert locations(rank_on_reject) == [["body"]]
+    assert "only an acceptance carries a rank" in rank_on_reject.text
+    no_reason = await api.post(
+        f"/applications/{app}/decision", json={"outcome": "accepted"}, headers=bearer(ADMIN)
+    )
+    assert locations(no_reason) == [["body", "reason"]]
+    bad_id = await api.get("/applications/not-a-uuid", headers=bearer(ADMIN))
+    assert locations(bad_id) == [["path", "application_id"]]
+    hostile = submission(world.cohort, 3)
+    hostile["contact"]["name"] = "Mallory\r\nBcc: all@example.com"
+    hostile["startup"]["employees"] = "many"
+    refused = await api.post("/intake/applications", json=hostile, headers=bearer(OPS))
+    assert sorted(locations(refused)) == [
+        ["body", "contact", "name"],
+        ["body", "startup", "employees"],
+    ]
+
+
+async def test_an_illegal_transition_is_409_with_the_reason(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    path = f"/applications/{world.application_id}/decision"
+    first = await api.post(
+        path, json={"outcome": "rejected", "reason": "weak"}, headers=bearer(ADMIN)
+    )
+    assert first.status_code == 200
+    again = await api.post(path, json={"outcome": "accepted", "reason": "x"}, headers=bearer(ADMIN))
+    assert again.status_code == 409
+    assert again.json()["detail"].startswith(
+        "an application that is rejected cannot become accepted"
+    )
+
+
+async def test_http_submission_has_the_rules_and_idempotency_of_kafka_intake(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    data = submission(cohort, 7)
+    first = await submit(api, data)
+    assert first["outcome"] == "accepted"
+    assert first["submitted_by"] == "/http/portal@hub.example"
+    assert await submit(api, data) == first  # the same again: the same receipt, nothing new
+
+    changed = {**data, "answers": {"why_now": "Something else"}}
+    conflict = await submit(api, changed)
+    assert conflict["outcome"] == "refused"
+    assert [r["code"] for r in conflict["reasons"]] == ["conflicting_resubmission"]
+
+    duplicate = {**data, "submission_id": f"other-{uuid.uuid4().hex[:8]}"}
+    dup = await submit(api, duplicate)
+    assert [r["code"] for r in dup["reasons"]] == ["duplicate_business_registration"]
+    assert first["application_id"] in dup["reasons"][0]["message"]
+
+    korean = submission(
+        cohort,
+        8,
+        answers={},
+        contact={"name": "김민아", "email": "kim@startup.example", "locale": "ko"},
+    )
+    missing = await submit(api, korean)
+    assert missing["outcome"] == "refused"
+    assert missing["reasons"] == [
+        {"code": "answer_missing", "message": "필수 질문에 답해야 합니다: 왜 지금인가요? (why_now)"}
+    ]
+    # Receipts also go to intake.receipts (keyed by submission id), as for Kafka submissions.
+    receipts = await outbox_events(applications_pool, data["submission_id"])
+    assert [e["type"] for e in receipts] == ["intake.receipt"] * 3
+    stored = await api.get(
+        "/applications", params={"cohort_code": cohort.cohort_code}, headers=bearer(ADMIN)
+    )
+    assert {a["status"] for a in stored.json()} == {"received", "ineligible"}
+    assert len(stored.json()) == 3  # first, duplicate (ineligible), korean (ineligible)
