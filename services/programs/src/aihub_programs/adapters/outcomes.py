@@ -17,7 +17,9 @@ _SELECT = (
 def _stored(row: Any) -> StoredReport | None:
     if row is None:
         return None
-    figures = StartupKpiReported.model_validate({k: row[k] for k in row if k not in ("source",)})
+    figures = StartupKpiReported.model_validate(
+        {k: v for k, v in dict(row).items() if k != "source"}
+    )
     return StoredReport(row["source"], row["report_id"], figures)
 
 

@@ -1,0 +1,136 @@
+"""KPI reports on the real Postgres: every report answered, duplicates and strangers refused,
+and the hub's headline figures added up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+
+from aihub_programs.adapters import outcomes
+from aihub_programs.service_layer.enrollment import (
+    enroll_accepted_application,
+    release_withdrawn_application,
+)
+from aihub_programs.service_layer.outcomes import receive_kpi_report
+from aihub_shared.contracts.programs import StartupKpiReported
+from services.programs.tests.conftest import (
+    BRNS,
+    accepted,
+    event,
+    handle,
+    make_cohort,
+    queued,
+    withdrawn,
+)
+
+pytestmark = pytest.mark.integration
+
+PORTAL = "/partners/kpi-portal"
+
+
+def report(
+    report_id: str,
+    startup: int,
+    quarter: str,
+    *,
+    cohort: str = "cv-2027-1",
+    revenue: int = 100_000_000,
+    investment: int = 0,
+    headcount: int = 10,
+) -> StartupKpiReported:
+    return StartupKpiReported(
+        report_id=report_id,
+        business_registration_number=BRNS[startup],
+        cohort_code=cohort,
+        quarter=quarter,
+        revenue_krw=revenue,
+        investment_raised_krw=investment,
+        headcount=headcount,
+    )
+
+
+async def send(db: asyncpg.Pool, data: StartupKpiReported, source: str = PORTAL) -> None:
+    await handle(db, receive_kpi_report, event("startup.kpi_reported", data, source=source), data)
+
+
+async def receipts(db: asyncpg.Pool) -> list[dict[str, Any]]:
+    return [{"key": e["key"], **e["data"]} for e in await queued(db) if e["name"] == "kpi.receipt"]
+
+
+async def enroll(db: asyncpg.Pool, app: str, startup: int, cohort: str = "cv-2027-1") -> None:
+    data = accepted(app, rank=startup + 1, cohort=cohort, startup_brn=BRNS[startup])
+    await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+
+
+async def test_reports_are_answered_and_added_up(db: asyncpg.Pool) -> None:
+    await make_cohort(db, "cv-2027-1", seats=2)
+    await make_cohort(db, "cv-2027-2", seats=2)
+    await enroll(db, "a", 0)
+    await enroll(db, "b", 1)
+    await enroll(db, "c", 2)  # waitlisted: not enrolled
+    await enroll(db, "d", 3, cohort="cv-2027-2")
+
+    await send(db, report("r1", 0, "2027-Q1", revenue=300, investment=1_000, headcount=12))
+    await send(db, report("r1", 0, "2027-Q1", revenue=300, investment=1_000, headcount=12))
+    await send(db, report("r1", 0, "2027-Q1", revenue=999, investment=1_000, headcount=12))
+    await send(db, report("r2", 0, "2027-Q2", revenue=500, investment=0, headcount=15))
+    await send(db, report("r3", 0, "2027-Q2", revenue=1, headcount=1))  # quarter again
+    await send(db, report("r4", 1, "2027-Q1", revenue=200, investment=4_000, headcount=5))
+    await send(db, report("r5", 2, "2027-Q1"))  # only waitlisted
+    await send(db, report("r6", 4, "2027-Q1"))  # never accepted at all
+    await send(db, report("r7", 3, "2027-Q1", cohort="cv-2027-1"))  # enrolled elsewhere
+    await send(db, report("r8", 3, "2027-Q1", cohort="cv-2027-2", revenue=50, headcount=3))
+    await send(db, report("r9", 1, "2027-Q2", cohort="no-such-cohort"))
+
+    answered = await receipts(db)
+    assert [(r["key"], r["outcome"], [x["code"] for x in r["reasons"]]) for r in answered] == [
+        ("r1", "accepted", []),
+        ("r1", "accepted", []),  # a resend: same answer, stored once
+        ("r1", "refused", ["report_id_reused"]),
+        ("r2", "accepted", []),
+        ("r3", "refused", ["quarter_already_reported"]),
+        ("r4", "accepted", []),
+        ("r5", "refused", ["not_enrolled"]),
+        ("r6", "refused", ["not_enrolled"]),
+        ("r7", "refused", ["not_enrolled"]),
+        ("r8", "accepted", []),
+        ("r9", "refused", ["not_enrolled"]),
+    ]
+    assert {r["submitted_by"] for r in answered} == {PORTAL}
+    # The same report id from another publishing system is another report.
+    await send(db, report("r1", 1, "2027-Q3", revenue=10), source="/partners/other")
+    assert (await receipts(db))[-1]["outcome"] == "accepted"
+
+    async with db.acquire() as conn:
+        hub = await outcomes.totals(conn, None)
+        cohort = await outcomes.totals(conn, "cv-2027-1")
+    assert hub == {
+        "companies_supported": 3,
+        "companies_reporting": 3,
+        "reports": 5,
+        "cumulative_revenue_krw": 300 + 500 + 200 + 50 + 10,
+        "cumulative_investment_krw": 1_000 + 4_000,
+        "latest_headcount": 15 + 10 + 3,  # startup 1's latest quarter is 2027-Q3
+    }
+    assert cohort == {
+        "cohort_code": "cv-2027-1",
+        "companies_supported": 2,
+        "companies_reporting": 2,
+        "reports": 4,
+        "cumulative_revenue_krw": 300 + 500 + 200 + 10,
+        "cumulative_investment_krw": 5_000,
+        "latest_headcount": 15 + 10,
+    }
+
+
+async def test_a_startup_that_left_reports_no_more(db: asyncpg.Pool) -> None:
+    await make_cohort(db, seats=1)
+    await enroll(db, "a", 0)
+    gone = withdrawn("a")
+    await handle(db, release_withdrawn_application, event("application.withdrawn", gone), gone)
+    await send(db, report("late", 0, "2027-Q1"))
+    (answer,) = await receipts(db)
+    assert answer["outcome"] == "refused"
+    assert "holds no seat" in answer["reasons"][0]["message"]
