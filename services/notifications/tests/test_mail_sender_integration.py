@@ -4,22 +4,18 @@ leaves once, 4xx and lost connections are retried with backoff, 5xx fails for go
 from __future__ import annotations
 
 import asyncio
-import email
 import json
 import mailbox
 import re
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from email import policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from aiosmtpd.controller import Controller
 
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
@@ -39,61 +35,21 @@ from services.notifications.tests.conftest import (
     manager,
     queue_enrollment,
 )
+from services.notifications.tests.faulty_smtp import FaultySmtp, free_port
 
 pytestmark = pytest.mark.integration
 
 DELIVERY_HEADER = "X-AIHub-Delivery-Id"
 
 
-# ---------------------------------------------------------------------------------------------
-# A scripted SMTP server: answers RCPT TO as told, keeps what it accepts, counts connections.
-
-
-class ScriptedSmtp:
-    def __init__(self) -> None:
-        self.rcpt_reply = "250 OK"
-        self.reply_for: dict[str, str] = {}
-        self.received: list[EmailMessage] = []
-        self.connections: set[tuple[str, int]] = set()
-
-    async def handle_EHLO(
-        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
-    ) -> list[str]:
-        session.host_name = hostname
-        self.connections.add(tuple(session.peer))
-        return responses
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        reply = self.reply_for.get(address, self.rcpt_reply)
-        if reply.startswith("250"):
-            envelope.rcpt_tos.append(address)
-        return reply
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append(message)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[ScriptedSmtp, Controller]]:
-    handler = ScriptedSmtp()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
+def smtp() -> Iterator[FaultySmtp]:
+    server = FaultySmtp()
+    server.up()
     try:
-        yield handler, controller
+        yield server
     finally:
-        controller.stop()
+        server.down()
 
 
 def make_sender(
@@ -119,10 +75,17 @@ async def running() -> AsyncIterator[list[tuple[MailSender, asyncio.Task[None]]]
     """Senders started by a test run as background tasks; all stopped cleanly at the end."""
     started: list[tuple[MailSender, asyncio.Task[None]]] = []
     yield started
+    await stop_all(started)
+
+
+async def stop_all(started: list[tuple[MailSender, asyncio.Task[None]]]) -> None:
+    """Stop the senders and wait until they returned: from then on nothing can be sent, so what
+    the server holds is final (no "wait a bit and see no duplicate")."""
     for sender, _ in started:
         await sender.stop()
     for _, task in started:
         await asyncio.wait_for(task, timeout=10)
+    started.clear()
 
 
 def start(
@@ -209,12 +172,8 @@ async def test_pending_deliveries_leave_once_through_the_stack_smtp(
             ),
         )
     await eventually(lambda: all_status("sent")(db), what="every delivery sent")
-
-    messages = await eventually(
-        lambda: asyncio.to_thread(maildir_messages, local_stack.mail_dir, ids),
-        what="the messages in the Maildir",
-    )
-    await asyncio.sleep(0.5)  # a duplicate would arrive about now
+    await stop_all(running)
+    # The capture stores a message before it answers DATA, and the senders have returned.
     messages = maildir_messages(local_stack.mail_dir, ids)
     assert sorted(m[DELIVERY_HEADER] for m in messages) == sorted(ids)  # each exactly once
 
@@ -259,33 +218,35 @@ async def test_the_same_event_handled_twice_mails_once(
     db: asyncpg.Pool,
     notifications_dsn: str,
     renderer: MailRenderer,
-    smtp: tuple[ScriptedSmtp, Controller],
+    smtp: FaultySmtp,
     running: list[tuple[MailSender, asyncio.Task[None]]],
 ) -> None:
-    server, controller = smtp
+    server = smtp
     enrollment_event = await queue_enrollment(db, renderer, application_id="app-1")
-    start(running, make_sender(db, notifications_dsn, controller.hostname, controller.port))
+    start(running, make_sender(db, notifications_dsn, server.host, server.port))
     await eventually(lambda: all_status("sent")(db), what="the deliveries sent")
     assert len(server.received) == 2
 
     # Replayed event (same id), e.g. from a dead-letter replay: the triple is taken already.
     await handle(db, enrollment_confirmed_handler(renderer), enrollment_event, enrollment())
-    await asyncio.sleep(0.5)
-    assert len(server.received) == 2
+    await stop_all(running)
     assert len(await rows(db)) == 2
+    sender = make_sender(db, notifications_dsn, server.host, server.port)
+    assert (await sender.send_due()).claimed == 0  # nothing pending: nothing could leave again
+    assert sorted(server.message_ids().values()) == [1, 1]
 
 
 async def test_451_keeps_the_row_pending_then_it_leaves_once_the_server_recovers(
     db: asyncpg.Pool,
     notifications_dsn: str,
     renderer: MailRenderer,
-    smtp: tuple[ScriptedSmtp, Controller],
+    smtp: FaultySmtp,
     running: list[tuple[MailSender, asyncio.Task[None]]],
 ) -> None:
-    server, controller = smtp
-    server.rcpt_reply = "451 4.7.1 Greylisted, please try again later"
+    server = smtp
+    server.fail_rcpt = "451 4.7.1 Greylisted, please try again later"
     await queue_enrollment(db, renderer, application_id="app-1", managers=[])
-    sender = make_sender(db, notifications_dsn, controller.hostname, controller.port)
+    sender = make_sender(db, notifications_dsn, server.host, server.port)
 
     result = await sender.send_due()
     assert (result.claimed, result.sent, result.retried, result.failed) == (1, 0, 1, 0)
@@ -299,14 +260,20 @@ async def test_451_keeps_the_row_pending_then_it_leaves_once_the_server_recovers
     assert await sent_events(db) == []
     assert (await sender.send_due()).claimed == 0  # not before its time
 
-    server.rcpt_reply = "250 OK"
+    server.fail_rcpt = None
     start(running, sender)
     await eventually(lambda: all_status("sent")(db), what="the retried delivery sent")
     (row,) = await rows(db)
     assert row["attempts"] == 2
     assert row["last_error"] is None
-    await asyncio.sleep(0.3)
-    assert len(server.received) == 1
+    await stop_all(running)
+    assert server.message_ids() == {row["message_id"]: 1}
+    attempts = await db.fetch(
+        "SELECT outcome, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id",
+        row["id"],
+    )
+    assert [a["outcome"] for a in attempts] == ["retry", "sent"]
+    assert attempts[0]["error"].startswith("451 4.7.1")
     assert [s["key"] for s in await sent_events(db)] == [str(row["id"])]
 
 
@@ -314,12 +281,12 @@ async def test_550_marks_the_row_failed_and_never_retries(
     db: asyncpg.Pool,
     notifications_dsn: str,
     renderer: MailRenderer,
-    smtp: tuple[ScriptedSmtp, Controller],
+    smtp: FaultySmtp,
 ) -> None:
-    server, controller = smtp
-    server.rcpt_reply = "550 5.1.1 <founder@startup.example.com>: Recipient address rejected"
+    server = smtp
+    server.fail_rcpt = "550 5.1.1 <founder@startup.example.com>: Recipient address rejected"
     await queue_enrollment(db, renderer, application_id="app-1", managers=[])
-    sender = make_sender(db, notifications_dsn, controller.hostname, controller.port)
+    sender = make_sender(db, notifications_dsn, server.host, server.port)
     try:
         result = await sender.send_due()
         assert (result.sent, result.retried, result.failed) == (0, 0, 1)
@@ -330,8 +297,9 @@ async def test_550_marks_the_row_failed_and_never_retries(
         assert row["last_error"].startswith("550 5.1.1")
         assert "Recipient address rejected" in row["last_error"]
 
-        server.rcpt_reply = "250 OK"
-        await asyncio.sleep(1.0)  # longer than any backoff of this sender
+        server.fail_rcpt = None
+        # Whatever backoff there might be, it is over now: still nothing to send.
+        await db.execute("UPDATE deliveries SET next_attempt_at = now() - interval '1 day'")
         assert (await sender.send_due()).claimed == 0
         assert server.received == []
         (failed,) = await sent_events(db)
@@ -351,14 +319,14 @@ async def test_one_bad_recipient_does_not_hold_up_the_batch_on_one_connection(
     db: asyncpg.Pool,
     notifications_dsn: str,
     renderer: MailRenderer,
-    smtp: tuple[ScriptedSmtp, Controller],
+    smtp: FaultySmtp,
 ) -> None:
-    server, controller = smtp
-    server.reply_for["pm2@hub.example.com"] = "550 5.1.1 User unknown"
+    server = smtp
+    server.fail_for["pm2@hub.example.com"] = "550 5.1.1 User unknown"
     await queue_enrollment(
         db, renderer, application_id="app-1", managers=[manager(n) for n in range(1, 5)]
     )
-    sender = make_sender(db, notifications_dsn, controller.hostname, controller.port)
+    sender = make_sender(db, notifications_dsn, server.host, server.port)
     try:
         result = await sender.send_due()
     finally:
@@ -391,27 +359,49 @@ async def test_a_refused_connection_keeps_the_batch_pending_until_the_server_is_
     assert "cannot use the SMTP server" in tried[0]["last_error"]
     assert all(r["status"] == "pending" for r in await rows(db))
 
-    server = ScriptedSmtp()
-    controller = Controller(server, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = FaultySmtp(port)
+    server.up()
     try:
         start(running, sender)
         await eventually(lambda: all_status("sent")(db), what="all sent after recovery")
-        await asyncio.sleep(0.3)
-        assert len(server.received) == 3
+        await stop_all(running)
+        assert sorted(server.message_ids().values()) == [1, 1, 1]
     finally:
-        await sender.stop()
-        controller.stop()
+        server.down()
+
+
+async def test_a_connection_dropped_mid_message_is_retried_and_arrives_once(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    smtp: FaultySmtp,
+    running: list[tuple[MailSender, asyncio.Task[None]]],
+) -> None:
+    smtp.drop_data = 2  # the first two messages: connection closed after their content
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[manager(1)])
+    sender = make_sender(db, notifications_dsn, smtp.host, smtp.port)
+    result = await sender.send_due()
+    assert result.server_unavailable  # a dropped connection pauses the sender
+    assert (result.retried, result.sent) == (1, 0)
+    start(running, sender)
+    await eventually(lambda: all_status("sent")(db), what="both sent after the drops")
+    await stop_all(running)
+    assert smtp.dropped == 2
+    assert sorted(smtp.message_ids().values()) == [1, 1]
+    outcomes = await db.fetch(
+        "SELECT outcome, count(*) AS n FROM delivery_attempts GROUP BY outcome ORDER BY outcome"
+    )
+    assert {r["outcome"]: r["n"] for r in outcomes} == {"retry": 2, "sent": 2}
 
 
 async def test_stop_returns_promptly_and_closes_the_connection(
     db: asyncpg.Pool,
     notifications_dsn: str,
     renderer: MailRenderer,
-    smtp: tuple[ScriptedSmtp, Controller],
+    smtp: FaultySmtp,
 ) -> None:
-    server, controller = smtp
-    transport = SmtpTransport(SmtpConfig(host=controller.hostname, port=controller.port))
+    server = smtp
+    transport = SmtpTransport(SmtpConfig(host=server.host, port=server.port))
     sender = MailSender(
         db,
         Wakeup(notifications_dsn, WAKEUP_CHANNEL, poll_interval=30),  # only NOTIFY wakes it

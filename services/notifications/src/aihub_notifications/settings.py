@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import ClassVar
 
 from pydantic import Field, SecretStr
@@ -36,3 +37,15 @@ class Settings(ServiceSettings, StaffApiSettings):
     mail_retry_max_seconds: float = Field(
         default=3600.0, gt=0, validation_alias="MAIL_RETRY_MAX_SECONDS"
     )
+    dead_letter_alert_window_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        validation_alias="DEAD_LETTER_ALERT_WINDOW_SECONDS",
+        description="At most one dead-letter alert per ops subscriber per window.",
+    )
+    digest_time: time = Field(
+        default=time(8, 0),
+        validation_alias="DIGEST_TIME",
+        description="When the program managers' daily digest goes out, Asia/Seoul (HH:MM).",
+    )
+    digest_enabled: bool = Field(default=True, validation_alias="DIGEST_ENABLED")

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.entrypoints.api import build_router
+from aihub_notifications.service_layer.dead_letter_alerts import (
+    CollectorConfig,
+    DeadLetterAlerter,
+    DeadLetterCollector,
+)
+from aihub_notifications.service_layer.digest import DigestScheduler
 from aihub_notifications.service_layer.mailing import enrollment_handlers, lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.service_layer.sender import MailSender, SenderConfig
@@ -59,7 +67,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
     ]
 
     def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
-        return [
+        found: list[BackgroundWorker] = [
             MailSender(
                 runtime.pool,
                 Wakeup(
@@ -69,13 +77,27 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
                 ),
                 SmtpTransport(smtp_config(settings)),
                 sender_config(settings),
-            )
+            ),
+            DeadLetterCollector(
+                runtime.pool, CollectorConfig(bootstrap=settings.kafka_bootstrap_servers)
+            ),
+            DeadLetterAlerter(
+                runtime.pool, renderer, window_seconds=settings.dead_letter_alert_window_seconds
+            ),
         ]
+        if settings.digest_enabled:
+            found.append(
+                DigestScheduler(
+                    runtime.pool, renderer, at=settings.digest_time, clock=lambda: datetime.now(UTC)
+                )
+            )
+        return found
 
     return ServiceDefinition(
         package="aihub_notifications",
         title="Seoul AI Hub — notifications",
         settings=settings,
         consumers=consumers,
+        routers=[build_router(settings, renderer)],
         workers=workers,
     )
