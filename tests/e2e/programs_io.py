@@ -111,6 +111,22 @@ def withdrawn_data(application_id: str, *, program: str, cohort: str) -> dict[st
     }
 
 
+def kpi_report_event(data: dict[str, Any], *, source: str) -> bytes:
+    """A `startup.kpi_reported` as a partner system publishes it on `intake.kpi-reports`."""
+    return json.dumps(
+        {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": source,
+            "type": contract("startup.kpi_reported").type,
+            "time": datetime.now(UTC).isoformat(),
+            "subject": data["report_id"],
+            "datacontenttype": "application/json",
+            "data": data,
+        }
+    ).encode()
+
+
 @dataclass
 class SeatHistory:
     """A cohort's `programs.enrollments` events replayed in order, checking every step."""

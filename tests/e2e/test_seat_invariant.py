@@ -6,6 +6,7 @@ replayed and checked, and the waitlist is promoted in rank order."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -22,10 +23,12 @@ from aihub_local.testing import eventually
 from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.runtime.auth import Role, issue_staff_token
 from tests.e2e.conftest import unique, write_test_catalog
+from tests.e2e.kafka_io import publish, read_until
 from tests.e2e.programs_io import (
     SeatHistory,
     accepted_data,
     group_members,
+    kpi_report_event,
     lifecycle_event,
     programs_instances,
     read_seat_history,
@@ -168,6 +171,87 @@ async def test_two_instances_never_exceed_the_seats(
     # No acceptance seen after its withdrawal ever held a seat or a place.
     seen = {app for _, app in history.steps}
     assert not seen & early_withdrawals
+
+
+async def test_kpi_reports_are_answered_and_counted(
+    local_stack: StackEndpoints, instances: list[str], tmp_path: Path
+) -> None:
+    """A partner system reports figures on `intake.kpi-reports` and reads each answer on
+    `intake.receipts`; the hub's figures follow."""
+    program, cohort = unique("kpi"), unique("kpi-cohort")
+    seed_catalog(
+        local_stack,
+        write_test_catalog(
+            tmp_path, program=program, cohort=cohort, seats=1, manager_email="pm@hub.example"
+        ),
+    )
+    enrolled, waiting = str(uuid.uuid4()), str(uuid.uuid4())
+    enrolled_brn, waiting_brn = brn(90_001), brn(90_002)
+    await _publish(
+        local_stack.kafka_bootstrap,
+        [
+            (
+                app,
+                lifecycle_event(
+                    "application.accepted",
+                    accepted_data(app, program=program, cohort=cohort, rank=rank, brn=number),
+                ),
+            )
+            for app, rank, number in ((enrolled, 1, enrolled_brn), (waiting, 2, waiting_brn))
+        ],
+    )
+    admin = issue_staff_token(SECRET, subject="admin@hub.example", name="Admin", role=Role.ADMIN)
+    async with httpx.AsyncClient(
+        base_url=instances[0], headers={"Authorization": f"Bearer {admin}"}, timeout=10
+    ) as client:
+        await eventually(
+            lambda: _settled(client, cohort, {enrolled, waiting}), what="both startups enrolled"
+        )
+
+        def report(report_id: str, number: str, revenue: int) -> dict[str, Any]:
+            return {
+                "report_id": report_id,
+                "business_registration_number": number,
+                "cohort_code": cohort,
+                "quarter": "2027-Q1",
+                "revenue_krw": revenue,
+                "investment_raised_krw": 2 * revenue,
+                "headcount": 7,
+            }
+
+        ids = [unique("kpi-ok"), unique("kpi-stranger")]
+        source = "/partners/" + unique("kpi-portal")
+        first = kpi_report_event(report(ids[0], enrolled_brn, 1_000_000), source=source)
+        await publish(
+            local_stack.kafka_bootstrap,
+            "intake.kpi-reports",
+            [
+                (ids[0].encode(), first, []),
+                (ids[0].encode(), first, []),  # the very same message twice
+                (
+                    ids[1].encode(),
+                    kpi_report_event(report(ids[1], waiting_brn, 5), source=source),
+                    [],
+                ),
+            ],
+        )
+        answers = await read_until(
+            local_stack.kafka_bootstrap,
+            "intake.receipts",
+            lambda r: r.key in {i.encode() for i in ids},
+            count=2,
+        )
+        outcomes = {
+            json.loads(r.value)["data"]["report_id"]: json.loads(r.value)["data"] for r in answers
+        }
+        assert outcomes[ids[0]]["outcome"] == "accepted"
+        assert outcomes[ids[1]]["outcome"] == "refused"
+        assert outcomes[ids[1]]["reasons"][0]["code"] == "not_enrolled"
+        totals = (await client.get(f"/cohorts/{cohort}/outcomes")).json()
+        assert totals["companies_supported"] == 1
+        assert totals["cumulative_revenue_krw"] == 1_000_000
+        assert totals["cumulative_investment_krw"] == 2_000_000
+        assert totals["latest_headcount"] == 7
 
 
 async def _at_least(count: Any, wanted: int) -> bool:

@@ -283,3 +283,19 @@ async def test_staff_manage_seats_over_http(api: httpx.AsyncClient, db: asyncpg.
     ]
     assert steps[0][2] == "cancel-a"
     assert steps[1][2] == "cancel-a"
+
+
+async def test_outcomes_over_http(api: httpx.AsyncClient, db: asyncpg.Pool) -> None:
+    assert (
+        await api.post("/programs", json=program_body(cohorts=[cohort_body()]), headers=ADMIN)
+    ).status_code == 201
+    data = accepted("a", rank=1)
+    await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+    hub = await api.get("/outcomes", headers=OPS)
+    assert hub.status_code == 200
+    assert hub.json()["companies_supported"] == 1
+    cohort = await api.get("/cohorts/cv-2027-1/outcomes", headers=REVIEWER)
+    assert cohort.json()["cohort_code"] == "cv-2027-1"
+    assert cohort.json()["cumulative_revenue_krw"] == 0
+    assert (await api.get("/cohorts/nope/outcomes", headers=ADMIN)).status_code == 404
+    assert (await api.get("/outcomes")).status_code == 401
