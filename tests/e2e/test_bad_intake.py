@@ -123,3 +123,91 @@ async def test_an_unknown_cohort_is_refused_with_a_receipt_and_nothing_stored(
         "/applications", params={"cohort_code": "no-such-cohort-2099"}
     )
     assert stored.json() == []
+
+
+async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_letter(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    tag = unique("hostile")
+
+    def event(name: str, brn: str = "2208162517", **data: object) -> dict[str, object]:
+        submission_id = f"{tag}-{name}"
+        document = submitted_event(
+            submission_id,
+            program_code=open_cohort["program"],
+            cohort_code=open_cohort["cohort"],
+            contact_email=f"{name}@startup.example",
+            brn=brn,
+        )
+        document["data"].update(data)
+        return document
+
+    html_name = "<script>alert('x')</script> & <b>Labs</b>"
+    first = event("first")
+    first["data"]["startup"]["name"] = html_name  # type: ignore[index]
+    conflicting = event("first")  # same submission id, different content
+    conflicting["data"]["startup"]["name"] = "Another name"  # type: ignore[index]
+    duplicate_brn = event("dup")  # another submission of the same business to the same cohort
+    oversized = event("big")
+    oversized["data"]["startup"]["description"] = "x" * 6000  # type: ignore[index]
+    wrong_types = event("types", brn="1018143368", answers=["not", "a", "map"])
+    wrong_types["data"]["startup"]["employees"] = "ten"  # type: ignore[index]
+    long_id = event("long")
+    long_id["data"]["submission_id"] = "x" * 300  # type: ignore[index]
+    bad_brn = event("brn", brn="1234567890")
+    valid = event("valid", brn="1018143368")
+
+    await publish(
+        local_stack.kafka_bootstrap,
+        "intake.applications",
+        [
+            (f"{tag}-first".encode(), as_bytes(first), []),
+            (f"{tag}-first".encode(), as_bytes(conflicting), []),
+            (f"{tag}-dup".encode(), as_bytes(duplicate_brn), []),
+            (f"{tag}-big".encode(), as_bytes(oversized), []),
+            (f"{tag}-types".encode(), as_bytes(wrong_types), []),
+            (f"{tag}-long".encode(), as_bytes(long_id), []),
+            (f"{tag}-brn".encode(), as_bytes(bad_brn), []),
+            (f"{tag}-valid".encode(), as_bytes(valid), []),
+        ],
+    )
+
+    dead = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.applications.dlq",
+        lambda r: (r.key or b"").startswith(tag.encode()),
+        count=4,
+    )
+    details = {r.key.decode(): header(r, "dlq_detail") or "" for r in dead}
+    assert sorted(details) == sorted(f"{tag}-{n}" for n in ("big", "types", "long", "brn"))
+    assert "description" in details[f"{tag}-big"]
+    assert "employees" in details[f"{tag}-types"]
+    assert "answers" in details[f"{tag}-types"]
+    assert "submission_id" in details[f"{tag}-long"]
+    assert "check digit" in details[f"{tag}-brn"]
+
+    receipts = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.receipts",
+        lambda r: (r.key or b"").decode() in {f"{tag}-first", f"{tag}-dup", f"{tag}-valid"},
+        count=4,
+    )
+    by_key: dict[str, list[dict[str, object]]] = {}
+    for record in receipts:
+        by_key.setdefault(record.key.decode(), []).append(json.loads(record.value)["data"])
+    accepted, refused = by_key[f"{tag}-first"]
+    assert accepted["outcome"] == "accepted"
+    assert refused["outcome"] == "refused"
+    assert [r["code"] for r in refused["reasons"]] == ["conflicting_resubmission"]  # type: ignore[attr-defined]
+    (dup,) = by_key[f"{tag}-dup"]
+    assert [r["code"] for r in dup["reasons"]] == ["duplicate_business_registration"]  # type: ignore[attr-defined]
+    assert str(accepted["application_id"]) in dup["reasons"][0]["message"]  # type: ignore[index]
+    (after,) = by_key[f"{tag}-valid"]
+    assert after["outcome"] == "accepted"
+
+    # HTML is text to us: stored exactly as sent (escaping is every renderer's job).
+    stored = await staff["applications"].get(f"/applications/{accepted['application_id']}")
+    assert stored.json()["startup_name"] == html_name
