@@ -102,7 +102,7 @@ def _email(value: str) -> str:
         return str(_EMAIL.validate_python(value)).lower()
     except ValidationError as exc:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=[{"loc": ["path", "email"], "msg": "not a valid e-mail address"}],
         ) from exc
 
