@@ -10,6 +10,8 @@ Who may do what (a staff token's role, see `aihub_shared.runtime.auth`):
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, status
@@ -53,12 +55,18 @@ def correlation_header() -> Any:
     )
 
 
-def _not_found(exc: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc))
-
-
-def _conflict(exc: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=str(exc))
+@contextlib.contextmanager
+def _answers() -> Iterator[None]:
+    """What the service layer refuses, as HTTP answers with the reason (raised outside the
+    transaction, which has rolled back by then)."""
+    try:
+        yield
+    except (catalog.CatalogNotFound, enrollment.EnrollmentNotFound) as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+    except (catalog.CatalogConflict, enrollment.EnrollmentConflict) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    except enrollment.NotYourProgram as exc:
+        raise forbidden(f"you do not manage program {exc}") from exc
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -95,13 +103,11 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> Published:
         """Admins only: a program and (optionally) its first cohorts."""
         published: list[str] = []
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            try:
+        with _answers():
+            async with runtime.pool.acquire() as conn, conn.transaction():
                 await catalog.create_program(conn, body.code, body)
                 for cohort in body.cohorts:
                     published += await catalog.create_cohort(conn, body.code, cohort.code, cohort)
-            except catalog.CatalogConflict as exc:
-                raise _conflict(exc) from exc
         return Published(published=published)
 
     @router.put("/programs/{program_code}", tags=["catalog"])
@@ -113,11 +119,9 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> Published:
         """Admins only: replace a program's names, descriptions, partner and managers; every
         cohort of the program is re-published."""
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            try:
+        with _answers():
+            async with runtime.pool.acquire() as conn, conn.transaction():
                 return Published(published=await catalog.update_program(conn, program_code, body))
-            except catalog.CatalogNotFound as exc:
-                raise _not_found(exc) from exc
 
     @router.post(
         "/programs/{program_code}/cohorts", tags=["catalog"], status_code=status.HTTP_201_CREATED
@@ -130,13 +134,9 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> Published:
         if not staff.manages(program_code):
             raise forbidden(f"you do not manage program {program_code!r}")
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            try:
+        with _answers():
+            async with runtime.pool.acquire() as conn, conn.transaction():
                 codes = await catalog.create_cohort(conn, program_code, body.code, body)
-            except catalog.CatalogNotFound as exc:
-                raise _not_found(exc) from exc
-            except catalog.CatalogConflict as exc:
-                raise _conflict(exc) from exc
         return Published(published=codes)
 
     @router.put("/cohorts/{cohort_code}", tags=["catalog"])
@@ -188,7 +188,7 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> dict[str, Any]:
         """End an enrollment (seat or waitlist place); a freed seat goes to the best-ranked
         waiting startup. 409 if it already ended."""
-        try:
+        with _answers():
             return await enrollment.cancel_enrollment(
                 runtime.pool,
                 application_id,
@@ -196,12 +196,6 @@ def build_router(settings: Settings) -> APIRouter:
                 may_manage=staff.manages,
                 correlation_id=correlation_id,
             )
-        except enrollment.EnrollmentNotFound as exc:
-            raise HTTPException(404, detail=f"no enrollment for {application_id!r}") from exc
-        except enrollment.NotYourProgram as exc:
-            raise forbidden(f"you do not manage program {exc}") from exc
-        except enrollment.EnrollmentConflict as exc:
-            raise _conflict(exc) from exc
 
     @router.post("/enrollments/{application_id}/agreement", tags=["enrollments"])
     async def record_signed_agreement(
@@ -212,19 +206,13 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> dict[str, Any]:
         """The startup signed its agreement: the seat is no longer at risk of its deadline.
         409 unless the enrollment holds a seat and has not signed yet."""
-        try:
+        with _answers():
             return await enrollment.sign_agreement(
                 runtime.pool,
                 application_id,
                 may_manage=staff.manages,
                 correlation_id=correlation_id,
             )
-        except enrollment.EnrollmentNotFound as exc:
-            raise HTTPException(404, detail=f"no enrollment for {application_id!r}") from exc
-        except enrollment.NotYourProgram as exc:
-            raise forbidden(f"you do not manage program {exc}") from exc
-        except enrollment.EnrollmentConflict as exc:
-            raise _conflict(exc) from exc
 
     # -- outcomes ------------------------------------------------------------------------------
 

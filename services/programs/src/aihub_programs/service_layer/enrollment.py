@@ -133,7 +133,7 @@ async def _staff_action(
     async with pool.acquire() as conn, conn.transaction():
         found = await repository.enrollment_row(conn, application_id)
         if found is None:
-            raise EnrollmentNotFound(application_id)
+            raise EnrollmentNotFound(f"no enrollment for application {application_id!r}")
         if not may_manage(found["program_code"]):
             raise NotYourProgram(found["program_code"])
         cohort = await repository.lock_cohort(conn, found["cohort_code"])
