@@ -180,6 +180,22 @@ async def add_history(
     )
 
 
+async def add_note(
+    conn: DbConnection,
+    row: asyncpg.Record,
+    actor: str,
+    reason: str,
+    *,
+    action: str,
+    stage_code: str,
+) -> None:
+    """A history entry for a change that leaves the status as it is (assignment, scores, ...)."""
+    status = Status(row["status"])
+    await add_history(
+        conn, row["id"], status, status, actor, reason, action=action, stage_code=stage_code
+    )
+
+
 _APPLICATION_ROW = (
     "SELECT id, status, program_code, cohort_code, startup_name, business_registration_number,"
     " stage_code, stage_scores, rank, final_score, created_at, submission->'contact' AS contact"

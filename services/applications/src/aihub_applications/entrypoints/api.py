@@ -22,11 +22,10 @@ from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 Reason = Annotated[FreeText, Field(min_length=1, max_length=2000)]
 
 
-class DecisionRequest(BaseModel):
+class RankedOutcome(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["accepted", "rejected"]
-    reason: Reason
     rank: int | None = Field(
         default=None,
         ge=1,
@@ -36,24 +35,18 @@ class DecisionRequest(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _rank_only_when_accepted(self) -> DecisionRequest:
+    def _rank_only_when_accepted(self) -> RankedOutcome:
         if self.rank is not None and self.outcome != "accepted":
             raise ValueError("only an acceptance carries a rank")
         return self
 
 
-class BulkDecisionItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionRequest(RankedOutcome):
+    reason: Reason
 
+
+class BulkDecisionItem(RankedOutcome):
     application_id: uuid.UUID
-    outcome: Literal["accepted", "rejected"]
-    rank: int | None = Field(default=None, ge=1, le=10_000)
-
-    @model_validator(mode="after")
-    def _rank_only_when_accepted(self) -> BulkDecisionItem:
-        if self.rank is not None and self.outcome != "accepted":
-            raise ValueError("only an acceptance carries a rank")
-        return self
 
 
 class BulkDecisionRequest(BaseModel):

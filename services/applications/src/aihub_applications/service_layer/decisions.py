@@ -119,6 +119,8 @@ async def apply_decision(
     if decision.outcome == "accepted":
         new = state.accept(decision.rank)
         if decision.rank is not None:
+            # Serialized per cohort, so two committees cannot hand out one rank at once.
+            await repository.lock_cohort(conn, row["cohort_code"])
             holder = await repository.rank_holder(conn, row["cohort_code"], decision.rank)
             if holder is not None and holder != str(row["id"]):
                 raise RuleBroken(

@@ -141,10 +141,7 @@ async def _assign_one(
         replaces=replaces[0] if replaces else None,
     )
     why = f"reviewer {reviewer[0]} assigned" + (f" in place of {replaces[0]}" if replaces else "")
-    status = Status(row["status"])
-    await repository.add_history(
-        conn, row["id"], status, status, actor, why, action="assigned", stage_code=stage.code
-    )
+    await repository.add_note(conn, row, actor, why, action="assigned", stage_code=stage.code)
     assigned = ReviewAssigned(
         application_id=str(row["id"]),
         program_code=row["program_code"],
@@ -198,16 +195,8 @@ async def submit_scores(
         if problems:
             raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
         await reviews.record_scores(conn, application_id, stage_code, staff.id, scores, comment)
-        status = Status(row["status"])
-        await repository.add_history(
-            conn,
-            application_id,
-            status,
-            status,
-            staff.id,
-            "scores recorded",
-            action="scored",
-            stage_code=stage_code,
+        await repository.add_note(
+            conn, row, staff.id, "scores recorded", action="scored", stage_code=stage_code
         )
     return rules.review_score(stage, scores)
 
@@ -228,12 +217,9 @@ async def declare_conflict(
         row, _, stage, mine = await _own_assignment(conn, application_id, stage_code, staff)
         await repository.lock_cohort(conn, row["cohort_code"])
         await reviews.declare_conflict(conn, application_id, stage_code, staff.id, reason)
-        status = Status(row["status"])
-        await repository.add_history(
+        await repository.add_note(
             conn,
-            application_id,
-            status,
-            status,
+            row,
             staff.id,
             f"conflict of interest: {reason}",
             action="conflict",
@@ -339,11 +325,9 @@ async def advance_stage(
             )
             if outcome.passed:
                 lifecycle_of(row, review).advance()
-                await repository.add_history(
+                await repository.add_note(
                     conn,
-                    row["id"],
-                    Status.RECEIVED,
-                    Status.RECEIVED,
+                    row,
                     staff.id,
                     f"{reason}: {outcome.reason}",
                     action="advanced",
