@@ -38,7 +38,8 @@ async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[C
     rows = await conn.fetch(
         "SELECT c.*,"
         " (SELECT count(*) FROM applicants a WHERE a.cohort_code = c.cohort_code"
-        "   AND a.received_at > $1 - interval '24 hours' AND a.received_at <= $1) AS new_apps,"
+        "   AND a.received_at > $1::timestamptz - interval '24 hours'"
+        "   AND a.received_at <= $1::timestamptz) AS new_apps,"
         " (SELECT count(*) FROM review_assignments r JOIN applicants a"
         "   ON a.application_id = r.application_id"
         "   WHERE r.cohort_code = c.cohort_code AND a.status = 'received') AS pending"
