@@ -81,12 +81,13 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "conflict": ("POST", f"/applications/{app}/stages/{DOC}/conflict", {"reason": "advisor"}),
         "assign": ("POST", f"/cohorts/{cohort}/stages/{DOC}/assignments", {}),
         "advance": ("POST", f"/cohorts/{cohort}/stages/{DOC}/advance", {"reason": "r"}),
+        "advance_one": ("POST", f"/applications/{app}/advance", {"reason": "appeal"}),
         "ranking": ("GET", f"/cohorts/{cohort}/ranking.csv", None),
         "submit": ("POST", "/intake/applications", submission(w.cohort, 2)),
     }[action]
 
 
-# Expected status per action and caller. 409 on advance: allowed, but the stage lacks scores.
+# Expected status per action and caller. 409 on advancing: allowed, but the stage lacks scores.
 MATRIX: dict[str, dict[str, int]] = {
     "list": dict.fromkeys(
         ["admin", "manager", "other_manager", "assigned_reviewer", "other_reviewer"], 200
@@ -149,6 +150,14 @@ MATRIX: dict[str, dict[str, int]] = {
         "ops": 403,
     },
     "advance": {
+        "admin": 409,
+        "manager": 409,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "advance_one": {
         "admin": 409,
         "manager": 409,
         "other_manager": 403,

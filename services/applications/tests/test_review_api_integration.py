@@ -268,3 +268,35 @@ async def test_bulk_decisions_are_all_or_nothing_and_ranks_are_unique(
     # Nothing of the refused batch was recorded.
     detail = (await api.get(f"/applications/{ids[1]}", headers=bearer(MANAGER))).json()
     assert detail["status"] == "received"
+
+
+async def test_a_manager_advances_one_application_by_hand_with_a_reason(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    scored, unscored = [
+        (await submit(api, submission(cohort, n)))["application_id"] for n in range(2)
+    ]
+    path = f"/applications/{scored}/advance"
+    early = await api.post(path, json={"reason": "appeal"}, headers=bearer(MANAGER))
+    assert early.status_code == 409
+    assert "fewer than 2 scored reviews" in early.json()["detail"]
+    assigned = (await assign(api, cohort.cohort_code, DOC))["assigned"]
+    await score_all(api, [p for p in assigned if p["application_id"] == scored], DOC, {scored: 55})
+    moved = await api.post(path, json={"reason": "appeal upheld"}, headers=bearer(MANAGER))
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["stage_code"] == PRES
+    event = (await outbox_events(applications_pool, scored))[-1]
+    assert event["type"] == "application.advanced"
+    assert (event["from_stage"], event["to_stage"], event["stage_score"]) == (DOC, PRES, 55.0)
+    last = await api.post(path, json={"reason": "again"}, headers=bearer(MANAGER))
+    assert last.status_code == 409
+    assert "last review stage" in last.json()["detail"]
+    # The other is still in the first stage, so the cohort cannot be selected yet.
+    selection = await api.post(
+        f"/cohorts/{cohort.cohort_code}/selection", json={"reason": "r"}, headers=bearer(MANAGER)
+    )
+    assert selection.status_code == 409
+    assert "earlier stage" in selection.json()["detail"]
+    detail = (await api.get(f"/applications/{unscored}", headers=bearer(MANAGER))).json()
+    assert detail["stage_code"] == DOC

@@ -186,6 +186,26 @@ def build_review_router(settings: Settings) -> APIRouter:
             )
         return [OutcomeOut(**vars(o)) for o in outcomes]
 
+    @router.post("/applications/{application_id}/advance")
+    async def advance_application(
+        application_id: uuid.UUID,
+        body: StageCloseRequest,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> dict[str, str]:
+        """Move one application to the next stage by hand, with a reason (threshold and top-K
+        do not apply; it still needs its stage score). 409 in the last stage or out of review."""
+        with answered_as_http():
+            stage = await review.advance_one(
+                runtime.pool,
+                application_id,
+                body.reason,
+                staff=staff,
+                correlation_id=correlation_id,
+            )
+        return {"application_id": str(application_id), "stage_code": stage}
+
     @router.post("/cohorts/{cohort_code}/selection")
     async def select_cohort(
         cohort_code: CodePath,

@@ -316,44 +316,22 @@ async def advance_stage(
         outcomes = rules.advancement(
             stage, [_candidate(r, stage, scores[str(r["id"])]) for r in rows]
         )
-        next_stage = review.stages[index + 1]
         for outcome in outcomes:
             row = by_id[outcome.application_id]
-            stage_scores = {**row["stage_scores"], stage.code: outcome.score}
-            await repository.set_stage(
-                conn, row["id"], next_stage.code if outcome.passed else stage.code, stage_scores
-            )
             if outcome.passed:
-                lifecycle_of(row, review).advance()
-                await repository.add_note(
+                await _advance_one(
                     conn,
                     row,
-                    staff.id,
+                    review,
+                    outcome.score,
                     f"{reason}: {outcome.reason}",
-                    action="advanced",
-                    stage_code=next_stage.code,
-                )
-                advanced = ApplicationAdvanced(
-                    application_id=outcome.application_id,
-                    program_code=row["program_code"],
-                    cohort_code=row["cohort_code"],
-                    startup_name=row["startup_name"],
-                    from_stage=stage.code,
-                    to_stage=next_stage.code,
-                    stage_score=outcome.score,
-                )
-                await outbox.add_events(
-                    conn,
-                    [
-                        new_event(
-                            "application.advanced",
-                            subject=outcome.application_id,
-                            data=advanced,
-                            correlation_id=correlation_id,
-                        )
-                    ],
+                    actor=staff.id,
+                    correlation_id=correlation_id,
                 )
             else:
+                await repository.set_stage(
+                    conn, row["id"], stage.code, {**row["stage_scores"], stage.code: outcome.score}
+                )
                 await apply_decision(
                     conn,
                     row,
@@ -364,6 +342,77 @@ async def advance_stage(
                     correlation_id=correlation_id,
                 )
     return outcomes
+
+
+async def _advance_one(
+    conn: DbConnection,
+    row: asyncpg.Record,
+    review: CohortReview,
+    score: float,
+    reason: str,
+    *,
+    actor: str,
+    correlation_id: str | None,
+) -> None:
+    state = lifecycle_of(row, review)
+    stage = review.stages[state.stage_index]
+    next_stage = review.stages[state.advance().stage_index]
+    await repository.set_stage(
+        conn, row["id"], next_stage.code, {**row["stage_scores"], stage.code: score}
+    )
+    await repository.add_note(
+        conn, row, actor, reason, action="advanced", stage_code=next_stage.code
+    )
+    advanced = ApplicationAdvanced(
+        application_id=str(row["id"]),
+        program_code=row["program_code"],
+        cohort_code=row["cohort_code"],
+        startup_name=row["startup_name"],
+        from_stage=stage.code,
+        to_stage=next_stage.code,
+        stage_score=score,
+    )
+    await outbox.add_events(
+        conn,
+        [
+            new_event(
+                "application.advanced",
+                subject=str(row["id"]),
+                data=advanced,
+                correlation_id=correlation_id,
+            )
+        ],
+    )
+
+
+async def advance_one(
+    pool: asyncpg.Pool,
+    application_id: uuid.UUID,
+    reason: str,
+    *,
+    staff: StaffPrincipal,
+    correlation_id: str | None = None,
+) -> str:
+    """A manager moves one application to the next stage whatever the threshold or top-K say
+    (e.g. a late review, an appeal); it still needs its stage score. Returns the new stage."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await load(conn, application_id)
+        require_manager(staff, row["program_code"])
+        review = await review_of(conn, row)
+        state = lifecycle_of(row, review)
+        state.advance()  # refuses out of review or in the last stage, with the reason
+        stage = review.stages[state.stage_index]
+        score = (await _stage_scores(conn, row["cohort_code"], stage, [row]))[str(row["id"])]
+        await _advance_one(
+            conn,
+            row,
+            review,
+            score,
+            f"{reason}: {stage.code} score {score:.2f}, advanced by hand",
+            actor=staff.id,
+            correlation_id=correlation_id,
+        )
+        return review.stages[state.stage_index + 1].code
 
 
 async def select(
