@@ -185,6 +185,7 @@ async def test_pending_deliveries_leave_once_through_the_stack_smtp(
         assert row["last_error"] is None
         assert message["X-Envelope-To"] == row["recipient"]
         assert message["Message-ID"] == row["message_id"]
+        assert message["X-AIHub-Template"] == row["template"]
         assert text_of(message["Subject"]) == row["subject"]
         assert text_of(message["To"]) == f"{row['recipient_name']} <{row['recipient']}>"
         assert text_of(message["From"]) == MAIL_FROM

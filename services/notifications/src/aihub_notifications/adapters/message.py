@@ -27,6 +27,8 @@ from email.message import EmailMessage
 from aihub_notifications.domain.deliveries import single_line
 
 DELIVERY_ID_HEADER = "X-AIHub-Delivery-Id"
+#: Which template wrote the mail: lets ops and end-to-end tests tell a receipt from a decision.
+TEMPLATE_HEADER = "X-AIHub-Template"
 # Well under RFC 2047's 75, so that "Subject: " plus one word stays under 78 characters and the
 # policy never refolds (and so never re-encodes) what we wrote.
 _MAX_WORD = 64
@@ -50,6 +52,7 @@ class OutgoingMail:
     subject: str
     text: str
     html: str
+    template: str = ""
 
 
 def parse_sender(mail_from: str) -> Address:
@@ -125,6 +128,8 @@ def build_message(
     message["Date"] = email.utils.format_datetime(date or datetime.now(UTC))
     message["Message-ID"] = single_line(mail.message_id)
     message[DELIVERY_ID_HEADER] = single_line(mail.delivery_id)
+    if mail.template:
+        message[TEMPLATE_HEADER] = single_line(mail.template)
     # RFC 3834: an automatic message; out-of-office responders should not answer it.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.text, subtype="plain", charset="utf-8")

@@ -195,6 +195,7 @@ class MailSender:
                     subject=row.subject,
                     text=row.body_text,
                     html=row.body_html,
+                    template=row.template,
                 ),
                 sender=self._from,
             )
