@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from aihub_local.testing import eventually
 from aihub_programs.service_layer import enrollment
 from aihub_programs.service_layer.catalog import update_cohort
+from aihub_programs.service_layer.deadlines import AgreementDeadlines
 from aihub_programs.service_layer.enrollment import (
     EnrollmentConflict,
     enroll_accepted_application,
@@ -187,3 +189,26 @@ async def test_concurrent_acceptances_never_overfill(db: asyncpg.Pool) -> None:
         e["data"]["seats_taken"] for e in await queued(db) if e["name"] == "enrollment.confirmed"
     ]
     assert taken == [1, 2, 3]
+
+
+async def test_the_deadline_worker_runs_until_stopped(db: asyncpg.Pool) -> None:
+    await make_cohort(db, seats=1)
+    await accept(db, "late", rank=1)
+    await accept(db, "next", rank=2)
+    worker = AgreementDeadlines(db, interval=0.05)
+    task = asyncio.create_task(worker.run())
+    try:
+        await db.execute(
+            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
+            " WHERE application_id = 'late'"
+        )
+
+        async def promoted() -> bool:
+            return ("enrollment.promoted", "next") in await enrollment_events(db)
+
+        await eventually(promoted, within=10, what="the worker to free the seat")
+    finally:
+        await worker.stop()
+        await asyncio.wait_for(task, timeout=5)
+    assert task.done()
+    assert not task.cancelled()
