@@ -21,6 +21,7 @@ from aihub_notifications.domain.deliveries import delivery_id, message_id, recip
 from aihub_notifications.domain.mails import MailRequest
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_notifications.domain.staff import MailKind, staff_recipients
+from aihub_notifications.service_layer.replicas import replicate_applicant
 from aihub_shared.contracts.applications import (
     ApplicationDecided,
     ApplicationIneligible,
@@ -146,18 +147,7 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
 
     async def received(conn: DbConnection, event: CloudEvent, data: ApplicationReceived) -> None:
         cohort = await _cohort(conn, data.cohort_code)
-        await repository.upsert_applicant(
-            conn,
-            ApplicantReplica(
-                application_id=data.application_id,
-                program_code=data.program_code,
-                cohort_code=data.cohort_code,
-                startup_name=data.startup_name,
-                contact=data.contact,
-            ),
-            event_id=event.id,
-            event_time=event.time,
-        )
+        await replicate_applicant(conn, event, data)
         staff = await _staff(conn, MailKind.NEW_APPLICATION, cohort)
         await queue_mails(conn, event, mails.application_received(data, cohort, staff), renderer)
 
@@ -222,9 +212,10 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
 def enrollment_handlers(renderer: MailRenderer) -> dict[str, Handler]:
     """`programs.enrollments`: every enrollment change and a full cohort."""
 
-    async def changed(conn: DbConnection, event: CloudEvent, data: EnrollmentChanged) -> None:
+    async def count_seats(
+        conn: DbConnection, event: CloudEvent, data: EnrollmentChanged | CohortFilled
+    ) -> CohortReplica:
         cohort = await _cohort(conn, data.cohort_code)
-        applicant = await _applicant(conn, data.application_id)
         await repository.update_seats_taken(
             conn,
             data.cohort_code,
@@ -232,19 +223,17 @@ def enrollment_handlers(renderer: MailRenderer) -> dict[str, Handler]:
             seats_taken=data.seats_taken,
             event_time=event.time,
         )
+        return cohort
+
+    async def changed(conn: DbConnection, event: CloudEvent, data: EnrollmentChanged) -> None:
+        cohort = await count_seats(conn, event, data)
+        applicant = await _applicant(conn, data.application_id)
         staff = await _staff(conn, MailKind.ENROLLMENT, cohort)
         requests = mails.enrollment_changed(_event_name(event), data, cohort, applicant, staff)
         await queue_mails(conn, event, requests, renderer)
 
     async def filled(conn: DbConnection, event: CloudEvent, data: CohortFilled) -> None:
-        cohort = await _cohort(conn, data.cohort_code)
-        await repository.update_seats_taken(
-            conn,
-            data.cohort_code,
-            seats=data.seats,
-            seats_taken=data.seats_taken,
-            event_time=event.time,
-        )
+        cohort = await count_seats(conn, event, data)
         staff = await _staff(conn, MailKind.COHORT_FILLED, cohort)
         await queue_mails(conn, event, mails.cohort_filled(data, cohort, staff), renderer)
 
