@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from aihub_local.testing import eventually
+from aihub_programs.adapters import repository
 from aihub_programs.service_layer import enrollment
 from aihub_programs.service_layer.catalog import update_cohort
 from aihub_programs.service_layer.deadlines import AgreementDeadlines
@@ -212,3 +213,17 @@ async def test_the_deadline_worker_runs_until_stopped(db: asyncpg.Pool) -> None:
         await asyncio.wait_for(task, timeout=5)
     assert task.done()
     assert not task.cancelled()
+
+
+async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> None:
+    await make_cohort(db, seats=1)
+    await withdraw(db, "never-enrolled")
+    await accept(db, "a", rank=1)
+    await accept(db, "b", rank=2)
+    await withdraw(db, "b")
+    async with db.acquire() as conn:
+        listed = await repository.cohort_enrollments(conn, "cv-2027-1")
+    assert [(e["application_id"], e["status"]) for e in listed] == [
+        ("a", "confirmed"),
+        ("b", "cancelled"),
+    ]

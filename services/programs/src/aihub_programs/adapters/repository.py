@@ -245,7 +245,9 @@ async def due_agreements(conn: DbConnection, now: datetime, limit: int) -> list[
 
 async def cohort_enrollments(conn: DbConnection, cohort_code: str) -> list[dict[str, Any]]:
     """Every enrollment of the cohort: seats first, then the waitlist in its order, then the
-    cancelled ones; waitlist positions are computed here, never stored."""
+    cancelled ones; waitlist positions are computed here, never stored. Tombstones (withdrawals
+    of applications never enrolled) are left out: only an acceptance stores the registration
+    number."""
     rows = await conn.fetch(
         "SELECT id::text AS enrollment_id, application_id, startup_name,"
         " business_registration_number, status, rank, agreement_due_at, agreement_signed_at,"
@@ -253,6 +255,8 @@ async def cohort_enrollments(conn: DbConnection, cohort_code: str) -> list[dict[
         " CASE WHEN status = 'waitlisted' THEN row_number() OVER (PARTITION BY status"
         "   ORDER BY rank NULLS LAST, arrival) END AS waitlist_position"
         " FROM enrollments WHERE cohort_code = $1"
+        # Tombstones (withdrawals of applications never enrolled) are no one's enrollment.
+        " AND NOT (status = 'cancelled' AND business_registration_number IS NULL)"
         " ORDER BY array_position(ARRAY['confirmed', 'waitlisted', 'cancelled'], status),"
         " rank NULLS LAST, arrival",
         cohort_code,

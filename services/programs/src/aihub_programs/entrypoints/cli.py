@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from aihub_programs.entrypoints.app import definition
-from aihub_programs.service_layer.catalog import apply_catalog, load_seed
+from aihub_programs.service_layer.catalog import CatalogConflict, apply_catalog, load_seed
 from aihub_programs.settings import Settings
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import serve as serve_definition
@@ -39,5 +39,9 @@ def seed(
         finally:
             await pool.close()
 
-    published = asyncio.run(run())
+    try:
+        published = asyncio.run(run())
+    except CatalogConflict as exc:
+        typer.echo(f"catalog not applied: {exc}", err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"catalog applied; {len(published)} cohorts published: {', '.join(published)}")
