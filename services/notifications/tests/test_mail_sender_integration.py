@@ -7,6 +7,8 @@ import asyncio
 import json
 import mailbox
 import re
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -53,12 +55,18 @@ def smtp() -> Iterator[FaultySmtp]:
 
 
 def make_sender(
-    db: asyncpg.Pool, dsn: str, host: str, port: int, *, batch_size: int = 50
+    db: asyncpg.Pool,
+    dsn: str,
+    host: str,
+    port: int,
+    *,
+    batch_size: int = 50,
+    smtp: SmtpConfig | None = None,
 ) -> MailSender:
     return MailSender(
         db,
         Wakeup(dsn, WAKEUP_CHANNEL, poll_interval=0.1),
-        SmtpTransport(SmtpConfig(host=host, port=port, timeout_seconds=5)),
+        SmtpTransport(smtp or SmtpConfig(host=host, port=port, timeout_seconds=5)),
         SenderConfig(
             mail_from=MAIL_FROM,
             batch_size=batch_size,
@@ -427,3 +435,90 @@ async def test_stop_returns_promptly_and_closes_the_connection(
     await asyncio.wait_for(task, timeout=2)
     assert not connected(transport)
     assert len(server.received) == 1
+
+
+async def test_a_server_that_does_not_answer_in_time_keeps_the_mail_pending(
+    db: asyncpg.Pool, notifications_dsn: str, renderer: MailRenderer, smtp: FaultySmtp
+) -> None:
+    smtp.stall_rcpt = 3.0  # longer than the client's 1 s per command
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[])
+    config = SmtpConfig(host=smtp.host, port=smtp.port, timeout_seconds=1)
+    sender = make_sender(db, notifications_dsn, smtp.host, smtp.port, smtp=config)
+    try:
+        result = await sender.send_due()
+        assert result.server_unavailable
+        (row,) = await rows(db)
+        assert (row["status"], row["attempts"]) == ("pending", 1)
+        assert "Timeout" in row["last_error"]
+
+        smtp.stall_rcpt = 0.0
+        await db.execute("UPDATE deliveries SET next_attempt_at = now()")
+        assert (await sender.send_due()).sent == 1
+    finally:
+        await sender.stop()
+        await sender.run()
+    assert smtp.message_ids() == {row["message_id"]: 1}
+
+
+@pytest.fixture
+def tls_context(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A self-signed certificate for 127.0.0.1: the server's context and the CA file."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert
+
+
+async def test_starttls_and_login_when_configured(
+    db: asyncpg.Pool,
+    notifications_dsn: str,
+    renderer: MailRenderer,
+    tls_context: tuple[ssl.SSLContext, Path],
+) -> None:
+    context, ca_file = tls_context
+    server = FaultySmtp(tls_context=context, credentials=("mailer", "s3cret"))
+    server.up()
+    await queue_enrollment(db, renderer, application_id="app-1", managers=[])
+
+    def sender_with(password: str, *, starttls: bool = True) -> MailSender:
+        config = SmtpConfig(
+            host=server.host,
+            port=server.port,
+            username="mailer",
+            password=password,
+            starttls=starttls,
+            ca_file=str(ca_file),
+            timeout_seconds=5,
+        )
+        return make_sender(db, notifications_dsn, server.host, server.port, smtp=config)
+
+    try:
+        # A wrong password or no STARTTLS is our configuration's fault, not the mail's: pending.
+        for wrong in (sender_with("wrong"), sender_with("s3cret", starttls=False)):
+            try:
+                result = await wrong.send_due()
+            finally:
+                await wrong.stop()
+                await wrong.run()
+            assert result.server_unavailable
+            await db.execute("UPDATE deliveries SET next_attempt_at = now()")
+        (row,) = await rows(db)
+        assert (row["status"], row["attempts"]) == ("pending", 2)
+
+        right = sender_with("s3cret")
+        try:
+            assert (await right.send_due()).sent == 1
+        finally:
+            await right.stop()
+            await right.run()
+    finally:
+        server.down()
+    assert server.authenticated == ["mailer"]
+    assert server.message_ids() == {row["message_id"]: 1}

@@ -20,6 +20,11 @@ class Settings(ServiceSettings, StaffApiSettings):
     smtp_username: str | None = Field(default=None, validation_alias="SMTP_USERNAME")
     smtp_password: SecretStr | None = Field(default=None, validation_alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, validation_alias="SMTP_STARTTLS")
+    smtp_ca_file: str | None = Field(
+        default=None,
+        validation_alias="SMTP_CA_FILE",
+        description="CA bundle for the server's STARTTLS certificate; the system's when unset.",
+    )
     smtp_timeout_seconds: float = Field(default=15.0, gt=0, validation_alias="SMTP_TIMEOUT_SECONDS")
     mail_from: str = Field(
         default="Seoul AI Hub <no-reply@seoulaihub.kr>", validation_alias="MAIL_FROM"

@@ -120,6 +120,8 @@ class SmtpConfig:
     password: str | None = None
     starttls: bool = False
     timeout_seconds: float = 15.0
+    #: CA bundle to verify the server's certificate with (None: the system's).
+    ca_file: str | None = None
     #: A connection idle longer than this is checked with NOOP before reuse: servers drop idle
     #: clients, and a stale socket must not count as a failed attempt of the next message.
     idle_check_seconds: float = 10.0
@@ -157,6 +159,7 @@ class SmtpTransport:
             password=config.password,
             start_tls=config.starttls,  # explicit: never a silent opportunistic upgrade
             timeout=config.timeout_seconds,
+            cert_bundle=config.ca_file,
         )
         try:
             await client.connect()

@@ -34,6 +34,7 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         starttls=settings.smtp_starttls,
         timeout_seconds=settings.smtp_timeout_seconds,
+        ca_file=settings.smtp_ca_file,
     )
 
 
