@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
+from pydantic import BaseModel
 
 from aihub_local.testing import consumer_record
-from aihub_notifications.adapters import repository
+from aihub_notifications.adapters import directory, repository
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
 from aihub_notifications.entrypoints.app import definition
@@ -19,7 +20,15 @@ from aihub_notifications.service_layer.mailing import enrollment_confirmed_handl
 from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
+from aihub_shared.contracts.applications import (
+    ApplicationDecided,
+    ApplicationIneligible,
+    ApplicationWithdrawn,
+    ReviewAssigned,
+    ReviewerRef,
+)
 from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.programs import CohortFilled
 from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.errors import RetryLater
 from aihub_shared.runtime.retry import RetryPolicy
@@ -264,3 +273,151 @@ async def test_a_waitlisting_is_mailed_with_its_position_and_the_seats_are_count
         cohort = await repository.cohort(conn, "cv-2027-1")
     assert cohort is not None
     assert (cohort.seats, cohort.seats_taken, cohort.seats_left) == (3, 3, 0)
+
+
+async def test_every_event_mails_the_right_templates_through_the_service_consumers(
+    db: asyncpg.Pool, notifications_dsn: str
+) -> None:
+    consumers = service_consumers(db, notifications_dsn)
+    lifecycle = consumers["notifications.lifecycle"]
+    enrollments = consumers["notifications.enrollments"]
+    published = cohort_published(managers=[manager(1, "ko")])
+    await consumers["notifications.catalog"].handle_record(
+        record(topics.PROGRAMS_CATALOG, event("cohort.published", published, subject="cv"))
+    )
+    async with db.acquire() as conn:
+        # The reviewer reads English, says the directory.
+        await directory.upsert_staff(
+            conn,
+            email="rev@hub.example.com",
+            name="Reviewer",
+            locale="en",
+            role="reviewer",
+            active=True,
+        )
+    decision = {
+        "application_id": "app-1",
+        "program_code": "cyber-valley",
+        "cohort_code": "cv-2027-1",
+        "startup_name": "Deep Harbor AI",
+        "business_registration_number": "2208162517",
+        "decided_by": "Kim",
+        "reason": "Top of the ranking",
+        "rank": 1,
+    }
+    steps: list[tuple[str, str, BaseModel]] = [
+        (topics.APPLICATIONS_LIFECYCLE, "application.received", application_received()),
+        (
+            topics.APPLICATIONS_LIFECYCLE,
+            "application.ineligible",
+            ApplicationIneligible(
+                application_id="app-2",
+                submission_id="sub-2",
+                program_code="cyber-valley",
+                cohort_code="cv-2027-1",
+                startup_name="Too Old Co",
+                contact=founder(email="old@startup.example.com"),
+                reasons=[{"code": "startup-too-old", "message": "Founded too long ago"}],
+            ),
+        ),
+        (
+            topics.APPLICATIONS_LIFECYCLE,
+            "review.assigned",
+            ReviewAssigned(
+                application_id="app-1",
+                program_code="cyber-valley",
+                cohort_code="cv-2027-1",
+                startup_name="Deep Harbor AI",
+                stage_code="document-review",
+                reviewer=ReviewerRef(id="rev@hub.example.com", name="Reviewer"),
+            ),
+        ),
+        (
+            topics.APPLICATIONS_LIFECYCLE,
+            "application.accepted",
+            ApplicationDecided.model_validate(decision),
+        ),
+        (topics.PROGRAMS_ENROLLMENTS, "enrollment.confirmed", enrollment()),
+        (
+            topics.PROGRAMS_ENROLLMENTS,
+            "cohort.filled",
+            CohortFilled(
+                program_code="cyber-valley",
+                cohort_code="cv-2027-1",
+                seats=3,
+                seats_taken=3,
+                waitlisted=0,
+            ),
+        ),
+        (
+            topics.PROGRAMS_ENROLLMENTS,
+            "enrollment.cancelled",
+            enrollment().model_copy(update={"status": "cancelled", "reason": "withdrawn"}),
+        ),
+        (topics.PROGRAMS_ENROLLMENTS, "enrollment.promoted", enrollment()),
+        (
+            topics.APPLICATIONS_LIFECYCLE,
+            "application.rejected",
+            ApplicationDecided.model_validate({**decision, "rank": None}),
+        ),
+        (
+            topics.APPLICATIONS_LIFECYCLE,
+            "application.withdrawn",
+            ApplicationWithdrawn(
+                application_id="app-1",
+                program_code="cyber-valley",
+                cohort_code="cv-2027-1",
+                startup_name="Deep Harbor AI",
+                withdrawn_by="Jane Park",
+                reason="Moving abroad",
+            ),
+        ),
+    ]
+    mailed: dict[str, list[tuple[str, str, str]]] = {}
+    for topic, name, data in steps:
+        sent = event(name, data)
+        consumer = lifecycle if topic == topics.APPLICATIONS_LIFECYCLE else enrollments
+        assert await consumer.handle_record(record(topic, sent)) == "done", name
+        rows = await db.fetch(
+            "SELECT template, recipient, locale FROM deliveries WHERE event_id = $1"
+            " ORDER BY template",
+            sent.id,
+        )
+        mailed[name] = [(r["template"], r["recipient"], r["locale"]) for r in rows]
+    pm = "pm1@hub.example.com"
+    founder_address = "founder@startup.example.com"
+    assert mailed == {
+        "application.received": [
+            ("application_received_applicant", founder_address, "en"),
+            ("application_received_manager", pm, "ko"),
+        ],
+        "application.ineligible": [
+            ("application_ineligible_applicant", "old@startup.example.com", "en"),
+            ("application_ineligible_manager", pm, "ko"),
+        ],
+        "review.assigned": [("review_assigned_reviewer", "rev@hub.example.com", "en")],
+        "application.accepted": [("application_decided_manager", pm, "ko")],
+        "enrollment.confirmed": [
+            ("enrollment_changed_manager", pm, "ko"),
+            ("enrollment_confirmed_applicant", founder_address, "en"),
+        ],
+        "cohort.filled": [("cohort_filled_manager", pm, "ko")],
+        "enrollment.cancelled": [
+            ("enrollment_cancelled_applicant", founder_address, "en"),
+            ("enrollment_changed_manager", pm, "ko"),
+        ],
+        "enrollment.promoted": [
+            ("enrollment_changed_manager", pm, "ko"),
+            ("enrollment_promoted_applicant", founder_address, "en"),
+        ],
+        "application.rejected": [
+            ("application_decided_manager", pm, "ko"),
+            ("application_rejected_applicant", founder_address, "en"),
+        ],
+        "application.withdrawn": [
+            ("application_withdrawn_applicant", founder_address, "en"),
+            ("enrollment_changed_manager", pm, "ko"),
+        ],
+    }
+    status = await db.fetchval("SELECT status FROM applicants WHERE application_id = 'app-1'")
+    assert status == "withdrawn"
