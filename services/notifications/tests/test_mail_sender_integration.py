@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import structlog
 
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
@@ -522,3 +523,24 @@ async def test_starttls_and_login_when_configured(
         server.down()
     assert server.authenticated == ["mailer"]
     assert server.message_ids() == {row["message_id"]: 1}
+
+
+async def test_logs_hold_no_address_and_no_applicant_name(
+    db: asyncpg.Pool, notifications_dsn: str, renderer: MailRenderer, smtp: FaultySmtp
+) -> None:
+    smtp.fail_for["pm1@hub.example.com"] = "550 5.1.1 <pm1@hub.example.com> unknown"
+    smtp.fail_for["founder@startup.example.com"] = "451 4.7.1 <founder@startup.example.com> later"
+    with structlog.testing.capture_logs() as logs:
+        await queue_enrollment(db, renderer, application_id="app-1", managers=[manager(1)])
+        sender = make_sender(db, notifications_dsn, smtp.host, smtp.port)
+        try:
+            result = await sender.send_due()
+        finally:
+            await sender.stop()
+            await sender.run()
+    assert (result.failed, result.retried) == (1, 1)
+    text = json.dumps(logs, default=str)
+    assert "e-mail failed permanently" in text
+    for secret in ("pm1@hub.example.com", "founder@startup.example.com", "Jane Park", "매니저 1"):
+        assert secret not in text
+    assert "f***@startup.example.com" in text
