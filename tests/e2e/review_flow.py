@@ -1,5 +1,8 @@
 """Driving the applications service's selection over HTTP, for end-to-end tests of what follows.
 
+`review_and_select` runs the staged review the way staff do (reviewers, scores, stages closed,
+selection), for tests that want the ranking to come out of the scores.
+
 `select_for_cohort` is the committee's final decision: it accepts the given applications in
 rank order (rank 1 first) in one all-or-nothing bulk decision. Programs gives the best `seats`
 ranks a seat and waitlists the rest (the ranked reserve, 예비 순위) in rank order. The staged review
@@ -9,7 +12,7 @@ applications service's own tests; a committee may also set the final ranks direc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -42,3 +45,49 @@ async def select_for_cohort(
     assert response.status_code == 200, response.text
     result: list[dict[str, Any]] = response.json()
     return result
+
+
+async def review_and_select(
+    client: httpx.AsyncClient,
+    cohort_code: str,
+    stage_scores: Mapping[str, Sequence[int]],
+    *,
+    reviewer_token: Callable[[str], str],
+    reviewers: Sequence[str] = ("reviewer1@hub.example", "reviewer2@hub.example"),
+    reserve: int | None = None,
+    reason: str = "Selection committee",
+) -> list[dict[str, Any]]:
+    """The whole staged review over HTTP, as staff run it: for each of the cohort's stages, assign
+    `reviewers` (the stage's `min_reviewers` each), let every reviewer give every criterion the
+    application's score for that stage (`stage_scores[application_id][stage_index]`), close the
+    stage, and finally select. `client` holds a manager's token; `reviewer_token(email)` mints a
+    reviewer's. Returns the selection's outcomes (application_id, passed, score, reason, rank)."""
+    cohorts = (await client.get("/cohorts")).json()
+    (cohort,) = [c for c in cohorts if c["cohort_code"] == cohort_code]
+    stages = cohort["review_stages"]
+    assert stages, "the replica has the cohort's review stages"
+    for index, stage in enumerate(stages):
+        assigned = await client.post(
+            f"/cohorts/{cohort_code}/stages/{stage['code']}/assignments",
+            json={"reviewers": [{"id": r, "name": r.split("@")[0]} for r in reviewers]},
+        )
+        assert assigned.status_code == 200, assigned.text
+        for pair in assigned.json()["assigned"]:
+            value = stage_scores[pair["application_id"]][index]
+            scored = await client.put(
+                f"/applications/{pair['application_id']}/stages/{stage['code']}/scores",
+                json={"scores": {c["code"]: value for c in stage["criteria"]}},
+                headers={"Authorization": f"Bearer {reviewer_token(pair['reviewer_id'])}"},
+            )
+            assert scored.status_code == 200, scored.text
+        if index < len(stages) - 1:
+            closed = await client.post(
+                f"/cohorts/{cohort_code}/stages/{stage['code']}/advance", json={"reason": reason}
+            )
+            assert closed.status_code == 200, closed.text
+    selected = await client.post(
+        f"/cohorts/{cohort_code}/selection", json={"reason": reason, "reserve": reserve}
+    )
+    assert selected.status_code == 200, selected.text
+    outcomes: list[dict[str, Any]] = selected.json()
+    return outcomes

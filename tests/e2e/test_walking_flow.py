@@ -12,9 +12,19 @@ import pytest
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
+from aihub_shared.runtime.auth import Role, issue_staff_token
 from tests.e2e.conftest import mails_to, unique
-from tests.e2e.kafka_io import as_bytes, header, publish, read_until, submitted_event
-from tests.e2e.review_flow import select_for_cohort
+from tests.e2e.kafka_io import (
+    as_bytes,
+    header,
+    publish,
+    read_until,
+    receipt_for,
+    submit,
+    submitted_event,
+)
+from tests.e2e.review_flow import review_and_select, select_for_cohort
+from tests.e2e.test_crash_recovery import business_number
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +125,75 @@ async def test_submission_to_enrollment_emails_exactly_once(
             m for m in mails if m["Message-ID"] == by_recipient[recipient]["message_id"]
         ]
         assert "Deep Harbor AI" in str(make_header(decode_header(enrollment["Subject"])))
+
+
+async def test_staged_review_seats_the_best_ranks_and_a_withdrawal_frees_the_seat(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    applications = staff["applications"]
+    tag = unique("staged")
+    ids = []
+    for n in range(3):
+        event = submitted_event(
+            f"{tag}-{n}",
+            program_code=open_cohort["program"],
+            cohort_code=open_cohort["cohort"],
+            contact_email=f"{tag}-{n}@startup.example",
+            startup_name=f"Staged {n}",
+            brn=business_number(9000 + n),
+        )
+        await submit(local_stack.kafka_bootstrap, event)
+        ids.append((await receipt_for(local_stack.kafka_bootstrap, f"{tag}-{n}"))["application_id"])
+
+    def reviewer_token(email: str) -> str:
+        return issue_staff_token(
+            platform.staff_token_secret, subject=email, name=email, role=Role.REVIEWER
+        )
+
+    # Final scores (30/70): 73.7, 90, 81 → ids[1] and ids[2] take the two seats; no reserve.
+    outcomes = await review_and_select(
+        applications,
+        open_cohort["cohort"],
+        {ids[0]: (80, 71), ids[1]: (90, 90), ids[2]: (60, 90)},
+        reviewer_token=reviewer_token,
+        reserve=0,
+    )
+    by_id = {o["application_id"]: o for o in outcomes}
+    assert [by_id[a]["rank"] for a in ids] == [None, 1, 2]
+    assert "outside the 2 seats" in by_id[ids[0]]["reason"]
+
+    seen: list[str] = []
+
+    async def statuses_are(*expected: str) -> bool:
+        seen[:] = [(await applications.get(f"/applications/{a}")).json()["status"] for a in ids]
+        return seen == list(expected)
+
+    async def settled() -> bool:
+        return await statuses_are("rejected", "enrolled", "enrolled")
+
+    await eventually(settled, what="the two best ranks enrolled")
+    cohort = (await staff["programs"].get(f"/cohorts/{open_cohort['cohort']}")).json()
+    assert cohort["seats_taken"] == 2
+
+    withdrawn = await applications.post(
+        f"/applications/{ids[1]}/withdrawal", json={"reason": "The founder accepted another offer"}
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    async def seat_freed() -> bool:
+        programs = (await staff["programs"].get(f"/cohorts/{open_cohort['cohort']}")).json()
+        return bool(programs["seats_taken"] == 1)
+
+    await eventually(seat_freed, what="programs to free the withdrawn startup's seat")
+    # The cancellation the withdrawal caused changed nothing here.
+    assert await statuses_are("rejected", "withdrawn", "enrolled"), seen
+    history = (await applications.get(f"/applications/{ids[1]}")).json()["history"]
+    assert [h["to_status"] for h in history if h["action"] == "status"] == [
+        "received",
+        "accepted",
+        "enrolled",
+        "withdrawn",
+    ]
