@@ -125,6 +125,13 @@ async def test_bad_input_is_422_with_the_field(api: httpx.AsyncClient) -> None:
     assert bad_kind.status_code == 422
     locs = {tuple(e["loc"][:4]) for e in bad_kind.json()["detail"]}
     assert ("body", "subscriptions", 0, "kind") in locs
+    per_program_alerts = await api.put(
+        "/staff/x@hub.example/subscriptions",
+        json={"subscriptions": [{"kind": "dead_letters", "program_code": "cyber-valley"}]},
+        headers=ADMIN,
+    )
+    assert per_program_alerts.status_code == 422
+    assert "every program" in per_program_alerts.text
     assert (await api.get("/deliveries?status=lost", headers=OPS)).status_code == 422
     assert (await api.get("/deliveries/not-a-uuid", headers=OPS)).status_code == 422
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.mails import (
     APPLICATION_DECIDED_MANAGER,
@@ -16,6 +19,7 @@ from aihub_notifications.domain.mails import (
 from aihub_notifications.domain.replicas import CohortReplica
 from aihub_notifications.domain.staff import (
     EVERY_PROGRAM,
+    MANAGER_DEFAULT_KINDS,
     MailKind,
     StaffMember,
     Subscription,
@@ -169,3 +173,42 @@ def test_the_directory_lets_a_manager_opt_out_and_others_opt_in() -> None:
 
 def test_the_founder_fixture_reads_english() -> None:
     assert founder().locale == "en"
+
+
+ADDRESSES = st.sampled_from(["a@hub.example", "B@hub.example", "b@hub.example", "c@hub.example"])
+KINDS = st.sampled_from(list(MailKind))
+PROGRAMS = st.sampled_from(["cyber-valley", "membership", EVERY_PROGRAM])
+
+
+@given(
+    managers=st.lists(ADDRESSES, max_size=4),
+    members=st.lists(
+        st.tuples(ADDRESSES, st.booleans(), st.lists(st.tuples(KINDS, PROGRAMS), max_size=3)),
+        max_size=4,
+    ),
+    kind=KINDS,
+)
+def test_recipients_are_unique_and_the_directory_has_the_last_word(
+    managers: list[str], members: list[tuple[str, bool, list[tuple[MailKind, str]]]], kind: MailKind
+) -> None:
+    directory = {
+        address.lower(): member(
+            address.lower(), *(Subscription(k, p) for k, p in subs), active=active
+        )
+        for address, active, subs in members
+    }
+    found = staff_recipients(
+        kind,
+        "cyber-valley",
+        cohort_managers=[manager(n, email=a) for n, a in enumerate(managers)],
+        directory=directory.values(),
+    )
+    keys = [str(c.email).lower() for c in found]
+    assert len(keys) == len(set(keys))
+    for key in {a.lower() for a in managers} | set(directory):
+        known = directory.get(key)
+        if known is not None:
+            expected = known.wants(kind, "cyber-valley")
+        else:
+            expected = kind in MANAGER_DEFAULT_KINDS
+        assert (key in keys) == expected, key

@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from aihub_notifications.adapters import directory, queries
 from aihub_notifications.adapters.templates import MailRenderer
@@ -43,6 +51,13 @@ class SubscriptionBody(BaseModel):
     program_code: Code | Literal["*"] = Field(
         default=EVERY_PROGRAM, description="A program code, or `*` for every program."
     )
+
+    @model_validator(mode="after")
+    def _alerts_are_for_every_program(self) -> SubscriptionBody:
+        # Dead letters belong to no program: a per-program subscription would never match.
+        if self.kind is MailKind.DEAD_LETTERS and self.program_code != EVERY_PROGRAM:
+            raise ValueError("dead_letters alerts are for every program: use program_code '*'")
+        return self
 
 
 class StaffBody(BaseModel):
