@@ -92,6 +92,21 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
         {"application_id": conflicted["application_id"], "reviewer_id": replacement}
     ]
 
+    # A reviewer sees their own part of the review, nothing of the other reviewers'.
+    mine = assigned[0]
+    seen_by_reviewer = await api.get(
+        f"/applications/{mine['application_id']}",
+        headers=bearer(reviewer_token(mine["reviewer_id"])),
+    )
+    assert seen_by_reviewer.status_code == 200
+    others = {
+        p["reviewer_id"] for p in assigned if p["application_id"] == mine["application_id"]
+    } - {mine["reviewer_id"]}
+    others.add(conflicted["reviewer_id"])
+    assert mine["application_id"] == conflicted["application_id"]
+    assert not any(other in seen_by_reviewer.text for other in others)
+    assert [r["reviewer_id"] for r in seen_by_reviewer.json()["reviews"]] == [mine["reviewer_id"]]
+
     doc_scores = dict(zip(ids, [80, 70, 90, 60], strict=True))
     # Advancing before every application has its reviews is refused with the reason.
     early = await api.post(

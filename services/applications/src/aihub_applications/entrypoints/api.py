@@ -89,6 +89,14 @@ def correlation_header(
     return correlation_id
 
 
+def _visible_to_reviewer(entry: dict[str, Any], reviewer_id: str) -> bool:
+    """A reviewer sees the application's course, and of the review only what concerns them:
+    who else reviews, scores or recused stays with the managers."""
+    if entry["action"] in ("status", "advanced"):
+        return True
+    return bool(entry["actor"] == reviewer_id or reviewer_id in entry["reason"])
+
+
 def build_router(settings: Settings) -> APIRouter:
     current_staff = staff_principal(lambda: settings.staff_token_secret)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
@@ -143,6 +151,9 @@ def build_router(settings: Settings) -> APIRouter:
                 all_reviews = await reviews.reviews_of(conn, application_id)
             if not staff.manages(detail["program_code"]):
                 all_reviews = [r for r in all_reviews if r["reviewer_id"] == staff.id]
+                detail["history"] = [
+                    h for h in detail["history"] if _visible_to_reviewer(h, staff.id)
+                ]
             return {**detail, "reviews": all_reviews}
 
     @router.post("/applications/{application_id}/decision")
