@@ -48,12 +48,12 @@ async def enroll_accepted_application(
             f"cohort {accepted.cohort_code!r} belongs to program {cohort.program_code!r},"
             f" not {accepted.program_code!r}"
         )
-    seats = await repository.load_seats(conn, cohort, accepted.application_id)
-    known = await repository.enrollment_row(conn, accepted.application_id)
-    if known is not None:
+    # Read under the lock: a concurrent handler of the same application has committed by now.
+    if await repository.enrollment_row(conn, accepted.application_id) is not None:
         # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
         log.info("acceptance of a known application ignored", application=accepted.application_id)
         return
+    seats = await repository.load_seats(conn, cohort, accepted.application_id)
     arrival = await repository.next_arrival(conn)
     outcome = seats.accept(accepted.application_id, rank=accepted.rank, arrival=arrival, now=_now())
     new = NewEnrollment(
