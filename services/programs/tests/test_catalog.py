@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from aihub_programs.service_layer.catalog import apply_catalog, load_seed
+from aihub_programs.service_layer.catalog import apply_catalog, load_seed, republish_all
 from services.programs.tests.conftest import queued
 
 
@@ -47,3 +47,12 @@ async def test_seeding_publishes_each_cohort_once_and_then_only_changes(
         "presentation-review",
     ]
     assert residency["questions"][0]["key"] == "team_size_on_move_in"
+
+    # A snapshot re-announces every cohort as it is, changed or not.
+    async with db.acquire() as conn, conn.transaction():
+        snapshot = await republish_all(conn)
+    assert sorted(snapshot) == sorted(first)
+    published = [e for e in await queued(db) if e["name"] == "cohort.published"]
+    assert len(published) == 2 * len(first)
+    by_key = {e["key"]: e["data"] for e in published[: len(first)]}
+    assert all(e["data"] == by_key[e["key"]] for e in published[len(first) :])

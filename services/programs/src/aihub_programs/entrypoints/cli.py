@@ -8,7 +8,12 @@ from pathlib import Path
 import typer
 
 from aihub_programs.entrypoints.app import definition
-from aihub_programs.service_layer.catalog import CatalogConflict, apply_catalog, load_seed
+from aihub_programs.service_layer.catalog import (
+    CatalogConflict,
+    apply_catalog,
+    load_seed,
+    republish_all,
+)
 from aihub_programs.settings import Settings
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import serve as serve_definition
@@ -45,3 +50,20 @@ def seed(
         typer.echo(f"catalog not applied: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"catalog applied; {len(published)} cohorts published: {', '.join(published)}")
+
+
+@app.command()
+def republish() -> None:
+    """Queue `cohort.published` for every cohort (a snapshot for replicas rebuilt from scratch)."""
+
+    async def run() -> list[str]:
+        pool = await create_pool(Settings().database_dsn, max_size=2)
+        try:
+            await apply_migrations(pool, "aihub_programs")
+            async with pool.acquire() as conn, conn.transaction():
+                return await republish_all(conn)
+        finally:
+            await pool.close()
+
+    published = asyncio.run(run())
+    typer.echo(f"{len(published)} cohorts queued for publication: {', '.join(published)}")

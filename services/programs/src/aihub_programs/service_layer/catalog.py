@@ -59,6 +59,21 @@ async def apply_catalog(conn: DbConnection, seed: CatalogSeed) -> list[str]:
     return published
 
 
+async def republish_all(conn: DbConnection) -> list[str]:
+    """Queue `cohort.published` for every cohort, changed or not: a snapshot for a replica that
+    must be rebuilt from scratch (the compacted topic normally suffices)."""
+    codes = [
+        code for program in await repository.list_programs(conn) for code in program["cohorts"]
+    ]
+    events = []
+    for code in codes:
+        state = await _published_state(conn, code)
+        if state is not None:
+            events.append(new_event("cohort.published", code, state))
+    await outbox.add_events(conn, events)
+    return [e.subject or "" for e in events]
+
+
 async def create_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:
     if await repository.program_exists(conn, code):
         raise CatalogConflict(f"program {code!r} already exists")
