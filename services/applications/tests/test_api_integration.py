@@ -235,6 +235,16 @@ async def test_pagination(api: httpx.AsyncClient, make_cohort: CohortFactory) ->
         assert page.headers["X-Total-Count"] == "5"
         pages += [a["id"] for a in page.json()]
     assert pages == ids
+    found = await api.get(
+        "/applications",
+        params={"cohort_code": cohort.cohort_code, "q": "startup 3"},
+        headers=bearer(ADMIN),
+    )
+    assert [a["id"] for a in found.json()] == [ids[3]]
+    wildcard = await api.get(
+        "/applications", params={"cohort_code": cohort.cohort_code, "q": "%"}, headers=bearer(ADMIN)
+    )
+    assert wildcard.json() == []  # searched literally
 
 
 async def test_unknown_ids_are_404(api: httpx.AsyncClient, world: World) -> None:

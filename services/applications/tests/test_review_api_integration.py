@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -61,7 +62,8 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
     cohort = await make_cohort(seats=1)
     ids = [(await submit(api, submission(cohort, n)))["application_id"] for n in range(4)]
 
-    first = await assign(api, cohort.cohort_code, DOC, per_application=2)
+    due = "2026-12-01T18:00:00+09:00"
+    first = await assign(api, cohort.cohort_code, DOC, per_application=2, due_at=due)
     assigned = first["assigned"]
     assert first["short_of_reviewers"] == []
     assert len(assigned) == 8
@@ -144,6 +146,13 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
 
     events = await outbox_events(applications_pool, ids[0])
     kinds = [e["type"] for e in events]
+    review_events = [e for e in events if e["type"] == "review.assigned"]
+    replaced = [e for e in review_events if e["replaces"]]
+    # The replacement inherits the deadline of the reviewer who stepped aside.
+    assert {
+        datetime.fromisoformat(e["due_at"]) for e in review_events if e["stage_code"] == DOC
+    } == {datetime.fromisoformat(due)}
+    assert [e["replaces"]["id"] for e in replaced] == [conflicted["reviewer_id"]]
     assert kinds.count("review.assigned") >= 4
     assert "application.advanced" in kinds
     accepted = events[-1]

@@ -293,25 +293,28 @@ async def list_applications(
     stage_code: str | None,
     programs: list[str] | None,
     reviewer_id: str | None,
+    name_contains: str | None = None,
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page and the total count. `programs` limits to those programs (a manager's own);
-    `reviewer_id` to the applications that reviewer is assigned."""
+    `reviewer_id` to the applications that reviewer is assigned; `name_contains` searches the
+    startup name (case-insensitive, literally)."""
     where = (
         " WHERE ($1::text IS NULL OR cohort_code = $1) AND ($2::text IS NULL OR program_code = $2)"
         " AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR stage_code = $4)"
         " AND ($5::text[] IS NULL OR program_code = ANY($5))"
         " AND ($6::text IS NULL OR id IN (SELECT application_id FROM review_assignments"
         " WHERE reviewer_id = $6 AND conflict_reason IS NULL))"
+        " AND ($7::text IS NULL OR strpos(lower(startup_name), lower($7)) > 0)"
     )
-    args = (cohort_code, program_code, status, stage_code, programs, reviewer_id)
+    args = (cohort_code, program_code, status, stage_code, programs, reviewer_id, name_contains)
     columns = (
         "id, submitted_by, submission_id, program_code, cohort_code, startup_name, status,"
         " stage_code, rank, final_score, created_at, updated_at"
     )
     rows = await conn.fetch(
-        f"SELECT {columns} FROM applications{where} ORDER BY created_at, id LIMIT $7 OFFSET $8",  # noqa: S608
+        f"SELECT {columns} FROM applications{where} ORDER BY created_at, id LIMIT $8 OFFSET $9",  # noqa: S608
         *args,
         limit,
         offset,

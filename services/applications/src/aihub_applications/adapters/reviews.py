@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -57,16 +58,18 @@ async def insert_assignment(
     *,
     assigned_by: str,
     replaces: str | None = None,
+    due_at: datetime | None = None,
 ) -> None:
     await conn.execute(
         "INSERT INTO review_assignments (application_id, stage_code, reviewer_id, reviewer_name,"
-        " assigned_by, replaces) VALUES ($1, $2, $3, $4, $5, $6)",
+        " assigned_by, replaces, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         application_id,
         stage_code,
         reviewer[0],
         reviewer[1],
         assigned_by,
         replaces,
+        due_at,
     )
 
 
@@ -74,7 +77,7 @@ async def lock_assignment(
     conn: DbConnection, application_id: uuid.UUID, stage_code: str, reviewer_id: str
 ) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT reviewer_id, reviewer_name, conflict_reason, scores FROM review_assignments"
+        "SELECT reviewer_id, reviewer_name, conflict_reason, scores, due_at FROM review_assignments"
         " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3 FOR UPDATE",
         application_id,
         stage_code,
@@ -116,7 +119,7 @@ async def record_scores(
 
 async def reviews_of(conn: DbConnection, application_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        "SELECT stage_code, reviewer_id, reviewer_name, assigned_by, assigned_at, replaces,"
+        "SELECT stage_code, reviewer_id, reviewer_name, assigned_by, assigned_at, due_at, replaces,"
         " conflict_reason, scores, comment, scored_at FROM review_assignments"
         " WHERE application_id = $1 ORDER BY assigned_at, reviewer_id",
         application_id,

@@ -113,6 +113,9 @@ def build_router(settings: Settings) -> APIRouter:
         program_code: str | None = Query(default=None, max_length=64),
         status_: Status | None = Query(default=None, alias="status"),
         stage_code: str | None = Query(default=None, max_length=64),
+        q: str | None = Query(
+            default=None, min_length=1, max_length=200, description="Part of the startup name."
+        ),
         limit: int = Query(default=50, ge=1, le=500),
         offset: int = Query(default=0, ge=0),
     ) -> list[dict[str, Any]]:
@@ -127,6 +130,7 @@ def build_router(settings: Settings) -> APIRouter:
                 stage_code=stage_code,
                 programs=sorted(staff.programs) if staff.role is Role.PROGRAM_MANAGER else None,
                 reviewer_id=staff.id if staff.role is Role.REVIEWER else None,
+                name_contains=q,
                 limit=limit,
                 offset=offset,
             )

@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_applications.entrypoints.api import Reason, correlation_header
 from aihub_applications.entrypoints.http_errors import answered_as_http
@@ -42,6 +42,9 @@ class AssignmentRequest(BaseModel):
     )
     per_application: int | None = Field(
         default=None, ge=1, le=20, description="Reviewers per application; default min_reviewers."
+    )
+    due_at: AwareDatetime | None = Field(
+        default=None, description="When the new assignments should be scored (in the event)."
     )
 
 
@@ -118,6 +121,7 @@ def build_review_router(settings: Settings) -> APIRouter:
                 [(str(r.id), r.name) for r in body.reviewers],
                 per_application=body.per_application,
                 staff=staff,
+                due_at=body.due_at,
                 correlation_id=correlation_id,
             )
         return AssignmentResponse(

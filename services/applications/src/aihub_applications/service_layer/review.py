@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -69,6 +70,7 @@ async def assign(
     *,
     per_application: int | None,
     staff: StaffPrincipal,
+    due_at: datetime | None = None,
     correlation_id: str | None = None,
 ) -> tuple[list[Assignment], list[str]]:
     """Add `reviewers` to the stage's pool and bring every application in the stage up to
@@ -115,6 +117,7 @@ async def assign(
                 (reviewer_id, names[reviewer_id]),
                 actor=staff.id,
                 replaces=None,
+                due_at=due_at,
                 correlation_id=correlation_id,
             )
             active[application_id] += 1
@@ -130,6 +133,7 @@ async def _assign_one(
     *,
     actor: str,
     replaces: tuple[str, str] | None,
+    due_at: datetime | None,
     correlation_id: str | None,
 ) -> None:
     await reviews.insert_assignment(
@@ -139,6 +143,7 @@ async def _assign_one(
         reviewer,
         assigned_by=actor,
         replaces=replaces[0] if replaces else None,
+        due_at=due_at,
     )
     why = f"reviewer {reviewer[0]} assigned" + (f" in place of {replaces[0]}" if replaces else "")
     await repository.add_note(conn, row, actor, why, action="assigned", stage_code=stage.code)
@@ -150,6 +155,7 @@ async def _assign_one(
         stage_code=stage.code,
         reviewer=ReviewerRef(id=reviewer[0], name=reviewer[1]),
         replaces=ReviewerRef(id=replaces[0], name=replaces[1]) if replaces else None,
+        due_at=due_at,
     )
     await outbox.add_events(
         conn,
@@ -251,6 +257,7 @@ async def declare_conflict(
             (replacement, names[replacement]),
             actor=staff.id,
             replaces=(staff.id, mine["reviewer_name"]),
+            due_at=mine["due_at"],  # the replacement inherits the deadline
             correlation_id=correlation_id,
         )
     return replacement
