@@ -193,7 +193,7 @@ class CohortSeats:
         return Outcome(changes, self._filled(free_before))
 
     def rebalance(self, *, now: datetime) -> Outcome:
-        """Promote into any free seat (repairs a state left by an older version of the rules)."""
+        """Promote into any free seat: after the catalog stored new seats for the cohort."""
         return self.resize(self.seats, now=now)
 
     # -- internals -----------------------------------------------------------------------------
