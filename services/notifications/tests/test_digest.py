@@ -3,7 +3,7 @@ injected clock, and once per day on the real Postgres whatever the restarts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import asyncpg
 import pytest
@@ -18,6 +18,7 @@ from aihub_notifications.domain.digest import (
     next_run_at,
 )
 from aihub_notifications.domain.mails import DAILY_DIGEST_MANAGER
+from aihub_notifications.domain.seoul import SEOUL
 from aihub_notifications.domain.staff import MailKind, Subscription
 from aihub_notifications.service_layer.digest import DigestScheduler
 from aihub_notifications.service_layer.mailing import lifecycle_handlers
@@ -178,3 +179,9 @@ async def test_the_scheduler_runs_once_a_day_at_its_time(
         )
         == 4
     )
+
+
+def test_seoul_without_a_time_zone_database_is_the_same_clock() -> None:
+    fixed = timezone(timedelta(hours=9), "KST")
+    for moment in (datetime(1990, 7, 1, 12, tzinfo=UTC), datetime(2027, 1, 1, 0, tzinfo=UTC)):
+        assert moment.astimezone(SEOUL).utcoffset() == moment.astimezone(fixed).utcoffset()

@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from aihub_notifications.domain.mails import DAILY_DIGEST_MANAGER, MailRequest
+from aihub_notifications.domain.seoul import SEOUL
 from aihub_shared.contracts.values import Contact
-
-SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aihub_notifications.domain.deliveries import recipient_key
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_notifications.domain.seoul import SEOUL
 from aihub_shared.contracts.applications import (
     ApplicationDecided,
     ApplicationIneligible,
@@ -29,8 +29,6 @@ from aihub_shared.contracts.applications import (
 )
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
 from aihub_shared.contracts.values import Contact, Locale
-
-SEOUL = ZoneInfo("Asia/Seoul")
 
 # Applicant templates.
 APPLICATION_RECEIVED_APPLICANT = "application_received_applicant"
