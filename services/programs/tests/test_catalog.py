@@ -15,7 +15,7 @@ def test_the_hub_catalog_holds_its_real_programs() -> None:
     by_code = {p.code: p for p in seed.programs}
     assert set(by_code) == {"growth-residency", "cyber-valley-batch", "membership", "ai-education"}
     # Four spaces in the anchor facility: three already taken, one filled by open recruitment.
-    assert by_code["growth-residency"].cohorts[0].seats == 1
+    assert by_code["growth-residency"].cohorts[0].seats == 4
     assert "four spaces" in by_code["growth-residency"].description_en
     assert by_code["cyber-valley-batch"].partner == "Cyber Valley"
     for program in seed.programs:
@@ -40,7 +40,7 @@ async def test_seeding_publishes_each_cohort_once_and_then_only_changes(
     events = await queued(db)
     residency = next(e for e in events if e["key"] == "growth-residency-2027")["data"]
     assert residency["program_name_ko"] == "성장기업 입주 프로그램"
-    assert residency["seats"] == 1
+    assert residency["seats"] == 4
     assert residency["agreement_due_days"] == 14
     assert [s["code"] for s in residency["review_stages"]] == [
         "document-review",

@@ -136,7 +136,7 @@ EnrollmentStatus = Literal["confirmed", "waitlisted", "cancelled"]
 
 
 class EnrollmentChanged(BaseModel):
-    """Shared shape of every `enrollment.*` event, keyed by application id.
+    """Shared shape of every `enrollment.*` event, keyed by cohort code (one cohort, one order).
 
     `confirmed` holds a seat until `agreement_due_at`; `promoted` is a confirmation that came
     from the waitlist; `cancelled` frees the seat (`reason` says why: withdrawn, cancelled by
