@@ -15,9 +15,8 @@ from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.status import RuleBroken, Status
 from aihub_applications.service_layer.access import require_manager, require_withdrawal_right
 from aihub_applications.service_layer.errors import NotFound
-from aihub_applications.service_layer.events import new_event
+from aihub_applications.service_layer.events import publish
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
-from aihub_shared.runtime import outbox
 from aihub_shared.runtime.auth import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
@@ -145,16 +144,12 @@ async def apply_decision(
         rank=decision.rank,
         final_score=final_score if final_score is not None else row["final_score"],
     )
-    await outbox.add_events(
+    await publish(
         conn,
-        [
-            new_event(
-                f"application.{decision.outcome}",
-                subject=str(row["id"]),
-                data=decided,
-                correlation_id=correlation_id,
-            )
-        ],
+        f"application.{decision.outcome}",
+        subject=str(row["id"]),
+        data=decided,
+        correlation_id=correlation_id,
     )
     return new.status
 
@@ -185,15 +180,11 @@ async def withdraw(
             withdrawn_by=staff.id,
             reason=reason,
         )
-        await outbox.add_events(
+        await publish(
             conn,
-            [
-                new_event(
-                    "application.withdrawn",
-                    subject=str(application_id),
-                    data=withdrawn,
-                    correlation_id=correlation_id,
-                )
-            ],
+            "application.withdrawn",
+            subject=str(application_id),
+            data=withdrawn,
+            correlation_id=correlation_id,
         )
     return new.status

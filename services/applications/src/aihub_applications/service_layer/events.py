@@ -6,6 +6,8 @@ from pydantic import BaseModel
 
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract
+from aihub_shared.runtime import outbox
+from aihub_shared.runtime.db import DbConnection
 
 SOURCE = "/services/applications"
 
@@ -25,4 +27,18 @@ def new_event(
         data=data,
         caused_by=caused_by,
         correlation_id=correlation_id,
+    )
+
+
+async def publish(
+    conn: DbConnection,
+    name: str,
+    *,
+    subject: str,
+    data: BaseModel,
+    correlation_id: str | None = None,
+) -> None:
+    """Queue one event in the outbox, in the caller's transaction."""
+    await outbox.add_events(
+        conn, [new_event(name, subject=subject, data=data, correlation_id=correlation_id)]
     )

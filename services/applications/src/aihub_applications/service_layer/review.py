@@ -28,10 +28,9 @@ from aihub_applications.service_layer.decisions import (
     review_of,
 )
 from aihub_applications.service_layer.errors import Forbidden, InvalidInput, NotFound
-from aihub_applications.service_layer.events import new_event
+from aihub_applications.service_layer.events import publish
 from aihub_shared.contracts.applications import ApplicationAdvanced, ReviewAssigned, ReviewerRef
 from aihub_shared.contracts.programs import ReviewStage
-from aihub_shared.runtime import outbox
 from aihub_shared.runtime.auth import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
@@ -157,16 +156,12 @@ async def _assign_one(
         replaces=ReviewerRef(id=replaces[0], name=replaces[1]) if replaces else None,
         due_at=due_at,
     )
-    await outbox.add_events(
+    await publish(
         conn,
-        [
-            new_event(
-                "review.assigned",
-                subject=str(row["id"]),
-                data=assigned,
-                correlation_id=correlation_id,
-            )
-        ],
+        "review.assigned",
+        subject=str(row["id"]),
+        data=assigned,
+        correlation_id=correlation_id,
     )
 
 
@@ -379,16 +374,12 @@ async def _advance_one(
         to_stage=next_stage.code,
         stage_score=score,
     )
-    await outbox.add_events(
+    await publish(
         conn,
-        [
-            new_event(
-                "application.advanced",
-                subject=str(row["id"]),
-                data=advanced,
-                correlation_id=correlation_id,
-            )
-        ],
+        "application.advanced",
+        subject=str(row["id"]),
+        data=advanced,
+        correlation_id=correlation_id,
     )
 
 
