@@ -3,6 +3,7 @@ advancing, selection with the ranked reserve, withdrawal and the CSV export."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import datetime
@@ -324,3 +325,24 @@ async def test_a_manager_advances_one_application_by_hand_with_a_reason(
     assert "earlier stage" in selection.json()["detail"]
     detail = (await api.get(f"/applications/{unscored}", headers=bearer(MANAGER))).json()
     assert detail["stage_code"] == DOC
+
+
+async def test_two_committees_racing_for_one_rank_get_one_answer_each(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    ids = [(await submit(api, submission(cohort, n)))["application_id"] for n in range(4)]
+
+    async def give_rank_one(app_id: str) -> int:
+        response = await api.post(
+            "/applications/decisions",
+            json={
+                "reason": "committee",
+                "decisions": [{"application_id": app_id, "outcome": "accepted", "rank": 1}],
+            },
+            headers=bearer(MANAGER),
+        )
+        return response.status_code
+
+    codes = await asyncio.gather(*(give_rank_one(a) for a in ids))
+    assert sorted(codes) == [200, 409, 409, 409]

@@ -222,8 +222,21 @@ async def lock_cohort_applications(
 
 
 async def lock_cohort(conn: DbConnection, cohort_code: str) -> None:
-    """Serialize cohort-wide operations (assigning, advancing, selecting) of one cohort."""
+    """Serialize cohort-wide operations (assigning, advancing, selecting, ranks) of one cohort.
+
+    Always taken before any application row lock of the cohort, so that the two kinds of lock
+    are always taken in one order and cannot deadlock."""
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"cohort:{cohort_code}")
+
+
+async def lock_cohorts_of(conn: DbConnection, application_ids: list[uuid.UUID]) -> None:
+    """The cohort locks of these applications, in a fixed order, before their row locks."""
+    codes = await conn.fetch(
+        "SELECT DISTINCT cohort_code FROM applications WHERE id = ANY($1) ORDER BY cohort_code",
+        application_ids,
+    )
+    for row in codes:
+        await lock_cohort(conn, row["cohort_code"])
 
 
 async def set_status(

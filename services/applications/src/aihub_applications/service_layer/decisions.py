@@ -57,6 +57,7 @@ async def decide_many(
     """All or nothing, in one transaction: a single refused decision refuses the batch, so staff
     never have to find out which half of a list went through."""
     async with pool.acquire() as conn, conn.transaction():
+        await repository.lock_cohorts_of(conn, [d.application_id for d in decisions])
         statuses = []
         for decision in sorted(decisions, key=lambda d: d.application_id):  # lock order
             row = await load(conn, decision.application_id)
@@ -113,13 +114,13 @@ async def apply_decision(
     final_score: float | None,
     correlation_id: str | None,
 ) -> Status:
+    """Record one decision on a locked application; the caller holds its cohort's lock."""
     review = await review_of(conn, row)
     state = lifecycle_of(row, review)
     if decision.outcome == "accepted":
         new = state.accept(decision.rank)
         if decision.rank is not None:
-            # Serialized per cohort, so two committees cannot hand out one rank at once.
-            await repository.lock_cohort(conn, row["cohort_code"])
+            # The caller holds the cohort lock: two committees cannot hand out one rank at once.
             holder = await repository.rank_holder(conn, row["cohort_code"], decision.rank)
             if holder is not None and holder != str(row["id"]):
                 raise RuleBroken(

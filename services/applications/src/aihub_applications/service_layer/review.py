@@ -215,8 +215,9 @@ async def declare_conflict(
     never assigned to this application replaces them; None when the pool has nobody left (a
     manager then adds reviewers with `assign`)."""
     async with pool.acquire() as conn, conn.transaction():
+        # Replacing draws on the pool and the load: serialized with assigning, cohort lock first.
+        await repository.lock_cohorts_of(conn, [application_id])
         row, _, stage, mine = await _own_assignment(conn, application_id, stage_code, staff)
-        await repository.lock_cohort(conn, row["cohort_code"])
         await reviews.declare_conflict(conn, application_id, stage_code, staff.id, reason)
         await repository.add_note(
             conn,
