@@ -142,10 +142,26 @@ async def submit(api: httpx.AsyncClient, data: dict[str, Any]) -> dict[str, Any]
     return receipt
 
 
-async def outbox_events(pool: asyncpg.Pool, subject: str) -> list[dict[str, Any]]:
-    """The events queued for one subject, oldest first, as (short name, data)."""
+async def outbox_events(pool: asyncpg.Pool, application_id: str) -> list[dict[str, Any]]:
+    """The events queued about one application, oldest first, as (short name, data).
+
+    Found by the data's `application_id`: lifecycle events are keyed by cohort code."""
+    return await _events_where(
+        pool,
+        "convert_from(value, 'UTF8')::jsonb -> 'data' ->> 'application_id' = $1",
+        application_id,
+    )
+
+
+async def outbox_events_keyed(pool: asyncpg.Pool, key: str) -> list[dict[str, Any]]:
+    """The events queued under one Kafka key (e.g. receipts, keyed by submission id)."""
+    return await _events_where(pool, "key = $1", key.encode())
+
+
+async def _events_where(pool: asyncpg.Pool, condition: str, value: object) -> list[dict[str, Any]]:
     rows = await pool.fetch(
-        "SELECT event_type, value FROM outbox WHERE key = $1 ORDER BY id", subject.encode()
+        f"SELECT event_type, value FROM outbox WHERE {condition} ORDER BY id",  # noqa: S608
+        value,
     )
     return [
         {

@@ -19,7 +19,7 @@ from services.applications.tests.conftest import (
     OTHER_MANAGER,
     CohortFactory,
     bearer,
-    outbox_events,
+    outbox_events_keyed,
     reviewer_token,
     submission,
     submit,
@@ -365,7 +365,7 @@ async def test_http_submission_has_the_rules_and_idempotency_of_kafka_intake(
         {"code": "answer_missing", "message": "필수 질문에 답해야 합니다: 왜 지금인가요? (why_now)"}
     ]
     # Receipts also go to intake.receipts (keyed by submission id), as for Kafka submissions.
-    receipts = await outbox_events(applications_pool, data["submission_id"])
+    receipts = await outbox_events_keyed(applications_pool, data["submission_id"])
     assert [e["type"] for e in receipts] == ["intake.receipt"] * 3
     stored = await api.get(
         "/applications", params={"cohort_code": cohort.cohort_code}, headers=bearer(ADMIN)

@@ -1,4 +1,8 @@
-"""Events of the applications service on `applications.lifecycle`, keyed by application id."""
+"""Events of the applications service on `applications.lifecycle`.
+
+Keyed (and `subject`ed) by cohort code, not application id: decisions and withdrawals of one
+cohort must reach programs in the order they were made, ranks before reserve.
+"""
 
 from __future__ import annotations
 

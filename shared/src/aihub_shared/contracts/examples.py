@@ -257,8 +257,13 @@ _SUBJECTS = {
     "intake.receipt": "recruit-2027-000123",
     "cohort.published": _COHORT,
     "cohort.filled": _COHORT,
-    # programs.enrollments is keyed by cohort, so one cohort's seat history stays in order.
-    **{name: _COHORT for name in EXAMPLE_DATA if name.startswith("enrollment.")},
+    # Lifecycle and enrollment events are keyed by cohort: one cohort's history stays in order.
+    **{
+        name: _COHORT
+        for name in EXAMPLE_DATA
+        if name.startswith(("enrollment.", "application.", "review."))
+        and name != "application.submitted"
+    },
     "startup.kpi_reported": "kpi-2027-Q2-2208162517",
     "kpi.receipt": "kpi-2027-Q2-2208162517",
     "email.sent": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",

@@ -34,14 +34,16 @@ _EVENT_TOPICS = [
     ),
     TopicSpec(INTAKE_RECEIPTS, description="The outcome of each submission, by submission id."),
     TopicSpec(INTAKE_KPI_REPORTS, description="Publishing systems report startup KPIs."),
-    TopicSpec(APPLICATIONS_LIFECYCLE, description="Application state changes."),
+    TopicSpec(
+        APPLICATIONS_LIFECYCLE, description="Application state changes, keyed by cohort code."
+    ),
     # Compacted: a consumer that starts late rebuilds its replica from the latest event per cohort.
     TopicSpec(
         PROGRAMS_CATALOG,
         config={"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"},
         description="The latest state of each cohort and its program.",
     ),
-    TopicSpec(PROGRAMS_ENROLLMENTS, description="Seat allocation per cohort."),
+    TopicSpec(PROGRAMS_ENROLLMENTS, description="Seat allocation, keyed by cohort code."),
     TopicSpec(NOTIFICATIONS_DELIVERIES, description="Each e-mail sent or failed."),
 ]
 

@@ -148,7 +148,7 @@ async def apply_decision(
     await publish(
         conn,
         f"application.{decision.outcome}",
-        subject=str(row["id"]),
+        subject=row["cohort_code"],
         data=decided,
         correlation_id=correlation_id,
     )
@@ -184,7 +184,7 @@ async def withdraw(
         await publish(
             conn,
             "application.withdrawn",
-            subject=str(application_id),
+            subject=row["cohort_code"],
             data=withdrawn,
             correlation_id=correlation_id,
         )

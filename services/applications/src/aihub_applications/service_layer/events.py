@@ -1,4 +1,10 @@
-"""Building the events this service publishes."""
+"""Building the events this service publishes.
+
+Every `applications.lifecycle` event has the cohort code as its subject, hence as its Kafka key:
+one cohort's decisions and withdrawals then reach programs in the order they were made, so a
+selection's seats go to ranks 1, 2, ... before its reserve is waitlisted, whichever partition
+count the topic has. (Keyed by application id, a rank-3 reserve could overtake rank 2.)
+"""
 
 from __future__ import annotations
 

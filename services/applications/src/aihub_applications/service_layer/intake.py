@@ -90,14 +90,14 @@ async def take_in(
     outcome = (
         new_event(
             "application.ineligible",
-            subject=subject,
+            subject=submission.cohort_code,
             data=ApplicationIneligible(**common, reasons=refusals),
             caused_by=event,
         )
         if refusals
         else new_event(
             "application.received",
-            subject=subject,
+            subject=submission.cohort_code,
             data=ApplicationReceived(**common, submitted_by=event.source),
             caused_by=event,
         )

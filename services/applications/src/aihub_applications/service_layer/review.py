@@ -159,7 +159,7 @@ async def _assign_one(
     await publish(
         conn,
         "review.assigned",
-        subject=str(row["id"]),
+        subject=row["cohort_code"],
         data=assigned,
         correlation_id=correlation_id,
     )
@@ -378,7 +378,7 @@ async def _advance_one(
     await publish(
         conn,
         "application.advanced",
-        subject=str(row["id"]),
+        subject=row["cohort_code"],
         data=advanced,
         correlation_id=correlation_id,
     )
