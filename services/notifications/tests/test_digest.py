@@ -3,11 +3,13 @@ injected clock, and once per day on the real Postgres whatever the restarts."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import asyncpg
 import pytest
 
+from aihub_local.testing import eventually
 from aihub_notifications.adapters import directory, repository
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.digest import (
@@ -152,6 +154,20 @@ async def test_the_scheduler_runs_once_a_day_at_its_time(
 
     clock = FakeClock(seoul_morning - timedelta(minutes=1))
     scheduler = DigestScheduler(db, renderer, at=EIGHT, clock=clock)
+    async with db.acquire() as conn:
+        managers = await conn.fetchval("SELECT program_managers FROM cohorts")
+        await conn.execute("UPDATE cohorts SET program_managers = '[]'")
+        await conn.execute(
+            "DELETE FROM subscriptions WHERE staff_email = 'watcher@hub.example.com'"
+        )
+    clock.now = seoul_morning
+    assert await scheduler.tick() == 0  # nobody to write to: the day stays open
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE cohorts SET program_managers = $1", managers)
+        await directory.replace_subscriptions(
+            conn, "watcher@hub.example.com", [Subscription(MailKind.DAILY_DIGEST)]
+        )
+    clock.now = seoul_morning - timedelta(minutes=1)
     assert await scheduler.tick() is None  # 07:59: not yet
     assert scheduler.seconds_until_next() == 60
 
@@ -179,6 +195,21 @@ async def test_the_scheduler_runs_once_a_day_at_its_time(
         )
         == 4
     )
+
+    # The worker itself: after its start-up grace it runs the due day, then sleeps until the next.
+    clock.now = seoul_morning + timedelta(days=2, hours=1)
+    worker = DigestScheduler(db, renderer, at=EIGHT, clock=clock, startup_delay_seconds=0)
+    task = asyncio.create_task(worker.run())
+
+    async def third_day() -> bool:
+        return bool(await db.fetchval("SELECT count(*) FROM digest_runs") == 3)
+
+    try:
+        await eventually(third_day, what="the third day's digest")
+        assert worker.seconds_until_next() == 300  # capped: 22 h away, checked every 5 min
+    finally:
+        await worker.stop()
+        await asyncio.wait_for(task, timeout=5)
 
 
 def test_seoul_without_a_time_zone_database_is_the_same_clock() -> None:

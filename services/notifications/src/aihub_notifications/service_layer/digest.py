@@ -66,7 +66,8 @@ async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[C
 async def queue_digest(
     pool: asyncpg.Pool, renderer: MailRenderer, day: date, now: datetime
 ) -> int | None:
-    """Queue the digest of `day` unless it was queued already (None then); else how many mails."""
+    """Queue the digest of `day` unless it was queued already (None then); else how many mails
+    (0: nobody to write to, and the day is not marked done)."""
     async with pool.acquire() as conn, conn.transaction():
         if await conn.fetchval("SELECT true FROM digest_runs WHERE digest_date = $1", day):
             return None
@@ -89,6 +90,10 @@ async def queue_digest(
             for contact, cohorts in per_recipient.values()
             if (request := compose_digest(contact, cohorts, day)) is not None
         ]
+        if not requests:
+            # Nobody to write to (yet: a replica still filling after a start): the day stays
+            # open, the next wake-up tries again.
+            return 0
         queued = await queue_requests(
             conn, requests, renderer, event_id=f"digest:{day}", event_type=DIGEST_EVENT_TYPE
         )
@@ -111,12 +116,15 @@ class DigestScheduler:
         at: time,
         clock: Clock,
         max_sleep_seconds: float = 300.0,
+        startup_delay_seconds: float = 60.0,
     ) -> None:
         self._pool = pool
         self._renderer = renderer
         self._at = at
         self._clock = clock
         self._max_sleep = max_sleep_seconds
+        # Right after a start the replicas may still be catching up on the catalog.
+        self._startup_delay = startup_delay_seconds
         self._stopping = asyncio.Event()
 
     async def tick(self) -> int | None:
@@ -135,6 +143,8 @@ class DigestScheduler:
         return max(0.0, min(wait, self._max_sleep))
 
     async def run(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=self._startup_delay)
         while not self._stopping.is_set():
             try:
                 await self.tick()
