@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.db import apply_migrations, create_pool
+from services.notifications.tests.faulty_smtp import FaultySmtp
 
 PROGRAM_KO = "사이버밸리 글로벌 배치 프로그램"
 PROGRAM_EN = "Cyber Valley Global Batch Program"
@@ -147,6 +148,17 @@ async def db(notifications_dsn: str) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[FaultySmtp]:
+    """A real SMTP server on a free port, up, failing only when told to."""
+    server = FaultySmtp()
+    server.up()
+    try:
+        yield server
+    finally:
+        server.down()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -27,21 +26,11 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from services.notifications.tests.conftest import WAKEUP_CHANNEL, manager, queue_enrollment
 from services.notifications.tests.faulty_smtp import FaultySmtp
-from services.notifications.tests.test_mail_sender_integration import make_sender
+from services.notifications.tests.test_mail_sender_integration import make_sender, one_batch
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def smtp() -> Iterator[FaultySmtp]:
-    server = FaultySmtp()
-    server.up()
-    try:
-        yield server
-    finally:
-        server.down()
 
 
 def sender_process(
@@ -152,11 +141,7 @@ async def test_an_interrupted_attempt_is_counted_as_a_possible_duplicate(
 
     before = counted()
     sender = make_sender(db, notifications_dsn, smtp.host, smtp.port)
-    try:
-        assert (await sender.send_due()).sent == 1
-    finally:
-        await sender.stop()
-        await sender.run()
+    assert (await one_batch(sender)).sent == 1
     assert counted() == before + 1
     outcomes = await db.fetch(
         "SELECT outcome FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id", delivery["id"]

@@ -9,7 +9,7 @@ import mailbox
 import re
 import ssl
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
@@ -25,7 +25,7 @@ from aihub_local.testing import eventually
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
-from aihub_notifications.service_layer.sender import MailSender, SenderConfig
+from aihub_notifications.service_layer.sender import BatchResult, MailSender, SenderConfig
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime.outbox import decode_headers
 from aihub_shared.runtime.wakeup import Wakeup
@@ -43,16 +43,6 @@ from services.notifications.tests.faulty_smtp import FaultySmtp, free_port
 pytestmark = pytest.mark.integration
 
 DELIVERY_HEADER = "X-AIHub-Delivery-Id"
-
-
-@pytest.fixture
-def smtp() -> Iterator[FaultySmtp]:
-    server = FaultySmtp()
-    server.up()
-    try:
-        yield server
-    finally:
-        server.down()
 
 
 def make_sender(
@@ -77,6 +67,15 @@ def make_sender(
             pause_max_seconds=0.5,
         ),
     )
+
+
+async def one_batch(sender: MailSender) -> BatchResult:
+    """One `send_due`, then the sender closed (its SMTP connection and its listener)."""
+    try:
+        return await sender.send_due()
+    finally:
+        await sender.stop()
+        await sender.run()  # returns at once when stopped
 
 
 @pytest.fixture
@@ -337,11 +336,7 @@ async def test_one_bad_recipient_does_not_hold_up_the_batch_on_one_connection(
         db, renderer, application_id="app-1", managers=[manager(n) for n in range(1, 5)]
     )
     sender = make_sender(db, notifications_dsn, server.host, server.port)
-    try:
-        result = await sender.send_due()
-    finally:
-        await sender.stop()
-        await sender.run()
+    result = await one_batch(sender)
     assert (result.claimed, result.sent, result.failed) == (5, 4, 1)
     statuses = {r["recipient"]: r["status"] for r in await rows(db)}
     assert statuses.pop("pm2@hub.example.com") == "failed"
@@ -503,22 +498,13 @@ async def test_starttls_and_login_when_configured(
     try:
         # A wrong password or no STARTTLS is our configuration's fault, not the mail's: pending.
         for wrong in (sender_with("wrong"), sender_with("s3cret", starttls=False)):
-            try:
-                result = await wrong.send_due()
-            finally:
-                await wrong.stop()
-                await wrong.run()
+            result = await one_batch(wrong)
             assert result.server_unavailable
             await db.execute("UPDATE deliveries SET next_attempt_at = now()")
         (row,) = await rows(db)
         assert (row["status"], row["attempts"]) == ("pending", 2)
 
-        right = sender_with("s3cret")
-        try:
-            assert (await right.send_due()).sent == 1
-        finally:
-            await right.stop()
-            await right.run()
+        assert (await one_batch(sender_with("s3cret"))).sent == 1
     finally:
         server.down()
     assert server.authenticated == ["mailer"]
@@ -533,11 +519,7 @@ async def test_logs_hold_no_address_and_no_applicant_name(
     with structlog.testing.capture_logs() as logs:
         await queue_enrollment(db, renderer, application_id="app-1", managers=[manager(1)])
         sender = make_sender(db, notifications_dsn, smtp.host, smtp.port)
-        try:
-            result = await sender.send_due()
-        finally:
-            await sender.stop()
-            await sender.run()
+        result = await one_batch(sender)
     assert (result.failed, result.retried) == (1, 1)
     text = json.dumps(logs, default=str)
     assert "e-mail failed permanently" in text
