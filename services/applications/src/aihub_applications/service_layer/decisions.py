@@ -58,16 +58,18 @@ async def decide_many(
     never have to find out which half of a list went through."""
     async with pool.acquire() as conn, conn.transaction():
         await repository.lock_cohorts_of(conn, [d.application_id for d in decisions])
-        statuses = []
+        rows = {}
         for decision in sorted(decisions, key=lambda d: d.application_id):  # lock order
-            row = await load(conn, decision.application_id)
+            rows[decision.application_id] = row = await load(conn, decision.application_id)
             require_manager(staff, row["program_code"])
+        statuses = []
+        for decision in sorted(decisions, key=publication_order):
             statuses.append(
                 (
                     decision.application_id,
                     await apply_decision(
                         conn,
-                        row,
+                        rows[decision.application_id],
                         decision,
                         reason=reason,
                         actor=staff.id,
@@ -78,6 +80,12 @@ async def decide_many(
             )
     by_id = dict(statuses)
     return [by_id[d.application_id] for d in decisions]
+
+
+def publication_order(decision: Decision) -> tuple[bool, bool, int]:
+    """Acceptances by rank, unranked ones after, rejections last: the order their events reach
+    programs (one cohort, one partition), so seats go to the best ranks and the rest wait."""
+    return (decision.outcome != "accepted", decision.rank is None, decision.rank or 0)
 
 
 async def load(conn: DbConnection, application_id: uuid.UUID) -> asyncpg.Record:
