@@ -15,7 +15,7 @@ from aihub_shared.contracts.applications import (
     ApplicationWithdrawn,
     ReviewAssigned,
 )
-from aihub_shared.contracts.envelope import TYPE_PREFIX
+from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
 from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
 from aihub_shared.contracts.programs import (
@@ -194,3 +194,31 @@ def contract_for_type(event_type: str) -> EventContract | None:
 def contract(name: str) -> EventContract:
     """The contract by its short name; a typo is a programming error, so KeyError is right."""
     return _BY_NAME[name]
+
+
+@dataclass(frozen=True)
+class ServiceEvents:
+    """How one service stamps the events it publishes: its `source`, and each contract's type."""
+
+    source: str  # e.g. "/services/programs"
+
+    def new(
+        self,
+        name: str,
+        *,
+        subject: str,
+        data: BaseModel,
+        caused_by: CloudEvent | None = None,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> CloudEvent:
+        """A fresh event of contract `name`; `subject` is its Kafka key."""
+        return CloudEvent.new(
+            type=contract(name).type,
+            source=self.source,
+            subject=subject,
+            data=data,
+            caused_by=caused_by,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )

@@ -10,30 +10,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.registry import contract
+from aihub_shared.contracts.registry import ServiceEvents
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
-SOURCE = "/services/applications"
-
-
-def new_event(
-    name: str,
-    *,
-    subject: str,
-    data: BaseModel,
-    caused_by: CloudEvent | None = None,
-    correlation_id: str | None = None,
-) -> CloudEvent:
-    return CloudEvent.new(
-        type=contract(name).type,
-        source=SOURCE,
-        subject=subject,
-        data=data,
-        caused_by=caused_by,
-        correlation_id=correlation_id,
-    )
+EVENTS = ServiceEvents("/services/applications")
+new_event = EVENTS.new
 
 
 async def publish(

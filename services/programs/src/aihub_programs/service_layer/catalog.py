@@ -69,7 +69,7 @@ async def republish_all(conn: DbConnection) -> list[str]:
     for code in codes:
         state = await _published_state(conn, code)
         if state is not None:
-            events.append(new_event("cohort.published", code, state))
+            events.append(new_event("cohort.published", subject=code, data=state))
     await outbox.add_events(conn, events)
     return [e.subject or "" for e in events]
 
@@ -119,7 +119,7 @@ async def _publish_changed(
             continue
         if old is None or new.seats != old.seats:
             await resize_and_promote(conn, code)
-        events.append(new_event("cohort.published", code, new))
+        events.append(new_event("cohort.published", subject=code, data=new))
     # The catalog event goes after any promotion the new seats caused: same transaction, and
     # consumers of the two topics never depend on their relative order.
     await outbox.add_events(conn, events)

@@ -230,7 +230,9 @@ def _event(
 ) -> CloudEvent:
     # Keyed by cohort: one partition holds a cohort's whole seat history, in order, so a reader
     # can replay it step by step (and an application's own events stay in order too).
-    return new_event(name, cohort.code, data, caused_by=caused_by, correlation_id=correlation_id)
+    return new_event(
+        name, subject=cohort.code, data=data, caused_by=caused_by, correlation_id=correlation_id
+    )
 
 
 __all__ = [

@@ -35,5 +35,5 @@ async def receive_kpi_report(
         reasons=verdict.refusals,
     )
     await outbox.add_events(
-        conn, [new_event("kpi.receipt", report.report_id, receipt, caused_by=event)]
+        conn, [new_event("kpi.receipt", subject=report.report_id, data=receipt, caused_by=event)]
     )
