@@ -127,6 +127,21 @@ def test_an_unsigned_agreement_expires_only_after_its_deadline() -> None:
     assert outcome.changes[1].enrollment.agreement_due_at == due + timedelta(days=7)
 
 
+def test_an_agreement_signed_after_its_deadline_is_refused_even_before_the_expiry_ran() -> None:
+    cohort = CohortSeats(1, agreement_due=timedelta(days=7))
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("b", rank=2, arrival=2, now=NOW)
+    due = NOW + timedelta(days=7)
+    with pytest.raises(EnrollmentConflict, match="deadline passed"):
+        cohort.sign_agreement("a", now=due)
+    # Refused means unchanged: the expiry still frees the seat for the waitlist.
+    assert kinds(cohort.expire("a", now=due)) == [("cancelled", "a"), ("promoted", "b")]
+    # Just in time is in time.
+    assert kinds(cohort.sign_agreement("b", now=due + timedelta(days=7, seconds=-1))) == [
+        ("agreement_signed", "b")
+    ]
+
+
 # --- property: any sequence, any order, any duplicates ------------------------------------------
 
 APPS = [f"app-{n}" for n in range(8)]
@@ -194,6 +209,16 @@ def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
             for entry in [*cohort.confirmed, *cohort.waitlist]:
                 assert entry.rank == ranks[entry.application_id]
                 assert entry.application_id not in withdrawn
+            # A signature only ever keeps a seat whose deadline has not passed.
+            for change in outcome.changes:
+                if change.kind == "agreement_signed":
+                    signed, due = (
+                        change.enrollment.agreement_signed_at,
+                        change.enrollment.agreement_due_at,
+                    )
+                    assert signed is not None
+                    assert due is not None
+                    assert signed < due
             # Waitlist positions reported at waitlisting are the real ones.
             for change in outcome.changes:
                 if change.kind == "waitlisted":

@@ -176,6 +176,26 @@ async def test_passed_agreement_deadlines_free_the_seat_once(db: asyncpg.Pool) -
     assert await enrollment.expire_due_agreements(db) == 0
 
 
+async def test_signing_after_the_deadline_loses_to_the_worker_whoever_runs_first(
+    db: asyncpg.Pool,
+) -> None:
+    await make_cohort(db, seats=1)
+    await accept(db, "late", rank=1)
+    await accept(db, "next", rank=2)
+    await db.execute(
+        "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
+        " WHERE application_id = 'late'"
+    )
+    # The worker has not run yet: the signature still comes too late.
+    with pytest.raises(EnrollmentConflict, match="deadline passed"):
+        await enrollment.sign_agreement(db, "late", may_manage=lambda _: True)
+    assert await enrollment.expire_due_agreements(db) == 1
+    assert (await enrollment_events(db))[-2:] == [
+        ("enrollment.cancelled", "late"),
+        ("enrollment.promoted", "next"),
+    ]
+
+
 async def test_concurrent_acceptances_never_overfill(db: asyncpg.Pool) -> None:
     await make_cohort(db, seats=3)
     apps = [new_id() for _ in range(20)]

@@ -181,6 +181,13 @@ class CohortSeats:
             raise EnrollmentConflict(f"only a confirmed enrollment signs an agreement ({state})")
         if entry.agreement_signed_at is not None:
             raise EnrollmentConflict("the agreement was already signed")
+        if entry.agreement_due_at is not None and entry.agreement_due_at <= now:
+            # The seat is already forfeit, whether or not the deadline worker has run yet: the
+            # outcome must not depend on which of the two gets the cohort lock first.
+            raise EnrollmentConflict(
+                f"the agreement deadline passed at {entry.agreement_due_at.isoformat()};"
+                " the seat goes to the waitlist"
+            )
         signed = dataclasses.replace(entry, agreement_signed_at=now)
         self._by_id[application_id] = signed
         return Outcome([self._change("agreement_signed", signed)])
