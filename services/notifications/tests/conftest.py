@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
+from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
 from aihub_notifications.adapters.templates import MailRenderer
@@ -22,7 +23,6 @@ from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.db import apply_migrations, create_pool
-from services.notifications.tests.faulty_smtp import FaultySmtp
 
 PROGRAM_KO = "사이버밸리 글로벌 배치 프로그램"
 PROGRAM_EN = "Cyber Valley Global Batch Program"

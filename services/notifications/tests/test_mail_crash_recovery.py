@@ -20,12 +20,12 @@ import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
+from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.processes import ManagedProcess
 from aihub_local.testing import eventually
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from services.notifications.tests.conftest import WAKEUP_CHANNEL, manager, queue_enrollment
-from services.notifications.tests.faulty_smtp import FaultySmtp
 from services.notifications.tests.test_mail_sender_integration import make_sender, one_batch
 
 pytestmark = pytest.mark.integration

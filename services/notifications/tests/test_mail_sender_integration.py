@@ -20,6 +20,8 @@ import asyncpg
 import pytest
 import structlog
 
+from aihub_local.faulty_smtp import FaultySmtp
+from aihub_local.platform import free_port
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
@@ -38,7 +40,6 @@ from services.notifications.tests.conftest import (
     manager,
     queue_enrollment,
 )
-from services.notifications.tests.faulty_smtp import FaultySmtp, free_port
 
 pytestmark = pytest.mark.integration
 

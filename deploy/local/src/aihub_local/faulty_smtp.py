@@ -1,6 +1,7 @@
-"""A real SMTP server (aiosmtpd) that fails on demand: answers 4xx or 5xx, drops the connection in
-the middle of a message, or is down altogether — always on the same port, so a sender configured
-once sees the outage and the recovery as a real server's clients would.
+"""For tests: a real SMTP server (aiosmtpd) that fails on demand. It answers 4xx or 5xx, stalls,
+drops the connection in the middle of a message, requires STARTTLS and AUTH, or is down
+altogether — always on the same port, so a sender configured once sees the outage and the
+recovery as a real server's clients would.
 
     server = FaultySmtp()           # picks a free port, not listening yet
     server.up()
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import ssl
 from collections import Counter
 from email import policy
@@ -30,12 +30,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from aihub_local.platform import free_port
 
 
 class _Handler:
