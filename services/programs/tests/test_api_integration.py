@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -299,3 +300,53 @@ async def test_outcomes_over_http(api: httpx.AsyncClient, db: asyncpg.Pool) -> N
     assert cohort.json()["cumulative_revenue_krw"] == 0
     assert (await api.get("/cohorts/nope/outcomes", headers=ADMIN)).status_code == 404
     assert (await api.get("/outcomes")).status_code == 401
+
+
+async def test_hostile_path_parameters_are_refused_not_crashed_on(
+    api: httpx.AsyncClient,
+) -> None:
+    assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    update = cohort_body()
+    del update["code"]
+    body = program_body()
+    del body["code"]
+    for hostile in ("nul%00byte", "x" * 5000, "line%0Abreak"):
+        answers = [
+            await api.get(f"/programs/{hostile}", headers=ADMIN),
+            await api.put(f"/programs/{hostile}", json=body, headers=ADMIN),
+            await api.post(f"/programs/{hostile}/cohorts", json=cohort_body("x-1"), headers=ADMIN),
+            await api.get(f"/cohorts/{hostile}", headers=ADMIN),
+            await api.put(f"/cohorts/{hostile}", json=update, headers=ADMIN),
+            await api.get(f"/cohorts/{hostile}/outcomes", headers=ADMIN),
+            await api.post(
+                f"/enrollments/{hostile}/cancellation", json={"reason": "x"}, headers=ADMIN
+            ),
+            await api.post(f"/enrollments/{hostile}/agreement", headers=ADMIN),
+        ]
+        for answer in answers:
+            assert answer.status_code in (404, 422), (hostile[:20], answer.request.url.path[:40])
+
+
+async def test_racing_creations_of_one_code_get_one_201_and_409s(
+    api: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    first = program_body(name_en="First")
+    second = program_body(name_en="Second")
+    answers = await asyncio.gather(
+        api.post("/programs", json=first, headers=ADMIN),
+        api.post("/programs", json=second, headers=ADMIN),
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    winner = next(a for a in answers if a.status_code == 201).request.content
+    assert (await db.fetchval("SELECT name_en FROM programs")) in winner.decode()
+
+    cohorts = await asyncio.gather(
+        *(
+            api.post("/programs/cv-batch/cohorts", json=cohort_body(seats=s), headers=ADMIN)
+            for s in (1, 2, 3)
+        )
+    )
+    assert sorted(a.status_code for a in cohorts) == [201, 409, 409]
+    published = [e for e in await queued(db) if e["name"] == "cohort.published"]
+    assert len(published) == 1
+    assert published[0]["data"]["seats"] == await db.fetchval("SELECT seats FROM cohorts")

@@ -107,6 +107,24 @@ async def test_unknown_cohort_or_program_mismatch_is_rejected(db: asyncpg.Pool) 
         await accept(db, new_id(), program="other-program")
 
 
+async def test_hostile_application_ids_are_rejected_at_once(db: asyncpg.Pool) -> None:
+    await make_cohort(db)
+    for hostile in ("nul\x00byte", "x" * 129, "line\nbreak", ""):
+        # The contract leaves application ids free text; the startup name stays valid here.
+        decided = accepted("x").model_copy(update={"application_id": hostile})
+        left = withdrawn("x").model_copy(update={"application_id": hostile})
+        with pytest.raises(RejectedEvent, match="not an application id"):
+            await handle(
+                db, enroll_accepted_application, event("application.accepted", decided), decided
+            )
+        with pytest.raises(RejectedEvent, match="not an application id"):
+            await handle(
+                db, release_withdrawn_application, event("application.withdrawn", left), left
+            )
+    await accept(db, "fine", rank=1)  # valid traffic goes on
+    assert await enrollment_events(db) == [("enrollment.confirmed", "fine")]
+
+
 async def test_added_seats_promote_and_removed_seats_evict_nobody(db: asyncpg.Pool) -> None:
     await make_cohort(db, seats=2)
     for n, app in enumerate("abcd"):

@@ -14,12 +14,18 @@ from aihub_shared.runtime.db import DbConnection
 # -- catalog ------------------------------------------------------------------------------------
 
 
-async def upsert_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:
-    await conn.execute(
+async def upsert_program(
+    conn: DbConnection, code: str, program: ProgramSettings, *, create_only: bool = False
+) -> bool:
+    """Insert or update; with `create_only`, a taken code changes nothing. True if written.
+    (The conflict clause, not a prior existence check, decides: two racing creations of one
+    code cannot both succeed.)"""
+    written = await conn.fetchval(
         "INSERT INTO programs (code, name_ko, name_en, partner, description_ko, description_en,"
         " managers) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT (code) DO UPDATE SET name_ko = $2, name_en = $3, partner = $4,"
-        " description_ko = $5, description_en = $6, managers = $7, updated_at = now()",
+        " description_ko = $5, description_en = $6, managers = $7, updated_at = now()"
+        " WHERE NOT $8::boolean RETURNING true",
         code,
         program.name_ko,
         program.name_en,
@@ -27,13 +33,21 @@ async def upsert_program(conn: DbConnection, code: str, program: ProgramSettings
         program.description_ko,
         program.description_en,
         [m.model_dump(mode="json") for m in program.program_managers],
+        create_only,
     )
+    return bool(written)
 
 
 async def upsert_cohort(
-    conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
-) -> None:
-    await conn.execute(
+    conn: DbConnection,
+    program_code: str,
+    code: str,
+    cohort: CohortSettings,
+    *,
+    create_only: bool = False,
+) -> bool:
+    """Insert or update; with `create_only`, a taken code changes nothing. True if written."""
+    written = await conn.fetchval(
         "INSERT INTO cohorts (code, program_code, seats, application_opens_at,"
         " application_closes_at, starts_on, ends_on, max_startup_age_years, questions,"
         " review_stages, agreement_due_days)"
@@ -41,7 +55,8 @@ async def upsert_cohort(
         " ON CONFLICT (code) DO UPDATE SET program_code = $2, seats = $3,"
         " application_opens_at = $4, application_closes_at = $5, starts_on = $6, ends_on = $7,"
         " max_startup_age_years = $8, questions = $9, review_stages = $10,"
-        " agreement_due_days = $11, updated_at = now()",
+        " agreement_due_days = $11, updated_at = now()"
+        " WHERE NOT $12::boolean RETURNING true",
         code,
         program_code,
         cohort.seats,
@@ -53,7 +68,9 @@ async def upsert_cohort(
         [q.model_dump(mode="json") for q in cohort.questions],
         [s.model_dump(mode="json") for s in cohort.review_stages],
         cohort.agreement_due_days,
+        create_only,
     )
+    return bool(written)
 
 
 async def program_exists(conn: DbConnection, code: str) -> bool:

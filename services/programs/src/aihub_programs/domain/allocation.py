@@ -28,6 +28,9 @@ Status = Literal["confirmed", "waitlisted", "cancelled"]
 ChangeKind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "agreement_signed"]
 
 WITHDRAWN = "withdrawn by the applicant"
+#: What an application id may look like (the applications service issues UUIDs): anything else in
+#: an event is refused at once rather than failing in Postgres (a NUL byte) retry after retry.
+APPLICATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 DEADLINE_PASSED = "agreement deadline passed"
 
 

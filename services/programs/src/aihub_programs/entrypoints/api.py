@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from aihub_programs.adapters import outcomes as outcomes_repository
 from aihub_programs.adapters import repository
+from aihub_programs.domain.allocation import APPLICATION_ID_PATTERN
 from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
 from aihub_programs.service_layer import catalog, enrollment
 from aihub_programs.settings import Settings
@@ -31,6 +32,14 @@ from aihub_shared.runtime.auth import (
     staff_principal,
 )
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
+
+# Path parameters are checked like bodies: a code or id that cannot exist is a 422 with its
+# location, never text Postgres refuses (a NUL byte) or a needless query.
+ProgramCode = Annotated[
+    str, Path(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+]
+CohortCode = ProgramCode
+ApplicationId = Annotated[str, Path(pattern=APPLICATION_ID_PATTERN)]
 
 
 class CancellationRequest(BaseModel):
@@ -84,7 +93,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/programs/{program_code}", tags=["catalog"])
     async def get_program(
-        program_code: str, runtime: ServiceRuntime = Depends(runtime_of)
+        program_code: ProgramCode, runtime: ServiceRuntime = Depends(runtime_of)
     ) -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
             found = [p for p in await repository.list_programs(conn) if p["code"] == program_code]
@@ -112,7 +121,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.put("/programs/{program_code}", tags=["catalog"])
     async def update_program(
-        program_code: str,
+        program_code: ProgramCode,
         body: ProgramSettings,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(admin_only),
@@ -127,7 +136,7 @@ def build_router(settings: Settings) -> APIRouter:
         "/programs/{program_code}/cohorts", tags=["catalog"], status_code=status.HTTP_201_CREATED
     )
     async def create_cohort(
-        program_code: str,
+        program_code: ProgramCode,
         body: CohortSpec,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(manager),
@@ -141,7 +150,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.put("/cohorts/{cohort_code}", tags=["catalog"])
     async def update_cohort(
-        cohort_code: str,
+        cohort_code: CohortCode,
         body: CohortSettings,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(manager),
@@ -158,7 +167,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/cohorts/{cohort_code}", tags=["catalog", "enrollments"])
     async def get_cohort(
-        cohort_code: str, runtime: ServiceRuntime = Depends(runtime_of)
+        cohort_code: CohortCode, runtime: ServiceRuntime = Depends(runtime_of)
     ) -> dict[str, Any]:
         """The cohort, its seats and every enrollment: seats, then the waitlist in order (with
         each startup's current position), then the cancelled ones with the reason."""
@@ -180,7 +189,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.post("/enrollments/{application_id}/cancellation", tags=["enrollments"])
     async def cancel_enrollment(
-        application_id: str,
+        application_id: ApplicationId,
         body: CancellationRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(manager),
@@ -199,7 +208,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.post("/enrollments/{application_id}/agreement", tags=["enrollments"])
     async def record_signed_agreement(
-        application_id: str,
+        application_id: ApplicationId,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(manager),
         correlation_id: str | None = correlation_header(),
@@ -224,7 +233,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/cohorts/{cohort_code}/outcomes", tags=["outcomes"])
     async def cohort_outcomes(
-        cohort_code: str, runtime: ServiceRuntime = Depends(runtime_of)
+        cohort_code: CohortCode, runtime: ServiceRuntime = Depends(runtime_of)
     ) -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
             if await repository.program_of_cohort(conn, cohort_code) is None:

@@ -75,9 +75,8 @@ async def republish_all(conn: DbConnection) -> list[str]:
 
 
 async def create_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:
-    if await repository.program_exists(conn, code):
+    if not await repository.upsert_program(conn, code, program, create_only=True):
         raise CatalogConflict(f"program {code!r} already exists")
-    await repository.upsert_program(conn, code, program)
 
 
 async def update_program(conn: DbConnection, code: str, program: ProgramSettings) -> list[str]:
@@ -94,9 +93,8 @@ async def create_cohort(
 ) -> list[str]:
     if not await repository.program_exists(conn, program_code):
         raise CatalogNotFound(f"no program {program_code!r}")
-    if await repository.program_of_cohort(conn, code) is not None:
+    if not await repository.upsert_cohort(conn, program_code, code, cohort, create_only=True):
         raise CatalogConflict(f"cohort {code!r} already exists")
-    await repository.upsert_cohort(conn, program_code, code, cohort)
     return await _publish_changed(conn, {code: None})
 
 

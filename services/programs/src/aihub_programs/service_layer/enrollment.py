@@ -8,6 +8,7 @@ no-ops, and the allocation rules make out-of-order events harmless.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,13 @@ import structlog
 
 from aihub_programs.adapters import repository
 from aihub_programs.adapters.repository import LockedCohort, NewEnrollment
-from aihub_programs.domain.allocation import WITHDRAWN, CohortSeats, EnrollmentConflict, Outcome
+from aihub_programs.domain.allocation import (
+    APPLICATION_ID_PATTERN,
+    WITHDRAWN,
+    CohortSeats,
+    EnrollmentConflict,
+    Outcome,
+)
 from aihub_programs.service_layer.publishing import new_event
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.contracts.envelope import CloudEvent
@@ -37,9 +44,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _check_application_id(application_id: str) -> None:
+    if not re.fullmatch(APPLICATION_ID_PATTERN, application_id):
+        raise RejectedEvent(f"application_id {application_id[:80]!r} is not an application id")
+
+
 async def enroll_accepted_application(
     conn: DbConnection, event: CloudEvent, accepted: ApplicationDecided
 ) -> None:
+    _check_application_id(accepted.application_id)
     cohort = await repository.lock_cohort(conn, accepted.cohort_code)
     if cohort is None:
         raise RejectedEvent(f"cohort {accepted.cohort_code!r} is not in the catalog")
@@ -68,6 +81,7 @@ async def enroll_accepted_application(
 async def release_withdrawn_application(
     conn: DbConnection, event: CloudEvent, withdrawn: ApplicationWithdrawn
 ) -> None:
+    _check_application_id(withdrawn.application_id)
     known = await repository.enrollment_row(conn, withdrawn.application_id)
     cohort_code = known["cohort_code"] if known else withdrawn.cohort_code
     cohort = await repository.lock_cohort(conn, cohort_code)
