@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from aihub_applications.adapters import repository, reviews
 from aihub_applications.domain.status import Status
@@ -19,7 +19,20 @@ from aihub_shared.contracts.values import FreeText
 from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
-Reason = Annotated[FreeText, Field(min_length=1, max_length=2000)]
+
+def _not_blank(value: str) -> str:
+    # "Always with a recorded reason": white space alone records none.
+    if not value.strip():
+        raise ValueError("must say something, not only white space")
+    return value
+
+
+Reason = Annotated[FreeText, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
+#: Filters compared with codes: a value no code can have is a mistake (422), not an empty page;
+#: and a NUL would reach Postgres, which refuses it in text.
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+#: Deep enough for any real list; beyond Postgres' bigint an offset would be a 500.
+MAX_OFFSET = 1_000_000
 
 
 class RankedOutcome(BaseModel):
@@ -109,15 +122,19 @@ def build_router(settings: Settings) -> APIRouter:
         response: Response,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_reading_role),
-        cohort_code: str | None = Query(default=None, max_length=64),
-        program_code: str | None = Query(default=None, max_length=64),
+        cohort_code: str | None = Query(default=None, max_length=64, pattern=CODE_PATTERN),
+        program_code: str | None = Query(default=None, max_length=64, pattern=CODE_PATTERN),
         status_: Status | None = Query(default=None, alias="status"),
-        stage_code: str | None = Query(default=None, max_length=64),
+        stage_code: str | None = Query(default=None, max_length=64, pattern=CODE_PATTERN),
         q: str | None = Query(
-            default=None, min_length=1, max_length=200, description="Part of the startup name."
+            default=None,
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00]+$",
+            description="Part of the startup name.",
         ),
         limit: int = Query(default=50, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+        offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
         """A page of applications, oldest first; `X-Total-Count` has the number of matches.
         A program manager sees their programs' applications, a reviewer their assigned ones."""

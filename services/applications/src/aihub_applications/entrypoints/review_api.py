@@ -16,7 +16,7 @@ from aihub_applications.entrypoints.api import Reason, correlation_header
 from aihub_applications.entrypoints.http_errors import answered_as_http
 from aihub_applications.service_layer import review
 from aihub_applications.settings import Settings
-from aihub_shared.contracts.values import SingleLineText
+from aihub_shared.contracts.values import FreeText, SingleLineText
 from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -61,7 +61,7 @@ class ScoresRequest(BaseModel):
     scores: dict[Annotated[str, Field(max_length=64)], Annotated[int, Field(ge=0, le=100)]] = Field(
         min_length=1, max_length=20, description="Criterion code → score 0–100."
     )
-    comment: Annotated[str, Field(max_length=5000)] = ""
+    comment: FreeText = ""
 
 
 class ConflictRequest(BaseModel):
