@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from aihub_programs.entrypoints.api import build_router
 from aihub_programs.service_layer.enrollment import enroll_accepted_application
@@ -22,6 +23,7 @@ from services.programs.tests.conftest import accepted, event, handle, queued
 pytestmark = pytest.mark.integration
 
 SECRET = "programs-api-test-secret-0123456789abcdef"  # noqa: S105 - test only
+SETTINGS = {"PROGRAMS_DATABASE_URL": "postgresql://unused", "STAFF_TOKEN_SECRET": SECRET}
 
 
 def token(role: Role, programs: tuple[str, ...] = ()) -> dict[str, str]:
@@ -44,9 +46,7 @@ OPS = token(Role.OPS)
 
 @pytest.fixture
 async def api(db: asyncpg.Pool, programs_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings.model_validate(
-        {"PROGRAMS_DATABASE_URL": programs_dsn, "STAFF_TOKEN_SECRET": SECRET}
-    )
+    settings = Settings.model_validate({**SETTINGS, "PROGRAMS_DATABASE_URL": programs_dsn})
     app = FastAPI()
     app.include_router(build_router(settings))
     # The broker is never started: the routes only use the pool.
@@ -350,3 +350,98 @@ async def test_racing_creations_of_one_code_get_one_201_and_409s(
     published = [e for e in await queued(db) if e["name"] == "cohort.published"]
     assert len(published) == 1
     assert published[0]["data"]["seats"] == await db.fetchval("SELECT seats FROM cohorts")
+
+
+def _stage(code: str, weight: int, criteria: list[str]) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name_ko": code,
+        "name_en": code,
+        "weight": weight,
+        "criteria": [{"code": c, "name_ko": c, "name_en": c, "weight": 1} for c in criteria],
+    }
+
+
+async def test_criterion_codes_are_unique_within_a_stage(api: httpx.AsyncClient) -> None:
+    assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    twice = cohort_body(review_stages=[_stage("docs", 100, ["tech", "tech"])])
+    refused = await api.post("/programs/cv-batch/cohorts", json=twice, headers=ADMIN)
+    assert refused.status_code == 422
+    assert "criterion codes must be unique within stage docs" in refused.text
+    # The same criterion code in two stages is fine.
+    both = cohort_body(review_stages=[_stage("docs", 30, ["tech"]), _stage("pitch", 70, ["tech"])])
+    assert (
+        await api.post("/programs/cv-batch/cohorts", json=both, headers=ADMIN)
+    ).status_code == 201
+
+
+ROLES = {
+    "none": {},
+    "admin": ADMIN,
+    "pm-own": PM_CV,
+    "pm-other": PM_OTHER,
+    "reviewer": REVIEWER,
+    "ops": OPS,
+}
+EVERYONE = {"admin", "pm-own", "pm-other", "reviewer", "ops"}
+MANAGERS = {"admin", "pm-own"}
+
+
+async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Pool) -> None:
+    """Each route × each role: 401 without a token, 403 for a role that may not, and anything
+    but 401/403 for one that may (writes may then answer 200, 201 or 409)."""
+    program = program_body(cohorts=[cohort_body(seats=5)])
+    assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    for app in "abcde":
+        data = accepted(app, rank=1)
+        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+    settings = program_body()
+    del settings["code"]
+    cohort_settings = cohort_body()
+    del cohort_settings["code"]
+    reason = {"reason": "checking who may"}
+    routes: list[tuple[str, str, Any, set[str]]] = [
+        ("GET", "/programs", None, EVERYONE),
+        ("GET", "/programs/{program_code}", None, EVERYONE),
+        ("GET", "/cohorts/{cohort_code}", None, EVERYONE),
+        ("GET", "/outcomes", None, EVERYONE),
+        ("GET", "/cohorts/{cohort_code}/outcomes", None, EVERYONE),
+        ("POST", "/programs", program_body("{role}-new"), {"admin"}),
+        ("PUT", "/programs/{program_code}", settings, {"admin"}),
+        ("POST", "/programs/{program_code}/cohorts", cohort_body("{role}-cohort"), MANAGERS),
+        ("PUT", "/cohorts/{cohort_code}", cohort_settings, MANAGERS),
+        ("POST", "/enrollments/{application_id}/cancellation", reason, MANAGERS),
+        ("POST", "/enrollments/{application_id}/agreement", None, MANAGERS),
+    ]
+    served = {
+        (method, route.path)
+        for route in build_router(Settings.model_validate(SETTINGS)).routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+    assert served == {(method, path) for method, path, _, _ in routes}, "a route is not covered"
+    # An allowed role acts on an enrollment of its own (admin and the program's manager each
+    # cancel one and sign another); a denied role's attempt targets "a", which it may not touch.
+    targets = {
+        "admin": {"cancellation": "b", "agreement": "d"},
+        "pm-own": {"cancellation": "c", "agreement": "e"},
+    }
+    for method, path, body, allowed in routes:
+        for role, headers in ROLES.items():
+            application = targets.get(role, {}).get(path.rsplit("/", 1)[-1], "a")
+            url = path.format(
+                program_code="cv-batch", cohort_code="cv-2027-1", application_id=application
+            )
+            json_body = (
+                {k: v.format(role=role) if k == "code" else v for k, v in body.items()}
+                if body
+                else None
+            )
+            answer = await api.request(method, url, json=json_body, headers=headers)
+            where = (method, path, role, answer.status_code, answer.text[:200])
+            if role == "none":
+                assert answer.status_code == 401, where
+            elif role in allowed:
+                assert answer.status_code in (200, 201), where
+            else:
+                assert answer.status_code == 403, where

@@ -41,6 +41,10 @@ class CohortSettings(BaseModel):
             raise ValueError("review stage weights must sum to 100")
         if len({stage.code for stage in self.review_stages}) != len(self.review_stages):
             raise ValueError("review stage codes must be unique")
+        for stage in self.review_stages:
+            # Scores are keyed by criterion code: two criteria with one code cannot both be scored.
+            if len({c.code for c in stage.criteria}) != len(stage.criteria):
+                raise ValueError(f"criterion codes must be unique within stage {stage.code}")
         if len({q.key for q in self.questions}) != len(self.questions):
             raise ValueError("question keys must be unique")
         return self
