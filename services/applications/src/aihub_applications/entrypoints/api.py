@@ -102,12 +102,35 @@ def correlation_header(
     return correlation_id
 
 
-def _visible_to_reviewer(entry: dict[str, Any], reviewer_id: str) -> bool:
+#: Who a reviewer is told assigned them when they replace a reviewer who recused.
+REPLACEMENT_ACTOR = "reviewer-pool"
+
+
+def _reviewer_view(entry: dict[str, Any], reviewer_id: str) -> dict[str, Any] | None:
     """A reviewer sees the application's course, and of the review only what concerns them:
-    who else reviews, scores or recused stays with the managers."""
+    who else reviews, scores or recused — and whom they replace — stays with the managers."""
     if entry["action"] in ("status", "advanced"):
-        return True
-    return bool(entry["actor"] == reviewer_id or reviewer_id in entry["reason"])
+        return entry
+    if entry["action"] == "assigned":
+        # "reviewer <id> assigned[ in place of <id>]": ids are e-mails, so without spaces.
+        words = entry["reason"].split(" ")
+        if len(words) < 2 or words[1] != reviewer_id:
+            return None
+        replacement = " in place of " in entry["reason"]
+        return {
+            **entry,
+            "reason": f"reviewer {reviewer_id} assigned",
+            # A replacement is recorded as done by the reviewer who recused: not theirs to see.
+            "actor": REPLACEMENT_ACTOR if replacement else entry["actor"],
+        }
+    return entry if entry["actor"] == reviewer_id else None
+
+
+def _own_review(review: dict[str, Any]) -> dict[str, Any]:
+    """A reviewer's own assignment, minus whom it replaced (who, recusing, also assigned it)."""
+    if review["replaces"] is None:
+        return review
+    return {**review, "replaces": None, "assigned_by": REPLACEMENT_ACTOR}
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -171,10 +194,9 @@ def build_router(settings: Settings) -> APIRouter:
                 require_reader(staff, detail["program_code"], assigned=assigned)
                 all_reviews = await reviews.reviews_of(conn, application_id)
             if not staff.manages(detail["program_code"]):
-                all_reviews = [r for r in all_reviews if r["reviewer_id"] == staff.id]
-                detail["history"] = [
-                    h for h in detail["history"] if _visible_to_reviewer(h, staff.id)
-                ]
+                all_reviews = [_own_review(r) for r in all_reviews if r["reviewer_id"] == staff.id]
+                seen = (_reviewer_view(h, staff.id) for h in detail["history"])
+                detail["history"] = [h for h in seen if h is not None]
             return {**detail, "reviews": all_reviews}
 
     @router.post("/applications/{application_id}/decision")

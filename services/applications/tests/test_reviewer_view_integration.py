@@ -1,0 +1,64 @@
+"""What a reviewer reading an application sees of the review: their own part, nobody else's —
+not a reviewer whose e-mail merely contains theirs, nor the one who recused and was replaced."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services.applications.tests.conftest import (
+    ADMIN,
+    CohortFactory,
+    bearer,
+    reviewer_token,
+    submission,
+    submit,
+)
+
+pytestmark = pytest.mark.integration
+
+DOC = "document-review"
+ANN = "ann@hub.example"
+JOANN = "joann@hub.example"  # contains ANN's address
+ZED = "zed@hub.example"
+
+
+async def test_a_reviewer_sees_no_other_reviewer_not_even_the_one_replaced(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    app = (await submit(api, submission(cohort, 1)))["application_id"]
+    pool = [{"id": r, "name": r.split("@")[0]} for r in (ANN, JOANN, ZED)]
+    assigned = await api.post(
+        f"/cohorts/{cohort.cohort_code}/stages/{DOC}/assignments",
+        json={"reviewers": pool, "per_application": 2},
+        headers=bearer(ADMIN),
+    )
+    assert {p["reviewer_id"] for p in assigned.json()["assigned"]} == {ANN, JOANN}
+    recused = await api.post(
+        f"/applications/{app}/stages/{DOC}/conflict",
+        json={"reason": "former employer"},
+        headers=bearer(reviewer_token(JOANN)),
+    )
+    assert recused.json() == {"replacement": ZED}
+
+    seen_by_ann = await api.get(f"/applications/{app}", headers=bearer(reviewer_token(ANN)))
+    assert seen_by_ann.status_code == 200
+    assert "joann" not in seen_by_ann.text
+    assert "zed" not in seen_by_ann.text
+    assert [h["reason"] for h in seen_by_ann.json()["history"] if h["action"] == "assigned"] == [
+        f"reviewer {ANN} assigned"
+    ]
+
+    seen_by_zed = await api.get(f"/applications/{app}", headers=bearer(reviewer_token(ZED)))
+    assert seen_by_zed.status_code == 200
+    assert "ann@" not in seen_by_zed.text  # neither ANN nor JOANN, whom ZED replaces
+    (review,) = seen_by_zed.json()["reviews"]
+    assert (review["reviewer_id"], review["replaces"]) == (ZED, None)
+    notes = [h for h in seen_by_zed.json()["history"] if h["action"] == "assigned"]
+    assert [(h["reason"], h["actor"]) for h in notes] == [
+        (f"reviewer {ZED} assigned", "reviewer-pool")
+    ]
+    # The managers still see the whole story.
+    full = await api.get(f"/applications/{app}", headers=bearer(ADMIN))
+    assert f"reviewer {ZED} assigned in place of {JOANN}" in full.text
