@@ -23,14 +23,14 @@ EVERY_PROGRAM = "*"
 
 
 class MailKind(StrEnum):
-    """What a staff member can subscribe to."""
+    """What a staff member can subscribe to. A reviewer's assignments are not a subscription:
+    `review.assigned` always goes to the reviewer it names (unless inactive in the directory)."""
 
     NEW_APPLICATION = "new_application"
     INELIGIBLE = "ineligible"
     DECISION = "decision"
     ENROLLMENT = "enrollment"
     COHORT_FILLED = "cohort_filled"
-    REVIEW_ASSIGNED = "review_assigned"
     DEAD_LETTERS = "dead_letters"
     DAILY_DIGEST = "daily_digest"
 
