@@ -3,11 +3,31 @@ announces what changed."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 import pytest
 
-from aihub_programs.service_layer.catalog import apply_catalog, load_seed, republish_all
-from services.programs.tests.conftest import queued
+from aihub_local.testing import eventually
+from aihub_programs.service_layer.catalog import (
+    apply_catalog,
+    create_cohort,
+    load_seed,
+    republish_all,
+    update_cohort,
+    update_program,
+)
+from aihub_shared.runtime.db import DbConnection
+from services.programs.tests.conftest import (
+    PROGRAM,
+    cohort_spec,
+    make_cohort,
+    program_spec,
+    queued,
+)
+
+Change = Callable[[DbConnection], Awaitable[None]]
 
 
 def test_the_hub_catalog_holds_its_real_programs() -> None:
@@ -56,3 +76,61 @@ async def test_seeding_publishes_each_cohort_once_and_then_only_changes(
     assert len(published) == 2 * len(first)
     by_key = {e["key"]: e["data"] for e in published[: len(first)]}
     assert all(e["data"] == by_key[e["key"]] for e in published[len(first) :])
+
+
+async def _while_uncommitted(db: asyncpg.Pool, first: Change, second: Change) -> None:
+    """Run `first` up to its commit, start `second`, and commit `first` once `second` has either
+    finished (it overtook) or waits for a lock."""
+    async with db.acquire() as first_conn:
+        transaction = first_conn.transaction()
+        await transaction.start()
+        await first(first_conn)
+
+        async def run_second() -> None:
+            async with db.acquire() as conn, conn.transaction():
+                await second(conn)
+
+        task = asyncio.create_task(run_second())
+
+        async def overtook_or_waits() -> bool:
+            waiting = await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
+            return task.done() or waiting > 0
+
+        await eventually(overtook_or_waits, what="the second change to finish or wait for a lock")
+        await transaction.commit()
+        await asyncio.wait_for(task, timeout=10)
+
+
+def _rename(name: str) -> Change:
+    async def rename(conn: DbConnection) -> None:
+        await update_program(conn, PROGRAM, program_spec().model_copy(update={"name_en": name}))
+
+    return rename
+
+
+@pytest.mark.integration
+async def test_the_last_catalog_event_carries_both_of_two_concurrent_changes(
+    db: asyncpg.Pool,
+) -> None:
+    """A program renamed while another transaction changes one of its cohorts, or adds one:
+    whichever commits second publishes last, and what it publishes must include the first one's
+    change (a replica keeps only the last event of each cohort)."""
+    await make_cohort(db, seats=2)
+
+    async def change_seats(conn: DbConnection) -> None:
+        await update_cohort(conn, "cv-2027-1", cohort_spec(seats=5))
+
+    async def add_cohort(conn: DbConnection) -> None:
+        await create_cohort(conn, PROGRAM, "cv-2027-2", cohort_spec("cv-2027-2"))
+
+    await _while_uncommitted(db, _rename("Renamed batch"), change_seats)
+    await _while_uncommitted(db, add_cohort, _rename("Renamed again"))
+    last = {e["key"]: e["data"] for e in await queued(db) if e["name"] == "cohort.published"}
+    assert (last["cv-2027-1"]["program_name_en"], last["cv-2027-1"]["seats"]) == (
+        "Renamed again",
+        5,
+    )
+    assert last["cv-2027-2"]["program_name_en"] == "Renamed again"

@@ -73,8 +73,22 @@ async def upsert_cohort(
     return bool(written)
 
 
-async def program_exists(conn: DbConnection, code: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM programs WHERE code = $1", code))
+async def lock_cohorts(conn: DbConnection, codes: list[str]) -> None:
+    """Row-lock existing cohorts, in code order (no deadlock between two catalog changes): a
+    change then reads its "before" state only after any other change of them has committed, so
+    the `cohort.published` it queues last carries every committed change."""
+    await conn.execute(
+        "SELECT code FROM cohorts WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE", codes
+    )
+
+
+async def lock_program(conn: DbConnection, code: str, *, share: bool = False) -> bool:
+    """Row-lock a program (False if there is none): exclusively to change it, shared to add a
+    cohort to it. A cohort is then never created with the names of a program rename that is
+    committing meanwhile, and a rename sees every cohort it must re-publish."""
+    lock = "FOR SHARE" if share else "FOR UPDATE"
+    found = await conn.fetchval(f"SELECT true FROM programs WHERE code = $1 {lock}", code)  # noqa: S608 - a constant
+    return bool(found)
 
 
 async def program_of_cohort(conn: DbConnection, cohort_code: str) -> str | None:

@@ -44,10 +44,12 @@ async def apply_catalog(conn: DbConnection, seed: CatalogSeed) -> list[str]:
     Returns the codes of the cohorts published. Call inside a transaction."""
     published: list[str] = []
     for program in seed.programs:
+        await repository.lock_program(conn, program.code)
         affected = sorted(
             set(await repository.cohort_codes(conn, program.code))
             | {c.code for c in program.cohorts}
         )
+        await repository.lock_cohorts(conn, affected)
         before = {code: await _published_state(conn, code) for code in affected}
         await repository.upsert_program(conn, program.code, program)
         for cohort in program.cohorts:
@@ -65,6 +67,7 @@ async def republish_all(conn: DbConnection) -> list[str]:
     codes = [
         code for program in await repository.list_programs(conn) for code in program["cohorts"]
     ]
+    await repository.lock_cohorts(conn, codes)  # not a state older than a concurrent change's
     events = []
     for code in codes:
         state = await _published_state(conn, code)
@@ -80,9 +83,10 @@ async def create_program(conn: DbConnection, code: str, program: ProgramSettings
 
 
 async def update_program(conn: DbConnection, code: str, program: ProgramSettings) -> list[str]:
-    if not await repository.program_exists(conn, code):
+    if not await repository.lock_program(conn, code):
         raise CatalogNotFound(f"no program {code!r}")
     codes = await repository.cohort_codes(conn, code)
+    await repository.lock_cohorts(conn, codes)
     before = {c: await _published_state(conn, c) for c in codes}
     await repository.upsert_program(conn, code, program)
     return await _publish_changed(conn, before)
@@ -91,7 +95,7 @@ async def update_program(conn: DbConnection, code: str, program: ProgramSettings
 async def create_cohort(
     conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
 ) -> list[str]:
-    if not await repository.program_exists(conn, program_code):
+    if not await repository.lock_program(conn, program_code, share=True):
         raise CatalogNotFound(f"no program {program_code!r}")
     if not await repository.upsert_cohort(conn, program_code, code, cohort, create_only=True):
         raise CatalogConflict(f"cohort {code!r} already exists")
@@ -102,6 +106,7 @@ async def update_cohort(conn: DbConnection, code: str, cohort: CohortSettings) -
     program_code = await repository.program_of_cohort(conn, code)
     if program_code is None:
         raise CatalogNotFound(f"no cohort {code!r}")
+    await repository.lock_cohorts(conn, [code])
     before = {code: await _published_state(conn, code)}
     await repository.upsert_cohort(conn, program_code, code, cohort)
     return await _publish_changed(conn, before)
