@@ -68,16 +68,20 @@ async def applications_pool(local_stack: StackEndpoints) -> AsyncIterator[asyncp
         await pool.close()
 
 
-@pytest.fixture
-async def api(applications_pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings.model_validate(
+def service_settings() -> Settings:
+    """The service's settings for in-process API tests (the pool is injected, not connected)."""
+    return Settings.model_validate(
         {
             "APPLICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
             "STAFF_TOKEN_SECRET": SECRET,
         }
     )
+
+
+@pytest.fixture
+async def api(applications_pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
-    for router in definition(settings).routers:
+    for router in definition(service_settings()).routers:
         app.include_router(router)
     app.state.runtime = SimpleNamespace(pool=applications_pool)
     transport = httpx.ASGITransport(app=app)

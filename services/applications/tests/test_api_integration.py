@@ -10,17 +10,22 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
+from aihub_applications.entrypoints.app import definition
 from aihub_shared.contracts.programs import CohortPublished
 from services.applications.tests.conftest import (
     ADMIN,
     MANAGER,
     OPS,
     OTHER_MANAGER,
+    OTHER_PROGRAM,
     CohortFactory,
     bearer,
+    outbox_events,
     outbox_events_keyed,
     reviewer_token,
+    service_settings,
     submission,
     submit,
 )
@@ -61,33 +66,47 @@ TOKENS = {
 }
 
 
+#: Every route of the service, by the name the matrix uses (a test checks none is missing).
+ROUTES: dict[str, tuple[str, str]] = {
+    "list": ("GET", "/applications"),
+    "read": ("GET", "/applications/{application_id}"),
+    "decide": ("POST", "/applications/{application_id}/decision"),
+    "bulk": ("POST", "/applications/decisions"),
+    "withdraw": ("POST", "/applications/{application_id}/withdrawal"),
+    "score": ("PUT", "/applications/{application_id}/stages/{stage_code}/scores"),
+    "conflict": ("POST", "/applications/{application_id}/stages/{stage_code}/conflict"),
+    "assign": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/assignments"),
+    "advance": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/advance"),
+    "advance_one": ("POST", "/applications/{application_id}/advance"),
+    "select": ("POST", "/cohorts/{cohort_code}/selection"),
+    "ranking": ("GET", "/cohorts/{cohort_code}/ranking"),
+    "ranking_csv": ("GET", "/cohorts/{cohort_code}/ranking.csv"),
+    "cohorts": ("GET", "/cohorts"),
+    "submit": ("POST", "/intake/applications"),
+}
+
+
 def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]:
-    app, cohort = w.application_id, w.cohort.cohort_code
-    return {
-        "list": ("GET", "/applications", None),
-        "read": ("GET", f"/applications/{app}", None),
-        "decide": ("POST", f"/applications/{app}/decision", {"outcome": "rejected", "reason": "r"}),
-        "bulk": (
-            "POST",
-            "/applications/decisions",
-            {"reason": "r", "decisions": [{"application_id": app, "outcome": "rejected"}]},
-        ),
-        "withdraw": ("POST", f"/applications/{app}/withdrawal", {"reason": "asked"}),
-        "score": (
-            "PUT",
-            f"/applications/{app}/stages/{DOC}/scores",
-            {"scores": {"technology": 70, "market": 70, "team": 70}},
-        ),
-        "conflict": ("POST", f"/applications/{app}/stages/{DOC}/conflict", {"reason": "advisor"}),
-        "assign": ("POST", f"/cohorts/{cohort}/stages/{DOC}/assignments", {}),
-        "advance": ("POST", f"/cohorts/{cohort}/stages/{DOC}/advance", {"reason": "r"}),
-        "advance_one": ("POST", f"/applications/{app}/advance", {"reason": "appeal"}),
-        "ranking": ("GET", f"/cohorts/{cohort}/ranking.csv", None),
-        "submit": ("POST", "/intake/applications", submission(w.cohort, 2)),
-    }[action]
+    app = w.application_id
+    bodies: dict[str, dict[str, Any]] = {
+        "decide": {"outcome": "rejected", "reason": "r"},
+        "bulk": {"reason": "r", "decisions": [{"application_id": app, "outcome": "rejected"}]},
+        "withdraw": {"reason": "asked"},
+        "score": {"scores": {"technology": 70, "market": 70, "team": 70}},
+        "conflict": {"reason": "advisor"},
+        "assign": {},
+        "advance": {"reason": "r"},
+        "advance_one": {"reason": "appeal"},
+        "select": {"reason": "r"},
+        "submit": submission(w.cohort, 2),
+    }
+    method, template = ROUTES[action]
+    path = template.format(application_id=app, cohort_code=w.cohort.cohort_code, stage_code=DOC)
+    return method, path, bodies.get(action)
 
 
-# Expected status per action and caller. 409 on advancing: allowed, but the stage lacks scores.
+# Expected status per action and caller. 409 on advancing and selecting: allowed, but the stage
+# lacks scores (selection: the application is still in the first stage).
 MATRIX: dict[str, dict[str, int]] = {
     "list": dict.fromkeys(
         ["admin", "manager", "other_manager", "assigned_reviewer", "other_reviewer"], 200
@@ -165,6 +184,14 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    "select": {
+        "admin": 409,
+        "manager": 409,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
     "ranking": {
         "admin": 200,
         "manager": 200,
@@ -173,6 +200,16 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    "ranking_csv": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    # The replica of the public catalog (windows, questions, rubric): any staff member.
+    "cohorts": dict.fromkeys(TOKENS, 200),
     "submit": {
         "admin": 200,
         "manager": 403,
@@ -185,15 +222,32 @@ MATRIX: dict[str, dict[str, int]] = {
 CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]
 
 
+def test_the_matrix_covers_every_route_and_every_caller() -> None:
+    served = {
+        (method, route.path)
+        for router in definition(service_settings()).routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+    assert served == set(ROUTES.values())
+    assert set(MATRIX) == set(ROUTES)
+    assert all(set(row) == set(TOKENS) for row in MATRIX.values())
+
+
 @pytest.mark.parametrize(("action", "caller", "expected"), CASES)
 async def test_authorization_matrix(
     api: httpx.AsyncClient, world: World, action: str, caller: str, expected: int
 ) -> None:
     method, path, body = request_for(action, world)
+    before = (await api.get(f"/applications/{world.application_id}", headers=bearer(ADMIN))).json()
     response = await api.request(method, path, json=body, headers=bearer(TOKENS[caller]))
     assert response.status_code == expected, response.text
     if expected == 403:
         assert response.json()["detail"]  # always a reason
+        # ... and nothing happened: no status, stage, review or history change.
+        after = await api.get(f"/applications/{world.application_id}", headers=bearer(ADMIN))
+        assert after.json() == before
 
 
 @pytest.mark.parametrize("action", sorted(MATRIX))
@@ -372,3 +426,32 @@ async def test_http_submission_has_the_rules_and_idempotency_of_kafka_intake(
     )
     assert {a["status"] for a in stored.json()} == {"received", "ineligible"}
     assert len(stored.json()) == 3  # first, duplicate (ineligible), korean (ineligible)
+
+
+async def test_a_bulk_decision_reaching_into_another_program_is_refused_whole(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    own = await make_cohort()
+    foreign = await make_cohort(program_code=OTHER_PROGRAM, cohort_code=f"m-{uuid.uuid4().hex[:8]}")
+    mine = (await submit(api, submission(own, 1)))["application_id"]
+    theirs = (await submit(api, submission(foreign, 2)))["application_id"]
+    response = await api.post(
+        "/applications/decisions",
+        json={
+            "reason": "committee",
+            "decisions": [
+                {"application_id": mine, "outcome": "accepted", "rank": 1},
+                {"application_id": theirs, "outcome": "rejected"},
+            ],
+        },
+        headers=bearer(MANAGER),
+    )
+    assert response.status_code == 403
+    assert OTHER_PROGRAM in response.json()["detail"]
+    for app in (mine, theirs):
+        detail = (await api.get(f"/applications/{app}", headers=bearer(ADMIN))).json()
+        assert detail["status"] == "received"
+        assert [e["type"] for e in await outbox_events(applications_pool, app)] == [
+            "application.received",
+            "intake.receipt",
+        ]
