@@ -95,3 +95,22 @@ async def test_the_cancellation_a_withdrawal_causes_changes_nothing(
     assert withdrawn.status_code == 200
     await deliver(applications_pool, "enrollment.cancelled", app_id, "cancelled")
     assert await statuses(api, app_id) == ["received", "accepted", "enrolled", "withdrawn"]
+
+
+async def test_word_arriving_out_of_order_or_twice_is_no_dead_letter_and_no_history(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    app_id = await accepted_application(api, make_cohort)
+    await deliver(applications_pool, "enrollment.promoted", app_id, "confirmed")
+    await deliver(applications_pool, "enrollment.waitlisted", app_id, "waitlisted")  # late
+    await deliver(applications_pool, "enrollment.agreement_signed", app_id, "confirmed")
+    await deliver(applications_pool, "enrollment.confirmed", app_id, "confirmed")  # late
+    await deliver(applications_pool, "enrollment.cancelled", app_id, "cancelled")
+    await deliver(applications_pool, "enrollment.cancelled", app_id, "cancelled")  # twice
+    assert await statuses(api, app_id) == [
+        "received",
+        "accepted",
+        "enrolled",
+        "agreement_signed",
+        "cancelled",
+    ]

@@ -200,6 +200,25 @@ def test_enrollment_events_after_a_withdrawal_change_nothing() -> None:
     assert withdrawn.follow_enrollment(Status.CANCELLED) == withdrawn
 
 
+@pytest.mark.parametrize(
+    ("current", "stale"),
+    [
+        (Status.ENROLLED, Status.WAITLISTED),  # promoted, then the waitlisting read late
+        (Status.AGREEMENT_SIGNED, Status.WAITLISTED),
+        (Status.AGREEMENT_SIGNED, Status.ENROLLED),  # signed, then the confirmation again
+    ],
+)
+def test_enrollment_word_the_application_is_past_changes_nothing(
+    current: Status, stale: Status
+) -> None:
+    state = Lifecycle(current, 1, 2, rank=3)
+    assert state.follow_enrollment(stale) == state
+    # ... while what comes after is still followed, and nothing follows a cancellation.
+    assert state.follow_enrollment(Status.CANCELLED).status is Status.CANCELLED
+    with pytest.raises(RuleBroken, match="cancelled cannot become"):
+        Lifecycle(Status.CANCELLED, 1, 2, rank=3).follow_enrollment(stale)
+
+
 def test_an_unranked_stage_list_is_rejected_by_the_contract() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ReviewStage(code="x-1", name_ko="x", name_en="x", weight=100, criteria=[])

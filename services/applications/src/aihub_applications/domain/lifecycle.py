@@ -66,7 +66,9 @@ class Lifecycle:
 
     def follow_enrollment(self, target: Status) -> Lifecycle:
         """The programs service's word on the seat. Repeats change nothing; after a withdrawal
-        the enrollment events it causes (the seat freed) change nothing either."""
+        the enrollment events it causes (the seat freed) change nothing either; nor does word
+        the application is already past (a waitlisting read after the promotion, e.g. a dead
+        letter replayed late): programs never moves a seat back, so it is stale, not news."""
         if target not in {
             Status.ENROLLED,
             Status.WAITLISTED,
@@ -76,7 +78,21 @@ class Lifecycle:
             raise ValueError(f"{target.value} is not an enrollment status")
         if target is self.status or self.status is Status.WITHDRAWN:
             return self
+        if _is_behind(target, self.status):
+            return self
         return replace(self, status=transition(self.status, target))
+
+
+#: How far the seat has come; programs only ever moves an application forward along it.
+_SEAT_PROGRESS = (Status.WAITLISTED, Status.ENROLLED, Status.AGREEMENT_SIGNED)
+
+
+def _is_behind(target: Status, current: Status) -> bool:
+    return (
+        target in _SEAT_PROGRESS
+        and current in _SEAT_PROGRESS
+        and _SEAT_PROGRESS.index(target) < _SEAT_PROGRESS.index(current)
+    )
 
 
 def is_legal(state: Lifecycle) -> bool:
