@@ -41,7 +41,7 @@ from aihub_notifications.adapters.smtp import (
 from aihub_notifications.domain.deliveries import retry_delay
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
-from aihub_shared.contracts.registry import contract
+from aihub_shared.contracts.registry import ServiceEvents
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.failpoints import crash_if_armed
@@ -50,7 +50,7 @@ from aihub_shared.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
-SOURCE = "/services/notifications"
+EVENTS = ServiceEvents("/services/notifications")
 
 EMAILS = Counter("emails_total", "E-mail delivery attempts by outcome", ["template", "outcome"])
 POSSIBLE_DUPLICATES = Counter(
@@ -242,9 +242,8 @@ class MailSender:
         return failure
 
     def _sent_event(self, row: repository.Delivery) -> CloudEvent:
-        return CloudEvent.new(
-            type=contract("email.sent").type,
-            source=SOURCE,
+        return EVENTS.new(
+            "email.sent",
             subject=str(row.id),
             data=EmailDelivered(
                 delivery_id=str(row.id),
@@ -259,9 +258,8 @@ class MailSender:
         )
 
     def _failed_event(self, row: repository.Delivery, reason: str) -> CloudEvent:
-        return CloudEvent.new(
-            type=contract("email.failed").type,
-            source=SOURCE,
+        return EVENTS.new(
+            "email.failed",
             subject=str(row.id),
             data=EmailFailed(
                 delivery_id=str(row.id),
