@@ -1,0 +1,185 @@
+"""Every path that moves a seat, all at once on one cohort, on the real Postgres: acceptances,
+withdrawals (before and after their acceptance), staff cancellations and signatures, passing
+deadlines with two deadline workers, and seats lowered and raised. Then the cohort's whole
+published history is replayed step by step: a seat is only given while one is free, the events'
+counts agree with the replay, a freed seat goes at once to the best-ranked waiting startup, and
+nobody waits while a seat is free."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import pytest
+
+from aihub_programs.service_layer import enrollment
+from aihub_programs.service_layer.catalog import update_cohort
+from aihub_programs.service_layer.enrollment import (
+    EnrollmentConflict,
+    EnrollmentNotFound,
+    enroll_accepted_application,
+    release_withdrawn_application,
+)
+from services.programs.tests.conftest import (
+    accepted,
+    cohort_spec,
+    event,
+    handle,
+    make_cohort,
+    queued,
+    withdrawn,
+)
+
+pytestmark = pytest.mark.integration
+
+COHORT = "cv-2027-1"
+FINAL_SEATS = 4  # no change below ever sets more, so confirmed ≤ seats holds at the end too
+
+
+@dataclass
+class Replay:
+    """The cohort's enrollment events in publication order, each step checked."""
+
+    ranks: dict[str, int | None]
+    seats: int
+    confirmed: set[str] = field(default_factory=set)
+    waiting: set[str] = field(default_factory=set)
+    owed_promotion: bool = False
+    #: The kinds of step seen (cancellations by their cause): proof every path was taken.
+    kinds: set[str] = field(default_factory=set)
+
+    def key(self, app: str) -> tuple[bool, int]:
+        rank = self.ranks[app]
+        return (rank is None, rank or 0)
+
+    def apply(self, name: str, data: dict[str, Any]) -> None:
+        app = data["application_id"]
+        cause = (data.get("reason") or "").split(":")[0]
+        self.kinds.add(f"{name} {cause}".strip())
+        if self.owed_promotion:
+            # A seat was freed (or added) while someone waited: the same step fills it.
+            assert name == "enrollment.promoted", (name, app)
+        self.seats = data["seats"]
+        if name in ("enrollment.confirmed", "enrollment.promoted"):
+            assert data["seats_taken"] <= data["seats"], "a seat given while none was free"
+        if name == "enrollment.confirmed":
+            assert not self.waiting or len(self.confirmed) >= self.seats, "overtook the waitlist"
+            self.confirmed.add(app)
+        elif name == "enrollment.waitlisted":
+            assert len(self.confirmed) >= self.seats, "waitlisted while a seat was free"
+            self.waiting.add(app)
+        elif name == "enrollment.promoted":
+            assert app in self.waiting
+            assert self.key(app) == min(self.key(w) for w in self.waiting), "not the best rank"
+            self.waiting.remove(app)
+            self.confirmed.add(app)
+        elif name == "enrollment.cancelled":
+            self.confirmed.discard(app)
+            self.waiting.discard(app)
+        assert data["seats_taken"] == len(self.confirmed), (name, app)
+        self.owed_promotion = bool(self.waiting) and len(self.confirmed) < self.seats
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int) -> None:
+    await make_cohort(db, COHORT, seats=3)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible shuffle, not security
+    apps = [f"startup-{n:02d}" for n in range(30)]
+    ranks: dict[str, int | None] = dict(zip(apps, rng.sample(range(1, 31), 30), strict=True))
+    for app in apps[-3:]:
+        ranks[app] = None
+
+    async def accept(app: str) -> None:
+        data = accepted(app, rank=ranks[app])
+        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+
+    async def withdraw(app: str) -> None:
+        data = withdrawn(app)
+        await handle(db, release_withdrawn_application, event("application.withdrawn", data), data)
+
+    async def staff(action: Awaitable[Any]) -> None:
+        # Not enrolled yet, already gone, or not holding a seat: a 404/409 over HTTP.
+        with contextlib.suppress(EnrollmentConflict, EnrollmentNotFound):
+            await action
+
+    async def cancel(app: str) -> None:
+        await staff(enrollment.cancel_enrollment(db, app, reason="left", may_manage=lambda _: True))
+
+    async def sign(app: str) -> None:
+        await staff(enrollment.sign_agreement(db, app, may_manage=lambda _: True))
+
+    async def deadline_passes(app: str) -> None:
+        await db.execute(
+            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
+            " WHERE application_id = $1 AND status = 'confirmed' AND agreement_signed_at IS NULL",
+            app,
+        )
+        # Two instances' deadline workers notice it at the same moment.
+        await asyncio.gather(
+            enrollment.expire_due_agreements(db), enrollment.expire_due_agreements(db)
+        )
+
+    async def resize(seats: int) -> None:
+        async with db.acquire() as conn, conn.transaction():
+            await update_cohort(conn, COHORT, cohort_spec(seats=seats))
+
+    # Wave 1: the acceptances arrive (a few withdrawals overtake theirs) while seats change.
+    leaving = set(rng.sample(apps, 3))
+    first_wave: list[Awaitable[Any]] = [
+        *(accept(app) for app in apps),
+        *(withdraw(app) for app in leaving),
+        resize(1),
+        resize(FINAL_SEATS),
+    ]
+    rng.shuffle(first_wave)
+    await asyncio.gather(*first_wave)
+    await resize(FINAL_SEATS)  # so that wave 2 has four seat holders to act on
+    # Wave 2: seat holders and waiting startups leave, sign, are cancelled or miss their
+    # deadline, while the seats change again.
+    rows = await db.fetch("SELECT application_id, status FROM enrollments ORDER BY application_id")
+    holders = [r["application_id"] for r in rows if r["status"] == "confirmed"]
+    waiters = [r["application_id"] for r in rows if r["status"] == "waitlisted"]
+    rng.shuffle(holders)
+    rng.shuffle(waiters)
+    leaving |= {*holders[1:2], *waiters[2:4]}
+    everything: list[Awaitable[Any]] = [
+        *(cancel(app) for app in [*holders[:1], *waiters[:2]]),
+        *(withdraw(app) for app in [*holders[1:2], *waiters[2:4]]),
+        *(sign(app) for app in holders[2:3]),
+        *(deadline_passes(app) for app in holders[3:]),
+        resize(2),
+        resize(3),
+    ]
+    rng.shuffle(everything)
+    await asyncio.gather(*everything)
+    await enrollment.expire_due_agreements(db)  # deadlines that passed after the last run
+    await resize(FINAL_SEATS)
+
+    replay = Replay(ranks, seats=3)
+    for published in await queued(db):
+        if published["name"].startswith("enrollment.") and published["key"] == COHORT:
+            replay.apply(published["name"], published["data"])
+    assert not replay.owed_promotion
+    assert replay.kinds >= {
+        "enrollment.confirmed",
+        "enrollment.waitlisted",
+        "enrollment.promoted",
+        "enrollment.agreement_signed",
+        "enrollment.cancelled left",
+        "enrollment.cancelled withdrawn by the applicant",
+        "enrollment.cancelled agreement deadline passed",
+    }, replay.kinds
+    rows = await db.fetch(
+        "SELECT application_id, status FROM enrollments WHERE status <> 'cancelled'"
+    )
+    stored = {r["application_id"]: r["status"] for r in rows}
+    assert {a for a, s in stored.items() if s == "confirmed"} == replay.confirmed
+    assert {a for a, s in stored.items() if s == "waitlisted"} == replay.waiting
+    assert len(replay.confirmed) <= FINAL_SEATS
+    assert len(replay.confirmed) == FINAL_SEATS or not replay.waiting
+    assert not replay.confirmed & set(leaving)
