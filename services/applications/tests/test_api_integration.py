@@ -401,6 +401,14 @@ async def test_http_submission_has_the_rules_and_idempotency_of_kafka_intake(
     conflict = await submit(api, changed)
     assert conflict["outcome"] == "refused"
     assert [r["code"] for r in conflict["reasons"]] == ["conflicting_resubmission"]
+    # Like every reason, in the applicant's language.
+    in_korean = {**changed, "contact": {**data["contact"], "locale": "ko"}}
+    (reason,) = (await submit(api, in_korean))["reasons"]
+    assert reason["code"] == "conflicting_resubmission"
+    assert reason["message"] == (
+        f"제출 번호 {data['submission_id']}은(는) 이미 다른 내용으로 접수되었습니다"
+        f" (신청 번호 {first['application_id']}). 새 제출 번호를 사용하세요."
+    )
 
     duplicate = {**data, "submission_id": f"other-{uuid.uuid4().hex[:8]}"}
     dup = await submit(api, duplicate)
@@ -420,7 +428,7 @@ async def test_http_submission_has_the_rules_and_idempotency_of_kafka_intake(
     ]
     # Receipts also go to intake.receipts (keyed by submission id), as for Kafka submissions.
     receipts = await outbox_events_keyed(applications_pool, data["submission_id"])
-    assert [e["type"] for e in receipts] == ["intake.receipt"] * 3
+    assert [e["type"] for e in receipts] == ["intake.receipt"] * 4
     stored = await api.get(
         "/applications", params={"cohort_code": cohort.cohort_code}, headers=bearer(ADMIN)
     )

@@ -161,3 +161,18 @@ def test_a_duplicate_points_to_the_first_application() -> None:
     )
     assert reason.code == "duplicate_business_registration"
     assert "11111111-aaaa" in reason.message
+
+
+@pytest.mark.parametrize(
+    "blank",
+    ["", "   ", "\u3000\t\n", "\u200b", "\ufeff\u200b", "\u3164\u3164", "\u2800", " \u00a0 "],
+)
+def test_an_answer_with_nothing_visible_is_missing(blank: str) -> None:
+    rules = cohort(questions=(CohortQuestion(key="why_now", label_ko="왜", label_en="Why"),))
+    assert codes(submission(answers={"why_now": blank}), rules) == ["answer_missing"]
+
+
+@pytest.mark.parametrize("answer", ["네", "ok", "\u200b1", "🙂", "ㄱ"])
+def test_any_visible_character_is_an_answer(answer: str) -> None:
+    rules = cohort(questions=(CohortQuestion(key="why_now", label_ko="왜", label_en="Why"),))
+    assert codes(submission(answers={"why_now": answer}), rules) == []

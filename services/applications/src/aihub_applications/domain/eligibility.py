@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -52,6 +53,12 @@ _MESSAGES: dict[str, dict[Locale, str]] = {
         "ko": "개인정보 수집·이용에 동의해야 신청할 수 있습니다.",
         "en": "Consent to the collection and use of personal information is required.",
     },
+    "conflicting_resubmission": {
+        "ko": "제출 번호 {submission}은(는) 이미 다른 내용으로 접수되었습니다 (신청 번호 {first})."
+        " 새 제출 번호를 사용하세요.",
+        "en": "Submission {submission} was already received with different content as"
+        " application {first}; use a new submission_id.",
+    },
     "duplicate_business_registration": {
         "ko": "같은 사업자등록번호로 이 기수에 이미 신청했습니다 (신청 번호 {first}).",
         "en": "This business registration number already applied to this cohort"
@@ -62,6 +69,18 @@ _MESSAGES: dict[str, dict[Locale, str]] = {
 
 def refusal(code: str, locale: Locale, **values: object) -> Refusal:
     return Refusal(code=code, message=_MESSAGES[code][locale].format(**values))
+
+
+#: Letters that render as nothing: Hangul fillers (a favourite "blank" on Korean forms) and the
+#: blank braille pattern. With spaces, controls and format characters (zero-width space, BOM),
+#: an answer made only of them is no answer.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_answered(answer: str) -> bool:
+    return any(
+        unicodedata.category(ch)[0] not in ("Z", "C") and ch not in _BLANK_LETTERS for ch in answer
+    )
 
 
 def _kst(moment: datetime) -> str:
@@ -115,7 +134,7 @@ def check_eligibility(
                 )
             )
     for question in cohort.questions:
-        if question.required and not submission.answers.get(question.key, "").strip():
+        if question.required and not is_answered(submission.answers.get(question.key, "")):
             label = question.label_ko if locale == "ko" else question.label_en
             reasons.append(refusal("answer_missing", locale, label=label, key=question.key))
     if not submission.consent_personal_info:

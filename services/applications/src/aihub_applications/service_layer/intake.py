@@ -8,7 +8,7 @@ import asyncpg
 import structlog
 
 from aihub_applications.adapters import repository
-from aihub_applications.domain.eligibility import check_eligibility
+from aihub_applications.domain.eligibility import check_eligibility, refusal
 from aihub_applications.domain.status import Status
 from aihub_applications.service_layer.events import new_event
 from aihub_shared.contracts.applications import ApplicationIneligible, ApplicationReceived
@@ -122,12 +122,11 @@ async def _answer_resubmission(
         refusals = [Refusal.model_validate(r) for r in existing["refusals"]]
     else:
         refusals = [
-            Refusal(
-                code="conflicting_resubmission",
-                message=(
-                    f"submission {submission.submission_id} was already received with different"
-                    f" content as application {application_id}; use a new submission_id"
-                ),
+            refusal(
+                "conflicting_resubmission",
+                submission.contact.locale,
+                submission=submission.submission_id,
+                first=application_id,
             )
         ]
         log.warning("conflicting resubmission refused", application_id=application_id)
