@@ -125,6 +125,35 @@ async def test_hostile_application_ids_are_rejected_at_once(db: asyncpg.Pool) ->
     assert await enrollment_events(db) == [("enrollment.confirmed", "fine")]
 
 
+async def test_the_longest_reasons_still_free_the_seat(db: asyncpg.Pool) -> None:
+    """A withdrawal or cancellation reason at its limit (2000 characters) plus who and why
+    must still fit `enrollment.cancelled`: otherwise the seat is never freed."""
+    await make_cohort(db, seats=1)
+    await accept(db, "a", rank=1)
+    await accept(db, "b", rank=2)
+    await accept(db, "c", rank=3)
+    long_goodbye = withdrawn("a").model_copy(update={"reason": "긴 사유 " * 400})
+    await handle(
+        db,
+        release_withdrawn_application,
+        event("application.withdrawn", long_goodbye),
+        long_goodbye,
+    )
+    await enrollment.cancel_enrollment(
+        db, "b", reason="cancelled by pm@hub.example: " + "x" * 2000, may_manage=lambda _: True
+    )
+    assert (await enrollment_events(db))[-4:] == [
+        ("enrollment.cancelled", "a"),
+        ("enrollment.promoted", "b"),
+        ("enrollment.cancelled", "b"),
+        ("enrollment.promoted", "c"),
+    ]
+    reasons = [e["data"]["reason"] for e in await queued(db) if e["name"] == "enrollment.cancelled"]
+    assert [len(r) for r in reasons] == [2000, 2000]
+    assert reasons[0].startswith("withdrawn by the applicant: 긴 사유")
+    assert reasons[1].endswith("…")
+
+
 async def test_added_seats_promote_and_removed_seats_evict_nobody(db: asyncpg.Pool) -> None:
     await make_cohort(db, seats=2)
     for n, app in enumerate("abcd"):

@@ -34,6 +34,15 @@ APPLICATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 DEADLINE_PASSED = "agreement deadline passed"
 
 
+#: The longest reason `enrollment.cancelled` carries: a 2000-character withdrawal or
+#: cancellation reason plus who and why must still free the seat, so the end is cut instead.
+MAX_REASON = 2000
+
+
+def kept_reason(reason: str) -> str:
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+
+
 class EnrollmentConflict(Exception):
     """A staff action that does not fit the enrollment's state (409 over HTTP)."""
 
@@ -147,7 +156,9 @@ class CohortSeats:
         a tombstone (no event) so that an acceptance arriving later takes nothing."""
         entry = self._by_id.get(application_id)
         if entry is None:
-            tombstone = Enrollment(application_id, "cancelled", None, arrival, reason=reason)
+            tombstone = Enrollment(
+                application_id, "cancelled", None, arrival, reason=kept_reason(reason)
+            )
             self._by_id[application_id] = tombstone
             return Outcome(tombstone=tombstone)
         if entry.status == "cancelled":
@@ -210,7 +221,7 @@ class CohortSeats:
 
     def _release(self, entry: Enrollment, reason: str, now: datetime) -> Outcome:
         free_before = self.seats_left
-        cancelled = dataclasses.replace(entry, status="cancelled", reason=reason)
+        cancelled = dataclasses.replace(entry, status="cancelled", reason=kept_reason(reason))
         self._by_id[entry.application_id] = cancelled
         changes = [self._change("cancelled", cancelled), *self._promote(now)]
         # A seat freed and at once refilled was never free to anyone outside: no `filled` then.
