@@ -445,3 +445,19 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
                 assert answer.status_code in (200, 201), where
             else:
                 assert answer.status_code == 403, where
+
+
+async def test_dates_out_of_any_real_calendar_are_refused(api: httpx.AsyncClient) -> None:
+    """Year 1 or 9999 is valid ISO 8601 but not a cohort: it overflows when converted to UTC
+    (here, or in Seoul time downstream), so it is a 422, not a 500."""
+    assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    for field, value in (
+        ("application_opens_at", "0001-01-01T00:00:00+14:00"),
+        ("application_closes_at", "9999-12-31T23:00:00-14:00"),
+        ("starts_on", "0001-01-01"),
+        ("ends_on", "9999-12-31"),
+    ):
+        body = {**cohort_body(), field: value}
+        answer = await api.post("/programs/cv-batch/cohorts", json=body, headers=ADMIN)
+        assert answer.status_code == 422, (field, answer.text)
+        assert ("body", field) in {tuple(e["loc"][:2]) for e in answer.json()["detail"]}

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aihub_shared.contracts.programs import CohortQuestion, ReviewStage, default_review_stages
 from aihub_shared.contracts.values import Code, Contact, FreeText, SingleLineText
+
+FIRST_YEAR, LAST_YEAR = 2000, 2200
 
 
 class CohortSettings(BaseModel):
@@ -30,6 +32,17 @@ class CohortSettings(BaseModel):
         default_factory=default_review_stages, min_length=1, max_length=5
     )
     agreement_due_days: int = Field(default=14, ge=1, le=180)
+
+    @field_validator(
+        "application_opens_at", "application_closes_at", "starts_on", "ends_on", mode="after"
+    )
+    @classmethod
+    def _in_this_era(cls, value: date | None) -> date | None:
+        # ISO 8601 allows year 1 or 9999; converting such a moment to UTC (here) or to Seoul
+        # time (in other services) overflows. No cohort is that far away.
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> CohortSettings:
