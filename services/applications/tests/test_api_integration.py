@@ -463,3 +463,20 @@ async def test_a_bulk_decision_reaching_into_another_program_is_refused_whole(
             "application.received",
             "intake.receipt",
         ]
+
+
+async def test_an_ineligible_first_application_does_not_block_the_business(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    first = submission(cohort, 11, answers={"why_now": " \u200b "})
+    refused = await submit(api, first)
+    assert [r["code"] for r in refused["reasons"]] == ["answer_missing"]
+    second = {**submission(cohort, 12), "startup": first["startup"]}
+    accepted = await submit(api, second)
+    assert accepted["outcome"] == "accepted"
+    third = {**submission(cohort, 13), "startup": first["startup"]}
+    (duplicate,) = (await submit(api, third))["reasons"]
+    assert duplicate["code"] == "duplicate_business_registration"
+    assert accepted["application_id"] in duplicate["message"]
+    assert refused["application_id"] not in duplicate["message"]

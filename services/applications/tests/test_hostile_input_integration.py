@@ -1,8 +1,10 @@
 """Hostile or careless input on the staff API is a 422 naming the field, never a 500: NUL bytes
-(which Postgres text cannot hold), offsets beyond bigint, reasons made of white space only."""
+(which Postgres text cannot hold), lone surrogates (valid JSON escapes no UTF-8 can encode, not
+even in the 422 that echoes them), offsets beyond bigint, reasons made of white space only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -10,6 +12,7 @@ import pytest
 
 from services.applications.tests.conftest import (
     ADMIN,
+    OPS,
     CohortFactory,
     bearer,
     reviewer_token,
@@ -94,3 +97,41 @@ async def test_a_reason_of_white_space_only_is_no_reason(
     assert locations(selected) == [["body", "reason"]]
     detail = (await api.get(f"/applications/{app}", headers=admin)).json()
     assert detail["status"] == "received"
+
+
+def as_json_with_escapes(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as a publisher may send it: a lone surrogate as its JSON escape."""
+    return {"content": json.dumps(body), "headers": {"Content-Type": "application/json"}}
+
+
+async def test_a_lone_surrogate_anywhere_is_422_naming_the_field(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    hostile = submission(cohort, 1)
+    hostile["startup"]["name"] = "Lab \ud800"
+    hostile["answers"] = {"why_now": "\udfff"}
+    sent = as_json_with_escapes(hostile)
+    refused = await api.post(
+        "/intake/applications", content=sent["content"], headers={**sent["headers"], **bearer(OPS)}
+    )
+    assert sorted(locations(refused)) == [
+        ["body", "answers", "why_now"],
+        ["body", "startup", "name"],
+    ]
+    assert "\\ud800" in refused.text  # echoed as its escape
+
+    app = (await submit(api, submission(cohort, 2)))["application_id"]
+    await api.post(
+        f"/cohorts/{cohort.cohort_code}/stages/{DOC}/assignments",
+        json={"reviewers": [{"id": REVIEWER, "name": "R"}], "per_application": 2},
+        headers=bearer(ADMIN),
+    )
+    scores = {"scores": {"technology": 1, "market": 1, "team": 1}, "comment": "\ud83d"}
+    sent = as_json_with_escapes(scores)
+    response = await api.put(
+        f"/applications/{app}/stages/{DOC}/scores",
+        content=sent["content"],
+        headers={**sent["headers"], **bearer(reviewer_token(REVIEWER))},
+    )
+    assert locations(response) == [["body", "comment"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from aihub_applications.entrypoints.api import correlation_header
+from aihub_applications.entrypoints.http_errors import EncodableValidationRoute
 from aihub_applications.service_layer.events import new_event
 from aihub_applications.service_layer.intake import take_in
 from aihub_applications.settings import Settings
@@ -27,7 +28,7 @@ def http_source(staff: StaffPrincipal) -> str:
 def build_intake_router(settings: Settings) -> APIRouter:
     current_staff = staff_principal(lambda: settings.staff_token_secret)
     require_publisher = require_role(current_staff, Role.OPS)
-    router = APIRouter(tags=["intake"])
+    router = APIRouter(tags=["intake"], route_class=EncodableValidationRoute)
 
     @router.post("/intake/applications")
     async def submit_application(
