@@ -3,18 +3,25 @@ and the hub's headline figures added up."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import asyncpg
 import pytest
+from aiokafka import ConsumerRecord
 
+from aihub_local.testing import consumer_record
 from aihub_programs.adapters import outcomes
+from aihub_programs.entrypoints.app import definition
 from aihub_programs.service_layer.enrollment import (
     enroll_accepted_application,
     release_withdrawn_application,
 )
 from aihub_programs.service_layer.outcomes import receive_kpi_report
+from aihub_programs.settings import Settings
 from aihub_shared.contracts.programs import StartupKpiReported
+from aihub_shared.contracts.topics import INTAKE_KPI_REPORTS
+from aihub_shared.runtime.retry import RetryPolicy
 from services.programs.tests.conftest import (
     BRNS,
     accepted,
@@ -134,3 +141,57 @@ async def test_a_startup_that_left_reports_no_more(db: asyncpg.Pool) -> None:
     (answer,) = await receipts(db)
     assert answer["outcome"] == "refused"
     assert "holds no seat" in answer["reasons"][0]["message"]
+
+
+async def test_hostile_reports_end_in_a_dead_letter_while_valid_ones_go_on(
+    db: asyncpg.Pool, programs_dsn: str
+) -> None:
+    """Through the service's own KPI consumer (as `definition()` assembles it): every record
+    gets exactly one answer: a receipt, or the dead-letter topic with the reason."""
+    await make_cohort(db, seats=1)
+    await enroll(db, "a", 0)
+    settings = Settings.model_validate(
+        {"PROGRAMS_DATABASE_URL": programs_dsn, "STAFF_TOKEN_SECRET": "s" * 32}
+    )
+    retry = RetryPolicy(retry_later_max_seconds=5, initial_backoff=0.01, max_backoff=0.05)
+    (consumer,) = [
+        spec.build(db, retry) for spec in definition(settings).consumers if "kpi" in spec.name
+    ]
+    valid = report("ok-1", 0, "2027-Q1").model_dump()
+
+    def kpi_record(data: dict[str, Any]) -> ConsumerRecord:
+        envelope = event("startup.kpi_reported", report("x", 0, "2027-Q1"), source=PORTAL)
+        raw = {**envelope.model_dump(mode="json"), "data": data}
+        return consumer_record(INTAKE_KPI_REPORTS, json.dumps(raw).encode(), key=b"r")
+
+    hostile = [
+        consumer_record(INTAKE_KPI_REPORTS, b"\xff\xfe not json", key=b"r"),
+        consumer_record(INTAKE_KPI_REPORTS, None, key=b"r"),
+        kpi_record({**valid, "report_id": "bad id"}),
+        kpi_record({**valid, "report_id": "x\x00"}),
+        kpi_record({**valid, "revenue_krw": -1}),
+        kpi_record({**valid, "revenue_krw": 10**30}),
+        kpi_record({**valid, "headcount": "many"}),
+        kpi_record({**valid, "quarter": "2027-Q5"}),
+        kpi_record({**valid, "quarter": "Q1-2027"}),
+        kpi_record({**valid, "business_registration_number": "1234567890"}),
+        kpi_record({**valid, "cohort_code": "' OR 1=1 --"}),
+        kpi_record({key: value for key, value in valid.items() if key != "headcount"}),
+    ]
+    answers = [await consumer.handle_record(r) for r in hostile]
+    assert answers == ["dead-lettered"] * len(hostile)
+    # Valid traffic goes on: the enrolled startup's report is taken, a stranger's refused.
+    assert await consumer.handle_record(kpi_record(valid)) == "done"
+    stranger = report("ok-2", 5, "2027-Q1").model_dump()
+    assert await consumer.handle_record(kpi_record(stranger)) == "done"
+    dead = await db.fetch(
+        "SELECT headers FROM outbox WHERE topic = $1 ORDER BY id", f"{INTAKE_KPI_REPORTS}.dlq"
+    )
+    assert len(dead) == len(hostile)
+    assert all(any(name == "dlq_reason" for name, _ in row["headers"]) for row in dead)
+    assert [(r["key"], r["outcome"]) for r in await receipts(db)] == [
+        ("ok-1", "accepted"),
+        ("ok-2", "refused"),
+    ]
+    async with db.acquire() as conn:
+        assert (await outcomes.totals(conn, None))["reports"] == 1
