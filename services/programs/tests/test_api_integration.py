@@ -461,3 +461,30 @@ async def test_dates_out_of_any_real_calendar_are_refused(api: httpx.AsyncClient
         answer = await api.post("/programs/cv-batch/cohorts", json=body, headers=ADMIN)
         assert answer.status_code == 422, (field, answer.text)
         assert ("body", field) in {tuple(e["loc"][:2]) for e in answer.json()["detail"]}
+
+
+async def test_unknown_fields_anywhere_in_a_body_are_refused(api: httpx.AsyncClient) -> None:
+    """A typo such as `requried` in a question would otherwise be dropped in silence (and the
+    question stay required): nested parts of a body are as strict as the body itself."""
+    manager = {"name": "PM", "email": "pm@hub.example", "locale": "en", "phone": "010"}
+    refused = await api.post(
+        "/programs", json=program_body(program_managers=[manager]), headers=ADMIN
+    )
+    assert refused.status_code == 422
+    assert ("body", "program_managers", 0, "phone") in {
+        tuple(e["loc"]) for e in refused.json()["detail"]
+    }
+    assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    stage = _stage("docs", 100, ["tech"])
+    criterion = stage["criteria"][0]
+    typos = [
+        ("questions", [{"key": "k", "label_ko": "질문", "label_en": "Q", "requried": False}]),
+        ("review_stages", [{**stage, "pass_treshold": 50}]),
+        ("review_stages", [{**stage, "criteria": [{**criterion, "wieght": 2}]}]),
+    ]
+    for field, value in typos:
+        answer = await api.post(
+            "/programs/cv-batch/cohorts", json={**cohort_body(), field: value}, headers=ADMIN
+        )
+        assert answer.status_code == 422, (field, value)
+        assert answer.json()["detail"][0]["loc"][:2] == ["body", field]

@@ -10,10 +10,42 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aihub_shared.contracts.programs import CohortQuestion, ReviewStage, default_review_stages
+from aihub_shared.contracts.programs import (
+    CohortQuestion,
+    ReviewStage,
+    RubricCriterion,
+    default_review_stages,
+)
 from aihub_shared.contracts.values import Code, Contact, FreeText, SingleLineText
 
 FIRST_YEAR, LAST_YEAR = 2000, 2200
+
+# The contracts' models ignore unknown fields (a reader must tolerate a newer writer); a staff
+# body must not: a typo such as `requried` would be dropped in silence. The strict versions are
+# still the contracts' types, so what they validate publishes as it is.
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class StrictQuestion(CohortQuestion):
+    model_config = _STRICT
+
+
+class StrictCriterion(RubricCriterion):
+    model_config = _STRICT
+
+
+class StrictStage(ReviewStage):
+    model_config = _STRICT
+
+    criteria: list[StrictCriterion] = Field(min_length=1, max_length=20)  # type: ignore[assignment]
+
+
+class StrictContact(Contact):
+    model_config = _STRICT
+
+
+def _default_stages() -> list[StrictStage]:
+    return [StrictStage.model_validate(s.model_dump()) for s in default_review_stages()]
 
 
 class CohortSettings(BaseModel):
@@ -27,9 +59,9 @@ class CohortSettings(BaseModel):
     starts_on: date | None = None
     ends_on: date | None = None
     max_startup_age_years: int | None = Field(default=None, ge=0, le=100)
-    questions: list[CohortQuestion] = Field(default_factory=list, max_length=50)
-    review_stages: list[ReviewStage] = Field(
-        default_factory=default_review_stages, min_length=1, max_length=5
+    questions: list[StrictQuestion] = Field(default_factory=list, max_length=50)
+    review_stages: list[StrictStage] = Field(
+        default_factory=_default_stages, min_length=1, max_length=5
     )
     agreement_due_days: int = Field(default=14, ge=1, le=180)
 
@@ -77,7 +109,7 @@ class ProgramSettings(BaseModel):
     partner: SingleLineText | None = None
     description_ko: FreeText = ""
     description_en: FreeText = ""
-    program_managers: list[Contact] = Field(default_factory=list, max_length=50)
+    program_managers: list[StrictContact] = Field(default_factory=list, max_length=50)
 
 
 class ProgramSpec(ProgramSettings):
