@@ -488,3 +488,19 @@ async def test_unknown_fields_anywhere_in_a_body_are_refused(api: httpx.AsyncCli
         )
         assert answer.status_code == 422, (field, value)
         assert answer.json()["detail"][0]["loc"][:2] == ["body", field]
+
+
+async def test_huge_and_blank_values_are_refused(api: httpx.AsyncClient) -> None:
+    assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    stage = {**_stage("docs", 100, ["tech"]), "advance_top_k": 10**30}
+    huge = await api.post(
+        "/programs/cv-batch/cohorts", json=cohort_body(review_stages=[stage]), headers=ADMIN
+    )
+    assert huge.status_code == 422
+    assert huge.json()["detail"][0]["loc"] == ["body", "review_stages", 0, "advance_top_k"]
+    for reason in ("", " \n\t "):
+        blank = await api.post(
+            "/enrollments/a/cancellation", json={"reason": reason}, headers=ADMIN
+        )
+        assert blank.status_code == 422, reason
+        assert blank.json()["detail"][0]["loc"] == ["body", "reason"]

@@ -38,6 +38,8 @@ class StrictStage(ReviewStage):
     model_config = _STRICT
 
     criteria: list[StrictCriterion] = Field(min_length=1, max_length=20)  # type: ignore[assignment]
+    # Unbounded in the contract; no stage advances more startups than a cohort could hold.
+    advance_top_k: int | None = Field(default=None, ge=1, le=10_000)
 
 
 class StrictContact(Contact):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aihub_programs.adapters import outcomes as outcomes_repository
 from aihub_programs.adapters import repository
@@ -46,6 +46,13 @@ class CancellationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: FreeText = Field(min_length=1, max_length=2000)
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must say why")
+        return value
 
 
 class Published(BaseModel):
