@@ -62,3 +62,33 @@ async def test_a_reviewer_sees_no_other_reviewer_not_even_the_one_replaced(
     # The managers still see the whole story.
     full = await api.get(f"/applications/{app}", headers=bearer(ADMIN))
     assert f"reviewer {ZED} assigned in place of {JOANN}" in full.text
+
+
+async def test_a_reviewer_is_the_same_person_whatever_the_case_of_their_address(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    app = (await submit(api, submission(cohort, 1)))["application_id"]
+    named = [{"id": "Kim.Minsu@Hub.Example", "name": "김민수"}, {"id": ZED, "name": "Zed"}]
+    assigned = await api.post(
+        f"/cohorts/{cohort.cohort_code}/stages/{DOC}/assignments",
+        json={"reviewers": named},
+        headers=bearer(ADMIN),
+    )
+    assert {p["reviewer_id"] for p in assigned.json()["assigned"]} == {
+        "kim.minsu@hub.example",
+        ZED,
+    }
+    for address in ("kim.minsu@hub.example", "KIM.minsu@hub.example"):
+        kim = bearer(reviewer_token(address))
+        assert (await api.get(f"/applications/{app}", headers=kim)).status_code == 200
+        listed = await api.get(
+            "/applications", params={"cohort_code": cohort.cohort_code}, headers=kim
+        )
+        assert [a["id"] for a in listed.json()] == [app]
+        scored = await api.put(
+            f"/applications/{app}/stages/{DOC}/scores",
+            json={"scores": {"technology": 80, "market": 80, "team": 80}},
+            headers=kim,
+        )
+        assert scored.status_code == 200, scored.text

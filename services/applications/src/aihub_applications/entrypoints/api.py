@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,13 @@ from aihub_applications.service_layer.access import require_reader
 from aihub_applications.service_layer.errors import NotFound
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText
-from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
+from aihub_shared.runtime.auth import (
+    Role,
+    StaffDependency,
+    StaffPrincipal,
+    require_role,
+    staff_principal,
+)
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
@@ -90,6 +97,17 @@ class DecisionResponse(BaseModel):
     status: Status
 
 
+def staff_of(settings: Settings) -> StaffDependency:
+    """The caller, their e-mail in lower case: reviewers are matched to their assignments by
+    it, and the `Kim@hub.example` a manager names is the `kim@hub.example` of a token."""
+    verified = staff_principal(lambda: settings.staff_token_secret)
+
+    def current_staff(staff: StaffPrincipal = Depends(verified)) -> StaffPrincipal:
+        return dataclasses.replace(staff, id=staff.id.lower())
+
+    return current_staff
+
+
 def correlation_header(
     correlation_id: str | None = Header(
         default=None,
@@ -134,7 +152,7 @@ def _own_review(review: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_router(settings: Settings) -> APIRouter:
-    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    current_staff = staff_of(settings)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
     require_reading_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
     require_withdrawing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS)

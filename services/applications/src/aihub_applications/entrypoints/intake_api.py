@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from aihub_applications.entrypoints.api import correlation_header
+from aihub_applications.entrypoints.api import correlation_header, staff_of
 from aihub_applications.entrypoints.http_errors import EncodableValidationRoute
 from aihub_applications.service_layer.events import new_event
 from aihub_applications.service_layer.intake import take_in
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
-from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
+from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
@@ -26,7 +26,7 @@ def http_source(staff: StaffPrincipal) -> str:
 
 
 def build_intake_router(settings: Settings) -> APIRouter:
-    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    current_staff = staff_of(settings)
     require_publisher = require_role(current_staff, Role.OPS)
     router = APIRouter(tags=["intake"], route_class=EncodableValidationRoute)
 

@@ -10,14 +10,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
-from aihub_applications.entrypoints.api import Reason, correlation_header
+from aihub_applications.entrypoints.api import Reason, correlation_header, staff_of
 from aihub_applications.entrypoints.http_errors import EncodableValidationRoute, answered_as_http
 from aihub_applications.service_layer import review
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText
-from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role, staff_principal
+from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 CodePath = Annotated[
@@ -28,7 +28,10 @@ CodePath = Annotated[
 class ReviewerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: EmailStr = Field(max_length=254, description="The reviewer's e-mail (their token subject).")
+    id: Annotated[EmailStr, AfterValidator(str.lower)] = Field(
+        max_length=254,
+        description="The reviewer's e-mail (their token subject, in any case).",
+    )
     name: SingleLineText
 
 
@@ -97,7 +100,7 @@ class OutcomeOut(BaseModel):
 
 
 def build_review_router(settings: Settings) -> APIRouter:
-    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    current_staff = staff_of(settings)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
     require_reviewing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
     router = APIRouter(
