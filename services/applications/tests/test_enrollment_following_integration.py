@@ -114,3 +114,11 @@ async def test_word_arriving_out_of_order_or_twice_is_no_dead_letter_and_no_hist
         "agreement_signed",
         "cancelled",
     ]
+
+
+@pytest.mark.parametrize("application_id", ["app-1", "00000000-0000-0000-0000-000000000000"])
+async def test_word_about_an_application_we_never_issued_is_a_dead_letter_at_once(
+    applications_pool: asyncpg.Pool, application_id: str
+) -> None:
+    with pytest.raises(RejectedEvent, match=f"no application {application_id}"):
+        await deliver(applications_pool, "enrollment.confirmed", application_id, "confirmed")

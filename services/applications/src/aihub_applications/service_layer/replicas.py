@@ -35,7 +35,11 @@ def follow_enrollment(event_name: str) -> Handler:
     target = STATUS_BY_ENROLLMENT_EVENT[event_name]
 
     async def handle(conn: DbConnection, event: CloudEvent, change: EnrollmentChanged) -> None:
-        application_id = uuid.UUID(change.application_id)
+        try:
+            application_id = uuid.UUID(change.application_id)
+        except ValueError:
+            # Never one of ours (we issue UUIDs): a dead letter now, not five retries first.
+            raise RejectedEvent(f"no application {change.application_id}") from None
         row = await repository.lock_application(conn, application_id)
         if row is None:
             raise RejectedEvent(f"no application {change.application_id}")
