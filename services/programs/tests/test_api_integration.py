@@ -504,3 +504,28 @@ async def test_huge_and_blank_values_are_refused(api: httpx.AsyncClient) -> None
         )
         assert blank.status_code == 422, reason
         assert blank.json()["detail"][0]["loc"] == ["body", "reason"]
+
+
+async def test_the_waitlist_closes_ranks_when_a_waiting_startup_leaves(
+    api: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    program = program_body(cohorts=[cohort_body(seats=1)])
+    assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    for app, rank in (("a", 1), ("d", None), ("c", 3), ("b", 2)):
+        data = accepted(app, rank=rank)
+        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+
+    async def waitlist() -> list[tuple[str, int]]:
+        cohort = (await api.get("/cohorts/cv-2027-1", headers=OPS)).json()
+        return [
+            (e["application_id"], e["waitlist_position"])
+            for e in cohort["enrollments"]
+            if e["status"] == "waitlisted"
+        ]
+
+    assert await waitlist() == [("b", 1), ("c", 2), ("d", 3)]
+    reason = {"reason": "no longer interested"}
+    assert (
+        await api.post("/enrollments/b/cancellation", json=reason, headers=PM_CV)
+    ).status_code == 200
+    assert await waitlist() == [("c", 1), ("d", 2)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from aihub_local.testing import eventually
+from aihub_programs.domain.catalog import CohortSpec
 from aihub_programs.service_layer.catalog import (
     apply_catalog,
     create_cohort,
@@ -120,14 +122,24 @@ async def test_the_last_catalog_event_carries_both_of_two_concurrent_changes(
     change (a replica keeps only the last event of each cohort)."""
     await make_cohort(db, seats=2)
 
+    opens, closes = datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)
+
+    def seats(count: int) -> CohortSpec:  # the same window each time: only the seats differ
+        return cohort_spec(seats=count, application_opens_at=opens, application_closes_at=closes)
+
     async def change_seats(conn: DbConnection) -> None:
-        await update_cohort(conn, "cv-2027-1", cohort_spec(seats=5))
+        await update_cohort(conn, "cv-2027-1", seats(5))
 
     async def add_cohort(conn: DbConnection) -> None:
         await create_cohort(conn, PROGRAM, "cv-2027-2", cohort_spec("cv-2027-2"))
 
+    async def three_seats(conn: DbConnection) -> None:
+        await update_cohort(conn, "cv-2027-1", seats(3))
+
     await _while_uncommitted(db, _rename("Renamed batch"), change_seats)
     await _while_uncommitted(db, add_cohort, _rename("Renamed again"))
+    # Five seats again while the change to three commits: a change (back), published last.
+    await _while_uncommitted(db, three_seats, change_seats)
     last = {e["key"]: e["data"] for e in await queued(db) if e["name"] == "cohort.published"}
     assert (last["cv-2027-1"]["program_name_en"], last["cv-2027-1"]["seats"]) == (
         "Renamed again",

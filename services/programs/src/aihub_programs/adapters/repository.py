@@ -74,9 +74,10 @@ async def upsert_cohort(
 
 
 async def lock_cohorts(conn: DbConnection, codes: list[str]) -> None:
-    """Row-lock existing cohorts, in code order (no deadlock between two catalog changes): a
-    change then reads its "before" state only after any other change of them has committed, so
-    the `cohort.published` it queues last carries every committed change."""
+    """Row-lock existing cohorts, in code order: a change then reads its "before" state only
+    after any other change of them has committed, so the `cohort.published` it queues last
+    carries every committed change. (Program-wide changes lock the program row instead: the
+    consumers never lock it, so that cannot deadlock with a batch holding several cohorts.)"""
     await conn.execute(
         "SELECT code FROM cohorts WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE", codes
     )

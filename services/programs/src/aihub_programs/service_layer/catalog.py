@@ -49,7 +49,6 @@ async def apply_catalog(conn: DbConnection, seed: CatalogSeed) -> list[str]:
             set(await repository.cohort_codes(conn, program.code))
             | {c.code for c in program.cohorts}
         )
-        await repository.lock_cohorts(conn, affected)
         before = {code: await _published_state(conn, code) for code in affected}
         await repository.upsert_program(conn, program.code, program)
         for cohort in program.cohorts:
@@ -86,7 +85,6 @@ async def update_program(conn: DbConnection, code: str, program: ProgramSettings
     if not await repository.lock_program(conn, code):
         raise CatalogNotFound(f"no program {code!r}")
     codes = await repository.cohort_codes(conn, code)
-    await repository.lock_cohorts(conn, codes)
     before = {c: await _published_state(conn, c) for c in codes}
     await repository.upsert_program(conn, code, program)
     return await _publish_changed(conn, before)
@@ -106,6 +104,9 @@ async def update_cohort(conn: DbConnection, code: str, cohort: CohortSettings) -
     program_code = await repository.program_of_cohort(conn, code)
     if program_code is None:
         raise CatalogNotFound(f"no cohort {code!r}")
+    # The program shared (a rename waits, or is waited for), then the cohort itself: a second
+    # change of it reads its state only once the first has committed.
+    await repository.lock_program(conn, program_code, share=True)
     await repository.lock_cohorts(conn, [code])
     before = {code: await _published_state(conn, code)}
     await repository.upsert_cohort(conn, program_code, code, cohort)
