@@ -346,3 +346,54 @@ async def test_two_committees_racing_for_one_rank_get_one_answer_each(
 
     codes = await asyncio.gather(*(give_rank_one(a) for a in ids))
     assert sorted(codes) == [200, 409, 409, 409]
+
+
+async def test_the_ranking_before_selection_breaks_ties_as_the_selection_will(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    def stage(code: str, criterion: str) -> dict[str, Any]:
+        return {
+            "code": code,
+            "name_ko": code,
+            "name_en": code,
+            "weight": 50,
+            "min_reviewers": 1,
+            "criteria": [{"code": criterion, "name_ko": "c", "name_en": "c", "weight": 1}],
+        }
+
+    cohort = await make_cohort(
+        seats=1, review_stages=[stage(DOC, "technology"), stage(PRES, "hub-fit")]
+    )
+    earlier, later = [
+        (await submit(api, submission(cohort, n)))["application_id"] for n in range(2)
+    ]
+    # Equal final scores (70); the later submission is better in the later stage.
+    for code, criterion, scores in (
+        (DOC, "technology", {earlier: 80, later: 60}),
+        (PRES, "hub-fit", {earlier: 60, later: 80}),
+    ):
+        for pair in (await assign(api, cohort.cohort_code, code))["assigned"]:
+            response = await api.put(
+                f"/applications/{pair['application_id']}/stages/{code}/scores",
+                json={"scores": {criterion: scores[pair["application_id"]]}},
+                headers=bearer(reviewer_token(pair["reviewer_id"])),
+            )
+            assert response.status_code == 200, response.text
+        if code == DOC:
+            advanced = await api.post(
+                f"/cohorts/{cohort.cohort_code}/stages/{DOC}/advance",
+                json={"reason": "documents done"},
+                headers=bearer(MANAGER),
+            )
+            assert advanced.status_code == 200, advanced.text
+    preview = await api.get(f"/cohorts/{cohort.cohort_code}/ranking", headers=bearer(MANAGER))
+    assert [(r["id"], r["final_score"]) for r in preview.json()] == [(later, 70.0), (earlier, 70.0)]
+    selected = await api.post(
+        f"/cohorts/{cohort.cohort_code}/selection",
+        json={"reason": "committee", "reserve": 0},
+        headers=bearer(MANAGER),
+    )
+    assert [(o["application_id"], o["rank"]) for o in selected.json()] == [
+        (later, 1),
+        (earlier, None),
+    ]

@@ -242,7 +242,8 @@ def build_review_router(settings: Settings) -> APIRouter:
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
     ) -> list[dict[str, Any]]:
-        """The cohort's ranking: decided ranks first, then by final score."""
+        """The cohort's ranking: decided ranks first, then the others in the order selection
+        will give them (final score, then the documented tie-break)."""
         with answered_as_http():
             _, rows = await review.cohort_ranking(runtime.pool, cohort_code, staff=staff)
         return rows

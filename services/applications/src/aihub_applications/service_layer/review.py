@@ -495,12 +495,20 @@ async def cohort_ranking(
         if final is None and all(s.code in stage_scores for s in review.stages):
             final = rules.final_score(review.stages, stage_scores)
         result.append({**dict(row), "stage_scores": stage_scores, "final_score": final})
+    # Undecided ones in the order selection will give them (its tie-break, not arrival alone).
+    complete = [
+        rules.Candidate(str(r["id"]), r["created_at"], r["stage_scores"])
+        for r in result
+        if all(stage.code in r["stage_scores"] for stage in review.stages)
+    ]
+    place = {c.application_id: i for i, c in enumerate(rules.ranking(review.stages, complete))}
     result.sort(
         key=lambda r: (
             r["rank"] is None,
             r["rank"] or 0,
-            -(r["final_score"] if r["final_score"] is not None else -1),
+            place.get(str(r["id"]), len(place)),
             r["created_at"],
+            str(r["id"]),
         )
     )
     return review, result
