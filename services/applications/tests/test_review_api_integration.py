@@ -397,3 +397,33 @@ async def test_the_ranking_before_selection_breaks_ties_as_the_selection_will(
         (later, 1),
         (earlier, None),
     ]
+
+
+async def test_racing_requests_on_one_application_have_one_effect(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    data = submission(cohort, 1)
+    receipts = await asyncio.gather(*(submit(api, data) for _ in range(4)))
+    assert all(r == receipts[0] for r in receipts)  # one application, the same receipt
+    app = receipts[0]["application_id"]
+    requests = [
+        api.post(f"/applications/{app}/withdrawal", json={"reason": "asked"}, headers=bearer(ADMIN))
+        for _ in range(3)
+    ] + [
+        api.post(
+            f"/applications/{app}/decision",
+            json={"outcome": "rejected", "reason": "weak"},
+            headers=bearer(ADMIN),
+        )
+        for _ in range(3)
+    ]
+    codes = sorted(r.status_code for r in await asyncio.gather(*requests))
+    assert codes == [200, 409, 409, 409, 409, 409]
+    kinds = [e["type"] for e in await outbox_events(applications_pool, app)]
+    assert kinds.count("application.received") == 1
+    assert kinds.count("application.withdrawn") + kinds.count("application.rejected") == 1
+    listed = await api.get(
+        "/applications", params={"cohort_code": cohort.cohort_code}, headers=bearer(ADMIN)
+    )
+    assert listed.headers["X-Total-Count"] == "1"
