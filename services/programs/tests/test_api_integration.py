@@ -529,3 +529,20 @@ async def test_the_waitlist_closes_ranks_when_a_waiting_startup_leaves(
         await api.post("/enrollments/b/cancellation", json=reason, headers=PM_CV)
     ).status_code == 200
     assert await waitlist() == [("c", 1), ("d", 2)]
+
+
+async def test_reviewers_see_a_cohort_but_not_who_holds_its_seats(
+    api: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    program = program_body(cohorts=[cohort_body(seats=1)])
+    assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    for app, rank in (("a", 1), ("b", 2)):
+        data = accepted(app, rank=rank)
+        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+    seen = (await api.get("/cohorts/cv-2027-1", headers=REVIEWER)).json()
+    assert (seen["seats"], seen["seats_taken"], seen["waitlisted"]) == (1, 1, 1)
+    assert seen["review_stages"]
+    assert "enrollments" not in seen
+    for headers in (ADMIN, PM_CV, PM_OTHER, OPS):
+        listed = (await api.get("/cohorts/cv-2027-1", headers=headers)).json()["enrollments"]
+        assert [e["application_id"] for e in listed] == ["a", "b"]

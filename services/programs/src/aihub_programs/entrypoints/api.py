@@ -174,23 +174,29 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/cohorts/{cohort_code}", tags=["catalog", "enrollments"])
     async def get_cohort(
-        cohort_code: CohortCode, runtime: ServiceRuntime = Depends(runtime_of)
+        cohort_code: CohortCode,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(current_staff),
     ) -> dict[str, Any]:
         """The cohort, its seats and every enrollment: seats, then the waitlist in order (with
-        each startup's current position), then the cancelled ones with the reason."""
-        async with runtime.pool.acquire() as conn:
+        each startup's current position), then the cancelled ones with the reason. Reviewers
+        (often from outside the hub) get the cohort and its counts, not who holds or waits for
+        a seat, their registration numbers or why they left."""
+        # One snapshot: the counts, the seats and the list agree with each other.
+        async with (
+            runtime.pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
             view = await repository.cohort_view(conn, cohort_code)
             if view is None:
                 raise HTTPException(404, detail=f"no cohort {cohort_code!r}")
             enrollments = await repository.cohort_enrollments(conn, cohort_code)
         confirmed = sum(1 for e in enrollments if e["status"] == "confirmed")
         waitlisted = sum(1 for e in enrollments if e["status"] == "waitlisted")
-        return {
-            **view,
-            "seats_taken": confirmed,
-            "waitlisted": waitlisted,
-            "enrollments": enrollments,
-        }
+        cohort = {**view, "seats_taken": confirmed, "waitlisted": waitlisted}
+        if staff.role == Role.REVIEWER:
+            return cohort
+        return {**cohort, "enrollments": enrollments}
 
     # -- enrollments ---------------------------------------------------------------------------
 
