@@ -176,3 +176,23 @@ def test_an_answer_with_nothing_visible_is_missing(blank: str) -> None:
 def test_any_visible_character_is_an_answer(answer: str) -> None:
     rules = cohort(questions=(CohortQuestion(key="why_now", label_ko="왜", label_en="Why"),))
     assert codes(submission(answers={"why_now": answer}), rules) == []
+
+
+def test_a_founding_date_after_the_day_of_application_in_seoul_is_refused() -> None:
+    def founded(day: str) -> ApplicationSubmitted:
+        return submission(startup={**submission().startup.model_dump(), "founded_on": day})
+
+    after_midnight_in_seoul = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)  # 21 Nov 00:30 KST
+    assert codes(founded("2026-11-21"), cohort(), now=after_midnight_in_seoul) == []
+    assert codes(founded("2026-11-22"), cohort(), now=after_midnight_in_seoul) == [
+        "founded_in_future"
+    ]
+    # A year typed wrong (2062 for 2026) is no newborn within any age limit.
+    sub = founded("2062-03-01").model_copy(
+        update={"contact": submission().contact.model_copy(update={"locale": "ko"})}
+    )
+    (reason,) = check_eligibility(sub, cohort(), now=NOW, first_application_id=None)
+    assert (reason.code, reason.message) == (
+        "founded_in_future",
+        "설립일 2062-03-01이(가) 접수일 2026-11-20보다 늦습니다. 설립일을 확인해 주세요.",
+    )

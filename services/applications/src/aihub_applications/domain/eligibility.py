@@ -45,6 +45,11 @@ _MESSAGES: dict[str, dict[Locale, str]] = {
         "ko": "창업 {max_age}년 이내 기업만 신청할 수 있습니다 (설립일 {founded}).",
         "en": "Only startups founded within {max_age} years may apply (founded {founded}).",
     },
+    "founded_in_future": {
+        "ko": "설립일 {founded}이(가) 접수일 {today}보다 늦습니다. 설립일을 확인해 주세요.",
+        "en": "The founding date {founded} is after the day of application {today};"
+        " please check it.",
+    },
     "answer_missing": {
         "ko": "필수 질문에 답해야 합니다: {label} ({key})",
         "en": "The required question must be answered: {label} ({key})",
@@ -122,17 +127,29 @@ def check_eligibility(
         reasons.append(refusal("window_not_open", locale, opens=_kst(cohort.application_opens_at)))
     elif now > cohort.application_closes_at.replace(microsecond=0):
         reasons.append(refusal("window_closed", locale, closes=_kst(cohort.application_closes_at)))
-    if cohort.max_startup_age_years is not None:
-        today = now.astimezone(SEOUL).date()
-        if full_years_between(submission.startup.founded_on, today) >= cohort.max_startup_age_years:
-            reasons.append(
-                refusal(
-                    "startup_too_old",
-                    locale,
-                    max_age=cohort.max_startup_age_years,
-                    founded=submission.startup.founded_on.isoformat(),
-                )
+    today = now.astimezone(SEOUL).date()
+    if submission.startup.founded_on > today:
+        # Else a mistyped year (2062 for 2026) would pass any age limit as a newborn.
+        reasons.append(
+            refusal(
+                "founded_in_future",
+                locale,
+                founded=submission.startup.founded_on.isoformat(),
+                today=today.isoformat(),
             )
+        )
+    elif (
+        cohort.max_startup_age_years is not None
+        and full_years_between(submission.startup.founded_on, today) >= cohort.max_startup_age_years
+    ):
+        reasons.append(
+            refusal(
+                "startup_too_old",
+                locale,
+                max_age=cohort.max_startup_age_years,
+                founded=submission.startup.founded_on.isoformat(),
+            )
+        )
     for question in cohort.questions:
         if question.required and not is_answered(submission.answers.get(question.key, "")):
             label = question.label_ko if locale == "ko" else question.label_en
