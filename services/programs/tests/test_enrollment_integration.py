@@ -294,3 +294,10 @@ async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> Non
         ("a", "confirmed"),
         ("b", "cancelled"),
     ]
+    # Nor found by staff: a 404 like any application never enrolled, not a 409.
+    with pytest.raises(enrollment.EnrollmentNotFound):
+        await enrollment.cancel_enrollment(
+            db, "never-enrolled", reason="x", may_manage=lambda _: True
+        )
+    with pytest.raises(enrollment.EnrollmentNotFound):
+        await enrollment.sign_agreement(db, "never-enrolled", may_manage=lambda _: True)

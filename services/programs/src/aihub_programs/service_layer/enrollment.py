@@ -146,7 +146,9 @@ async def _staff_action(
 ) -> dict[str, Any]:
     async with pool.acquire() as conn, conn.transaction():
         found = await repository.enrollment_row(conn, application_id)
-        if found is None:
+        # A tombstone (a withdrawal of an application never accepted) is nobody's enrollment:
+        # not listed, so not found either.
+        if found is None or found["business_registration_number"] is None:
             raise EnrollmentNotFound(f"no enrollment for application {application_id!r}")
         if not may_manage(found["program_code"]):
             raise NotYourProgram(found["program_code"])
