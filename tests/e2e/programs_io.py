@@ -138,6 +138,8 @@ class SeatHistory:
     cancelled: set[str] = field(default_factory=set)
     steps: list[tuple[str, str | None]] = field(default_factory=list)
     max_confirmed: int = 0
+    #: The last step left a seat free while someone waited: the next one must promote.
+    owed_promotion: bool = False
     _seen: set[str] = field(default_factory=set)
 
     def apply(self, event: dict[str, Any]) -> None:
@@ -149,6 +151,9 @@ class SeatHistory:
         app = data.get("application_id")
         self.steps.append((name, app))
         assert data["seats_taken"] <= data["seats"] == self.seats, (name, data)
+        if self.owed_promotion and name.startswith("enrollment."):
+            # A freed seat goes to the best-ranked waiting startup in the same step.
+            assert name == "enrollment.promoted", ("a seat left free", self.steps[-3:])
         if name == "enrollment.confirmed":
             assert app not in self.confirmed | self.waiting | self.cancelled, (name, app)
             self.confirmed.add(app)
@@ -174,6 +179,8 @@ class SeatHistory:
             assert data["seats_taken"] == len(self.confirmed), (name, app, data["seats_taken"])
         if name == "enrollment.waitlisted":
             assert len(self.confirmed) >= self.seats, "waitlisted while a seat was free"
+        if name.startswith("enrollment."):
+            self.owed_promotion = bool(self.waiting) and len(self.confirmed) < self.seats
 
     def _rank_key(self, app: str) -> tuple[bool, int]:
         rank = self.ranks.get(app)

@@ -167,6 +167,7 @@ async def test_two_instances_never_exceed_the_seats(
         until_waiting=waiting,
     )
     assert history.max_confirmed == SEATS
+    assert not history.owed_promotion
     promotions = [app for name, app in history.steps if name == "enrollment.promoted"]
     assert len(promotions) >= len(holders)
     # No acceptance seen after its withdrawal ever held a seat or a place.
