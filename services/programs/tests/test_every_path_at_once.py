@@ -1,9 +1,9 @@
-"""Every path that moves a seat, all at once on one cohort, on the real Postgres: acceptances,
-withdrawals (before and after their acceptance), staff cancellations and signatures, passing
-deadlines with two deadline workers, and seats lowered and raised. Then the cohort's whole
-published history is replayed step by step: a seat is only given while one is free, the events'
-counts agree with the replay, a freed seat goes at once to the best-ranked waiting startup, and
-nobody waits while a seat is free."""
+"""Every path that moves a seat, all at once on one cohort, on the real Postgres: acceptances
+(and re-decisions with another rank), withdrawals (before and after their acceptance), staff
+cancellations and signatures, passing deadlines with two deadline workers, and seats lowered
+and raised. Then the cohort's whole published history is replayed step by step: a seat is only
+given while one is free, the events' counts agree with the replay, a freed seat goes at once to
+the best-ranked waiting startup, and nobody waits while a seat is free."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ FINAL_SEATS = 4  # no change below ever sets more, so confirmed ≤ seats holds 
 class Replay:
     """The cohort's enrollment events in publication order, each step checked."""
 
-    ranks: dict[str, int | None]
     seats: int
+    #: Each startup's rank as its first enrollment event says (a re-decision changes nothing).
+    ranks: dict[str, int | None] = field(default_factory=dict)
     confirmed: set[str] = field(default_factory=set)
     waiting: set[str] = field(default_factory=set)
     owed_promotion: bool = False
@@ -59,6 +60,7 @@ class Replay:
 
     def apply(self, name: str, data: dict[str, Any]) -> None:
         app = data["application_id"]
+        assert self.ranks.setdefault(app, data["rank"]) == data["rank"], "the rank changed"
         cause = (data.get("reason") or "").split(":")[0]
         self.kinds.add(f"{name} {cause}".strip())
         if self.owed_promotion:
@@ -94,8 +96,8 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     for app in apps[-3:]:
         ranks[app] = None
 
-    async def accept(app: str) -> None:
-        data = accepted(app, rank=ranks[app])
+    async def accept(app: str, rank: int | None = None) -> None:
+        data = accepted(app, rank=rank or ranks[app])
         await handle(db, enroll_accepted_application, event("application.accepted", data), data)
 
     async def withdraw(app: str) -> None:
@@ -132,6 +134,8 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     leaving = set(rng.sample(apps, 3))
     first_wave: list[Awaitable[Any]] = [
         *(accept(app) for app in apps),
+        # Re-decisions with another rank (and new event ids): whichever comes first counts.
+        *(accept(app, rank=100 + n) for n, app in enumerate(rng.sample(apps, 5))),
         *(withdraw(app) for app in leaving),
         resize(1),
         resize(FINAL_SEATS),
@@ -160,7 +164,7 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     await enrollment.expire_due_agreements(db)  # deadlines that passed after the last run
     await resize(FINAL_SEATS)
 
-    replay = Replay(ranks, seats=3)
+    replay = Replay(seats=3)
     for published in await queued(db):
         if published["name"].startswith("enrollment.") and published["key"] == COHORT:
             replay.apply(published["name"], published["data"])
