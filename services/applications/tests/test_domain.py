@@ -196,3 +196,16 @@ def test_a_founding_date_after_the_day_of_application_in_seoul_is_refused() -> N
         "founded_in_future",
         "설립일 2062-03-01이(가) 접수일 2026-11-20보다 늦습니다. 설립일을 확인해 주세요.",
     )
+
+
+def test_a_deadline_announced_in_seoul_time_holds_to_the_second() -> None:
+    closes = datetime.fromisoformat("2026-11-30T18:00:00+09:00")  # 마감 18시 (KST)
+    rules = cohort(application_opens_at=closes - timedelta(days=30), application_closes_at=closes)
+    on_time = datetime(2026, 11, 30, 9, 0, 0, 999_000, tzinfo=UTC)
+    assert codes(submission(), rules, now=on_time) == []
+    late = datetime(2026, 11, 30, 9, 0, 1, tzinfo=UTC)
+    (reason,) = check_eligibility(submission(), rules, now=late, first_application_id=None)
+    assert (reason.code, reason.message) == (
+        "window_closed",
+        "Applications closed at 2026-11-30 18:00:00 (KST).",
+    )
