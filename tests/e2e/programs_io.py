@@ -85,6 +85,25 @@ def lifecycle_event(name: str, data: dict[str, Any], *, event_id: str | None = N
     ).encode()
 
 
+def received_data(application_id: str, *, program: str, cohort: str) -> dict[str, Any]:
+    """The `application.received` that precedes a synthetic application's decision: without it
+    the other services' lifecycle consumers (notifications) wait for an application that never
+    comes, and every later test's events on that partition wait behind it."""
+    return {
+        "application_id": application_id,
+        "submission_id": f"synthetic-{application_id}",
+        "submitted_by": "/tests/e2e/programs",
+        "program_code": program,
+        "cohort_code": cohort,
+        "startup_name": f"Startup {application_id[:8]}",
+        "contact": {
+            "name": f"Founder {application_id[:8]}",
+            "email": f"founder-{application_id[:8]}@startup.example",
+            "locale": "en",
+        },
+    }
+
+
 def accepted_data(
     application_id: str, *, program: str, cohort: str, rank: int | None, brn: str
 ) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from tests.e2e.programs_io import (
     lifecycle_event,
     programs_instances,
     read_seat_history,
+    received_data,
     withdrawn_data,
 )
 
@@ -100,6 +101,7 @@ async def test_two_instances_never_exceed_the_seats(
 
     burst: list[tuple[str, bytes]] = []
     for app in apps:
+        burst.append((app, received(program, cohort, app)))
         if app in early_withdrawals:
             burst.append((app, withdrawn(app)))
         event_id = str(uuid.uuid4())
@@ -193,14 +195,18 @@ async def test_kpi_reports_are_answered_and_counted(
     await _publish(
         local_stack.kafka_bootstrap,
         [
-            (
-                app,
-                lifecycle_event(
-                    "application.accepted",
-                    accepted_data(app, program=program, cohort=cohort, rank=rank, brn=number),
+            message
+            for app, rank, number in ((enrolled, 1, enrolled_brn), (waiting, 2, waiting_brn))
+            for message in (
+                (app, received(program, cohort, app)),
+                (
+                    app,
+                    lifecycle_event(
+                        "application.accepted",
+                        accepted_data(app, program=program, cohort=cohort, rank=rank, brn=number),
+                    ),
                 ),
             )
-            for app, rank, number in ((enrolled, 1, enrolled_brn), (waiting, 2, waiting_brn))
         ],
     )
     admin = issue_staff_token(SECRET, subject="admin@hub.example", name="Admin", role=Role.ADMIN)
@@ -259,6 +265,11 @@ async def test_kpi_reports_are_answered_and_counted(
         assert totals["cumulative_revenue_krw"] == 1_000_000
         assert totals["cumulative_investment_krw"] == 2_000_000
         assert totals["latest_headcount"] == 7
+
+
+def received(program: str, cohort: str, app: str) -> bytes:
+    data = received_data(app, program=program, cohort=cohort)
+    return lifecycle_event("application.received", data)
 
 
 async def _at_least(count: Any, wanted: int) -> bool:
