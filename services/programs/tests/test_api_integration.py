@@ -546,3 +546,11 @@ async def test_reviewers_see_a_cohort_but_not_who_holds_its_seats(
     for headers in (ADMIN, PM_CV, PM_OTHER, OPS):
         listed = (await api.get("/cohorts/cv-2027-1", headers=headers)).json()["enrollments"]
         assert [e["application_id"] for e in listed] == ["a", "b"]
+
+
+async def test_one_cohort_code_twice_in_one_body_is_a_422(api: httpx.AsyncClient) -> None:
+    body = program_body(cohorts=[cohort_body(), cohort_body(seats=9)])
+    refused = await api.post("/programs", json=body, headers=ADMIN)
+    assert refused.status_code == 422
+    assert "cohort codes must be unique" in refused.text
+    assert (await api.get("/programs/cv-batch", headers=ADMIN)).status_code == 404

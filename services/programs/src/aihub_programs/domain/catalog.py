@@ -118,6 +118,12 @@ class ProgramSpec(ProgramSettings):
     code: Code
     cohorts: list[CohortSpec] = Field(default_factory=list, max_length=100)
 
+    @model_validator(mode="after")
+    def _unique_cohorts(self) -> ProgramSpec:
+        if len({c.code for c in self.cohorts}) != len(self.cohorts):
+            raise ValueError("cohort codes must be unique")
+        return self
+
 
 class CatalogSeed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
