@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from pydantic import ValidationError
 
 from aihub_local.testing import eventually
-from aihub_programs.domain.catalog import CohortSpec
+from aihub_programs.domain.catalog import CatalogSeed, CohortSpec
 from aihub_programs.service_layer.catalog import (
     apply_catalog,
     create_cohort,
@@ -46,6 +47,15 @@ def test_the_hub_catalog_holds_its_real_programs() -> None:
         for cohort in program.cohorts:
             assert cohort.questions
             assert sum(stage.weight for stage in cohort.review_stages) == 100
+
+
+def test_a_catalog_listing_a_program_or_cohort_twice_is_refused() -> None:
+    program = program_spec(cohorts=[cohort_spec("cv-2027-1")]).model_dump()
+    other = {**program_spec("other").model_dump(), "cohorts": program["cohorts"]}
+    with pytest.raises(ValidationError, match="program codes must be unique"):
+        CatalogSeed.model_validate({"programs": [program, program]})
+    with pytest.raises(ValidationError, match="cohort codes must be unique across"):
+        CatalogSeed.model_validate({"programs": [program, other]})
 
 
 @pytest.mark.integration

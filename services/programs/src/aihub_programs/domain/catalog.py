@@ -129,3 +129,13 @@ class CatalogSeed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     programs: list[ProgramSpec]
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> CatalogSeed:
+        # A program or cohort listed twice would be applied twice, the second silently winning.
+        if len({p.code for p in self.programs}) != len(self.programs):
+            raise ValueError("program codes must be unique")
+        cohorts = [c.code for p in self.programs for c in p.cohorts]
+        if len(set(cohorts)) != len(cohorts):
+            raise ValueError("cohort codes must be unique across the catalog")
+        return self
