@@ -16,7 +16,10 @@ from aihub_notifications.adapters import directory, repository
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
 from aihub_notifications.entrypoints.app import definition
-from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
+from aihub_notifications.service_layer.mailing import (
+    enrollment_confirmed_handler,
+    lifecycle_handlers,
+)
 from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
@@ -30,7 +33,7 @@ from aihub_shared.contracts.applications import (
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled
 from aihub_shared.runtime.consumer import EventConsumer
-from aihub_shared.runtime.errors import RetryLater
+from aihub_shared.runtime.errors import RejectedEvent, RetryLater
 from aihub_shared.runtime.retry import RetryPolicy
 from services.notifications.tests.conftest import (
     PROGRAM_KO,
@@ -115,6 +118,37 @@ async def test_enrollment_waits_for_a_missing_replica(
             event("enrollment.confirmed", confirmed),
             confirmed,
         )
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
+
+
+async def test_a_decision_for_an_application_never_received_is_rejected_at_once(
+    db: asyncpg.Pool, renderer: MailRenderer
+) -> None:
+    """Its application.received would have come first on the same (cohort-keyed) partition:
+    waiting for it would hold every later event of the cohort for nothing."""
+    published = cohort_published()
+    await handle(db, replicate_cohort, event("cohort.published", published), published)
+    handlers = lifecycle_handlers(renderer)
+    rejected = ApplicationDecided(
+        application_id="never-received",
+        program_code="cyber-valley",
+        cohort_code="cv-2027-1",
+        startup_name="Ghost AI",
+        business_registration_number="2208162517",
+        decided_by="pm@hub.example",
+        reason="below the threshold",
+    )
+    withdrawn = ApplicationWithdrawn(
+        application_id="never-received",
+        program_code="cyber-valley",
+        cohort_code="cv-2027-1",
+        startup_name="Ghost AI",
+        withdrawn_by="ops@hub.example",
+        reason="left",
+    )
+    for name, data in (("application.rejected", rejected), ("application.withdrawn", withdrawn)):
+        with pytest.raises(RejectedEvent, match="never received"):
+            await handle(db, handlers[name], event(name, data), data)
     assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
 
 

@@ -3,8 +3,9 @@ transaction (the consumer's, together with its inbox claim). Nothing here talks 
 sender picks the rows up after the commit.
 
 Each handler keeps its replica current first, then asks the domain who gets what. A replica it
-needs and does not have yet (the catalog or the application lags) is `RetryLater`: the kit's
-consumer retries with backoff, then dead-letters.
+needs and does not have yet (the catalog or, for enrollments, the application lags) is
+`RetryLater`: the kit's consumer retries with backoff, then dead-letters. A lifecycle event
+whose application was never received is rejected at once (see `_received_applicant`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
 from aihub_shared.contracts.registry import contract_for_type
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.db import DbConnection
-from aihub_shared.runtime.errors import RetryLater
+from aihub_shared.runtime.errors import RejectedEvent, RetryLater
 from aihub_shared.runtime.logging import mask_email
 
 log = structlog.get_logger(__name__)
@@ -121,9 +122,23 @@ async def _cohort(conn: DbConnection, cohort_code: str) -> CohortReplica:
 
 
 async def _applicant(conn: DbConnection, application_id: str) -> ApplicantReplica:
+    """For events of another topic (enrollments): the lifecycle topic may simply lag."""
     applicant = await repository.applicant(conn, application_id)
     if applicant is None:
         raise RetryLater(f"application {application_id!r} is not in the replica yet")
+    return applicant
+
+
+async def _received_applicant(conn: DbConnection, application_id: str) -> ApplicantReplica:
+    """For later lifecycle events: `application.received` came before them on the same
+    partition (the topic is keyed by cohort), so a missing applicant will never arrive. Waiting
+    would hold the cohort's whole partition for nothing; the dead letter says why."""
+    applicant = await repository.applicant(conn, application_id)
+    if applicant is None:
+        raise RejectedEvent(
+            f"application {application_id!r} was never received: its application.received"
+            " precedes it on the same partition and is missing (dead-lettered or never sent)"
+        )
     return applicant
 
 
@@ -161,7 +176,7 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
     async def decided(conn: DbConnection, event: CloudEvent, data: ApplicationDecided) -> None:
         outcome = _event_name(event).removeprefix("application.")
         cohort = await _cohort(conn, data.cohort_code)
-        applicant = await _applicant(conn, data.application_id)
+        applicant = await _received_applicant(conn, data.application_id)
         await repository.set_applicant_status(conn, data.application_id, outcome, at=event.time)
         staff = await _staff(conn, MailKind.DECISION, cohort)
         requests = mails.application_decided(outcome, data, cohort, applicant, staff)
@@ -169,7 +184,7 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
 
     async def withdrawn(conn: DbConnection, event: CloudEvent, data: ApplicationWithdrawn) -> None:
         cohort = await _cohort(conn, data.cohort_code)
-        applicant = await _applicant(conn, data.application_id)
+        applicant = await _received_applicant(conn, data.application_id)
         await repository.set_applicant_status(conn, data.application_id, "withdrawn", at=event.time)
         staff = await _staff(conn, MailKind.ENROLLMENT, cohort)
         requests = mails.application_withdrawn(data, cohort, applicant, staff)
