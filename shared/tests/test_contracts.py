@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from aihub_shared.contracts.envelope import CloudEvent, EventContractError, parse_event
-from aihub_shared.contracts.examples import example_event
+from aihub_shared.contracts.examples import EXAMPLE_DATA, example_event
 from aihub_shared.contracts.export import render_documents
 from aihub_shared.contracts.intake import ApplicationSubmitted
 from aihub_shared.contracts.registry import (
@@ -180,3 +180,12 @@ def test_published_docs_match_the_code() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs"
     for relative, content in render_documents().items():
         assert (docs / relative).read_text(encoding="utf-8") == content, relative
+
+
+@pytest.mark.parametrize("name", ["application.rejected", "application.withdrawn"])
+def test_reasons_are_held_to_their_own_limit_not_free_texts(name: str) -> None:
+    example = EXAMPLE_DATA[name].model_dump(mode="json")
+    model = contract(name).data_model
+    assert model.model_validate({**example, "reason": "x" * 2000})
+    with pytest.raises(ValidationError, match="2000"):
+        model.model_validate({**example, "reason": "x" * 2001})

@@ -13,7 +13,7 @@ from aihub_shared.contracts.values import (
     BusinessRegistrationNumber,
     Code,
     Contact,
-    FreeText,
+    Reason,
     SingleLineText,
 )
 
@@ -57,7 +57,7 @@ class ApplicationDecided(BaseModel):
     startup_name: SingleLineText
     business_registration_number: BusinessRegistrationNumber
     decided_by: SingleLineText
-    reason: FreeText = Field(max_length=2000)
+    reason: Reason
     rank: int | None = Field(default=None, ge=1, description="Place in the final ranking.")
     final_score: float | None = Field(default=None, ge=0, le=100)
 
@@ -72,7 +72,7 @@ class ApplicationWithdrawn(BaseModel):
     cohort_code: Code
     startup_name: SingleLineText
     withdrawn_by: SingleLineText
-    reason: FreeText = Field(max_length=2000)
+    reason: Reason
 
 
 class ReviewerRef(BaseModel):

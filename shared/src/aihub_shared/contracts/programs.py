@@ -15,6 +15,7 @@ from aihub_shared.contracts.values import (
     Code,
     Contact,
     FreeText,
+    Reason,
     SingleLineText,
 )
 
@@ -157,7 +158,7 @@ class EnrollmentChanged(BaseModel):
     seats_taken: int = Field(ge=0)
     agreement_due_at: AwareDatetime | None = None
     agreement_signed_at: AwareDatetime | None = None
-    reason: FreeText | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
 
 
 class CohortFilled(BaseModel):

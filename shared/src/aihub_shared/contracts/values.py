@@ -30,6 +30,9 @@ def _storable(value: str) -> str:
 
 
 FreeText = Annotated[str, Field(max_length=5000), AfterValidator(_storable)]
+#: Why something was decided, withdrawn or cancelled. Nested, so its limit wins over FreeText's:
+#: `reason: FreeText = Field(max_length=2000)` would silently keep 5000.
+Reason = Annotated[FreeText, Field(max_length=2000)]
 
 
 def _no_control_characters(value: str) -> str:

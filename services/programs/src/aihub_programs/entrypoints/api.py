@@ -23,7 +23,7 @@ from aihub_programs.domain.allocation import APPLICATION_ID_PATTERN
 from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
 from aihub_programs.service_layer import catalog, enrollment
 from aihub_programs.settings import Settings
-from aihub_shared.contracts.values import FreeText
+from aihub_shared.contracts.values import Reason
 from aihub_shared.runtime.auth import (
     Role,
     StaffPrincipal,
@@ -45,7 +45,7 @@ ApplicationId = Annotated[str, Path(pattern=APPLICATION_ID_PATTERN)]
 class CancellationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=1, max_length=2000)
+    reason: Annotated[Reason, Field(min_length=1)]
 
     @field_validator("reason")
     @classmethod
