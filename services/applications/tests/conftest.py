@@ -13,7 +13,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from aihub_applications.adapters import repository
 from aihub_applications.entrypoints.app import definition
@@ -24,6 +23,7 @@ from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.runtime.auth import Role, issue_staff_token
 from aihub_shared.runtime.db import apply_migrations, create_pool
+from aihub_shared.runtime.service import http_app
 
 SECRET = "applications-test-secret-0123456789abcdef"  # noqa: S105 - test only
 PROGRAM = "cyber-valley-batch"
@@ -80,9 +80,7 @@ def service_settings() -> Settings:
 
 @pytest.fixture
 async def api(applications_pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    for router in definition(service_settings()).routers:
-        app.include_router(router)
+    app = http_app(definition(service_settings()))
     app.state.runtime = SimpleNamespace(pool=applications_pool)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://applications") as client:

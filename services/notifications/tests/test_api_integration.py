@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.app import definition
 from aihub_notifications.settings import Settings
 from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.runtime.service import http_app
 from services.notifications.tests.conftest import manager, queue_enrollment
 
 pytestmark = pytest.mark.integration
@@ -47,9 +47,7 @@ async def api(db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
             "STAFF_TOKEN_SECRET": SECRET,
         }
     )
-    app = FastAPI()
-    for router in definition(settings).routers:
-        app.include_router(router)
+    app = http_app(definition(settings))
     app.state.runtime = SimpleNamespace(pool=db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as client:

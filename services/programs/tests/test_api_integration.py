@@ -10,14 +10,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from aihub_programs.entrypoints.api import build_router
+from aihub_programs.entrypoints.app import definition
 from aihub_programs.service_layer.enrollment import enroll_accepted_application
 from aihub_programs.settings import Settings
 from aihub_shared.runtime.auth import Role, issue_staff_token
-from aihub_shared.runtime.service import ServiceRuntime, build_broker
+from aihub_shared.runtime.service import ServiceRuntime, build_broker, http_app
 from services.programs.tests.conftest import accepted, event, handle, queued
 
 pytestmark = pytest.mark.integration
@@ -47,8 +47,7 @@ OPS = token(Role.OPS)
 @pytest.fixture
 async def api(db: asyncpg.Pool, programs_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings.model_validate({**SETTINGS, "PROGRAMS_DATABASE_URL": programs_dsn})
-    app = FastAPI()
-    app.include_router(build_router(settings))
+    app = http_app(definition(settings))
     # The broker is never started: the routes only use the pool.
     app.state.runtime = ServiceRuntime(
         settings=settings, pool=db, broker=build_broker(settings, "programs-api-test")

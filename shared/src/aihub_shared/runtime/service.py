@@ -26,6 +26,7 @@ from prometheus_client import make_asgi_app
 from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.health import health_router
+from aihub_shared.runtime.http_errors import answer_validation_errors_encodably
 from aihub_shared.runtime.logging import configure_logging
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
 from aihub_shared.runtime.retry import RetryPolicy
@@ -147,7 +148,16 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             await pool.close()
             log.info("service stopped")
 
+    return http_app(definition, lifespan=lifespan)
+
+
+def http_app(
+    definition: ServiceDefinition, *, lifespan: Callable[[FastAPI], Any] | None = None
+) -> FastAPI:
+    """The service's HTTP surface: its routers, health, metrics and the shared error answers.
+    Tests mount it without the lifespan and set `app.state.runtime` themselves."""
     app = FastAPI(title=definition.title, lifespan=lifespan)
+    answer_validation_errors_encodably(app)
     app.include_router(health_router)
     for router in definition.routers:
         app.include_router(router)

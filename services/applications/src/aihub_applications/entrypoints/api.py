@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from aihub_applications.adapters import repository, reviews
 from aihub_applications.domain.status import Status
-from aihub_applications.entrypoints.http_errors import EncodableValidationRoute, answered_as_http
+from aihub_applications.entrypoints.http_errors import answered_as_http
 from aihub_applications.service_layer import decisions
 from aihub_applications.service_layer.access import require_reader
 from aihub_applications.service_layer.errors import NotFound
@@ -159,7 +159,6 @@ def build_router(settings: Settings) -> APIRouter:
     router = APIRouter(
         tags=["applications"],
         dependencies=[Depends(current_staff)],
-        route_class=EncodableValidationRoute,
     )
 
     @router.get("/applications")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from aihub_applications.entrypoints.api import correlation_header, staff_of
-from aihub_applications.entrypoints.http_errors import EncodableValidationRoute
 from aihub_applications.service_layer.events import new_event
 from aihub_applications.service_layer.intake import take_in
 from aihub_applications.settings import Settings
@@ -28,7 +27,7 @@ def http_source(staff: StaffPrincipal) -> str:
 def build_intake_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_publisher = require_role(current_staff, Role.OPS)
-    router = APIRouter(tags=["intake"], route_class=EncodableValidationRoute)
+    router = APIRouter(tags=["intake"])
 
     @router.post("/intake/applications")
     async def submit_application(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_applications.entrypoints.api import Reason, correlation_header, staff_of
-from aihub_applications.entrypoints.http_errors import EncodableValidationRoute, answered_as_http
+from aihub_applications.entrypoints.http_errors import answered_as_http
 from aihub_applications.service_layer import review
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText
@@ -103,9 +103,7 @@ def build_review_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
     require_reviewing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
-    router = APIRouter(
-        tags=["review"], dependencies=[Depends(current_staff)], route_class=EncodableValidationRoute
-    )
+    router = APIRouter(tags=["review"], dependencies=[Depends(current_staff)])
 
     @router.post("/cohorts/{cohort_code}/stages/{stage_code}/assignments")
     async def assign_reviewers(
