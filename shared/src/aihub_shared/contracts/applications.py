@@ -101,6 +101,25 @@ class ReviewAssigned(BaseModel):
     due_at: AwareDatetime | None = None
 
 
+class ReviewSubmitted(BaseModel):
+    """`review.submitted`: a reviewer's scores for an application's stage are complete.
+
+    Published once per (application, stage, reviewer), when the last criterion is scored; a later
+    correction of the scores is not published again. No scores: reviews stay confidential to the
+    staff who may read them in applications.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code
+    reviewer: ReviewerRef
+    submitted_at: AwareDatetime
+
+
 class ApplicationAdvanced(BaseModel):
     """`application.advanced`: the application passed a stage and enters the next one."""
 

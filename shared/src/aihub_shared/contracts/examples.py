@@ -18,6 +18,7 @@ from aihub_shared.contracts.applications import (
     ApplicationWithdrawn,
     ReviewAssigned,
     ReviewerRef,
+    ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
@@ -137,6 +138,15 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         startup_name=_STARTUP,
         stage_code="document-review",
         reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+    ),
+    "review.submitted": ReviewSubmitted(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
     ),
     "cohort.published": CohortPublished(
         program_code=_PROGRAM,

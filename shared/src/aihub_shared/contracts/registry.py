@@ -14,6 +14,7 @@ from aihub_shared.contracts.applications import (
     ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
+    ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
@@ -180,6 +181,14 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.NOTIFICATIONS_DELIVERIES,
         EmailFailed,
         "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
+    ),
+    # Appended, not placed by topic: the published example ids follow this order and stay put.
+    EventContract(
+        "review.submitted",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewSubmitted,
+        "A reviewer completed their scores for an application's stage (once; no scores in it).",
     ),
 ]
 
