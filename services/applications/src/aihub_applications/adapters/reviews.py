@@ -105,16 +105,19 @@ async def record_scores(
     reviewer_id: str,
     scores: dict[str, int],
     comment: str,
-) -> None:
-    await conn.execute(
+) -> datetime:
+    """Store the scores; when they were recorded."""
+    scored_at: datetime = await conn.fetchval(
         "UPDATE review_assignments SET scores = $4, comment = $5, scored_at = now()"
-        " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3",
+        " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3"
+        " RETURNING scored_at",
         application_id,
         stage_code,
         reviewer_id,
         scores,
         comment,
     )
+    return scored_at
 
 
 async def reviews_of(conn: DbConnection, application_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -141,12 +141,20 @@ def build_review_router(settings: Settings) -> APIRouter:
         body: ScoresRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_reviewing_role),
+        correlation_id: str | None = Depends(correlation_header),
     ) -> dict[str, float]:
         """The calling reviewer's scores, one per criterion; sending again replaces them until
-        the stage closes. Answers the weighted review score."""
+        the stage closes. Answers the weighted review score. The first scores publish
+        `review.submitted` (without the scores); a correction publishes nothing."""
         with answered_as_http():
             score = await review.submit_scores(
-                runtime.pool, application_id, stage_code, body.scores, body.comment, staff=staff
+                runtime.pool,
+                application_id,
+                stage_code,
+                body.scores,
+                body.comment,
+                staff=staff,
+                correlation_id=correlation_id,
             )
         return {"review_score": score}
 

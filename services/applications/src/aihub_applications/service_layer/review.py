@@ -29,7 +29,12 @@ from aihub_applications.service_layer.decisions import (
 )
 from aihub_applications.service_layer.errors import Forbidden, InvalidInput, NotFound
 from aihub_applications.service_layer.events import publish
-from aihub_shared.contracts.applications import ApplicationAdvanced, ReviewAssigned, ReviewerRef
+from aihub_shared.contracts.applications import (
+    ApplicationAdvanced,
+    ReviewAssigned,
+    ReviewerRef,
+    ReviewSubmitted,
+)
 from aihub_shared.contracts.programs import ReviewStage
 from aihub_shared.runtime.auth import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
@@ -188,17 +193,48 @@ async def submit_scores(
     comment: str,
     *,
     staff: StaffPrincipal,
+    correlation_id: str | None = None,
 ) -> float:
-    """Record (or replace, until the stage closes) one reviewer's scores; their weighted score."""
+    """Record (or replace, until the stage closes) one reviewer's scores; their weighted score.
+
+    The first complete scores of an assignment publish `review.submitted` (no scores in it:
+    reviews stay confidential here). A correction does not publish it again: for the rest of
+    the hub the review was handed in once, and "submitted" stays true whatever the correction.
+    """
     async with pool.acquire() as conn, conn.transaction():
-        row, _, stage, _ = await _own_assignment(conn, application_id, stage_code, staff)
+        row, _, stage, mine = await _own_assignment(conn, application_id, stage_code, staff)
         problems = rules.score_problems(stage, scores)
         if problems:
             raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
-        await reviews.record_scores(conn, application_id, stage_code, staff.id, scores, comment)
-        await repository.add_note(
-            conn, row, staff.id, "scores recorded", action="scored", stage_code=stage_code
+        first = mine["scores"] is None  # the assignment row is locked: no race on "first"
+        scored_at = await reviews.record_scores(
+            conn, application_id, stage_code, staff.id, scores, comment
         )
+        await repository.add_note(
+            conn,
+            row,
+            staff.id,
+            "scores recorded" if first else "scores corrected",
+            action="scored",
+            stage_code=stage_code,
+        )
+        if first:
+            submitted = ReviewSubmitted(
+                application_id=str(row["id"]),
+                program_code=row["program_code"],
+                cohort_code=row["cohort_code"],
+                startup_name=row["startup_name"],
+                stage_code=stage_code,
+                reviewer=ReviewerRef(id=staff.id, name=mine["reviewer_name"]),
+                submitted_at=scored_at,
+            )
+            await publish(
+                conn,
+                "review.submitted",
+                subject=row["cohort_code"],
+                data=submitted,
+                correlation_id=correlation_id,
+            )
     return rules.review_score(stage, scores)
 
 
