@@ -63,10 +63,8 @@ async def test_seeding_publishes_each_cohort_once_and_then_only_changes(
     db: asyncpg.Pool,
 ) -> None:
     seed = load_seed()
-    async with db.acquire() as conn, conn.transaction():
-        first = await apply_catalog(conn, seed)
-    async with db.acquire() as conn, conn.transaction():
-        again = await apply_catalog(conn, seed)
+    first = await apply_catalog(db, seed)
+    again = await apply_catalog(db, seed)
     assert sorted(first) == sorted(c.code for p in seed.programs for c in p.cohorts)
     assert again == []
     events = await queued(db)
@@ -81,8 +79,7 @@ async def test_seeding_publishes_each_cohort_once_and_then_only_changes(
     assert residency["questions"][0]["key"] == "team_size_on_move_in"
 
     # A snapshot re-announces every cohort as it is, changed or not.
-    async with db.acquire() as conn, conn.transaction():
-        snapshot = await republish_all(conn)
+    snapshot = await republish_all(db)
     assert sorted(snapshot) == sorted(first)
     published = [e for e in await queued(db) if e["name"] == "cohort.published"]
     assert len(published) == 2 * len(first)

@@ -132,15 +132,66 @@ async def test_reports_are_answered_and_added_up(db: asyncpg.Pool) -> None:
     }
 
 
-async def test_a_startup_that_left_reports_no_more(db: asyncpg.Pool) -> None:
+async def test_a_startup_that_left_still_counts_and_reports_until_it_left(
+    db: asyncpg.Pool,
+) -> None:
     await make_cohort(db, seats=1)
-    await enroll(db, "a", 0)
+    await enroll(db, "a", 0)  # the seat
+    await enroll(db, "b", 1)  # waitlisted, promoted when "a" leaves
+    await enroll(db, "c", 2)  # waitlisted for good
+    early = withdrawn("t")  # a tombstone: withdrawn before its acceptance arrives
+    await handle(db, release_withdrawn_application, event("application.withdrawn", early), early)
+    late = accepted("t", cohort="cv-2027-1", startup_brn=BRNS[3])
+    await handle(db, enroll_accepted_application, event("application.accepted", late), late)
     gone = withdrawn("a")
     await handle(db, release_withdrawn_application, event("application.withdrawn", gone), gone)
-    await send(db, report("late", 0, "2027-Q1"))
-    (answer,) = await receipts(db)
-    assert answer["outcome"] == "refused"
-    assert "holds no seat" in answer["reasons"][0]["message"]
+
+    left = await db.fetchval("SELECT seat_released_at FROM enrollments WHERE application_id='a'")
+    assert left is not None  # recorded by the withdrawal
+    assert await db.fetchval(
+        "SELECT seat_released_at IS NULL FROM enrollments WHERE application_id='b'"
+    )
+    # Pin the departure to the middle of 2027-Q2 (Seoul) to judge quarters against it.
+    await db.execute(
+        "UPDATE enrollments SET seat_released_at = '2027-05-10 12:00+09' WHERE application_id = 'a'"
+    )
+    await send(db, report("a-q1", 0, "2027-Q1", revenue=100, investment=7))
+    await send(db, report("a-q2", 0, "2027-Q2", revenue=200))  # it left during Q2: taken
+    await send(db, report("a-q3", 0, "2027-Q3", revenue=400))  # began after it left
+    await send(db, report("b-q3", 1, "2027-Q3", revenue=1_000))  # promoted, holds the seat
+    await send(db, report("c-q1", 2, "2027-Q1"))  # only ever waitlisted
+    await send(db, report("t-q1", 3, "2027-Q1"))  # a tombstone never held a seat
+
+    answered = {r["key"]: r for r in await receipts(db)}
+    assert {key: r["outcome"] for key, r in answered.items()} == {
+        "a-q1": "accepted",
+        "a-q2": "accepted",
+        "a-q3": "refused",
+        "b-q3": "accepted",
+        "c-q1": "refused",
+        "t-q1": "refused",
+    }
+    (why,) = answered["a-q3"]["reasons"]
+    assert why["code"] == "left_cohort"
+    assert "2027-05-10 12:00 KST" in why["message"]
+    assert "before 2027-Q3 began" in why["message"]
+    assert [r["code"] for r in answered["c-q1"]["reasons"]] == ["not_enrolled"]
+    assert [r["code"] for r in answered["t-q1"]["reasons"]] == ["not_enrolled"]
+
+    async with db.acquire() as conn:
+        cohort = await outcomes.totals(conn, "cv-2027-1")
+        hub = await outcomes.totals(conn, None)
+    # "a" left but was supported: it counts, with the quarters it reported.
+    assert cohort == {
+        "cohort_code": "cv-2027-1",
+        "companies_supported": 2,
+        "companies_reporting": 2,
+        "reports": 3,
+        "cumulative_revenue_krw": 100 + 200 + 1_000,
+        "cumulative_investment_krw": 7,
+        "latest_headcount": 10 + 10,
+    }
+    assert hub["companies_supported"] == 2
 
 
 async def test_hostile_reports_end_in_a_dead_letter_while_valid_ones_go_on(

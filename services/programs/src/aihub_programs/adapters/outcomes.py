@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aihub_programs.domain.outcomes import StoredReport
+from aihub_programs.domain.outcomes import NEVER_HELD, SeatHistory, StoredReport
 from aihub_shared.contracts.programs import StartupKpiReported
 from aihub_shared.runtime.db import DbConnection
 
@@ -50,17 +50,21 @@ async def report_for_quarter(
     return _stored(row)
 
 
-async def holds_seat(
+async def seat_history(
     conn: DbConnection, business_registration_number: str, cohort_code: str
-) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT true FROM enrollments WHERE business_registration_number = $1"
-            " AND cohort_code = $2 AND status = 'confirmed'",
-            business_registration_number,
-            cohort_code,
-        )
+) -> SeatHistory:
+    """Whether the startup ever held a seat in the cohort, and when it left (None while any of
+    its enrollments there holds one)."""
+    row = await conn.fetchrow(
+        "SELECT bool_or(status = 'confirmed') AS holding, max(seat_released_at) AS left_at"
+        " FROM enrollments WHERE business_registration_number = $1 AND cohort_code = $2"
+        " AND held_seat",
+        business_registration_number,
+        cohort_code,
     )
+    if row is None or row["holding"] is None:
+        return NEVER_HELD
+    return SeatHistory(held=True, left_at=None if row["holding"] else row["left_at"])
 
 
 async def insert_report(conn: DbConnection, source: str, report: StartupKpiReported) -> None:
@@ -80,7 +84,8 @@ async def insert_report(conn: DbConnection, source: str, report: StartupKpiRepor
 
 
 async def totals(conn: DbConnection, cohort_code: str | None) -> dict[str, Any]:
-    """Companies supported (distinct startups holding a seat), cumulative revenue and investment
+    """Companies supported (distinct startups that ever held a seat, those that left since
+    included: the hub's cumulative figure), cumulative revenue and investment
     (every quarter reported), and headcount (each startup's latest quarter), for one cohort or,
     with None, the whole hub."""
     row = await conn.fetchrow(
@@ -93,7 +98,7 @@ async def totals(conn: DbConnection, cohort_code: str | None) -> dict[str, Any]:
         )
         SELECT
             (SELECT count(DISTINCT business_registration_number) FROM enrollments
-              WHERE status = 'confirmed' AND business_registration_number IS NOT NULL
+              WHERE held_seat AND business_registration_number IS NOT NULL
                 AND ($1::text IS NULL OR cohort_code = $1)) AS companies_supported,
             (SELECT count(DISTINCT business_registration_number) FROM reports)
                 AS companies_reporting,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from aihub_programs.domain.allocation import CohortSeats, Enrollment
+from aihub_programs.domain.allocation import CohortSeats, Enrollment, cohort_ends_at
 from aihub_programs.domain.catalog import CohortSettings, ProgramSettings
 from aihub_shared.runtime.db import DbConnection
 
@@ -149,13 +149,14 @@ class LockedCohort:
     program_code: str
     seats: int
     agreement_due_days: int
+    ends_on: date | None = None
 
 
 async def lock_cohort(conn: DbConnection, cohort_code: str) -> LockedCohort | None:
     """Row-lock the cohort: every seat decision for it is serialized behind this lock, across
     transactions and across instances of the service."""
     row = await conn.fetchrow(
-        "SELECT code, program_code, seats, agreement_due_days FROM cohorts"
+        "SELECT code, program_code, seats, agreement_due_days, ends_on FROM cohorts"
         " WHERE code = $1 FOR UPDATE",
         cohort_code,
     )
@@ -195,6 +196,7 @@ async def load_seats(
         cohort.seats,
         [_enrollment(r) for r in rows],
         agreement_due=timedelta(days=cohort.agreement_due_days),
+        ends_at=cohort_ends_at(cohort.ends_on),
     )
 
 
@@ -223,7 +225,11 @@ async def save_enrollments(
     for e in changed:
         row = await conn.fetchrow(
             "UPDATE enrollments SET status = $2, agreement_due_at = $3, agreement_signed_at = $4,"
-            " reason = $5, held_seat = held_seat OR $2 = 'confirmed', updated_at = now()"
+            " reason = $5, held_seat = held_seat OR $2 = 'confirmed',"
+            # The moment a seat holder leaves: its KPI reports for later quarters are refused.
+            " seat_released_at = CASE WHEN $2 = 'cancelled' AND held_seat"
+            "   THEN coalesce(seat_released_at, now()) END,"
+            " updated_at = now()"
             " WHERE application_id = $1 RETURNING *",
             e.application_id,
             e.status,
@@ -273,6 +279,19 @@ async def due_agreements(conn: DbConnection, now: datetime, limit: int) -> list[
         limit,
     )
     return [(r["cohort_code"], r["application_id"]) for r in rows]
+
+
+async def ended_cohorts_with_waitlist(conn: DbConnection, now: datetime) -> list[str]:
+    """Cohorts whose last day is over in Seoul and that still have startups waiting."""
+    rows = await conn.fetch(
+        "SELECT code FROM cohorts c"
+        " WHERE c.ends_on < ($1::timestamptz AT TIME ZONE 'Asia/Seoul')::date"
+        " AND EXISTS (SELECT 1 FROM enrollments e"
+        "   WHERE e.cohort_code = c.code AND e.status = 'waitlisted')"
+        " ORDER BY code",
+        now,
+    )
+    return [r["code"] for r in rows]
 
 
 async def cohort_enrollments(conn: DbConnection, cohort_code: str) -> list[dict[str, Any]]:

@@ -9,6 +9,10 @@ Rules (the issue is the authority):
   below its seats again;
 - a confirmation or promotion only ever happens while `confirmed < seats`, so confirmed ≤ seats
   holds whenever the seats were not lowered under the confirmed count by staff;
+- once the cohort has ended (its `ends_on` day is over in Seoul) nobody takes a seat any more:
+  a freed seat promotes nobody, the waitlist is closed (each waiting startup cancelled with
+  COHORT_ENDED) by the next operation on the cohort or the sweep, and a late acceptance is
+  waitlisted and closed at once; a running cohort (started, not ended) still promotes;
 - every operation is idempotent, and a withdrawal seen before the acceptance leaves a tombstone
   (a `cancelled` enrollment) so that the late acceptance can never take a seat.
 
@@ -21,8 +25,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
 ChangeKind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "agreement_signed"]
@@ -32,6 +37,15 @@ WITHDRAWN = "withdrawn by the applicant"
 #: an event is refused at once rather than failing in Postgres (a NUL byte) retry after retry.
 APPLICATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 DEADLINE_PASSED = "agreement deadline passed"
+COHORT_ENDED = "the cohort has ended"
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def cohort_ends_at(ends_on: date | None) -> datetime | None:
+    """The moment a cohort has ended: the end of its last day (`ends_on`) in Seoul."""
+    if ends_on is None:
+        return None
+    return datetime.combine(ends_on + timedelta(days=1), time(), tzinfo=SEOUL)
 
 
 #: The longest reason `enrollment.cancelled` carries: a 2000-character withdrawal or
@@ -100,9 +114,11 @@ class CohortSeats:
         enrollments: Iterable[Enrollment] = (),
         *,
         agreement_due: timedelta = timedelta(days=14),
+        ends_at: datetime | None = None,
     ) -> None:
         self.seats = seats
         self.agreement_due = agreement_due
+        self.ends_at = ends_at
         self._by_id = {e.application_id: e for e in enrollments}
 
     # -- reading -------------------------------------------------------------------------------
@@ -125,6 +141,9 @@ class CohortSeats:
         # Seats lowered below the confirmed count evict nobody, so clamp at zero.
         return max(self.seats - len(self.confirmed), 0)
 
+    def has_ended(self, now: datetime) -> bool:
+        return self.ends_at is not None and now >= self.ends_at
+
     def waitlist_position(self, application_id: str) -> int | None:
         for position, entry in enumerate(self.waitlist, start=1):
             if entry.application_id == application_id:
@@ -142,12 +161,13 @@ class CohortSeats:
             return Outcome()
         free_before = self.seats_left
         entry = Enrollment(application_id, "waitlisted", rank, arrival)
-        if self.seats_left > 0:
+        if self.seats_left > 0 and not self.has_ended(now):
             confirmed = self._confirm(entry, now)
             return Outcome([self._change("confirmed", confirmed)], self._filled(free_before))
         self._by_id[application_id] = entry
         change = self._change("waitlisted", entry, self.waitlist_position(application_id))
-        return Outcome([change])
+        # After the end the waitlist leads nowhere: closed at once, this startup included.
+        return Outcome([change, *self._promote(now)])
 
     def withdraw(
         self, application_id: str, *, arrival: int, now: datetime, reason: str = WITHDRAWN
@@ -214,7 +234,8 @@ class CohortSeats:
         return Outcome(changes, self._filled(free_before))
 
     def rebalance(self, *, now: datetime) -> Outcome:
-        """Promote into any free seat: after the catalog stored new seats for the cohort."""
+        """Promote into any free seat (after the catalog stored new seats for the cohort), or,
+        once the cohort has ended, close its waitlist (the sweep)."""
         return self.resize(self.seats, now=now)
 
     # -- internals -----------------------------------------------------------------------------
@@ -228,10 +249,20 @@ class CohortSeats:
         return Outcome(changes, self._filled(free_before))
 
     def _promote(self, now: datetime) -> list[Change]:
+        if self.has_ended(now):
+            return self._close_waitlist()
         changes = []
         while self.seats_left > 0 and (waiting := self.waitlist):
             promoted = self._confirm(waiting[0], now)
             changes.append(self._change("promoted", promoted))
+        return changes
+
+    def _close_waitlist(self) -> list[Change]:
+        changes = []
+        for waiting in self.waitlist:
+            closed = dataclasses.replace(waiting, status="cancelled", reason=COHORT_ENDED)
+            self._by_id[waiting.application_id] = closed
+            changes.append(self._change("cancelled", closed))
         return changes
 
     def _confirm(self, entry: Enrollment, now: datetime) -> Enrollment:

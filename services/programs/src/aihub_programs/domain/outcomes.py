@@ -7,15 +7,43 @@ Rules (documented in the service README):
   must carry a new report id, and only for a quarter not yet reported;
 - one report per startup (business registration number) and quarter, hub-wide, whatever the
   cohort it is filed under: the hub's totals never count a quarter twice;
-- only a startup holding a seat in the cohort the report names may report for it.
+- only a startup that held a seat (confirmed) in the cohort the report names may report for it;
+  one that gave its seat up later (withdrawn, cancelled, agreement deadline passed) still
+  reports for every quarter that began before it left (the quarter it left in included), and is
+  refused for the quarters that began after (`left_cohort`). A tombstone or a startup that was
+  only ever waitlisted never held a seat (`not_enrolled`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
+from aihub_programs.domain.allocation import SEOUL
 from aihub_shared.contracts.intake import Refusal
 from aihub_shared.contracts.programs import StartupKpiReported
+
+
+def quarter_starts_at(quarter: str) -> datetime:
+    """The first moment of a `YYYY-Qn` quarter, in Seoul: the hub's quarters are Korean ones."""
+    found = re.fullmatch(r"(\d{4})-Q([1-4])", quarter)
+    if found is None:
+        raise ValueError(f"not a quarter: {quarter!r}")
+    return datetime(int(found[1]), 3 * int(found[2]) - 2, 1, tzinfo=SEOUL)
+
+
+@dataclass(frozen=True)
+class SeatHistory:
+    """A startup's seat in one cohort, as far as its reports are concerned."""
+
+    #: It held a confirmed seat at some point (a waitlisted startup or a tombstone never did).
+    held: bool = False
+    #: When it gave the seat up; None while it holds it.
+    left_at: datetime | None = None
+
+
+NEVER_HELD = SeatHistory()
 
 
 @dataclass(frozen=True)
@@ -41,7 +69,7 @@ def judge(
     *,
     same_id: StoredReport | None,
     same_quarter: StoredReport | None,
-    enrolled: bool,
+    seat: SeatHistory,
 ) -> Verdict:
     if same_id is not None:
         if same_id.figures == report:
@@ -56,11 +84,20 @@ def judge(
             ],
         )
     refusals = []
-    if not enrolled:
+    if not seat.held:
         refusals.append(
             Refusal(
                 code="not_enrolled",
-                message=f"the startup holds no seat in cohort {report.cohort_code}",
+                message=f"the startup never held a seat in cohort {report.cohort_code}",
+            )
+        )
+    elif seat.left_at is not None and quarter_starts_at(report.quarter) >= seat.left_at:
+        left = seat.left_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M KST")
+        refusals.append(
+            Refusal(
+                code="left_cohort",
+                message=f"the startup left cohort {report.cohort_code} on {left},"
+                f" before {report.quarter} began",
             )
         )
     if same_quarter is not None:

@@ -39,8 +39,7 @@ def seed(
         pool = await create_pool(settings.database_dsn, max_size=2)
         try:
             await apply_migrations(pool, "aihub_programs")
-            async with pool.acquire() as conn, conn.transaction():
-                return await apply_catalog(conn, catalog)
+            return await apply_catalog(pool, catalog)
         finally:
             await pool.close()
 
@@ -60,8 +59,7 @@ def republish() -> None:
         pool = await create_pool(Settings().database_dsn, max_size=2)
         try:
             await apply_migrations(pool, "aihub_programs")
-            async with pool.acquire() as conn, conn.transaction():
-                return await republish_all(conn)
+            return await republish_all(pool)
         finally:
             await pool.close()
 

@@ -12,6 +12,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
+import asyncpg
+
 from aihub_programs.adapters import repository
 from aihub_programs.domain.catalog import CatalogSeed, CohortSettings, ProgramSettings
 from aihub_programs.service_layer.enrollment import resize_and_promote
@@ -39,41 +41,63 @@ def load_seed(path: Path | None = None) -> CatalogSeed:
     return CatalogSeed.model_validate(json.loads(text))
 
 
-async def apply_catalog(conn: DbConnection, seed: CatalogSeed) -> list[str]:
+async def apply_catalog(pool: asyncpg.Pool, seed: CatalogSeed) -> list[str]:
     """Upsert programs and cohorts; publish `cohort.published` for each cohort that changed.
-    Returns the codes of the cohorts published. Call inside a transaction."""
+    Returns the codes of the cohorts published.
+
+    One transaction per program (its own row, then re-announcing its cohorts if it changed) and
+    one per cohort (as `PUT /cohorts/{code}` does): none ever holds two cohort locks, so a seed
+    can never deadlock with a consumer batch that holds several cohorts in event order. A seed
+    is idempotent: if one step fails, running it again finishes the job."""
+    async with pool.acquire() as conn:
+        for program in seed.programs:  # refused before anything is written
+            for cohort in program.cohorts:
+                await _check_owner(conn, program.code, cohort.code)
     published: list[str] = []
     for program in seed.programs:
-        await repository.lock_program(conn, program.code)
-        affected = sorted(
-            set(await repository.cohort_codes(conn, program.code))
-            | {c.code for c in program.cohorts}
-        )
-        before = {code: await _published_state(conn, code) for code in affected}
-        await repository.upsert_program(conn, program.code, program)
+        async with pool.acquire() as conn, conn.transaction():
+            await repository.lock_program(conn, program.code)
+            codes = await repository.cohort_codes(conn, program.code)
+            before = {code: await _published_state(conn, code) for code in codes}
+            await repository.upsert_program(conn, program.code, program)
+            published += await _publish_changed(conn, before)  # no seats change: no cohort lock
         for cohort in program.cohorts:
-            owner = await repository.program_of_cohort(conn, cohort.code)
-            if owner is not None and owner != program.code:
-                raise CatalogConflict(f"cohort {cohort.code!r} belongs to program {owner!r}")
-            await repository.upsert_cohort(conn, program.code, cohort.code, cohort)
-        published += await _publish_changed(conn, before)
-    return published
+            async with pool.acquire() as conn, conn.transaction():
+                await repository.lock_program(conn, program.code, share=True)
+                await _check_owner(conn, program.code, cohort.code)
+                await repository.lock_cohorts(conn, [cohort.code])
+                before = {cohort.code: await _published_state(conn, cohort.code)}
+                await repository.upsert_cohort(conn, program.code, cohort.code, cohort)
+                published += await _publish_changed(conn, before)
+    return list(dict.fromkeys(published))  # a cohort re-announced twice is listed once
 
 
-async def republish_all(conn: DbConnection) -> list[str]:
+async def _check_owner(conn: DbConnection, program_code: str, cohort_code: str) -> None:
+    owner = await repository.program_of_cohort(conn, cohort_code)
+    if owner is not None and owner != program_code:
+        raise CatalogConflict(f"cohort {cohort_code!r} belongs to program {owner!r}")
+
+
+async def republish_all(pool: asyncpg.Pool) -> list[str]:
     """Queue `cohort.published` for every cohort, changed or not: a snapshot for a replica that
-    must be rebuilt from scratch (the compacted topic normally suffices)."""
-    codes = [
-        code for program in await repository.list_programs(conn) for code in program["cohorts"]
-    ]
-    await repository.lock_cohorts(conn, codes)  # not a state older than a concurrent change's
-    events = []
+    must be rebuilt from scratch (the compacted topic normally suffices). One cohort per
+    transaction, locked while read (so not a state older than a concurrent change's): it never
+    holds two cohort locks, so it cannot deadlock with a consumer batch."""
+    async with pool.acquire() as conn:
+        codes = [
+            code for program in await repository.list_programs(conn) for code in program["cohorts"]
+        ]
+    published = []
     for code in codes:
-        state = await _published_state(conn, code)
-        if state is not None:
-            events.append(new_event("cohort.published", subject=code, data=state))
-    await outbox.add_events(conn, events)
-    return [e.subject or "" for e in events]
+        async with pool.acquire() as conn, conn.transaction():
+            await repository.lock_cohorts(conn, [code])
+            state = await _published_state(conn, code)
+            if state is not None:
+                await outbox.add_events(
+                    conn, [new_event("cohort.published", subject=code, data=state)]
+                )
+                published.append(code)
+    return published
 
 
 async def create_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:

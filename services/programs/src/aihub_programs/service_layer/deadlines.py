@@ -1,4 +1,5 @@
-"""The background worker that frees seats whose agreement was not signed in time."""
+"""The background worker that frees seats whose agreement was not signed in time, and closes
+the waitlists of cohorts that have ended."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import asyncpg
 import structlog
 
-from aihub_programs.service_layer.enrollment import expire_due_agreements
+from aihub_programs.service_layer.enrollment import close_ended_cohorts, expire_due_agreements
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +28,10 @@ class AgreementDeadlines:
         while not self._stopping.is_set():
             try:
                 expired = await expire_due_agreements(self._pool, limit=self._batch_size)
+                # After the expiries: a seat freed just before the end still promotes.
+                closed = await close_ended_cohorts(self._pool)
+                if closed:
+                    log.info("cohorts ended; their waitlists closed", cancelled=closed)
                 if expired:
                     log.info("agreement deadlines passed; seats freed", expired=expired)
                     if expired == self._batch_size:

@@ -190,6 +190,24 @@ async def expire_due_agreements(pool: asyncpg.Pool, *, limit: int = 100) -> int:
     return expired
 
 
+async def close_ended_cohorts(pool: asyncpg.Pool) -> int:
+    """Cancel the startups still waiting in cohorts that have ended ("the cohort has ended"),
+    one cohort per transaction; the cohort lock and the re-check inside it make it happen once
+    with several instances. Returns how many were cancelled."""
+    async with pool.acquire() as conn:
+        ended = await repository.ended_cohorts_with_waitlist(conn, _now())
+    closed = 0
+    for cohort_code in ended:
+        async with pool.acquire() as conn, conn.transaction():
+            cohort = await repository.lock_cohort(conn, cohort_code)
+            assert cohort is not None
+            seats = await repository.load_seats(conn, cohort)
+            outcome = seats.rebalance(now=_now())
+            await _store_and_publish(conn, cohort, seats, outcome, None)
+            closed += len(outcome.changes)
+    return closed
+
+
 # -- storing and announcing --------------------------------------------------------------------
 
 
@@ -256,6 +274,7 @@ __all__ = [
     "EnrollmentNotFound",
     "NotYourProgram",
     "cancel_enrollment",
+    "close_ended_cohorts",
     "enroll_accepted_application",
     "expire_due_agreements",
     "release_withdrawn_application",

@@ -22,7 +22,7 @@ async def receive_kpi_report(
         same_quarter=await repository.report_for_quarter(
             conn, report.business_registration_number, report.quarter
         ),
-        enrolled=await repository.holds_seat(
+        seat=await repository.seat_history(
             conn, report.business_registration_number, report.cohort_code
         ),
     )
