@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aihub_programs.domain.allocation import (
+    COHORT_ENDED,
     DEADLINE_PASSED,
     CohortSeats,
     EnrollmentConflict,
     Outcome,
+    cohort_ends_at,
 )
 
 NOW = datetime(2027, 3, 2, 9, tzinfo=UTC)
@@ -142,6 +144,56 @@ def test_an_agreement_signed_after_its_deadline_is_refused_even_before_the_expir
     ]
 
 
+def test_a_cohort_ends_when_its_last_day_is_over_in_seoul() -> None:
+    ends_at = cohort_ends_at(date(2027, 6, 30))
+    assert ends_at == datetime(2027, 6, 30, 15, tzinfo=UTC)  # 2027-07-01 00:00 KST
+    assert cohort_ends_at(None) is None
+    cohort = CohortSeats(1, ends_at=ends_at)
+    assert not cohort.has_ended(datetime(2027, 6, 30, 14, 59, 59, tzinfo=UTC))
+    assert cohort.has_ended(datetime(2027, 6, 30, 15, tzinfo=UTC))
+
+
+def test_a_running_cohort_still_promotes_into_a_freed_seat() -> None:
+    # Started long ago, ends tomorrow: late promotion is allowed until the end.
+    cohort = CohortSeats(1, ends_at=NOW + timedelta(days=1))
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("b", rank=2, arrival=2, now=NOW)
+    freed = cohort.withdraw("a", arrival=3, now=NOW + timedelta(hours=23))
+    assert kinds(freed) == [("cancelled", "a"), ("promoted", "b")]
+
+
+def test_after_the_end_a_freed_seat_promotes_nobody_and_the_waitlist_is_closed() -> None:
+    cohort = CohortSeats(1, ends_at=NOW + timedelta(days=1))
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("c", rank=3, arrival=2, now=NOW)
+    cohort.accept("b", rank=2, arrival=3, now=NOW)
+    later = NOW + timedelta(days=1)
+    freed = cohort.withdraw("a", arrival=4, now=later)
+    assert kinds(freed) == [("cancelled", "a"), ("cancelled", "b"), ("cancelled", "c")]
+    assert [c.enrollment.reason for c in freed.changes[1:]] == [COHORT_ENDED, COHORT_ENDED]
+    assert [c.seats_taken for c in freed.changes] == [0, 0, 0]
+    assert not freed.filled
+    assert cohort.confirmed == []
+    assert cohort.waitlist == []
+    # A late acceptance takes no seat either: waitlisted and closed at once.
+    late = cohort.accept("d", rank=1, arrival=5, now=later)
+    assert kinds(late) == [("waitlisted", "d"), ("cancelled", "d")]
+    assert late.changed[0].status == "cancelled"
+    assert cohort.accept("d", rank=1, arrival=6, now=later) == Outcome()
+    assert cohort.resize(3, now=later) == Outcome()  # added seats promote nobody either
+
+
+def test_the_sweep_closes_the_waitlist_of_an_ended_cohort_once() -> None:
+    cohort = CohortSeats(1, ends_at=NOW + timedelta(days=1))
+    cohort.accept("a", rank=1, arrival=1, now=NOW)
+    cohort.accept("b", rank=2, arrival=2, now=NOW)
+    assert cohort.rebalance(now=NOW + timedelta(hours=23)) == Outcome()  # not ended yet
+    swept = cohort.rebalance(now=NOW + timedelta(days=1))
+    assert kinds(swept) == [("cancelled", "b")]
+    assert cohort.rebalance(now=NOW + timedelta(days=2)) == Outcome()
+    assert [e.application_id for e in cohort.confirmed] == ["a"]  # the seat holder stays
+
+
 # --- property: any sequence, any order, any duplicates ------------------------------------------
 
 APPS = [f"app-{n}" for n in range(8)]
@@ -160,11 +212,16 @@ OPERATION = st.one_of(
 @given(
     seats=st.integers(0, 4),
     operations=st.lists(st.tuples(OPERATION, st.booleans()), max_size=40),
+    ends_after=st.one_of(st.none(), st.integers(0, 60)),
 )
 def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
-    seats: int, operations: list[tuple[tuple[str, str, int | None], bool]]
+    seats: int,
+    operations: list[tuple[tuple[str, str, int | None], bool]],
+    ends_after: int | None,
 ) -> None:
-    cohort = CohortSeats(seats, agreement_due=timedelta(days=1))
+    # The cohort may end somewhere along the sequence (each attempt moves the clock 13 hours).
+    ends_at = None if ends_after is None else NOW + timedelta(hours=13 * ends_after)
+    cohort = CohortSeats(seats, agreement_due=timedelta(days=1), ends_at=ends_at)
     withdrawn: set[str] = set()
     ranks: dict[str, int | None] = {}
     lowered_below_confirmed = False
@@ -195,6 +252,15 @@ def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
                 assert len(cohort.confirmed) <= max(cohort.seats, confirmed_before)
             # Never a free seat while someone waits.
             assert not (cohort.seats_left > 0 and cohort.waitlist)
+            closed = [c for c in outcome.changes if c.enrollment.reason == COHORT_ENDED]
+            if cohort.has_ended(clock):
+                # After the end nobody takes a seat, and a change of seats closes the waitlist.
+                assert not [c for c in outcome.changes if c.kind in ("confirmed", "promoted")]
+                if op == "resize":
+                    assert cohort.waitlist == []
+            else:
+                assert closed == []
+            assert all(c.kind == "cancelled" and c.seats == cohort.seats for c in closed)
             # Promotions take the best-ranked waiting startups, best first.
             promoted = [c.enrollment.waitlist_key for c in outcome.changes if c.kind == "promoted"]
             assert promoted == sorted(promoted)
@@ -221,7 +287,9 @@ def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
                     assert signed < due
             # Waitlist positions reported at waitlisting are the real ones.
             for change in outcome.changes:
-                if change.kind == "waitlisted":
+                if change.kind == "waitlisted" and change.enrollment.application_id not in {
+                    c.enrollment.application_id for c in closed
+                }:
                     assert change.waitlist_position == cohort.waitlist_position(
                         change.enrollment.application_id
                     )

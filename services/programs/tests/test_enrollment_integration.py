@@ -11,6 +11,7 @@ import pytest
 
 from aihub_local.testing import eventually
 from aihub_programs.adapters import repository
+from aihub_programs.domain.allocation import COHORT_ENDED, SEOUL
 from aihub_programs.service_layer import enrollment
 from aihub_programs.service_layer.catalog import update_cohort
 from aihub_programs.service_layer.deadlines import AgreementDeadlines
@@ -301,3 +302,59 @@ async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> Non
         )
     with pytest.raises(enrollment.EnrollmentNotFound):
         await enrollment.sign_agreement(db, "never-enrolled", may_manage=lambda _: True)
+
+
+async def test_an_ended_cohort_promotes_nobody_and_its_waitlist_is_closed(
+    db: asyncpg.Pool,
+) -> None:
+    await make_cohort(db, seats=1)
+    for rank, app in enumerate(["a", "b", "c"], start=1):
+        await accept(db, app, rank=rank)
+    today = datetime.now(SEOUL).date()
+    # Running (started a month ago, its last day is today in Seoul): late promotion is allowed.
+    await db.execute(
+        "UPDATE cohorts SET starts_on = $1, ends_on = $2", today - timedelta(days=30), today
+    )
+    assert await enrollment.close_ended_cohorts(db) == 0
+    await db.execute(
+        "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
+        " WHERE application_id = 'a'"
+    )
+    assert await enrollment.expire_due_agreements(db) == 1
+    assert (await enrollment_events(db))[-2:] == [
+        ("enrollment.cancelled", "a"),
+        ("enrollment.promoted", "b"),
+    ]
+
+    # Ended (its last day was yesterday): the deadline worker closes the waitlist, once.
+    await db.execute("UPDATE cohorts SET ends_on = $1", today - timedelta(days=1))
+    worker = AgreementDeadlines(db, interval=0.05)
+    task = asyncio.create_task(worker.run())
+    try:
+
+        async def closed() -> bool:
+            return ("enrollment.cancelled", "c") in await enrollment_events(db)
+
+        await eventually(closed, within=10, what="the worker to close the ended waitlist")
+        assert sum(await asyncio.gather(*(enrollment.close_ended_cohorts(db) for _ in "xy"))) == 0
+    finally:
+        await worker.stop()
+        await asyncio.wait_for(task, timeout=5)
+    (closing,) = [e for e in await queued(db) if e["data"].get("application_id") == "c"][-1:]
+    assert closing["name"] == "enrollment.cancelled"
+    assert closing["data"]["reason"] == COHORT_ENDED
+    assert closing["data"]["status"] == "cancelled"
+
+    # A freed seat promotes nobody now, and a late acceptance is closed at once.
+    before = len(await enrollment_events(db))
+    await withdraw(db, "b")
+    await accept(db, "d", rank=1)
+    assert (await enrollment_events(db))[before:] == [
+        ("enrollment.cancelled", "b"),
+        ("enrollment.waitlisted", "d"),
+        ("enrollment.cancelled", "d"),
+    ]
+    rows = await db.fetch("SELECT application_id, status FROM enrollments")
+    statuses = {r["application_id"]: r["status"] for r in rows}
+    assert statuses == dict.fromkeys("abcd", "cancelled")
+    assert await enrollment.close_ended_cohorts(db) == 0
