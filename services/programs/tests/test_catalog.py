@@ -153,3 +153,42 @@ async def test_the_last_catalog_event_carries_both_of_two_concurrent_changes(
         5,
     )
     assert last["cv-2027-2"]["program_name_en"] == "Renamed again"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("command", ["republish", "seed"])
+async def test_seed_and_republish_never_deadlock_with_a_batch_holding_several_cohorts(
+    db: asyncpg.Pool, command: str
+) -> None:
+    """A consumer batch takes its cohorts' locks in event order, which no other path can
+    follow. Here a batch holds cv-2027-2 and, once the command waits for it, asks for
+    cv-2027-1: a command holding cv-2027-1 meanwhile (all its cohorts in one transaction, in
+    any order) would make Postgres abort one of the two as a deadlock."""
+    await make_cohort(db, "cv-2027-1")
+    await make_cohort(db, "cv-2027-2")
+    bigger = CatalogSeed(
+        programs=[program_spec(cohorts=[cohort_spec("cv-2027-1", 3), cohort_spec("cv-2027-2", 3)])]
+    )
+    async with db.acquire() as batch:
+        transaction = batch.transaction()
+        await transaction.start()
+        await batch.execute("SELECT 1 FROM cohorts WHERE code = 'cv-2027-2' FOR UPDATE")
+        run = republish_all(db) if command == "republish" else apply_catalog(db, bigger)
+        task = asyncio.create_task(run)
+
+        async def waits_for_the_batch() -> bool:
+            waiting = await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
+            return bool(waiting)
+
+        await eventually(waits_for_the_batch, what="the command to wait for the batch's lock")
+        # The batch's next event: its cohort is free, the command having committed it alone.
+        await batch.execute("SET LOCAL lock_timeout = '10s'")
+        await batch.execute("SELECT 1 FROM cohorts WHERE code = 'cv-2027-1' FOR UPDATE")
+        await transaction.commit()
+    published = await asyncio.wait_for(task, timeout=10)
+    assert sorted(published) == ["cv-2027-1", "cv-2027-2"]
+    if command == "seed":
+        assert await db.fetchval("SELECT array_agg(seats ORDER BY code) FROM cohorts") == [3, 3]
