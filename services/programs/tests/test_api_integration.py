@@ -18,7 +18,7 @@ from aihub_programs.service_layer.enrollment import enroll_accepted_application
 from aihub_programs.settings import Settings
 from aihub_shared.runtime.auth import Role, issue_staff_token
 from aihub_shared.runtime.service import ServiceRuntime, build_broker, http_app
-from services.programs.tests.conftest import accepted, event, handle, queued
+from services.programs.tests.conftest import BRNS, accepted, event, handle, queued
 
 pytestmark = pytest.mark.integration
 
@@ -287,16 +287,25 @@ async def test_staff_manage_seats_over_http(api: httpx.AsyncClient, db: asyncpg.
 
 async def test_outcomes_over_http(api: httpx.AsyncClient, db: asyncpg.Pool) -> None:
     assert (
-        await api.post("/programs", json=program_body(cohorts=[cohort_body()]), headers=ADMIN)
+        await api.post(
+            "/programs", json=program_body(cohorts=[cohort_body(seats=1)]), headers=ADMIN
+        )
     ).status_code == 201
-    data = accepted("a", rank=1)
-    await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+    for app, startup in (("a", 0), ("b", 1)):  # "b" waits: not supported (yet)
+        data = accepted(app, rank=startup + 1, startup_brn=BRNS[startup])
+        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
     hub = await api.get("/outcomes", headers=OPS)
     assert hub.status_code == 200
     assert hub.json()["companies_supported"] == 1
     cohort = await api.get("/cohorts/cv-2027-1/outcomes", headers=REVIEWER)
     assert cohort.json()["cohort_code"] == "cv-2027-1"
     assert cohort.json()["cumulative_revenue_krw"] == 0
+    # "a" leaves and "b" takes its seat: both were supported, the figure is cumulative.
+    reason = {"reason": "moved abroad"}
+    left = await api.post("/enrollments/a/cancellation", json=reason, headers=ADMIN)
+    assert left.status_code == 200
+    for path in ("/outcomes", "/cohorts/cv-2027-1/outcomes"):
+        assert (await api.get(path, headers=OPS)).json()["companies_supported"] == 2
     assert (await api.get("/cohorts/nope/outcomes", headers=ADMIN)).status_code == 404
     assert (await api.get("/outcomes")).status_code == 401
 
