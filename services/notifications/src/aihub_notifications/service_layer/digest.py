@@ -34,7 +34,11 @@ Clock = Callable[[], datetime]
 
 async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[CohortFigures]:
     """Each cohort not over by `day`: applications received in the 24 hours before `now`,
-    review assignments of undecided applications, seats."""
+    pending reviews, seats.
+
+    A review is pending while its assignment has no `review.submitted`, its application is
+    still undecided and in that stage (no `application.advanced` out of it). An assignment
+    replaced after a conflict of interest is gone (`review.assigned` with `replaces`)."""
     rows = await conn.fetch(
         "SELECT c.*,"
         " (SELECT count(*) FROM applicants a WHERE a.cohort_code = c.cohort_code"
@@ -42,7 +46,8 @@ async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[C
         "   AND a.received_at <= $1::timestamptz) AS new_apps,"
         " (SELECT count(*) FROM review_assignments r JOIN applicants a"
         "   ON a.application_id = r.application_id"
-        "   WHERE r.cohort_code = c.cohort_code AND a.status = 'received') AS pending"
+        "   WHERE r.cohort_code = c.cohort_code AND a.status = 'received'"
+        "   AND r.submitted_at IS NULL AND r.stage_closed_at IS NULL) AS pending"
         " FROM cohorts c WHERE c.ends_on IS NULL OR c.ends_on >= $2"
         " ORDER BY c.program_code, c.cohort_code",
         now,

@@ -24,11 +24,13 @@ from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_notifications.domain.staff import MailKind, staff_recipients
 from aihub_notifications.service_layer.replicas import replicate_applicant
 from aihub_shared.contracts.applications import (
+    ApplicationAdvanced,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
+    ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
@@ -214,6 +216,28 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
             reviewer = member.contact
         await queue_mails(conn, event, mails.review_assigned(data, cohort, reviewer), renderer)
 
+    async def review_submitted(
+        conn: DbConnection, event: CloudEvent, data: ReviewSubmitted
+    ) -> None:
+        """No mail: the digest's pending reviews no longer count this assignment. (An unknown
+        application is no dead letter: nothing is sent, and the digest only counts received
+        applications anyway.)"""
+        await repository.mark_review_submitted(
+            conn,
+            application_id=data.application_id,
+            stage_code=data.stage_code,
+            reviewer_email=str(data.reviewer.id),
+            program_code=data.program_code,
+            cohort_code=data.cohort_code,
+            submitted_at=data.submitted_at,
+        )
+
+    async def advanced(conn: DbConnection, event: CloudEvent, data: ApplicationAdvanced) -> None:
+        """No mail: the stage it left has nothing pending for it any more."""
+        await repository.close_review_stage(
+            conn, data.application_id, data.from_stage, at=event.time
+        )
+
     return {
         "application.received": received,
         "application.ineligible": ineligible,
@@ -221,6 +245,8 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "application.rejected": decided,
         "application.withdrawn": withdrawn,
         "review.assigned": review_assigned,
+        "review.submitted": review_submitted,
+        "application.advanced": advanced,
     }
 
 
