@@ -45,6 +45,17 @@ def test_golden(template: str, locale: str) -> None:
         assert rendered == path.read_text(encoding="utf-8"), f"{template}/{locale}/{part}"
 
 
+def test_no_golden_file_names_the_reviewer_who_declared_a_conflict() -> None:
+    """The samples' replaced reviewer (박도윤, conflicted@...) is in the review_assigned input,
+    and must be in no mail: applications hides them from their replacement."""
+    goldens = sorted(GOLDEN.rglob("*.*"))
+    assert len(goldens) == 3 * 2 * len(TEMPLATES)
+    for path in goldens:
+        text = path.read_text(encoding="utf-8")
+        assert "박도윤" not in text, path
+        assert "conflicted@" not in text, path
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_each_mail_is_in_its_language_with_both_parts(template: str, locale: str) -> None:

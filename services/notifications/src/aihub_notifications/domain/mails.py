@@ -257,14 +257,18 @@ def review_assigned(
     data: ReviewAssigned, cohort: CohortReplica | None, reviewer: Contact
 ) -> list[MailRequest]:
     """The reviewer (`reviewer.id` is their address), in the language the directory has for
-    them (Korean when it does not know them)."""
+    them (Korean when it does not know them).
+
+    A replacement after a conflict of interest is told only that the review was reassigned to
+    them: never who stepped aside (applications hides it from them too), so `data.replaces`
+    stays out of the mail's values altogether."""
     program = ProgramNames.of(cohort, data.program_code)
     common = {
         **_cohort_values(cohort, data.cohort_code),
         "startup_name": data.startup_name,
         "application_id": data.application_id,
         "stage_code": data.stage_code,
-        "replaces_name": data.replaces.name if data.replaces else None,
+        "reassigned": data.replaces is not None,
         "due": seoul_time(data.due_at),
     }
     return address_to(REVIEW_ASSIGNED_REVIEWER, [reviewer], program, common)
