@@ -24,11 +24,13 @@ from aihub_notifications.service_layer.replicas import replicate_applicant, repl
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.contracts.applications import (
+    ApplicationAdvanced,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationWithdrawn,
     ReviewAssigned,
     ReviewerRef,
+    ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled
@@ -366,6 +368,32 @@ async def test_every_event_mails_the_right_templates_through_the_service_consume
                 reviewer=ReviewerRef(id="rev@hub.example.com", name="Reviewer"),
             ),
         ),
+        (  # handled ("done", not "ignored"): the digest's pending reviews; no mail
+            topics.APPLICATIONS_LIFECYCLE,
+            "review.submitted",
+            ReviewSubmitted(
+                application_id="app-1",
+                program_code="cyber-valley",
+                cohort_code="cv-2027-1",
+                startup_name="Deep Harbor AI",
+                stage_code="document-review",
+                reviewer=ReviewerRef(id="rev@hub.example.com", name="Reviewer"),
+                submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
+            ),
+        ),
+        (
+            topics.APPLICATIONS_LIFECYCLE,
+            "application.advanced",
+            ApplicationAdvanced(
+                application_id="app-1",
+                program_code="cyber-valley",
+                cohort_code="cv-2027-1",
+                startup_name="Deep Harbor AI",
+                from_stage="document-review",
+                to_stage="presentation-review",
+                stage_score=81.5,
+            ),
+        ),
         (
             topics.APPLICATIONS_LIFECYCLE,
             "application.accepted",
@@ -430,6 +458,8 @@ async def test_every_event_mails_the_right_templates_through_the_service_consume
             ("application_ineligible_manager", pm, "ko"),
         ],
         "review.assigned": [("review_assigned_reviewer", "rev@hub.example.com", "en")],
+        "review.submitted": [],
+        "application.advanced": [],
         "application.accepted": [("application_decided_manager", pm, "ko")],
         "enrollment.confirmed": [
             ("enrollment_changed_manager", pm, "ko"),
