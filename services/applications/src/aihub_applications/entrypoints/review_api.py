@@ -14,7 +14,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Email
 
 from aihub_applications.entrypoints.api import Reason, correlation_header, staff_of
 from aihub_applications.entrypoints.http_errors import answered_as_http
-from aihub_applications.service_layer import review
+from aihub_applications.service_layer import review, selection
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText
 from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role
@@ -191,7 +191,7 @@ def build_review_router(settings: Settings) -> APIRouter:
         """Close a stage: those passing its threshold and/or top-K enter the next stage, the
         others are rejected with the reason. 409 while an application lacks scored reviews."""
         with answered_as_http():
-            outcomes = await review.advance_stage(
+            outcomes = await selection.advance_stage(
                 runtime.pool,
                 cohort_code,
                 stage_code,
@@ -212,7 +212,7 @@ def build_review_router(settings: Settings) -> APIRouter:
         """Move one application to the next stage by hand, with a reason (threshold and top-K
         do not apply; it still needs its stage score). 409 in the last stage or out of review."""
         with answered_as_http():
-            stage = await review.advance_one(
+            stage = await selection.advance_one(
                 runtime.pool,
                 application_id,
                 body.reason,
@@ -232,7 +232,7 @@ def build_review_router(settings: Settings) -> APIRouter:
         """Close the last stage: accept by final ranking up to the seats plus the ranked
         reserve, reject the rest; every decision carries its rank or its reason."""
         with answered_as_http():
-            outcomes = await review.select(
+            outcomes = await selection.select(
                 runtime.pool,
                 cohort_code,
                 body.reason,
@@ -251,7 +251,7 @@ def build_review_router(settings: Settings) -> APIRouter:
         """The cohort's ranking: decided ranks first, then the others in the order selection
         will give them (final score, then the documented tie-break)."""
         with answered_as_http():
-            _, rows = await review.cohort_ranking(runtime.pool, cohort_code, staff=staff)
+            _, rows = await selection.cohort_ranking(runtime.pool, cohort_code, staff=staff)
         return rows
 
     @router.get(
@@ -266,7 +266,7 @@ def build_review_router(settings: Settings) -> APIRouter:
     ) -> Response:
         """The ranking as CSV (UTF-8 with BOM, so spreadsheet programs read Korean right)."""
         with answered_as_http():
-            cohort, rows = await review.cohort_ranking(runtime.pool, cohort_code, staff=staff)
+            cohort, rows = await selection.cohort_ranking(runtime.pool, cohort_code, staff=staff)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         stage_codes = [s.code for s in cohort.stages]
