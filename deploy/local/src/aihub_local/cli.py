@@ -277,10 +277,12 @@ def platform_up(state_dir: StateDirOption = None) -> None:
         )
     console.print(table)
     console.print(seeded, highlight=False)
+    console.print("admin token (30 days), for `Authorization: Bearer ...`:")
+    # One unbroken line, whatever the terminal's width, so it can be copied.
+    console.print(services.admin_token(), soft_wrap=True, highlight=False)
     console.print(
-        f"admin token (30 days): [bold]{services.admin_token()}[/]\n"
-        "captured mail: ./dev mail"
-        f" · stop: ./dev down · [green]ready[/] in {time.monotonic() - started:.1f}s"
+        f"captured mail: ./dev mail · stop: ./dev down · [green]ready[/] in"
+        f" {time.monotonic() - started:.1f}s"
     )
 
 
