@@ -5,6 +5,7 @@ between the database commit and the offset commit, or between publishing and mar
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
+from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from tests.e2e.conftest import mails_to, unique
@@ -239,3 +241,81 @@ async def test_relay_crash_between_publishing_and_marking(
         local_stack, correlation, (applicant, open_cohort["manager_email"])
     )
     assert await history_of(staff, application_id) == ["received", "accepted", "enrolled"]
+
+
+async def test_kpi_report_crash_between_commit_and_offset_commit(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    # A registration number of its own: a quarter is reported once per startup hub-wide.
+    number = business_number(uuid.uuid4().int % 10**8)
+    submission = unique("kpi-crash")
+    event = submitted_event(
+        submission,
+        program_code=open_cohort["program"],
+        cohort_code=open_cohort["cohort"],
+        contact_email=f"{submission}@startup.example",
+        brn=number,
+    )
+    await submit(local_stack.kafka_bootstrap, event)
+    application_id = (await receipt_for(local_stack.kafka_bootstrap, submission))["application_id"]
+    await accept(staff, application_id, unique("kpi-decision"))
+
+    async def enrolled() -> bool:
+        return bool((await history_of(staff, application_id))[-1] == "enrolled")
+
+    await eventually(enrolled, within=90, what="the startup enrolled")
+
+    platform.process("programs").terminate()
+    platform.start("programs", extra_env={FAILPOINT: "after-commit:programs.kpi-reports"})
+    source = "/partners/" + unique("kpi-portal")
+    reports = {f"{submission}-q{q}": (f"2027-Q{q}", q * 1_000_000) for q in (1, 2, 3)}
+    await publish(
+        local_stack.kafka_bootstrap,
+        "intake.kpi-reports",
+        [
+            (
+                report_id.encode(),
+                as_bytes(
+                    {
+                        "specversion": "1.0",
+                        "id": str(uuid.uuid4()),
+                        "source": source,
+                        "type": contract("startup.kpi_reported").type,
+                        "time": "2027-10-02T09:00:00+09:00",
+                        "subject": report_id,
+                        "data": {
+                            "report_id": report_id,
+                            "business_registration_number": number,
+                            "cohort_code": open_cohort["cohort"],
+                            "quarter": quarter,
+                            "revenue_krw": revenue,
+                            "investment_raised_krw": 0,
+                            "headcount": 10,
+                        },
+                    }
+                ),
+                [],
+            )
+            for report_id, (quarter, revenue) in reports.items()
+        ],
+    )
+    await crashed(platform, "programs")
+    platform.start("programs")  # the batch comes again: stored, but not acknowledged
+
+    receipts = await read_until(
+        local_stack.kafka_bootstrap,
+        "intake.receipts",
+        lambda r: (r.key or b"").decode() in reports,
+        count=len(reports),
+        within=90,
+    )
+    # One receipt event per report: the replayed batch was recognised, not answered again.
+    by_event = {header(r, "ce_id"): json.loads(r.value)["data"] for r in receipts}
+    assert sorted(d["report_id"] for d in by_event.values()) == sorted(reports)
+    assert {d["outcome"] for d in by_event.values()} == {"accepted"}
+    totals = (await staff["programs"].get(f"/cohorts/{open_cohort['cohort']}/outcomes")).json()
+    assert totals["cumulative_revenue_krw"] == 6_000_000  # each quarter counted once
+    assert totals["companies_supported"] == 1
