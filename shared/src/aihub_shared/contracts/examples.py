@@ -6,6 +6,7 @@ fails at import time, not in a publisher's integration.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
@@ -31,7 +32,7 @@ from aihub_shared.contracts.programs import (
     KpiReceipt,
     StartupKpiReported,
 )
-from aihub_shared.contracts.registry import EVENT_CONTRACTS, EventContract
+from aihub_shared.contracts.registry import EventContract
 from aihub_shared.contracts.values import Contact
 
 _APPLICATION_ID = "0b8f5a52-3c1e-4e0b-9a57-6f1d2a7c9e01"
@@ -286,7 +287,8 @@ def example_event(contract: EventContract) -> CloudEvent:
     source = _SOURCES.get(contract.name, f"/services/{contract.topic.split('.')[0]}")
     return CloudEvent(
         specversion="1.0",
-        id=f"00000000-0000-4000-8000-{EVENT_CONTRACTS.index(contract):012d}",
+        # Derived from the type, so the published examples stay put whatever the registry order.
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:kr.seoul.aihub:example:{contract.type}")),
         source=source,
         type=contract.type,
         time=datetime(2027, 1, 20, 1, 30, tzinfo=UTC),

@@ -106,6 +106,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         "A reviewer was assigned an application to score in a stage.",
     ),
     EventContract(
+        "review.submitted",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewSubmitted,
+        "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
         "cohort.published",
         1,
         topics.PROGRAMS_CATALOG,
@@ -181,14 +188,6 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.NOTIFICATIONS_DELIVERIES,
         EmailFailed,
         "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
-    ),
-    # Appended, not placed by topic: the published example ids follow this order and stay put.
-    EventContract(
-        "review.submitted",
-        1,
-        topics.APPLICATIONS_LIFECYCLE,
-        ReviewSubmitted,
-        "A reviewer completed their scores for an application's stage (once; no scores in it).",
     ),
 ]
 
