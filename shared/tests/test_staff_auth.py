@@ -9,13 +9,12 @@ import pytest
 from fastapi import Depends, FastAPI
 from pydantic import SecretStr
 
-from aihub_shared.runtime.auth import (
+from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.runtime.http_auth import require_role, staff_principal
+from aihub_shared.runtime.http_errors import answer_refusals
+from aihub_shared.runtime.staff_tokens import (
     InvalidStaffToken,
-    Role,
-    StaffPrincipal,
     issue_staff_token,
-    require_role,
-    staff_principal,
     verify_staff_token,
 )
 
@@ -69,6 +68,7 @@ async def test_the_dependencies_answer_401_and_403_with_reasons() -> None:
     current = staff_principal(lambda: SecretStr(SECRET))
     reviewer_or_admin = require_role(current, Role.REVIEWER)
     app = FastAPI()
+    answer_refusals(app)
 
     @app.get("/reviewers-only")
     async def reviewers_only(staff: StaffPrincipal = Depends(reviewer_or_admin)) -> str:

@@ -21,7 +21,8 @@ from aihub_local.platform import create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
 from aihub_shared.contracts.values import BRN_WEIGHTS
-from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.identity import Role
+from aihub_shared.runtime.staff_tokens import issue_staff_token
 from tests.e2e.conftest import unique, write_test_catalog
 from tests.e2e.kafka_io import publish, read_until
 from tests.e2e.programs_io import (

@@ -12,7 +12,8 @@ import pytest
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
-from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.identity import Role
+from aihub_shared.runtime.staff_tokens import issue_staff_token
 from tests.e2e.conftest import mails_to, unique
 from tests.e2e.kafka_io import (
     as_bytes,

@@ -21,9 +21,10 @@ from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
 from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.contracts.values import BRN_WEIGHTS
-from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.identity import Role
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import http_app
+from aihub_shared.runtime.staff_tokens import issue_staff_token
 
 SECRET = "applications-test-secret-0123456789abcdef"  # noqa: S105 - test only
 PROGRAM = "cyber-valley-batch"

@@ -13,8 +13,9 @@ import pytest
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.app import definition
 from aihub_notifications.settings import Settings
-from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.identity import Role
 from aihub_shared.runtime.service import http_app
+from aihub_shared.runtime.staff_tokens import issue_staff_token
 from services.notifications.tests.conftest import manager, queue_enrollment
 
 pytestmark = pytest.mark.integration

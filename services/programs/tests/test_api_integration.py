@@ -16,8 +16,9 @@ from aihub_programs.entrypoints.api import build_router
 from aihub_programs.entrypoints.app import definition
 from aihub_programs.service_layer.enrollment import enroll_accepted_application
 from aihub_programs.settings import Settings
-from aihub_shared.runtime.auth import Role, issue_staff_token
+from aihub_shared.identity import Role
 from aihub_shared.runtime.service import ServiceRuntime, build_broker, http_app
+from aihub_shared.runtime.staff_tokens import issue_staff_token
 from services.programs.tests.conftest import BRNS, accepted, event, handle, queued
 
 pytestmark = pytest.mark.integration

@@ -110,7 +110,8 @@ class PlatformServices:
 
     def admin_token(self) -> str:
         """A token for a local admin, signed with this platform's secret."""
-        from aihub_shared.runtime.auth import Role, issue_staff_token
+        from aihub_shared.identity import Role
+        from aihub_shared.runtime.staff_tokens import issue_staff_token
 
         return issue_staff_token(
             self.staff_token_secret,

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
-from aihub_shared.runtime.auth import StaffApiSettings
 from aihub_shared.runtime.settings import ServiceSettings
+from aihub_shared.runtime.staff_tokens import StaffApiSettings
 
 
 class Settings(ServiceSettings, StaffApiSettings):

@@ -8,12 +8,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 Locale = Literal["ko", "en"]
 
+#: What a program, cohort or stage code looks like; also for path and query parameters, where a
+#: value no code can have is a 422 (never a NUL that Postgres refuses, nor a needless query).
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+
 Code = Annotated[
     str,
     Field(
         min_length=2,
         max_length=64,
-        pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+        pattern=CODE_PATTERN,
         description="Lower-case slug such as `cyber-valley-2027-1`.",
     ),
 ]
@@ -33,6 +37,17 @@ FreeText = Annotated[str, Field(max_length=5000), AfterValidator(_storable)]
 #: Why something was decided, withdrawn or cancelled. Nested, so its limit wins over FreeText's:
 #: `reason: FreeText = Field(max_length=2000)` would silently keep 5000.
 Reason = Annotated[FreeText, Field(max_length=2000)]
+
+
+def _not_blank(value: str) -> str:
+    # "Always with a recorded reason": white space alone records none.
+    if not value.strip():
+        raise ValueError("must say something, not only white space")
+    return value
+
+
+#: A reason a person must give (a staff decision, a cancellation): present and not blank.
+StatedReason = Annotated[Reason, Field(min_length=1), AfterValidator(_not_blank)]
 
 
 def _no_control_characters(value: str) -> str:

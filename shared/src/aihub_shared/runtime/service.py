@@ -26,7 +26,7 @@ from prometheus_client import make_asgi_app
 from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.health import health_router
-from aihub_shared.runtime.http_errors import answer_validation_errors_encodably
+from aihub_shared.runtime.http_errors import answer_refusals, answer_validation_errors_encodably
 from aihub_shared.runtime.logging import configure_logging
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
 from aihub_shared.runtime.retry import RetryPolicy
@@ -158,6 +158,7 @@ def http_app(
     Tests mount it without the lifespan and set `app.state.runtime` themselves."""
     app = FastAPI(title=definition.title, lifespan=lifespan)
     answer_validation_errors_encodably(app)
+    answer_refusals(app)
     app.include_router(health_router)
     for router in definition.routers:
         app.include_router(router)

@@ -17,13 +17,8 @@ from aihub_applications.service_layer.access import require_reader
 from aihub_applications.service_layer.errors import NotFound
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText
-from aihub_shared.runtime.auth import (
-    Role,
-    StaffDependency,
-    StaffPrincipal,
-    require_role,
-    staff_principal,
-)
+from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.runtime.http_auth import StaffDependency, require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 

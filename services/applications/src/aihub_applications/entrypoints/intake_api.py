@@ -16,7 +16,8 @@ from aihub_applications.service_layer.events import new_event
 from aihub_applications.service_layer.intake import take_in
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
-from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role
+from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.runtime.http_auth import require_role
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 

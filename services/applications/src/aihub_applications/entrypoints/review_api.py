@@ -17,7 +17,8 @@ from aihub_applications.entrypoints.http_errors import answered_as_http
 from aihub_applications.service_layer import review, selection
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText
-from aihub_shared.runtime.auth import Role, StaffPrincipal, require_role
+from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.runtime.http_auth import require_role
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 CodePath = Annotated[

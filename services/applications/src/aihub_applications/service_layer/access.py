@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from aihub_applications.service_layer.errors import Forbidden
-from aihub_shared.runtime.auth import Role, StaffPrincipal
+from aihub_shared.identity import Role, StaffPrincipal
 
 
 def require_manager(staff: StaffPrincipal, program_code: str) -> None:

@@ -17,7 +17,7 @@ from aihub_applications.service_layer.access import require_manager, require_wit
 from aihub_applications.service_layer.errors import NotFound
 from aihub_applications.service_layer.events import publish
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
-from aihub_shared.runtime.auth import StaffPrincipal
+from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
 Outcome = Literal["accepted", "rejected"]

@@ -34,7 +34,7 @@ from aihub_shared.contracts.applications import (
     ReviewSubmitted,
 )
 from aihub_shared.contracts.programs import ReviewStage
-from aihub_shared.runtime.auth import StaffPrincipal
+from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
 

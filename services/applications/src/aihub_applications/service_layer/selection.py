@@ -29,7 +29,7 @@ from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
 )
 from aihub_shared.contracts.programs import ReviewStage
-from aihub_shared.runtime.auth import StaffPrincipal
+from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
 

@@ -30,13 +30,9 @@ from aihub_notifications.domain.staff import EVERY_PROGRAM, MailKind, StaffMembe
 from aihub_notifications.service_layer.resend import DeliveryNotFound, StillPending, resend
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts.values import Code, Locale, SingleLineText
-from aihub_shared.runtime.auth import (
-    Role,
-    StaffPrincipal,
-    forbidden,
-    require_role,
-    staff_principal,
-)
+from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.refusals import Forbidden
+from aihub_shared.runtime.http_auth import require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 DeliveryStatus = Literal["pending", "sent", "failed"]
@@ -186,7 +182,7 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
     ) -> list[SubscriptionBody]:
         address = _email(email)
         if staff.role not in (Role.ADMIN, Role.OPS) and address != staff.id.lower():
-            raise forbidden("you may only read your own subscriptions")
+            raise Forbidden("you may only read your own subscriptions")
         async with runtime.pool.acquire() as conn:
             member = await directory.staff_member(conn, address)
         if member is None:
@@ -208,10 +204,10 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
         only: frozenset[str] | None = None
         if staff.role not in (Role.ADMIN, Role.OPS):
             if staff.role is not Role.PROGRAM_MANAGER or address != staff.id.lower():
-                raise forbidden("a program manager may only change their own subscriptions")
+                raise Forbidden("a program manager may only change their own subscriptions")
             for subscription in wanted:
                 if not staff.manages(subscription.program_code):
-                    raise forbidden(
+                    raise Forbidden(
                         f"you do not manage program {subscription.program_code!r}"
                         if subscription.program_code != EVERY_PROGRAM
                         else "only admin and ops may subscribe to every program"
@@ -252,7 +248,7 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
         programs = _visible_programs(staff)
         if program_code is not None:
             if programs is not None and program_code not in programs:
-                raise forbidden(f"you do not manage program {program_code!r}")
+                raise Forbidden(f"you do not manage program {program_code!r}")
             programs = [program_code]
         async with runtime.pool.acquire() as conn:
             return await queries.list_deliveries(
@@ -275,7 +271,7 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such delivery")
         programs = _visible_programs(staff)
         if programs is not None and found["program_code"] not in programs:
-            raise forbidden("this delivery is not about a program you manage")
+            raise Forbidden("this delivery is not about a program you manage")
         return found
 
     @router.get("/deliveries/{delivery_id}", tags=["deliveries"])

@@ -1,6 +1,6 @@
 """HTTP API for staff: the catalog, the seats of each cohort, the hub's outcomes. OpenAPI at /docs.
 
-Who may do what (a staff token's role, see `aihub_shared.runtime.auth`):
+Who may do what (a staff token's role, see `aihub_shared.identity`):
 - every staff role reads (reviewers need the cohorts' stages and questions, ops the state);
 - admins create and change programs, and everything else;
 - a program manager creates and changes the cohorts of the programs in their token, and cancels
@@ -24,13 +24,9 @@ from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSet
 from aihub_programs.service_layer import catalog, enrollment
 from aihub_programs.settings import Settings
 from aihub_shared.contracts.values import Reason
-from aihub_shared.runtime.auth import (
-    Role,
-    StaffPrincipal,
-    forbidden,
-    require_role,
-    staff_principal,
-)
+from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.refusals import Forbidden
+from aihub_shared.runtime.http_auth import require_role, staff_principal
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 # Path parameters are checked like bodies: a code or id that cannot exist is a 422 with its
@@ -82,7 +78,7 @@ def _answers() -> Iterator[None]:
     except (catalog.CatalogConflict, enrollment.EnrollmentConflict) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     except enrollment.NotYourProgram as exc:
-        raise forbidden(f"you do not manage program {exc}") from exc
+        raise Forbidden(f"you do not manage program {exc}") from exc
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -149,7 +145,7 @@ def build_router(settings: Settings) -> APIRouter:
         staff: StaffPrincipal = Depends(manager),
     ) -> Published:
         if not staff.manages(program_code):
-            raise forbidden(f"you do not manage program {program_code!r}")
+            raise Forbidden(f"you do not manage program {program_code!r}")
         with _answers():
             async with runtime.pool.acquire() as conn, conn.transaction():
                 codes = await catalog.create_cohort(conn, program_code, body.code, body)
@@ -169,7 +165,7 @@ def build_router(settings: Settings) -> APIRouter:
             if program_code is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no cohort {cohort_code!r}")
             if not staff.manages(program_code):
-                raise forbidden(f"you do not manage program {program_code!r}")
+                raise Forbidden(f"you do not manage program {program_code!r}")
             return Published(published=await catalog.update_cohort(conn, cohort_code, body))
 
     @router.get("/cohorts/{cohort_code}", tags=["catalog", "enrollments"])
