@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from itertools import count
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -60,6 +60,14 @@ def consumer_record(
         serialized_value_size=len(value or b""),
         headers=list(headers),
     )
+
+
+async def handle_in_transaction(
+    pool: asyncpg.Pool, handler: Callable[..., Awaitable[None]], event: Any, data: Any
+) -> None:
+    """Run a consumer's event handler as the consumer does: in one transaction of its own."""
+    async with pool.acquire() as conn, conn.transaction():
+        await handler(conn, event, data)
 
 
 async def scratch_database_url(endpoints: StackEndpoints, role: str) -> str:
