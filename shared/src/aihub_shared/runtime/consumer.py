@@ -11,11 +11,9 @@ a crash anywhere replays the batch and the inbox turns the replay into no-ops.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import traceback
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +37,7 @@ from aihub_shared.contracts.envelope import (
 )
 from aihub_shared.contracts.registry import contract_for_type
 from aihub_shared.contracts.topics import dead_letter_topic
-from aihub_shared.runtime import inbox, outbox
+from aihub_shared.runtime import inbox, outbox, record_context
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
@@ -51,24 +49,6 @@ Handler = Callable[[DbConnection, CloudEvent, Any], Awaitable[None]]
 
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
 RETRIES = Counter("event_retries_total", "Retries of a failing event", ["consumer", "kind"])
-
-
-_arrival: ContextVar[datetime | None] = ContextVar("arrival", default=None)
-
-
-def arrival_time() -> datetime:
-    """When the record being handled reached the broker (its timestamp; on intake topics the
-    broker's own clock, `LogAppendTime`); the current time outside a consumer."""
-    return _arrival.get() or datetime.now(UTC)
-
-
-@contextlib.contextmanager
-def _arriving(record: ConsumerRecord) -> Iterator[None]:
-    token = _arrival.set(datetime.fromtimestamp(record.timestamp / 1000, UTC))
-    try:
-        yield
-    finally:
-        _arrival.reset(token)
 
 
 class _DeadLetter(Exception):
@@ -146,36 +126,26 @@ class EventConsumer:
 
     async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
         """The record's outcome within the caller's transaction, or None for the slow path."""
-        position = f"{record.topic}:{record.partition}:{record.offset}"
-        with (
-            structlog.contextvars.bound_contextvars(consumer=self.name, position=position),
-            _arriving(record),
-        ):
+        with record_context.handling(self.name, record):
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
                 return await self._write_dead_letter(conn, record, exc.reason, exc.detail)
             if handler is None:
                 return "ignored"
-            try:
-                async with conn.transaction():  # a savepoint: a failed handler leaves no trace
-                    if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
-                        return "duplicate"
-                    await handler(conn, event, data)
-            except RejectedEvent as exc:
-                reason = "rejected by a business rule"
-                return await self._write_dead_letter(conn, record, reason, exc.reason)
-            except Exception:
-                return None
-            return "done"
+            with record_context.about(event):
+                try:
+                    async with conn.transaction():  # a savepoint: a failed handler leaves no trace
+                        return await self._claim_and_apply(conn, event, data, handler)
+                except RejectedEvent as exc:
+                    reason = "rejected by a business rule"
+                    return await self._write_dead_letter(conn, record, reason, exc.reason)
+                except Exception:
+                    return None
 
     async def handle_record(self, record: ConsumerRecord) -> str:
         """Slow path for one record: its own transaction, retries with backoff; its outcome."""
-        position = f"{record.topic}:{record.partition}:{record.offset}"
-        with (
-            structlog.contextvars.bound_contextvars(consumer=self.name, position=position),
-            _arriving(record),
-        ):
+        with record_context.handling(self.name, record):
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
@@ -183,9 +153,7 @@ class EventConsumer:
             if handler is None:
                 CONSUMED.labels(self.name, "ignored").inc()
                 return "ignored"
-            with structlog.contextvars.bound_contextvars(
-                event_id=event.id, event_type=event.type, correlation_id=event.correlationid
-            ):
+            with record_context.about(event):
                 try:
                     return await self._apply(event, data, handler)
                 except _DeadLetter as exc:
@@ -233,15 +201,21 @@ class EventConsumer:
     async def _apply_once(self, event: CloudEvent, data: BaseModel, handler: Handler) -> str:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                # CloudEvents ids are unique per source, so the key carries both.
-                if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
-                    CONSUMED.labels(self.name, "duplicate").inc()
-                    log.info("duplicate event skipped")
-                    return "duplicate"
-                await handler(conn, event, data)
+                outcome = await self._claim_and_apply(conn, event, data, handler)
         except RejectedEvent as exc:
             raise _DeadLetter("rejected by a business rule", exc.reason) from exc
-        CONSUMED.labels(self.name, "done").inc()
+        CONSUMED.labels(self.name, outcome).inc()
+        return outcome
+
+    async def _claim_and_apply(
+        self, conn: DbConnection, event: CloudEvent, data: BaseModel, handler: Handler
+    ) -> str:
+        """The effect, once: the inbox row and the handler's writes share the caller's
+        transaction. CloudEvents ids are unique per source, so the inbox key carries both."""
+        if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
+            log.info("duplicate event skipped")
+            return "duplicate"
+        await handler(conn, event, data)
         return "done"
 
     def _backoff(self) -> wait_exponential_jitter:
@@ -288,8 +262,7 @@ class EventConsumer:
         self, conn: DbConnection, record: ConsumerRecord, reason: str, detail: str
     ) -> str:
         """Queue the original record for `<topic>.dlq`, once per record position."""
-        position = f"{record.topic}:{record.partition}:{record.offset}"
-        if not await inbox.claim(conn, self.name, position, "dead-lettered"):
+        if not await inbox.claim(conn, self.name, record_context.position(record), "dead-lettered"):
             return "duplicate"
         value, extra = bounded_copy(record)
         headers = [

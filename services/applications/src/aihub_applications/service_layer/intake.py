@@ -15,8 +15,8 @@ from aihub_shared.contracts.applications import ApplicationIneligible, Applicati
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
 from aihub_shared.runtime import outbox
-from aihub_shared.runtime.consumer import arrival_time
 from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.record_context import arrival_time
 
 log = structlog.get_logger(__name__)
 
