@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from aihub_notifications.adapters import repository
+from aihub_notifications.adapters import replicas
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_shared.contracts.applications import ApplicationReceived
 from aihub_shared.contracts.envelope import CloudEvent
@@ -16,7 +16,7 @@ log = structlog.get_logger(__name__)
 
 async def replicate_cohort(conn: DbConnection, event: CloudEvent, data: CohortPublished) -> None:
     """`cohort.published` carries the cohort's whole state: take it unless ours is newer."""
-    applied = await repository.upsert_cohort(
+    applied = await replicas.upsert_cohort(
         conn,
         CohortReplica(
             cohort_code=data.cohort_code,
@@ -38,7 +38,7 @@ async def replicate_cohort(conn: DbConnection, event: CloudEvent, data: CohortPu
 async def replicate_applicant(
     conn: DbConnection, event: CloudEvent, data: ApplicationReceived
 ) -> None:
-    applied = await repository.upsert_applicant(
+    applied = await replicas.upsert_applicant(
         conn,
         ApplicantReplica(
             application_id=data.application_id,
