@@ -4,6 +4,8 @@ that caused the e-mail."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from aihub_notifications.adapters.deliveries import Delivery
 from aihub_notifications.adapters.smtp import redact
 from aihub_shared.contracts.envelope import CloudEvent
@@ -16,27 +18,24 @@ new_event = EVENTS.new
 
 
 def email_sent(row: Delivery) -> CloudEvent:
-    return new_event(
+    return _about(
+        row,
         "email.sent",
-        subject=str(row.id),
-        data=EmailDelivered(
+        EmailDelivered(
             delivery_id=str(row.id),
             caused_by_event_id=row.event_id,
             template=row.template,
             recipient_masked=mask_email(row.recipient),
             message_id=row.message_id,
         ),
-        # Continue the trace of the event that caused the e-mail.
-        correlation_id=row.correlation_id or row.event_id,
-        causation_id=row.event_id,
     )
 
 
 def email_failed(row: Delivery, reason: str) -> CloudEvent:
-    return new_event(
+    return _about(
+        row,
         "email.failed",
-        subject=str(row.id),
-        data=EmailFailed(
+        EmailFailed(
             delivery_id=str(row.id),
             caused_by_event_id=row.event_id,
             template=row.template,
@@ -45,6 +44,15 @@ def email_failed(row: Delivery, reason: str) -> CloudEvent:
             reason=redact(reason)[:1000],
             attempts=row.attempts + 1,
         ),
+    )
+
+
+def _about(row: Delivery, name: str, data: BaseModel) -> CloudEvent:
+    return new_event(
+        name,
+        subject=str(row.id),
+        data=data,
+        # Continue the trace of the event that caused the e-mail.
         correlation_id=row.correlation_id or row.event_id,
         causation_id=row.event_id,
     )

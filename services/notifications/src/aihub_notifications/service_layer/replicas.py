@@ -18,17 +18,7 @@ async def replicate_cohort(conn: DbConnection, event: CloudEvent, data: CohortPu
     """`cohort.published` carries the cohort's whole state: take it unless ours is newer."""
     applied = await replicas.upsert_cohort(
         conn,
-        CohortReplica(
-            cohort_code=data.cohort_code,
-            program_code=data.program_code,
-            program_name_ko=data.program_name_ko,
-            program_name_en=data.program_name_en,
-            partner=data.partner,
-            starts_on=data.starts_on,
-            ends_on=data.ends_on,
-            program_managers=tuple(data.program_managers),
-            seats=data.seats,
-        ),
+        CohortReplica.of(data),
         event_id=event.id,
         event_time=event.time,
     )
@@ -40,13 +30,7 @@ async def replicate_applicant(
 ) -> None:
     applied = await replicas.upsert_applicant(
         conn,
-        ApplicantReplica(
-            application_id=data.application_id,
-            program_code=data.program_code,
-            cohort_code=data.cohort_code,
-            startup_name=data.startup_name,
-            contact=data.contact,
-        ),
+        ApplicantReplica.of(data),
         event_id=event.id,
         event_time=event.time,
     )
