@@ -16,7 +16,7 @@ from aihub_notifications.settings import Settings
 from aihub_shared.identity import Role
 from aihub_shared.runtime.service import http_app
 from aihub_shared.runtime.staff_tokens import issue_staff_token
-from services.notifications.tests.conftest import manager, queue_enrollment
+from services.notifications.tests.support import manager, queue_enrollment
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ from aihub_notifications.domain.staff import (
 )
 from aihub_shared.contracts.applications import ApplicationDecided
 from aihub_shared.contracts.values import Contact
-from services.notifications.tests.conftest import (
+from services.notifications.tests.support import (
     PROGRAM_EN,
     PROGRAM_KO,
     applicant_replica,

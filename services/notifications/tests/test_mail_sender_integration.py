@@ -23,60 +23,28 @@ import structlog
 from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.platform import free_port
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually
+from aihub_local.testing import eventually, handle_in_transaction
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
-from aihub_notifications.service_layer.mailing import enrollment_confirmed_handler
-from aihub_notifications.service_layer.sender import BatchResult, MailSender, SenderConfig
+from aihub_notifications.service_layer.enrollments import enrollment_confirmed_handler
+from aihub_notifications.service_layer.sender import MailSender, SenderConfig
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime.outbox import decode_headers
 from aihub_shared.runtime.wakeup import Wakeup
-from services.notifications.tests.conftest import (
+from services.notifications.tests.support import (
     MAIL_FROM,
     WAKEUP_CHANNEL,
     enrollment,
     founder,
-    handle,
+    make_sender,
     manager,
+    one_batch,
     queue_enrollment,
 )
 
 pytestmark = pytest.mark.integration
 
 DELIVERY_HEADER = "X-AIHub-Delivery-Id"
-
-
-def make_sender(
-    db: asyncpg.Pool,
-    dsn: str,
-    host: str,
-    port: int,
-    *,
-    batch_size: int = 50,
-    smtp: SmtpConfig | None = None,
-) -> MailSender:
-    return MailSender(
-        db,
-        Wakeup(dsn, WAKEUP_CHANNEL, poll_interval=0.1),
-        SmtpTransport(smtp or SmtpConfig(host=host, port=port, timeout_seconds=5)),
-        SenderConfig(
-            mail_from=MAIL_FROM,
-            batch_size=batch_size,
-            retry_base_seconds=0.5,
-            retry_max_seconds=2.0,
-            pause_initial_seconds=0.1,
-            pause_max_seconds=0.5,
-        ),
-    )
-
-
-async def one_batch(sender: MailSender) -> BatchResult:
-    """One `send_due`, then the sender closed (its SMTP connection and its listener)."""
-    try:
-        return await sender.send_due()
-    finally:
-        await sender.stop()
-        await sender.run()  # returns at once when stopped
 
 
 @pytest.fixture
@@ -238,7 +206,9 @@ async def test_the_same_event_handled_twice_mails_once(
     assert len(server.received) == 2
 
     # Replayed event (same id), e.g. from a dead-letter replay: the triple is taken already.
-    await handle(db, enrollment_confirmed_handler(renderer), enrollment_event, enrollment())
+    await handle_in_transaction(
+        db, enrollment_confirmed_handler(renderer), enrollment_event, enrollment()
+    )
     await stop_all(running)
     assert len(await rows(db)) == 2
     sender = make_sender(db, notifications_dsn, server.host, server.port)

@@ -11,15 +11,13 @@ import pytest
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from aihub_local.testing import consumer_record
-from aihub_notifications.adapters import directory, repository
+from aihub_local.testing import consumer_record, handle_in_transaction
+from aihub_notifications.adapters import directory, replicas
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
 from aihub_notifications.entrypoints.app import definition
-from aihub_notifications.service_layer.mailing import (
-    enrollment_confirmed_handler,
-    lifecycle_handlers,
-)
+from aihub_notifications.service_layer.enrollments import enrollment_confirmed_handler
+from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
@@ -37,7 +35,7 @@ from aihub_shared.contracts.programs import CohortFilled
 from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater
 from aihub_shared.runtime.retry import RetryPolicy
-from services.notifications.tests.conftest import (
+from services.notifications.tests.support import (
     PROGRAM_KO,
     WAKEUP_CHANNEL,
     application_received,
@@ -45,7 +43,6 @@ from services.notifications.tests.conftest import (
     enrollment,
     event,
     founder,
-    handle,
     manager,
     queue_enrollment,
 )
@@ -58,12 +55,14 @@ NOW = datetime.now(UTC)
 async def test_an_older_cohort_event_never_overwrites_a_newer_one(db: asyncpg.Pool) -> None:
     newer = cohort_published(name_ko="새 이름", managers=[manager(1), manager(2, "en")])
     older = cohort_published(name_ko="옛 이름", managers=[])
-    await handle(db, replicate_cohort, event("cohort.published", newer, time=NOW), newer)
-    await handle(
+    await handle_in_transaction(
+        db, replicate_cohort, event("cohort.published", newer, time=NOW), newer
+    )
+    await handle_in_transaction(
         db, replicate_cohort, event("cohort.published", older, time=NOW - timedelta(1)), older
     )
     async with db.acquire() as conn:
-        replica = await repository.cohort(conn, "cv-2027-1")
+        replica = await replicas.cohort(conn, "cv-2027-1")
     assert replica is not None
     assert replica.program_name_ko == "새 이름"
     assert [str(m.email) for m in replica.program_managers] == [
@@ -73,11 +72,11 @@ async def test_an_older_cohort_event_never_overwrites_a_newer_one(db: asyncpg.Po
     assert replica.program_managers[1].locale == "en"
 
     newest = cohort_published(name_ko="최신 이름", managers=[manager(3)])
-    await handle(
+    await handle_in_transaction(
         db, replicate_cohort, event("cohort.published", newest, time=NOW + timedelta(1)), newest
     )
     async with db.acquire() as conn:
-        replica = await repository.cohort(conn, "cv-2027-1")
+        replica = await replicas.cohort(conn, "cv-2027-1")
     assert replica is not None
     assert replica.program_name_ko == "최신 이름"
     assert [m.name for m in replica.program_managers] == ["매니저 3"]
@@ -86,15 +85,17 @@ async def test_an_older_cohort_event_never_overwrites_a_newer_one(db: asyncpg.Po
 async def test_an_older_application_event_never_overwrites_a_newer_one(db: asyncpg.Pool) -> None:
     newer = application_received(contact=founder("ko", "new@startup.example.com"))
     older = application_received(contact=founder("en", "old@startup.example.com"))
-    await handle(db, replicate_applicant, event("application.received", newer, time=NOW), newer)
-    await handle(
+    await handle_in_transaction(
+        db, replicate_applicant, event("application.received", newer, time=NOW), newer
+    )
+    await handle_in_transaction(
         db,
         replicate_applicant,
         event("application.received", older, time=NOW - timedelta(seconds=1)),
         older,
     )
     async with db.acquire() as conn:
-        replica = await repository.applicant(conn, "app-1")
+        replica = await replicas.applicant(conn, "app-1")
     assert replica is not None
     assert str(replica.contact.email) == "new@startup.example.com"
     assert replica.contact.locale == "ko"
@@ -108,13 +109,17 @@ async def test_enrollment_waits_for_a_missing_replica(
 ) -> None:
     if missing != "cohort":
         published = cohort_published()
-        await handle(db, replicate_cohort, event("cohort.published", published), published)
+        await handle_in_transaction(
+            db, replicate_cohort, event("cohort.published", published), published
+        )
     if missing != "applicant":
         received = application_received()
-        await handle(db, replicate_applicant, event("application.received", received), received)
+        await handle_in_transaction(
+            db, replicate_applicant, event("application.received", received), received
+        )
     confirmed = enrollment()
     with pytest.raises(RetryLater):
-        await handle(
+        await handle_in_transaction(
             db,
             enrollment_confirmed_handler(renderer),
             event("enrollment.confirmed", confirmed),
@@ -129,7 +134,9 @@ async def test_a_decision_for_an_application_never_received_is_rejected_at_once(
     """Its application.received would have come first on the same (cohort-keyed) partition:
     waiting for it would hold every later event of the cohort for nothing."""
     published = cohort_published()
-    await handle(db, replicate_cohort, event("cohort.published", published), published)
+    await handle_in_transaction(
+        db, replicate_cohort, event("cohort.published", published), published
+    )
     handlers = lifecycle_handlers(renderer)
     rejected = ApplicationDecided(
         application_id="never-received",
@@ -150,7 +157,7 @@ async def test_a_decision_for_an_application_never_received_is_rejected_at_once(
     )
     for name, data in (("application.rejected", rejected), ("application.withdrawn", withdrawn)):
         with pytest.raises(RejectedEvent, match="never received"):
-            await handle(db, handlers[name], event(name, data), data)
+            await handle_in_transaction(db, handlers[name], event(name, data), data)
     assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
 
 
@@ -209,7 +216,9 @@ async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
     # The same event again (a redelivery the inbox did not catch, e.g. a replay): nothing new.
     before = await db.fetchval("SELECT count(*) FROM deliveries")
     confirmed = enrollment()
-    await handle(db, enrollment_confirmed_handler(renderer), enrollment_event, confirmed)
+    await handle_in_transaction(
+        db, enrollment_confirmed_handler(renderer), enrollment_event, confirmed
+    )
     assert await db.fetchval("SELECT count(*) FROM deliveries") == before
 
 
@@ -256,6 +265,8 @@ async def test_an_enrollment_ahead_of_its_applicant_waits_then_mails_once(
     waiting = asyncio.create_task(
         enrollments.handle_record(record(topics.PROGRAMS_ENROLLMENTS, confirmed))
     )
+    # Proves it keeps waiting (nothing happens), so it stays: 0.5 s is more than two retries at
+    # the policy's max_backoff of 0.2 s.
     await asyncio.sleep(0.5)
     assert not waiting.done()
     assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
@@ -306,7 +317,7 @@ async def test_a_waitlisting_is_mailed_with_its_position_and_the_seats_are_count
     ]
     assert "(position 2)" in rows[1]["subject"]
     async with db.acquire() as conn:
-        cohort = await repository.cohort(conn, "cv-2027-1")
+        cohort = await replicas.cohort(conn, "cv-2027-1")
     assert cohort is not None
     assert (cohort.seats, cohort.seats_taken, cohort.seats_left) == (3, 3, 0)
 

@@ -10,10 +10,11 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
+from aihub_local.testing import handle_in_transaction
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.mails import DAILY_DIGEST_MANAGER
 from aihub_notifications.service_layer.digest import cohort_figures, queue_digest
-from aihub_notifications.service_layer.mailing import lifecycle_handlers
+from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
@@ -22,12 +23,11 @@ from aihub_shared.contracts.applications import (
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
-from services.notifications.tests.conftest import (
+from services.notifications.tests.support import (
     STARTUP,
     application_received,
     cohort_published,
     event,
-    handle,
 )
 
 pytestmark = pytest.mark.integration
@@ -80,10 +80,12 @@ async def test_pending_reviews_count_only_assignments_still_awaiting_scores(
 
     async def deliver(name: str, data: BaseModel, cloud_event: CloudEvent | None = None) -> None:
         """Handle as the lifecycle consumer does (a given `cloud_event`: a redelivery)."""
-        await handle(db, handlers[name], cloud_event or event(name, data), data)
+        await handle_in_transaction(db, handlers[name], cloud_event or event(name, data), data)
 
     published = cohort_published(COHORT)
-    await handle(db, replicate_cohort, event("cohort.published", published), published)
+    await handle_in_transaction(
+        db, replicate_cohort, event("cohort.published", published), published
+    )
     for app in ("app-0", "app-1", "app-2"):
         await deliver("application.received", application_received(app, COHORT))
     for app, n in (("app-0", 1), ("app-0", 2), ("app-1", 1), ("app-2", 2)):

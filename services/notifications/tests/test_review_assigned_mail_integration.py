@@ -12,20 +12,21 @@ import asyncpg
 import pytest
 
 from aihub_local.faulty_smtp import FaultySmtp
+from aihub_local.testing import handle_in_transaction
 from aihub_notifications.adapters import directory
 from aihub_notifications.adapters.templates import MailRenderer
-from aihub_notifications.service_layer.mailing import lifecycle_handlers
+from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_shared.contracts.applications import ReviewAssigned, ReviewerRef
-from services.notifications.tests.conftest import (
+from services.notifications.tests.support import (
     PROGRAM_EN,
     PROGRAM_KO,
     STARTUP,
     cohort_published,
     event,
-    handle,
+    make_sender,
+    one_batch,
 )
-from services.notifications.tests.test_mail_sender_integration import make_sender, one_batch
 
 pytestmark = pytest.mark.integration
 
@@ -63,14 +64,16 @@ async def test_a_replacement_reviewer_is_never_told_who_stepped_aside(
     db: asyncpg.Pool, renderer: MailRenderer, notifications_dsn: str, smtp: FaultySmtp
 ) -> None:
     published = cohort_published()
-    await handle(db, replicate_cohort, event("cohort.published", published), published)
+    await handle_in_transaction(
+        db, replicate_cohort, event("cohort.published", published), published
+    )
     async with db.acquire() as conn:
         await directory.upsert_staff(
             conn, email=str(KNOWN.id), name=KNOWN.name, locale="en", role="reviewer", active=True
         )
     handler = lifecycle_handlers(renderer)["review.assigned"]
     for data in (replacement(KNOWN, None), replacement(UNKNOWN, DUE)):
-        await handle(db, handler, event("review.assigned", data), data)
+        await handle_in_transaction(db, handler, event("review.assigned", data), data)
 
     # What is stored (previews, resends) names nobody but the recipient.
     stored = await db.fetch("SELECT * FROM deliveries ORDER BY recipient")

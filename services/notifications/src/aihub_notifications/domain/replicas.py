@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from aihub_shared.contracts.applications import ApplicationReceived
+from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.contracts.values import Contact, Locale
 
 
@@ -27,6 +29,21 @@ class CohortReplica:
     def seats_left(self) -> int | None:
         return None if self.seats is None else max(self.seats - self.seats_taken, 0)
 
+    @classmethod
+    def of(cls, data: CohortPublished) -> CohortReplica:
+        """As `cohort.published` says (the seats taken come from enrollment events)."""
+        return cls(
+            cohort_code=data.cohort_code,
+            program_code=data.program_code,
+            program_name_ko=data.program_name_ko,
+            program_name_en=data.program_name_en,
+            partner=data.partner,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            program_managers=tuple(data.program_managers),
+            seats=data.seats,
+        )
+
     def program_name(self, locale: Locale) -> str:
         return self.program_name_en if locale == "en" else self.program_name_ko
 
@@ -40,3 +57,13 @@ class ApplicantReplica:
     cohort_code: str
     startup_name: str
     contact: Contact
+
+    @classmethod
+    def of(cls, data: ApplicationReceived) -> ApplicantReplica:
+        return cls(
+            application_id=data.application_id,
+            program_code=data.program_code,
+            cohort_code=data.cohort_code,
+            startup_name=data.startup_name,
+            contact=data.contact,
+        )

@@ -1,11 +1,20 @@
-"""Sample data for every template, made by running the real planners on sample events: what the
-HTTP preview shows and what the golden-file tests render. A planner that stops giving a template
-a value it uses fails here (the renderer's undefined values are errors)."""
+"""Sample data for every template, made by running the real planners on the contracts' example
+events (`aihub_shared.contracts.examples`, the ones published in docs/): what the HTTP preview
+shows and what the golden-file tests render. A planner that stops giving a template a value it
+uses fails here (the renderer's undefined values are errors).
+
+The examples are adapted only where a preview needs more: a reader in each language, a
+replaced reviewer (who must appear in no mail), an accepted rank beyond the seats (a reserve
+place) and deadlines the tests read."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.alerts import DeadLetterSeen, alert_mails
@@ -20,14 +29,24 @@ from aihub_shared.contracts.applications import (
     ReviewAssigned,
     ReviewerRef,
 )
+from aihub_shared.contracts.examples import EXAMPLE_DATA
 from aihub_shared.contracts.intake import Refusal
-from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
+from aihub_shared.contracts.programs import CohortFilled, CohortPublished, EnrollmentChanged
 from aihub_shared.contracts.values import Contact, Locale
 
-STARTUP = "Deep Harbor AI"
-APPLICATION = "5f0c2a9e-6d1b-4c55-9a43-0d6b7f1e2a10"
-COHORT = "cyber-valley-2027-1"
-PROGRAM = "cyber-valley"
+Example = TypeVar("Example", bound=BaseModel)
+
+DUE = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # 18:00 in Seoul
+STARTUP_TOO_OLD = {
+    "ko": "창업 7년 이내 기업만 신청할 수 있습니다.",
+    "en": "Only startups founded within the last 7 years may apply.",
+}
+
+
+def _example(name: str, kind: type[Example], **changes: Any) -> Example:
+    found = EXAMPLE_DATA[name]
+    assert isinstance(found, kind), name
+    return found.model_copy(update=changes)
 
 
 def _person(locale: Locale, role: str) -> Contact:
@@ -42,232 +61,152 @@ def _person(locale: Locale, role: str) -> Contact:
 
 
 def _cohort() -> CohortReplica:
-    return CohortReplica(
-        cohort_code=COHORT,
-        program_code=PROGRAM,
-        program_name_ko="사이버밸리 글로벌 배치 프로그램",
-        program_name_en="Cyber Valley Global Batch Program",
-        partner="Cyber Valley",
-        starts_on=date(2027, 3, 2),
-        ends_on=date(2027, 8, 31),
-        program_managers=(),
-        seats=3,
-        seats_taken=2,
-    )
+    published = _example("cohort.published", CohortPublished, program_managers=[])
+    taken = _example("enrollment.confirmed", EnrollmentChanged).seats_taken
+    return replace(CohortReplica.of(published), seats_taken=taken)
+
+
+def _enrollment(name: str, **changes: Any) -> Callable[[Contact, Contact], list[MailRequest]]:
+    def plan(applicant: Contact, staff: Contact) -> list[MailRequest]:
+        data = _example(name, EnrollmentChanged, **changes)
+        return mails.enrollment_changed(name, data, _cohort(), _applicant(applicant), [staff])
+
+    return plan
 
 
 def _applicant(contact: Contact) -> ApplicantReplica:
-    return ApplicantReplica(APPLICATION, PROGRAM, COHORT, STARTUP, contact)
-
-
-def _enrollment(status: str, **extra: object) -> EnrollmentChanged:
-    return EnrollmentChanged.model_validate(
-        {
-            "enrollment_id": "enr-7",
-            "application_id": APPLICATION,
-            "program_code": PROGRAM,
-            "cohort_code": COHORT,
-            "startup_name": STARTUP,
-            "status": status,
-            "rank": 2,
-            "seats": 3,
-            "seats_taken": 3,
-            **extra,
-        }
+    return ApplicantReplica.of(
+        _example("application.received", ApplicationReceived, contact=contact)
     )
 
 
-def _decided() -> ApplicationDecided:
-    return ApplicationDecided(
-        application_id=APPLICATION,
-        program_code=PROGRAM,
-        cohort_code=COHORT,
-        startup_name=STARTUP,
-        business_registration_number="2208162517",
-        decided_by="이서준",
-        reason="발표평가 결과 상위 3개 기업에 들지 못함 / Not among the top three after the pitch.",
-        rank=5,
-        final_score=71.25,
+def _received(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    received = _example("application.received", ApplicationReceived, contact=applicant)
+    return mails.application_received(received, _cohort(), [staff])
+
+
+def _ineligible(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    reason = Refusal(code="startup_too_old", message=STARTUP_TOO_OLD[applicant.locale])
+    ineligible = _example(
+        "application.ineligible", ApplicationIneligible, contact=applicant, reasons=[reason]
     )
+    return mails.application_ineligible(ineligible, _cohort(), [staff])
 
 
-DUE = datetime(2027, 2, 15, 9, 0, tzinfo=UTC)  # 18:00 in Seoul
+def _decided(outcome: str) -> Callable[[Contact, Contact], list[MailRequest]]:
+    def plan(applicant: Contact, staff: Contact) -> list[MailRequest]:
+        decided = _example(f"application.{outcome}", ApplicationDecided)
+        if decided.rank is not None:
+            # Ranked as the waitlisted example, beyond the seats: the preview shows the wording
+            # of a reserve place, the one a manager must not misread.
+            reserve = _example("enrollment.waitlisted", EnrollmentChanged).rank
+            decided = decided.model_copy(
+                update={"rank": reserve, "reason": f"최종 순위 {reserve}위: 예비 선정"}
+            )
+        return mails.application_decided(
+            outcome, decided, _cohort(), _applicant(applicant), [staff]
+        )
+
+    return plan
 
 
-def _plan(template: str, applicant: Contact, staff: Contact) -> list[MailRequest]:
-    cohort, people = _cohort(), [staff]
-    received = ApplicationReceived(
-        application_id=APPLICATION,
-        submission_id="portal-2027-0042",
-        submitted_by="/portals/seoul-ai-hub",
-        program_code=PROGRAM,
-        cohort_code=COHORT,
-        startup_name=STARTUP,
-        contact=applicant,
+def _withdrawn(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    withdrawn = _example("application.withdrawn", ApplicationWithdrawn)
+    return mails.application_withdrawn(withdrawn, _cohort(), _applicant(applicant), [staff])
+
+
+def _cohort_filled(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    return mails.cohort_filled(_example("cohort.filled", CohortFilled), _cohort(), [staff])
+
+
+def _review_assigned(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    assigned = _example(
+        "review.assigned",
+        ReviewAssigned,
+        reviewer=ReviewerRef(id=str(staff.email), name=staff.name),
+        # Replaced after declaring a conflict: the replacement's mail must never name them.
+        replaces=ReviewerRef(id="conflicted@seoulaihub.example", name="박도윤"),
+        due_at=DUE,
     )
-    planners: dict[str, Callable[[], list[MailRequest]]] = {
-        "application_received": lambda: mails.application_received(received, cohort, people),
-        "application_ineligible": lambda: mails.application_ineligible(
-            ApplicationIneligible(
-                application_id=APPLICATION,
-                submission_id="portal-2027-0042",
-                program_code=PROGRAM,
-                cohort_code=COHORT,
-                startup_name=STARTUP,
-                contact=applicant,
-                reasons=[
-                    Refusal(
-                        code="startup-too-old",
-                        message="창업 7년 이내 기업만 신청할 수 있습니다."
-                        if applicant.locale == "ko"
-                        else "Only startups founded within the last 7 years may apply.",
-                    )
-                ],
-            ),
-            cohort,
-            people,
+    return mails.review_assigned(assigned, _cohort(), staff)
+
+
+def _dead_letters(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    intake = [
+        DeadLetterSeen(
+            n,
+            "intake.applications.dlq",
+            "intake.applications",
+            "data violates the contract",
+            "contact.email: value is not a valid email address",
+            "applications.intake",
+        )
+        for n in range(101, 104)
+    ]
+    unknown = DeadLetterSeen(
+        104,
+        "programs.enrollments.dlq",
+        "programs.enrollments",
+        "unknown event type",
+        "kr.seoul.aihub.enrollment.paused.v1",
+        "notifications.enrollments",
+    )
+    return alert_mails([staff], [*intake, unknown])
+
+
+def _daily_digest(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    cohort = _cohort()
+    figures = [
+        CohortFigures(
+            cohort.program_code,
+            cohort.program_name_ko,
+            cohort.program_name_en,
+            cohort.cohort_code,
+            new_applications=4,
+            pending_reviews=7,
+            seats=cohort.seats,
+            seats_taken=cohort.seats_taken,
         ),
-        "application_rejected": lambda: mails.application_decided(
-            "rejected", _decided(), cohort, _applicant(applicant), people
+        CohortFigures(
+            "ai-membership",
+            "AI 멤버십",
+            "AI Membership",
+            "ai-membership-2027-1",
+            new_applications=0,
+            pending_reviews=1,
+            seats=None,
+            seats_taken=0,
         ),
-        "application_decided": lambda: mails.application_decided(
-            "accepted", _decided(), cohort, _applicant(applicant), people
-        ),
-        "application_withdrawn": lambda: mails.application_withdrawn(
-            ApplicationWithdrawn(
-                application_id=APPLICATION,
-                program_code=PROGRAM,
-                cohort_code=COHORT,
-                startup_name=STARTUP,
-                withdrawn_by=applicant.name,
-                reason="해외 법인 설립 일정과 겹침",
-            ),
-            cohort,
-            _applicant(applicant),
-            people,
-        ),
-        "enrollment_confirmed": lambda: mails.enrollment_changed(
-            "enrollment.confirmed",
-            _enrollment("confirmed", agreement_due_at=DUE),
-            cohort,
-            _applicant(applicant),
-            people,
-        ),
-        "enrollment_waitlisted": lambda: mails.enrollment_changed(
-            "enrollment.waitlisted",
-            _enrollment("waitlisted", waitlist_position=2, rank=5),
-            cohort,
-            _applicant(applicant),
-            people,
-        ),
-        "enrollment_changed": lambda: mails.enrollment_changed(
-            "enrollment.waitlisted",
-            _enrollment("waitlisted", waitlist_position=2, rank=5),
-            cohort,
-            _applicant(applicant),
-            people,
-        ),
-        "enrollment_promoted": lambda: mails.enrollment_changed(
-            "enrollment.promoted",
-            _enrollment("confirmed", agreement_due_at=DUE, rank=4),
-            cohort,
-            _applicant(applicant),
-            people,
-        ),
-        "enrollment_cancelled": lambda: mails.enrollment_changed(
-            "enrollment.cancelled",
-            _enrollment("cancelled", reason="협약 서명 기한 경과 / agreement deadline passed"),
-            cohort,
-            _applicant(applicant),
-            people,
-        ),
-        "cohort_filled": lambda: mails.cohort_filled(
-            CohortFilled(
-                program_code=PROGRAM, cohort_code=COHORT, seats=3, seats_taken=3, waitlisted=4
-            ),
-            cohort,
-            people,
-        ),
-        "review_assigned": lambda: mails.review_assigned(
-            ReviewAssigned(
-                application_id=APPLICATION,
-                program_code=PROGRAM,
-                cohort_code=COHORT,
-                startup_name=STARTUP,
-                stage_code="document-review",
-                reviewer=ReviewerRef(id=str(staff.email), name=staff.name),
-                replaces=ReviewerRef(id="conflicted@seoulaihub.example", name="박도윤"),
-                due_at=DUE,
-            ),
-            cohort,
-            staff,
-        ),
-        "dead_letters": lambda: alert_mails(
-            [staff],
-            [
-                DeadLetterSeen(
-                    n,
-                    "intake.applications.dlq",
-                    "intake.applications",
-                    "data violates the contract",
-                    "contact.email: value is not a valid email address",
-                    "applications.intake",
-                )
-                for n in range(101, 104)
-            ]
-            + [
-                DeadLetterSeen(
-                    104,
-                    "programs.enrollments.dlq",
-                    "programs.enrollments",
-                    "unknown event type",
-                    "kr.seoul.aihub.enrollment.paused.v1",
-                    "notifications.enrollments",
-                )
-            ],
-        ),
-        "daily_digest": lambda: [
-            request
-            for request in [
-                compose_digest(
-                    staff,
-                    [
-                        CohortFigures(
-                            PROGRAM,
-                            cohort.program_name_ko,
-                            cohort.program_name_en,
-                            COHORT,
-                            new_applications=4,
-                            pending_reviews=7,
-                            seats=3,
-                            seats_taken=2,
-                        ),
-                        CohortFigures(
-                            "ai-membership",
-                            "AI 멤버십",
-                            "AI Membership",
-                            "ai-membership-2027-1",
-                            new_applications=0,
-                            pending_reviews=1,
-                            seats=None,
-                            seats_taken=0,
-                        ),
-                    ],
-                    date(2027, 2, 10),
-                )
-            ]
-            if request is not None
-        ],
-    }
-    for prefix, plan in planners.items():
-        if template.startswith(prefix):
-            return plan()
-    raise KeyError(template)
+    ]
+    request = compose_digest(staff, figures, date(2027, 2, 10))
+    return [request] if request is not None else []
+
+
+#: Template name prefix → its planner on sample data, for an applicant and a staff member.
+PLANNERS: dict[str, Callable[[Contact, Contact], list[MailRequest]]] = {
+    "application_received": _received,
+    "application_ineligible": _ineligible,
+    "application_rejected": _decided("rejected"),
+    "application_decided": _decided("accepted"),
+    "application_withdrawn": _withdrawn,
+    "enrollment_confirmed": _enrollment("enrollment.confirmed", agreement_due_at=DUE),
+    "enrollment_waitlisted": _enrollment("enrollment.waitlisted"),
+    "enrollment_changed": _enrollment("enrollment.waitlisted"),
+    "enrollment_promoted": _enrollment("enrollment.promoted", agreement_due_at=DUE),
+    "enrollment_cancelled": _enrollment("enrollment.cancelled"),
+    "cohort_filled": _cohort_filled,
+    "review_assigned": _review_assigned,
+    "dead_letters": _dead_letters,
+    "daily_digest": _daily_digest,
+}
 
 
 def sample_request(template: str, locale: Locale) -> MailRequest:
     """The request the planners make for `template` with sample data, for a reader of `locale`."""
-    for request in _plan(template, _person(locale, "applicant"), _person(locale, "staff")):
+    plan = next((p for prefix, p in PLANNERS.items() if template.startswith(prefix)), None)
+    if plan is None:
+        raise KeyError(template)
+    for request in plan(_person(locale, "applicant"), _person(locale, "staff")):
         if request.template == template:
             return request
     raise KeyError(template)

@@ -101,3 +101,15 @@ def staff_recipients(
         if key not in chosen and member.wants(kind, program_code):
             chosen[key] = member.contact
     return list(chosen.values())
+
+
+def reviewer_recipient(
+    reviewer_id: str, reviewer_name: str, directory: Iterable[StaffMember]
+) -> Contact | None:
+    """Whom a `review.assigned` mail goes to: the reviewer it names, with the directory's name
+    and language for them (Korean when unknown); None while the directory has them inactive."""
+    known = {recipient_key(m.email): m for m in directory}
+    member = known.get(recipient_key(reviewer_id))
+    if member is None:
+        return Contact.model_validate({"name": reviewer_name, "email": reviewer_id, "locale": "ko"})
+    return member.contact if member.active else None

@@ -14,7 +14,8 @@ from aihub_notifications.service_layer.dead_letter_alerts import (
     DeadLetterCollector,
 )
 from aihub_notifications.service_layer.digest import DigestScheduler
-from aihub_notifications.service_layer.mailing import enrollment_handlers, lifecycle_handlers
+from aihub_notifications.service_layer.enrollments import enrollment_handlers
+from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.service_layer.sender import MailSender, SenderConfig
 from aihub_notifications.settings import Settings

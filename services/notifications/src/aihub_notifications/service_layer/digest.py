@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 import asyncpg
 import structlog
 
-from aihub_notifications.adapters import directory, repository
+from aihub_notifications.adapters import directory, replicas
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import recipient_key
 from aihub_notifications.domain.digest import CohortFigures, compose_digest, due_day, next_run_at
@@ -79,7 +79,7 @@ async def queue_digest(
         figures = {f.cohort_code: f for f in await cohort_figures(conn, now, day)}
         members = await directory.staff_directory(conn)
         per_recipient: dict[str, tuple[Contact, list[CohortFigures]]] = {}
-        for cohort in await repository.cohorts(conn):
+        for cohort in await replicas.cohorts(conn):
             if cohort.cohort_code not in figures:
                 continue
             for contact in staff_recipients(

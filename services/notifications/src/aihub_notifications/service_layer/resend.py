@@ -7,8 +7,12 @@ import uuid
 import asyncpg
 import structlog
 
-from aihub_notifications.adapters import repository
+from aihub_notifications.adapters import deliveries
+from aihub_notifications.domain.access import check_delivery_visible
 from aihub_notifications.domain.deliveries import delivery_id, message_id
+from aihub_notifications.service_layer.deliveries import NO_SUCH_DELIVERY
+from aihub_shared.identity import StaffPrincipal
+from aihub_shared.refusals import Conflict, NotFound
 from aihub_shared.runtime.logging import mask_email
 
 log = structlog.get_logger(__name__)
@@ -16,32 +20,24 @@ log = structlog.get_logger(__name__)
 RESEND_EVENT_TYPE = "resend"
 
 
-class DeliveryNotFound(Exception):
-    pass
-
-
-class StillPending(Exception):
-    """The original has not been given up nor sent yet: the sender will deal with it."""
-
-
-async def resend(pool: asyncpg.Pool, original_id: uuid.UUID, *, requested_by: str) -> uuid.UUID:
-    """Queue a copy of a sent or failed delivery as a new delivery (new id, new Message-ID: it
-    is a deliberate second mail), pointing at the original and naming who asked."""
+async def resend(pool: asyncpg.Pool, staff: StaffPrincipal, original_id: uuid.UUID) -> uuid.UUID:
+    """Queue a copy of a sent or failed delivery the caller may see as a new delivery (new id,
+    new Message-ID: it is a deliberate second mail), pointing at the original and naming who
+    asked. One still pending is refused: the sender will deal with it."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT * FROM deliveries WHERE id = $1 FOR NO KEY UPDATE", original_id
-        )
+        row = await deliveries.locked_row(conn, original_id)
         if row is None:
-            raise DeliveryNotFound(str(original_id))
+            raise NotFound(NO_SUCH_DELIVERY)
+        check_delivery_visible(staff, row["program_code"])
         if row["status"] == "pending":
-            raise StillPending(str(original_id))
+            raise Conflict("the delivery is still pending; the sender will send it")
         # The request is its own cause: one id per request, so two clicks are two resends.
         cause = f"resend:{uuid.uuid4()}"
         identity = delivery_id(cause, row["recipient"], row["template"])
-        await repository.insert_deliveries(
+        await deliveries.insert_deliveries(
             conn,
             [
-                repository.NewDelivery(
+                deliveries.NewDelivery(
                     id=identity,
                     event_id=cause,
                     event_type=RESEND_EVENT_TYPE,
@@ -56,7 +52,7 @@ async def resend(pool: asyncpg.Pool, original_id: uuid.UUID, *, requested_by: st
                     message_id=message_id(identity),
                     program_code=row["program_code"],
                     resend_of=original_id,
-                    requested_by=requested_by,
+                    requested_by=staff.id,
                 )
             ],
         )

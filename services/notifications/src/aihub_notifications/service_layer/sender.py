@@ -24,12 +24,13 @@ import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import structlog
 from prometheus_client import Counter
 
-from aihub_notifications.adapters import repository
+from aihub_notifications.adapters import deliveries
 from aihub_notifications.adapters.message import OutgoingMail, build_message, parse_sender
 from aihub_notifications.adapters.smtp import (
     SmtpFailure,
@@ -39,9 +40,7 @@ from aihub_notifications.adapters.smtp import (
     redact,
 )
 from aihub_notifications.domain.deliveries import retry_delay
-from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
-from aihub_shared.contracts.registry import ServiceEvents
+from aihub_notifications.service_layer.events import email_failed, email_sent
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.failpoints import crash_if_armed
@@ -49,8 +48,6 @@ from aihub_shared.runtime.logging import mask_email
 from aihub_shared.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
-
-EVENTS = ServiceEvents("/services/notifications")
 
 EMAILS = Counter("emails_total", "E-mail delivery attempts by outcome", ["template", "outcome"])
 POSSIBLE_DUPLICATES = Counter(
@@ -138,17 +135,17 @@ class MailSender:
             while not self._stopping.is_set():
                 async with conn.transaction():
                     if rest is None:
-                        ids = await repository.lock_due(conn, limit=self._config.batch_size)
+                        ids = await deliveries.lock_due(conn, limit=self._config.batch_size)
                         result.claimed = len(ids)
                     else:
                         # Another sender may have taken some meanwhile; SKIP LOCKED leaves them.
-                        ids = await repository.lock_due(conn, limit=len(rest), among=rest)
+                        ids = await deliveries.lock_due(conn, limit=len(rest), among=rest)
                     if not ids:
                         break
                     if rest is None:
                         crash_if_armed("mail:after-claim")
                     current, rest = ids[0], ids[1:]
-                    row = await repository.delivery(conn, current)
+                    row = await deliveries.delivery(conn, current)
                     assert row is not None  # locked just now
                     failure = await self._deliver(conn, row)
                 if failure is None:
@@ -167,7 +164,7 @@ class MailSender:
                     break
         return result
 
-    async def _deliver(self, conn: DbConnection, row: repository.Delivery) -> SmtpFailure | None:
+    async def _deliver(self, conn: DbConnection, row: deliveries.Delivery) -> SmtpFailure | None:
         """Send one delivery and record the outcome in the caller's transaction."""
         bound = log.bind(
             delivery_id=str(row.id),
@@ -175,7 +172,7 @@ class MailSender:
             recipient=mask_email(row.recipient),
             attempt=row.attempts + 1,
         )
-        if await repository.close_interrupted_attempts(conn, row.id):
+        if await deliveries.close_interrupted_attempts(conn, row.id):
             POSSIBLE_DUPLICATES.labels(row.template).inc()
             bound.warning(
                 "resending after an interrupted attempt; the receiver may see it twice",
@@ -183,7 +180,26 @@ class MailSender:
             )
         # Committed at once, on its own connection: it must survive a crash during SMTP.
         async with self._pool.acquire() as marker:
-            attempt = await repository.start_attempt(marker, row.id)
+            attempt = await deliveries.start_attempt(marker, row.id)
+        failure = await self._send(row, bound)
+        if failure is None:
+            await deliveries.mark_sent(conn, row.id)
+            await deliveries.finish_attempt(conn, attempt, outcome="sent")
+            await outbox.add_events(conn, [email_sent(row)])
+            EMAILS.labels(row.template, "sent").inc()
+            bound.info("e-mail sent")
+        elif failure.permanent:
+            await deliveries.mark_failed(conn, row.id, error=failure.reason)
+            await deliveries.finish_attempt(conn, attempt, outcome="failed", error=failure.reason)
+            await outbox.add_events(conn, [email_failed(row, failure.reason)])
+            EMAILS.labels(row.template, "failed").inc()
+            bound.error("e-mail failed permanently", reason=redact(failure.reason))
+        else:
+            await self._reschedule(conn, row, attempt, failure, bound)
+        return failure
+
+    async def _send(self, row: deliveries.Delivery, bound: Any) -> SmtpFailure | None:
+        """One SMTP conversation; None when the server took the message."""
         try:
             message = build_message(
                 OutgoingMail(
@@ -205,71 +221,34 @@ class MailSender:
             )
             crash_if_armed("mail:after-smtp")
         except SmtpSendError as exc:
-            failure = exc.failure
+            return exc.failure
         except Exception as exc:
             failure = classify(exc)
             if not failure.permanent:
                 bound.exception("unexpected error while sending")
-        else:
-            await repository.mark_sent(conn, row.id)
-            await repository.finish_attempt(conn, attempt, outcome="sent")
-            await outbox.add_events(conn, [self._sent_event(row)])
-            EMAILS.labels(row.template, "sent").inc()
-            bound.info("e-mail sent")
-            return None
+            return failure
+        return None
 
-        if failure.permanent:
-            await repository.mark_failed(conn, row.id, error=failure.reason)
-            await repository.finish_attempt(conn, attempt, outcome="failed", error=failure.reason)
-            await outbox.add_events(conn, [self._failed_event(row, failure.reason)])
-            EMAILS.labels(row.template, "failed").inc()
-            bound.error("e-mail failed permanently", reason=redact(failure.reason))
-        else:
-            delay = retry_delay(
-                row.attempts + 1,
-                base_seconds=self._config.retry_base_seconds,
-                max_seconds=self._config.retry_max_seconds,
-            )
-            await repository.mark_retry(conn, row.id, error=failure.reason, delay_seconds=delay)
-            await repository.finish_attempt(conn, attempt, outcome="retry", error=failure.reason)
-            EMAILS.labels(row.template, "retry").inc()
-            bound.warning(
-                "e-mail not sent; will retry",
-                reason=redact(failure.reason),
-                scope=failure.scope,
-                retry_in=delay,
-            )
-        return failure
-
-    def _sent_event(self, row: repository.Delivery) -> CloudEvent:
-        return EVENTS.new(
-            "email.sent",
-            subject=str(row.id),
-            data=EmailDelivered(
-                delivery_id=str(row.id),
-                caused_by_event_id=row.event_id,
-                template=row.template,
-                recipient_masked=mask_email(row.recipient),
-                message_id=row.message_id,
-            ),
-            # Continue the trace of the event that caused the e-mail.
-            correlation_id=row.correlation_id or row.event_id,
-            causation_id=row.event_id,
+    async def _reschedule(
+        self,
+        conn: DbConnection,
+        row: deliveries.Delivery,
+        attempt: int,
+        failure: SmtpFailure,
+        bound: Any,
+    ) -> None:
+        """The server refused for now (4xx, down): try again later, backing off."""
+        delay = retry_delay(
+            row.attempts + 1,
+            base_seconds=self._config.retry_base_seconds,
+            max_seconds=self._config.retry_max_seconds,
         )
-
-    def _failed_event(self, row: repository.Delivery, reason: str) -> CloudEvent:
-        return EVENTS.new(
-            "email.failed",
-            subject=str(row.id),
-            data=EmailFailed(
-                delivery_id=str(row.id),
-                caused_by_event_id=row.event_id,
-                template=row.template,
-                recipient_masked=mask_email(row.recipient),
-                # Servers quote the address in their reply: the event carries it masked.
-                reason=redact(reason)[:1000],
-                attempts=row.attempts + 1,
-            ),
-            correlation_id=row.correlation_id or row.event_id,
-            causation_id=row.event_id,
+        await deliveries.mark_retry(conn, row.id, error=failure.reason, delay_seconds=delay)
+        await deliveries.finish_attempt(conn, attempt, outcome="retry", error=failure.reason)
+        EMAILS.labels(row.template, "retry").inc()
+        bound.warning(
+            "e-mail not sent; will retry",
+            reason=redact(failure.reason),
+            scope=failure.scope,
+            retry_in=delay,
         )

@@ -1,0 +1,132 @@
+"""`applications.lifecycle`: the applicant replica, the review assignments, and their mails.
+
+Each handler keeps its replica current first, then asks the domain who gets what, and queues
+the mails in the consumer's transaction (`mailing.py`)."""
+
+from __future__ import annotations
+
+from aihub_notifications.adapters import directory, replicas, reviews
+from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.domain import mails
+from aihub_notifications.domain.staff import MailKind, reviewer_recipient
+from aihub_notifications.service_layer.mailing import (
+    cohort_replica,
+    event_name,
+    queue_mails,
+    received_applicant,
+    staff_for,
+)
+from aihub_notifications.service_layer.replicas import replicate_applicant
+from aihub_shared.contracts.applications import (
+    ApplicationAdvanced,
+    ApplicationDecided,
+    ApplicationIneligible,
+    ApplicationReceived,
+    ApplicationWithdrawn,
+    ReviewAssigned,
+    ReviewSubmitted,
+)
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.runtime.consumer import Handler
+from aihub_shared.runtime.db import DbConnection
+
+
+def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
+    mailer = LifecycleMails(renderer)
+    return {
+        "application.received": mailer.received,
+        "application.ineligible": mailer.ineligible,
+        "application.accepted": mailer.decided,
+        "application.rejected": mailer.decided,
+        "application.withdrawn": mailer.withdrawn,
+        "review.assigned": mailer.review_assigned,
+        "review.submitted": review_submitted,
+        "application.advanced": application_advanced,
+    }
+
+
+class LifecycleMails:
+    def __init__(self, renderer: MailRenderer) -> None:
+        self._renderer = renderer
+
+    async def received(
+        self, conn: DbConnection, event: CloudEvent, data: ApplicationReceived
+    ) -> None:
+        cohort = await cohort_replica(conn, data.cohort_code)
+        await replicate_applicant(conn, event, data)
+        staff = await staff_for(conn, MailKind.NEW_APPLICATION, cohort)
+        requests = mails.application_received(data, cohort, staff)
+        await queue_mails(conn, event, requests, self._renderer)
+
+    async def ineligible(
+        self, conn: DbConnection, event: CloudEvent, data: ApplicationIneligible
+    ) -> None:
+        cohort = await cohort_replica(conn, data.cohort_code)
+        staff = await staff_for(conn, MailKind.INELIGIBLE, cohort)
+        requests = mails.application_ineligible(data, cohort, staff)
+        await queue_mails(conn, event, requests, self._renderer)
+
+    async def decided(
+        self, conn: DbConnection, event: CloudEvent, data: ApplicationDecided
+    ) -> None:
+        outcome = event_name(event).removeprefix("application.")
+        cohort = await cohort_replica(conn, data.cohort_code)
+        applicant = await received_applicant(conn, data.application_id)
+        await replicas.set_applicant_status(conn, data.application_id, outcome, at=event.time)
+        staff = await staff_for(conn, MailKind.DECISION, cohort)
+        requests = mails.application_decided(outcome, data, cohort, applicant, staff)
+        await queue_mails(conn, event, requests, self._renderer)
+
+    async def withdrawn(
+        self, conn: DbConnection, event: CloudEvent, data: ApplicationWithdrawn
+    ) -> None:
+        cohort = await cohort_replica(conn, data.cohort_code)
+        applicant = await received_applicant(conn, data.application_id)
+        await replicas.set_applicant_status(conn, data.application_id, "withdrawn", at=event.time)
+        staff = await staff_for(conn, MailKind.ENROLLMENT, cohort)
+        requests = mails.application_withdrawn(data, cohort, applicant, staff)
+        await queue_mails(conn, event, requests, self._renderer)
+
+    async def review_assigned(
+        self, conn: DbConnection, event: CloudEvent, data: ReviewAssigned
+    ) -> None:
+        cohort = await cohort_replica(conn, data.cohort_code)
+        await reviews.add_review_assignment(
+            conn,
+            application_id=data.application_id,
+            stage_code=data.stage_code,
+            reviewer_email=str(data.reviewer.id),
+            program_code=data.program_code,
+            cohort_code=data.cohort_code,
+            due_at=data.due_at,
+            assigned_at=event.time,
+            replaces_email=str(data.replaces.id) if data.replaces else None,
+        )
+        reviewer = reviewer_recipient(
+            str(data.reviewer.id), data.reviewer.name, await directory.staff_directory(conn)
+        )
+        if reviewer is not None:
+            requests = mails.review_assigned(data, cohort, reviewer)
+            await queue_mails(conn, event, requests, self._renderer)
+
+
+async def review_submitted(conn: DbConnection, event: CloudEvent, data: ReviewSubmitted) -> None:
+    """No mail: the digest's pending reviews no longer count this assignment. (An unknown
+    application is no dead letter: nothing is sent, and the digest only counts received
+    applications anyway.)"""
+    await reviews.mark_review_submitted(
+        conn,
+        application_id=data.application_id,
+        stage_code=data.stage_code,
+        reviewer_email=str(data.reviewer.id),
+        program_code=data.program_code,
+        cohort_code=data.cohort_code,
+        submitted_at=data.submitted_at,
+    )
+
+
+async def application_advanced(
+    conn: DbConnection, event: CloudEvent, data: ApplicationAdvanced
+) -> None:
+    """No mail: the stage it left has nothing pending for it any more."""
+    await reviews.close_review_stage(conn, data.application_id, data.from_stage, at=event.time)

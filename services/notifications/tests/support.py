@@ -1,0 +1,191 @@
+"""Builders and helpers the notifications test modules share (fixtures are in `conftest.py`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+from pydantic import BaseModel
+
+from aihub_local.testing import handle_in_transaction
+from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
+from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_notifications.service_layer.enrollments import enrollment_confirmed_handler
+from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
+from aihub_notifications.service_layer.sender import BatchResult, MailSender, SenderConfig
+from aihub_shared.contracts.applications import ApplicationReceived
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
+from aihub_shared.contracts.registry import contract
+from aihub_shared.contracts.values import Contact
+from aihub_shared.runtime.wakeup import Wakeup
+
+PROGRAM_KO = "사이버밸리 글로벌 배치 프로그램"
+PROGRAM_EN = "Cyber Valley Global Batch Program"
+STARTUP = "Deep Harbor AI"
+
+
+def manager(n: int = 1, locale: str = "ko", email: str | None = None) -> Contact:
+    return Contact.model_validate(
+        {"name": f"매니저 {n}", "email": email or f"pm{n}@hub.example.com", "locale": locale}
+    )
+
+
+def founder(locale: str = "en", email: str = "founder@startup.example.com") -> Contact:
+    return Contact.model_validate({"name": "Jane Park", "email": email, "locale": locale})
+
+
+def cohort_replica(cohort: str = "cv-2027-1", managers: tuple[Contact, ...] = ()) -> CohortReplica:
+    return CohortReplica(
+        cohort_code=cohort,
+        program_code="cyber-valley",
+        program_name_ko=PROGRAM_KO,
+        program_name_en=PROGRAM_EN,
+        partner="Cyber Valley",
+        starts_on=date(2027, 3, 2),
+        ends_on=date(2027, 8, 31),
+        program_managers=managers or (manager(1, "ko"), manager(2, "en")),
+    )
+
+
+def applicant_replica(
+    application_id: str = "app-1", cohort: str = "cv-2027-1", contact: Contact | None = None
+) -> ApplicantReplica:
+    return ApplicantReplica(
+        application_id=application_id,
+        program_code="cyber-valley",
+        cohort_code=cohort,
+        startup_name=STARTUP,
+        contact=contact or founder(),
+    )
+
+
+def enrollment(
+    application_id: str = "app-1", cohort: str = "cv-2027-1", startup: str = STARTUP
+) -> EnrollmentChanged:
+    return EnrollmentChanged(
+        enrollment_id="enr-1",
+        application_id=application_id,
+        program_code="cyber-valley",
+        cohort_code=cohort,
+        startup_name=startup,
+        status="confirmed",
+        seats=3,
+        seats_taken=1,
+    )
+
+
+def cohort_published(
+    cohort: str = "cv-2027-1",
+    managers: list[Contact] | None = None,
+    name_ko: str = PROGRAM_KO,
+) -> CohortPublished:
+    now = datetime.now(UTC)
+    return CohortPublished(
+        program_code="cyber-valley",
+        program_name_ko=name_ko,
+        program_name_en=PROGRAM_EN,
+        partner="Cyber Valley",
+        cohort_code=cohort,
+        seats=3,
+        application_opens_at=now - timedelta(days=1),
+        application_closes_at=now + timedelta(days=1),
+        starts_on=date(2027, 3, 2),
+        ends_on=date(2027, 8, 31),
+        program_managers=managers if managers is not None else [manager(1, "ko")],
+    )
+
+
+def application_received(
+    application_id: str = "app-1", cohort: str = "cv-2027-1", contact: Contact | None = None
+) -> ApplicationReceived:
+    return ApplicationReceived(
+        application_id=application_id,
+        submission_id=f"sub-{application_id}",
+        submitted_by="/tests/portal",
+        program_code="cyber-valley",
+        cohort_code=cohort,
+        startup_name=STARTUP,
+        contact=contact or founder(),
+    )
+
+
+def event(
+    name: str, data: BaseModel, *, subject: str = "s", time: datetime | None = None
+) -> CloudEvent:
+    made = CloudEvent.new(type=contract(name).type, source="/tests", subject=subject, data=data)
+    return made.model_copy(update={"time": time}) if time is not None else made
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for the integration tests (the real Postgres and SMTP of the launcher's test stack).
+
+TEST_ROLE = "notifications_test"
+WAKEUP_CHANNEL = f"{TEST_ROLE}_deliveries"  # `<schema>_deliveries`, as the migration's trigger
+MAIL_FROM = "서울AI허브 <no-reply@seoulaihub.kr>"
+#: The test senders' longest waits: a mail the server refused is due again within
+#: `RETRY_MAX_SECONDS`, and the worker pauses at most `PAUSE_MAX_SECONDS` after a failed batch.
+RETRY_MAX_SECONDS = 2.0
+PAUSE_MAX_SECONDS = 0.5
+
+
+def make_sender(
+    db: asyncpg.Pool,
+    dsn: str,
+    host: str,
+    port: int,
+    *,
+    batch_size: int = 50,
+    smtp: SmtpConfig | None = None,
+) -> MailSender:
+    return MailSender(
+        db,
+        Wakeup(dsn, WAKEUP_CHANNEL, poll_interval=0.1),
+        SmtpTransport(smtp or SmtpConfig(host=host, port=port, timeout_seconds=5)),
+        SenderConfig(
+            mail_from=MAIL_FROM,
+            batch_size=batch_size,
+            retry_base_seconds=0.5,
+            retry_max_seconds=RETRY_MAX_SECONDS,
+            pause_initial_seconds=0.1,
+            pause_max_seconds=PAUSE_MAX_SECONDS,
+        ),
+    )
+
+
+async def one_batch(sender: MailSender) -> BatchResult:
+    """One `send_due`, then the sender closed (its SMTP connection and its listener)."""
+    try:
+        return await sender.send_due()
+    finally:
+        await sender.stop()
+        await sender.run()  # returns at once when stopped
+
+
+async def queue_enrollment(
+    pool: asyncpg.Pool,
+    renderer: MailRenderer,
+    *,
+    application_id: str,
+    cohort: str = "cv-2027-1",
+    managers: list[Contact] | None = None,
+    contact: Contact | None = None,
+) -> CloudEvent:
+    """Replicas filled, then `enrollment.confirmed` handled: its deliveries are pending."""
+    await handle_in_transaction(
+        pool,
+        replicate_cohort,
+        event("cohort.published", published := cohort_published(cohort, managers)),
+        published,
+    )
+    received = application_received(application_id, cohort, contact)
+    await handle_in_transaction(
+        pool, replicate_applicant, event("application.received", received), received
+    )
+    confirmed = enrollment(application_id, cohort)
+    enrollment_event = event("enrollment.confirmed", confirmed, subject=cohort)
+    await handle_in_transaction(
+        pool, enrollment_confirmed_handler(renderer), enrollment_event, confirmed
+    )
+    return enrollment_event
