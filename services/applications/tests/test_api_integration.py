@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from aihub_applications.entrypoints.app import definition
 from aihub_shared.contracts.programs import CohortPublished
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     MANAGER,
     OPS,

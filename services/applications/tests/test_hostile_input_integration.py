@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     OPS,
     CohortFactory,
