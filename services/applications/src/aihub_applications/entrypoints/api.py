@@ -14,7 +14,7 @@ from aihub_applications.service_layer import decisions, reading
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import CODE_PATTERN, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
-from aihub_shared.runtime.http_auth import require_role
+from aihub_shared.runtime.http_auth import StaffDependency, require_role
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -79,14 +79,26 @@ class DecisionResponse(BaseModel):
 
 def build_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
-    require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
-    require_reading_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
-    require_withdrawing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS)
     router = APIRouter(
         tags=["applications"],
         dependencies=[Depends(current_staff)],
     )
+    _add_reading_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
+    _add_decision_routes(
+        router,
+        require_role(current_staff, Role.PROGRAM_MANAGER),
+        require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS),
+    )
 
+    @router.get("/cohorts", tags=["cohorts"])
+    async def list_cohorts(runtime: ServiceRuntime = Depends(runtime_of)) -> list[dict[str, Any]]:
+        """The replica of the programs catalog this service decides eligibility with."""
+        return await reading.list_cohorts(runtime.pool)
+
+    return router
+
+
+def _add_reading_routes(router: APIRouter, require_reading_role: StaffDependency) -> None:
     @router.get("/applications")
     async def list_applications(
         response: Response,
@@ -131,6 +143,12 @@ def build_router(settings: Settings) -> APIRouter:
         A reviewer sees only their own reviews, so others' scores cannot sway them."""
         return await reading.application_for(runtime.pool, application_id, staff=staff)
 
+
+def _add_decision_routes(
+    router: APIRouter,
+    require_manager_role: StaffDependency,
+    require_withdrawing_role: StaffDependency,
+) -> None:
     @router.post("/applications/{application_id}/decision")
     async def decide_application(
         application_id: uuid.UUID,
@@ -188,10 +206,3 @@ def build_router(settings: Settings) -> APIRouter:
             correlation_id=correlation_id,
         )
         return DecisionResponse(application_id=application_id, status=new_status)
-
-    @router.get("/cohorts", tags=["cohorts"])
-    async def list_cohorts(runtime: ServiceRuntime = Depends(runtime_of)) -> list[dict[str, Any]]:
-        """The replica of the programs catalog this service decides eligibility with."""
-        return await reading.list_cohorts(runtime.pool)
-
-    return router

@@ -15,7 +15,7 @@ from aihub_applications.service_layer import review
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
-from aihub_shared.runtime.http_auth import require_role
+from aihub_shared.runtime.http_auth import StaffDependency, require_role
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -70,10 +70,13 @@ class ConflictRequest(BaseModel):
 
 def build_review_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
-    require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
-    require_reviewing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
     router = APIRouter(tags=["review"], dependencies=[Depends(current_staff)])
+    _add_assignment_route(router, require_role(current_staff, Role.PROGRAM_MANAGER))
+    _add_reviewer_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
+    return router
 
+
+def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependency) -> None:
     @router.post("/cohorts/{cohort_code}/stages/{stage_code}/assignments")
     async def assign_reviewers(
         cohort_code: CodePath,
@@ -102,6 +105,8 @@ def build_review_router(settings: Settings) -> APIRouter:
             short_of_reviewers=short,
         )
 
+
+def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDependency) -> None:
     @router.put("/applications/{application_id}/stages/{stage_code}/scores")
     async def submit_scores(
         application_id: uuid.UUID,
@@ -144,5 +149,3 @@ def build_review_router(settings: Settings) -> APIRouter:
             correlation_id=correlation_id,
         )
         return {"replacement": replacement}
-
-    return router

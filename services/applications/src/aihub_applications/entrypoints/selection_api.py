@@ -19,7 +19,7 @@ from aihub_applications.service_layer.ranking import RankingEntry, cohort_rankin
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
-from aihub_shared.runtime.http_auth import require_role
+from aihub_shared.runtime.http_auth import StaffDependency, require_role
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -54,7 +54,12 @@ def build_selection_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
     router = APIRouter(tags=["review"], dependencies=[Depends(current_staff)])
+    _add_closing_routes(router, require_manager_role)
+    _add_ranking_routes(router, require_manager_role)
+    return router
 
+
+def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
     @router.post("/cohorts/{cohort_code}/stages/{stage_code}/advance")
     async def advance_stage(
         cohort_code: CodePath,
@@ -115,6 +120,8 @@ def build_selection_router(settings: Settings) -> APIRouter:
         )
         return [OutcomeOut(**vars(o)) for o in outcomes]
 
+
+def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
     @router.get("/cohorts/{cohort_code}/ranking")
     async def ranking(
         cohort_code: CodePath,
@@ -143,8 +150,6 @@ def build_selection_router(settings: Settings) -> APIRouter:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{cohort_code}-ranking.csv"'},
         )
-
-    return router
 
 
 def _as_csv(cohort: CohortReview, entries: list[RankingEntry]) -> str:
