@@ -82,6 +82,12 @@ def submission(cohort: CohortPublished, n: int, **overrides: Any) -> dict[str, A
     return data
 
 
+def locations(response: httpx.Response) -> list[list[Any]]:
+    """Where a 422 says the request went wrong, field by field."""
+    assert response.status_code == 422, response.text
+    return [e["loc"] for e in response.json()["detail"]]
+
+
 async def submit(api: httpx.AsyncClient, data: dict[str, Any]) -> dict[str, Any]:
     response = await api.post("/intake/applications", json=data, headers=bearer(OPS))
     assert response.status_code == 200, response.text

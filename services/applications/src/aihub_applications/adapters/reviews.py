@@ -12,13 +12,10 @@ from aihub_shared.runtime.db import DbConnection
 
 
 @dataclass(frozen=True)
-class LockedAssignment:
+class LockedAssignment(ReviewAssignment):
     """The calling reviewer's own assignment, locked while they score or recuse."""
 
-    reviewer_id: str
     reviewer_name: str
-    conflict_reason: str | None
-    scores: dict[str, int] | None
     due_at: datetime | None
 
 
@@ -87,7 +84,8 @@ async def lock_assignment(
     conn: DbConnection, application_id: uuid.UUID, stage_code: str, reviewer_id: str
 ) -> LockedAssignment | None:
     row = await conn.fetchrow(
-        "SELECT reviewer_id, reviewer_name, conflict_reason, scores, due_at FROM review_assignments"
+        "SELECT application_id::text AS application_id, reviewer_id, reviewer_name,"
+        " conflict_reason, scores, due_at FROM review_assignments"
         " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3 FOR UPDATE",
         application_id,
         stage_code,

@@ -159,7 +159,7 @@ async def _own_assignment(
     mine = await reviews.lock_assignment(conn, application_id, stage_code, staff.id)
     if mine is None:
         raise Forbidden(f"{staff.id} is not a reviewer of this application in {stage_code}")
-    if mine.conflict_reason is not None:
+    if not mine.counts:
         raise RuleBroken(f"{staff.id} declared a conflict of interest with this application")
     application.lifecycle(review).require_in_review(index, "review")
     return application, stage, mine
