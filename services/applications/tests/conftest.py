@@ -1,11 +1,11 @@
-"""The applications HTTP API in process, on the real Postgres (a scratch schema shaped like the
-service's, so the running services never race these tests), with tokens for every role."""
+"""Fixtures of the applications tests: the HTTP API in process, on the real Postgres (a scratch
+schema shaped like the service's, so the running services never race these tests), and cohorts
+in the catalog replica. Shared helpers (tokens, submissions, the outbox) are in `support.py`."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -14,48 +14,14 @@ import asyncpg
 import httpx
 import pytest
 
-from aihub_applications.adapters import repository
+from aihub_applications.adapters import catalog_replica
 from aihub_applications.entrypoints.app import definition
-from aihub_applications.settings import Settings
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
 from aihub_shared.contracts.programs import CohortPublished
-from aihub_shared.contracts.values import BRN_WEIGHTS
-from aihub_shared.identity import Role
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import http_app
-from aihub_shared.runtime.staff_tokens import issue_staff_token
-
-SECRET = "applications-test-secret-0123456789abcdef"  # noqa: S105 - test only
-PROGRAM = "cyber-valley-batch"
-OTHER_PROGRAM = "membership"
-
-
-def business_number(n: int) -> str:
-    """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
-    digits = [int(d) for d in f"{(n * 7919 + 301_810_000) % 10**9:09d}"]
-    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
-
-
-def token(role: Role, email: str, programs: tuple[str, ...] = ()) -> str:
-    return issue_staff_token(
-        SECRET, subject=email, name=email.split("@")[0], role=role, programs=list(programs)
-    )
-
-
-ADMIN = token(Role.ADMIN, "admin@hub.example")
-MANAGER = token(Role.PROGRAM_MANAGER, "pm@hub.example", (PROGRAM,))
-OTHER_MANAGER = token(Role.PROGRAM_MANAGER, "pm-other@hub.example", (OTHER_PROGRAM,))
-OPS = token(Role.OPS, "portal@hub.example")
-
-
-def reviewer_token(email: str) -> str:
-    return token(Role.REVIEWER, email)
-
-
-def bearer(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
+from services.applications.tests.support import PROGRAM, CohortFactory, service_settings
 
 
 @pytest.fixture(scope="session")
@@ -69,16 +35,6 @@ async def applications_pool(local_stack: StackEndpoints) -> AsyncIterator[asyncp
         await pool.close()
 
 
-def service_settings() -> Settings:
-    """The service's settings for in-process API tests (the pool is injected, not connected)."""
-    return Settings.model_validate(
-        {
-            "APPLICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
-            "STAFF_TOKEN_SECRET": SECRET,
-        }
-    )
-
-
 @pytest.fixture
 async def api(applications_pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
     app = http_app(definition(service_settings()))
@@ -86,9 +42,6 @@ async def api(applications_pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClien
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://applications") as client:
         yield client
-
-
-CohortFactory = Callable[..., Any]
 
 
 @pytest.fixture
@@ -112,64 +65,7 @@ def make_cohort(applications_pool: asyncpg.Pool) -> CohortFactory:
         data.update(overrides)
         cohort = CohortPublished.model_validate(data)
         async with applications_pool.acquire() as conn:
-            await repository.replicate_cohort(conn, cohort, now)
+            await catalog_replica.replicate_cohort(conn, cohort, now)
         return cohort
 
     return make
-
-
-def submission(cohort: CohortPublished, n: int, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "submission_id": f"sub-{uuid.uuid4().hex[:12]}",
-        "program_code": cohort.program_code,
-        "cohort_code": cohort.cohort_code,
-        "startup": {
-            "name": f"Startup {n}",
-            "business_registration_number": business_number(n + int(uuid.uuid4().int % 10**6)),
-            "founded_on": "2023-05-02",
-            "employees": 5,
-            "ai_field": "vision",
-        },
-        "contact": {"name": "Mina Park", "email": f"founder{n}@startup.example", "locale": "en"},
-        "answers": {"why_now": "Pilots finished."},
-        "consent_personal_info": True,
-    }
-    data.update(overrides)
-    return data
-
-
-async def submit(api: httpx.AsyncClient, data: dict[str, Any]) -> dict[str, Any]:
-    response = await api.post("/intake/applications", json=data, headers=bearer(OPS))
-    assert response.status_code == 200, response.text
-    receipt: dict[str, Any] = response.json()
-    return receipt
-
-
-async def outbox_events(pool: asyncpg.Pool, application_id: str) -> list[dict[str, Any]]:
-    """The events queued about one application, oldest first, as (short name, data).
-
-    Found by the data's `application_id`: lifecycle events are keyed by cohort code."""
-    return await _events_where(
-        pool,
-        "convert_from(value, 'UTF8')::jsonb -> 'data' ->> 'application_id' = $1",
-        application_id,
-    )
-
-
-async def outbox_events_keyed(pool: asyncpg.Pool, key: str) -> list[dict[str, Any]]:
-    """The events queued under one Kafka key (e.g. receipts, keyed by submission id)."""
-    return await _events_where(pool, "key = $1", key.encode())
-
-
-async def _events_where(pool: asyncpg.Pool, condition: str, value: object) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        f"SELECT event_type, value FROM outbox WHERE {condition} ORDER BY id",  # noqa: S608
-        value,
-    )
-    return [
-        {
-            "type": r["event_type"].removeprefix("kr.seoul.aihub.").rsplit(".v", 1)[0],
-            **json.loads(r["value"])["data"],
-        }
-        for r in rows
-    ]

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from aihub_applications.entrypoints.app import definition
 from aihub_shared.contracts.programs import CohortPublished
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     MANAGER,
     OPS,
@@ -22,6 +22,7 @@ from services.applications.tests.conftest import (
     OTHER_PROGRAM,
     CohortFactory,
     bearer,
+    locations,
     outbox_events,
     outbox_events_keyed,
     reviewer_token,
@@ -325,11 +326,6 @@ async def test_unknown_ids_are_404(api: httpx.AsyncClient, world: World) -> None
     assert "no review stage no-such-stage" in stage.json()["detail"]
     ranking = await api.get("/cohorts/no-such-cohort/ranking.csv", headers=admin)
     assert ranking.status_code == 404
-
-
-def locations(response: httpx.Response) -> list[list[Any]]:
-    assert response.status_code == 422, response.text
-    return [e["loc"] for e in response.json()["detail"]]
 
 
 async def test_validation_errors_are_422_field_by_field(

@@ -7,11 +7,12 @@ import httpx
 import pytest
 
 from aihub_applications.service_layer.replicas import follow_enrollment
+from aihub_local.testing import handle_in_transaction
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import EnrollmentChanged
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime.errors import RejectedEvent
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     CohortFactory,
     bearer,
@@ -50,8 +51,7 @@ async def deliver(pool: asyncpg.Pool, name: str, app_id: str, status: str) -> No
     event = CloudEvent.new(
         type=contract(name).type, source="/services/programs", subject=app_id, data=change
     )
-    async with pool.acquire() as conn, conn.transaction():
-        await follow_enrollment(name)(conn, event, change)
+    await handle_in_transaction(pool, follow_enrollment(name), event, change)
 
 
 async def statuses(api: httpx.AsyncClient, app_id: str) -> list[str]:

@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     OPS,
     CohortFactory,
     bearer,
+    locations,
     reviewer_token,
     submission,
     submit,
@@ -24,11 +25,6 @@ pytestmark = pytest.mark.integration
 
 REVIEWER = "reviewer@hub.example"
 DOC = "document-review"
-
-
-def locations(response: httpx.Response) -> list[list[Any]]:
-    assert response.status_code == 422, response.text
-    return [e["loc"] for e in response.json()["detail"]]
 
 
 @pytest.mark.parametrize(

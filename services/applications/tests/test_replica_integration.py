@@ -8,8 +8,8 @@ import asyncpg
 import httpx
 import pytest
 
-from aihub_applications.adapters import repository
-from services.applications.tests.conftest import ADMIN, CohortFactory, bearer
+from aihub_applications.adapters import catalog_replica
+from services.applications.tests.support import ADMIN, CohortFactory, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +28,8 @@ async def test_questions_stages_and_agreement_days_are_replicated(
     }
     cohort = await make_cohort(review_stages=[stage], agreement_due_days=21, seats=4)
     async with applications_pool.acquire() as conn:
-        rules = await repository.cohort_rules(conn, cohort.cohort_code)
-        review = await repository.cohort_review(conn, cohort.cohort_code)
+        rules = await catalog_replica.cohort_rules(conn, cohort.cohort_code)
+        review = await catalog_replica.cohort_review(conn, cohort.cohort_code)
         days = await conn.fetchval(
             "SELECT agreement_due_days FROM cohorts WHERE cohort_code = $1", cohort.cohort_code
         )
@@ -47,8 +47,8 @@ async def test_an_older_event_never_overwrites_a_newer_state(
     cohort = await make_cohort(seats=3)
     stale = cohort.model_copy(update={"seats": 99})
     async with applications_pool.acquire() as conn:
-        await repository.replicate_cohort(conn, stale, datetime.now(UTC) - timedelta(hours=1))
-        review = await repository.cohort_review(conn, cohort.cohort_code)
+        await catalog_replica.replicate_cohort(conn, stale, datetime.now(UTC) - timedelta(hours=1))
+        review = await catalog_replica.cohort_review(conn, cohort.cohort_code)
     assert review is not None
     assert review.seats == 3
     listed = (await api.get("/cohorts", headers=bearer(ADMIN))).json()

@@ -13,7 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     MANAGER,
     CohortFactory,

@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     MANAGER,
     CohortFactory,
     bearer,

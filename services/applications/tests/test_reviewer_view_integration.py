@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.applications.tests.conftest import (
+from services.applications.tests.support import (
     ADMIN,
     CohortFactory,
     bearer,

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
+from aihub_applications.domain.review import ReviewAssignment
 from aihub_shared.runtime.db import DbConnection
+
+
+@dataclass(frozen=True)
+class LockedAssignment(ReviewAssignment):
+    """The calling reviewer's own assignment, locked while they score or recuse."""
+
+    reviewer_name: str
+    due_at: datetime | None
 
 
 async def add_to_pool(
@@ -38,16 +46,15 @@ async def pool(conn: DbConnection, cohort_code: str, stage_code: str) -> dict[st
 
 async def stage_assignments(
     conn: DbConnection, cohort_code: str, stage_code: str
-) -> list[asyncpg.Record]:
-    return list(
-        await conn.fetch(
-            "SELECT r.application_id, r.reviewer_id, r.conflict_reason, r.scores"
-            " FROM review_assignments r JOIN applications a ON a.id = r.application_id"
-            " WHERE a.cohort_code = $1 AND r.stage_code = $2",
-            cohort_code,
-            stage_code,
-        )
+) -> list[ReviewAssignment]:
+    rows = await conn.fetch(
+        "SELECT r.application_id::text AS application_id, r.reviewer_id, r.conflict_reason,"
+        " r.scores FROM review_assignments r JOIN applications a ON a.id = r.application_id"
+        " WHERE a.cohort_code = $1 AND r.stage_code = $2",
+        cohort_code,
+        stage_code,
     )
+    return [ReviewAssignment(**dict(r)) for r in rows]
 
 
 async def insert_assignment(
@@ -75,14 +82,16 @@ async def insert_assignment(
 
 async def lock_assignment(
     conn: DbConnection, application_id: uuid.UUID, stage_code: str, reviewer_id: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT reviewer_id, reviewer_name, conflict_reason, scores, due_at FROM review_assignments"
+) -> LockedAssignment | None:
+    row = await conn.fetchrow(
+        "SELECT application_id::text AS application_id, reviewer_id, reviewer_name,"
+        " conflict_reason, scores, due_at FROM review_assignments"
         " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3 FOR UPDATE",
         application_id,
         stage_code,
         reviewer_id,
     )
+    return LockedAssignment(**dict(row)) if row is not None else None
 
 
 async def declare_conflict(

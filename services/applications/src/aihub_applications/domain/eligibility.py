@@ -122,34 +122,7 @@ def check_eligibility(
                 program=submission.program_code,
             )
         )
-    now = now.replace(microsecond=0)
-    if now < cohort.application_opens_at.replace(microsecond=0):
-        reasons.append(refusal("window_not_open", locale, opens=_kst(cohort.application_opens_at)))
-    elif now > cohort.application_closes_at.replace(microsecond=0):
-        reasons.append(refusal("window_closed", locale, closes=_kst(cohort.application_closes_at)))
-    today = now.astimezone(SEOUL).date()
-    if submission.startup.founded_on > today:
-        # Else a mistyped year (2062 for 2026) would pass any age limit as a newborn.
-        reasons.append(
-            refusal(
-                "founded_in_future",
-                locale,
-                founded=submission.startup.founded_on.isoformat(),
-                today=today.isoformat(),
-            )
-        )
-    elif (
-        cohort.max_startup_age_years is not None
-        and full_years_between(submission.startup.founded_on, today) >= cohort.max_startup_age_years
-    ):
-        reasons.append(
-            refusal(
-                "startup_too_old",
-                locale,
-                max_age=cohort.max_startup_age_years,
-                founded=submission.startup.founded_on.isoformat(),
-            )
-        )
+    reasons += _timing_refusals(submission, cohort, now)
     for question in cohort.questions:
         if question.required and not is_answered(submission.answers.get(question.key, "")):
             label = question.label_ko if locale == "ko" else question.label_en
@@ -161,3 +134,40 @@ def check_eligibility(
             refusal("duplicate_business_registration", locale, first=first_application_id)
         )
     return reasons
+
+
+def _timing_refusals(
+    submission: ApplicationSubmitted, cohort: CohortRules, now: datetime
+) -> list[Refusal]:
+    """The application window, to the second, and the startup's age, in Seoul days."""
+    locale = submission.contact.locale
+    refusals: list[Refusal] = []
+    now = now.replace(microsecond=0)
+    if now < cohort.application_opens_at.replace(microsecond=0):
+        refusals.append(refusal("window_not_open", locale, opens=_kst(cohort.application_opens_at)))
+    elif now > cohort.application_closes_at.replace(microsecond=0):
+        refusals.append(refusal("window_closed", locale, closes=_kst(cohort.application_closes_at)))
+    today = now.astimezone(SEOUL).date()
+    if submission.startup.founded_on > today:
+        # Else a mistyped year (2062 for 2026) would pass any age limit as a newborn.
+        refusals.append(
+            refusal(
+                "founded_in_future",
+                locale,
+                founded=submission.startup.founded_on.isoformat(),
+                today=today.isoformat(),
+            )
+        )
+    elif (
+        cohort.max_startup_age_years is not None
+        and full_years_between(submission.startup.founded_on, today) >= cohort.max_startup_age_years
+    ):
+        refusals.append(
+            refusal(
+                "startup_too_old",
+                locale,
+                max_age=cohort.max_startup_age_years,
+                founded=submission.startup.founded_on.isoformat(),
+            )
+        )
+    return refusals

@@ -17,7 +17,8 @@ Final ranking, best first (the tie-break, in order):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,6 +156,56 @@ def _order_key(
 ) -> tuple[float, tuple[float, ...], datetime, str]:
     later_first = tuple(-candidate.stage_scores.get(s.code, 0.0) for s in reversed(stages))
     return (-score, later_first, candidate.received_at, candidate.application_id)
+
+
+@dataclass(frozen=True)
+class ReviewAssignment:
+    """One reviewer's assignment to one application in a stage."""
+
+    application_id: str
+    reviewer_id: str
+    #: Set once the reviewer declared a conflict of interest: the assignment no longer counts.
+    conflict_reason: str | None
+    scores: Mapping[str, int] | None
+
+    @property
+    def counts(self) -> bool:
+        return self.conflict_reason is None
+
+
+def scored_reviews(
+    assignments: Iterable[ReviewAssignment],
+) -> defaultdict[str, list[Mapping[str, int]]]:
+    """The scores that count, by application (what `stage_score` is computed from)."""
+    scored: defaultdict[str, list[Mapping[str, int]]] = defaultdict(list)
+    for a in assignments:
+        if a.counts and a.scores is not None:
+            scored[a.application_id].append(a.scores)
+    return scored
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Who reviews what in a stage so far: what `plan_assignments` plans from."""
+
+    #: Every reviewer ever assigned, by application (those who recused too).
+    already: Mapping[str, frozenset[str]]
+    #: Assignments that still count, by application.
+    active: Mapping[str, int]
+    #: Each reviewer's assignments that still count.
+    load: Mapping[str, int]
+
+
+def staffing(assignments: Iterable[ReviewAssignment]) -> Staffing:
+    already: defaultdict[str, set[str]] = defaultdict(set)
+    active: defaultdict[str, int] = defaultdict(int)
+    load: defaultdict[str, int] = defaultdict(int)
+    for a in assignments:
+        already[a.application_id].add(a.reviewer_id)
+        if a.counts:
+            active[a.application_id] += 1
+            load[a.reviewer_id] += 1
+    return Staffing({k: frozenset(v) for k, v in already.items()}, dict(active), dict(load))
 
 
 def plan_assignments(

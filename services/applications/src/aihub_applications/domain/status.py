@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from aihub_shared.refusals import Conflict
+
 
 class Status(StrEnum):
     RECEIVED = "received"
@@ -41,7 +43,7 @@ TERMINAL = frozenset(s for s, nxt in _NEXT.items() if not nxt)
 SELECTED = frozenset({Status.ACCEPTED, Status.WAITLISTED, Status.ENROLLED, Status.AGREEMENT_SIGNED})
 
 
-class RuleBroken(Exception):
+class RuleBroken(Conflict):
     """A command the application's current state does not allow; the message says why (409)."""
 
 

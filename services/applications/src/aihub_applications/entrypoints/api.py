@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aihub_applications.adapters import repository, reviews
 from aihub_applications.domain.status import Status
-from aihub_applications.entrypoints.http_errors import answered_as_http
-from aihub_applications.service_layer import decisions
-from aihub_applications.service_layer.access import require_reader
-from aihub_applications.service_layer.errors import NotFound
+from aihub_applications.entrypoints.dependencies import staff_of
+from aihub_applications.service_layer import decisions, reading
 from aihub_applications.settings import Settings
-from aihub_shared.contracts.values import FreeText
+from aihub_shared.contracts.values import CODE_PATTERN, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
-from aihub_shared.runtime.http_auth import StaffDependency, require_role, staff_principal
+from aihub_shared.runtime.http_auth import StaffDependency, require_role
+from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
-
-def _not_blank(value: str) -> str:
-    # "Always with a recorded reason": white space alone records none.
-    if not value.strip():
-        raise ValueError("must say something, not only white space")
-    return value
-
-
-Reason = Annotated[FreeText, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
-#: Filters compared with codes: a value no code can have is a mistake (422), not an empty page;
-#: and a NUL would reach Postgres, which refuses it in text.
-CODE_PATTERN = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 #: Deep enough for any real list; beyond Postgres' bigint an offset would be a 500.
 MAX_OFFSET = 1_000_000
 
@@ -57,7 +42,7 @@ class RankedOutcome(BaseModel):
 
 
 class DecisionRequest(RankedOutcome):
-    reason: Reason
+    reason: StatedReason
 
 
 class BulkDecisionItem(RankedOutcome):
@@ -67,7 +52,7 @@ class BulkDecisionItem(RankedOutcome):
 class BulkDecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Reason
+    reason: StatedReason
     decisions: list[BulkDecisionItem] = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
@@ -84,7 +69,7 @@ class BulkDecisionRequest(BaseModel):
 class WithdrawalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Reason
+    reason: StatedReason
 
 
 class DecisionResponse(BaseModel):
@@ -92,70 +77,28 @@ class DecisionResponse(BaseModel):
     status: Status
 
 
-def staff_of(settings: Settings) -> StaffDependency:
-    """The caller, their e-mail in lower case: reviewers are matched to their assignments by
-    it, and the `Kim@hub.example` a manager names is the `kim@hub.example` of a token."""
-    verified = staff_principal(lambda: settings.staff_token_secret)
-
-    def current_staff(staff: StaffPrincipal = Depends(verified)) -> StaffPrincipal:
-        return dataclasses.replace(staff, id=staff.id.lower())
-
-    return current_staff
-
-
-def correlation_header(
-    correlation_id: str | None = Header(
-        default=None,
-        alias="X-Correlation-Id",
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="Carried by every event this request causes, for tracing.",
-    ),
-) -> str | None:
-    return correlation_id
-
-
-#: Who a reviewer is told assigned them when they replace a reviewer who recused.
-REPLACEMENT_ACTOR = "reviewer-pool"
-
-
-def _reviewer_view(entry: dict[str, Any], reviewer_id: str) -> dict[str, Any] | None:
-    """A reviewer sees the application's course, and of the review only what concerns them:
-    who else reviews, scores or recused — and whom they replace — stays with the managers."""
-    if entry["action"] in ("status", "advanced"):
-        return entry
-    if entry["action"] == "assigned":
-        # "reviewer <id> assigned[ in place of <id>]": ids are e-mails, so without spaces.
-        words = entry["reason"].split(" ")
-        if len(words) < 2 or words[1] != reviewer_id:
-            return None
-        replacement = " in place of " in entry["reason"]
-        return {
-            **entry,
-            "reason": f"reviewer {reviewer_id} assigned",
-            # A replacement is recorded as done by the reviewer who recused: not theirs to see.
-            "actor": REPLACEMENT_ACTOR if replacement else entry["actor"],
-        }
-    return entry if entry["actor"] == reviewer_id else None
-
-
-def _own_review(review: dict[str, Any]) -> dict[str, Any]:
-    """A reviewer's own assignment, minus whom it replaced (who, recusing, also assigned it)."""
-    if review["replaces"] is None:
-        return review
-    return {**review, "replaces": None, "assigned_by": REPLACEMENT_ACTOR}
-
-
 def build_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
-    require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
-    require_reading_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER)
-    require_withdrawing_role = require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS)
     router = APIRouter(
         tags=["applications"],
         dependencies=[Depends(current_staff)],
     )
+    _add_reading_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
+    _add_decision_routes(
+        router,
+        require_role(current_staff, Role.PROGRAM_MANAGER),
+        require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS),
+    )
 
+    @router.get("/cohorts", tags=["cohorts"])
+    async def list_cohorts(runtime: ServiceRuntime = Depends(runtime_of)) -> list[dict[str, Any]]:
+        """The replica of the programs catalog this service decides eligibility with."""
+        return await reading.list_cohorts(runtime.pool)
+
+    return router
+
+
+def _add_reading_routes(router: APIRouter, require_reading_role: StaffDependency) -> None:
     @router.get("/applications")
     async def list_applications(
         response: Response,
@@ -177,19 +120,16 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> list[dict[str, Any]]:
         """A page of applications, oldest first; `X-Total-Count` has the number of matches.
         A program manager sees their programs' applications, a reviewer their assigned ones."""
-        async with runtime.pool.acquire() as conn:
-            items, total = await repository.list_applications(
-                conn,
-                cohort_code=cohort_code,
-                program_code=program_code,
-                status=status_.value if status_ else None,
-                stage_code=stage_code,
-                programs=sorted(staff.programs) if staff.role is Role.PROGRAM_MANAGER else None,
-                reviewer_id=staff.id if staff.role is Role.REVIEWER else None,
-                name_contains=q,
-                limit=limit,
-                offset=offset,
-            )
+        query = reading.ApplicationQuery(
+            cohort_code=cohort_code,
+            program_code=program_code,
+            status=status_,
+            stage_code=stage_code,
+            name_contains=q,
+            limit=limit,
+            offset=offset,
+        )
+        items, total = await reading.list_applications(runtime.pool, query, staff=staff)
         response.headers["X-Total-Count"] = str(total)
         return items
 
@@ -201,20 +141,14 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> dict[str, Any]:
         """The application with its history (actor, time, reason of every change) and reviews.
         A reviewer sees only their own reviews, so others' scores cannot sway them."""
-        with answered_as_http():
-            async with runtime.pool.acquire() as conn:
-                detail = await repository.application_detail(conn, application_id)
-                if detail is None:
-                    raise NotFound(f"no application {application_id}")
-                assigned = await reviews.is_assigned(conn, application_id, staff.id)
-                require_reader(staff, detail["program_code"], assigned=assigned)
-                all_reviews = await reviews.reviews_of(conn, application_id)
-            if not staff.manages(detail["program_code"]):
-                all_reviews = [_own_review(r) for r in all_reviews if r["reviewer_id"] == staff.id]
-                seen = (_reviewer_view(h, staff.id) for h in detail["history"])
-                detail["history"] = [h for h in seen if h is not None]
-            return {**detail, "reviews": all_reviews}
+        return await reading.application_for(runtime.pool, application_id, staff=staff)
 
+
+def _add_decision_routes(
+    router: APIRouter,
+    require_manager_role: StaffDependency,
+    require_withdrawing_role: StaffDependency,
+) -> None:
     @router.post("/applications/{application_id}/decision")
     async def decide_application(
         application_id: uuid.UUID,
@@ -224,14 +158,13 @@ def build_router(settings: Settings) -> APIRouter:
         correlation_id: str | None = Depends(correlation_header),
     ) -> DecisionResponse:
         """Accept (optionally with a rank) or reject one application in review, with a reason."""
-        with answered_as_http():
-            new_status = await decisions.decide(
-                runtime.pool,
-                decisions.Decision(application_id, body.outcome, body.rank),
-                reason=body.reason,
-                staff=staff,
-                correlation_id=correlation_id,
-            )
+        new_status = await decisions.decide(
+            runtime.pool,
+            decisions.Decision(application_id, body.outcome, body.rank),
+            reason=body.reason,
+            staff=staff,
+            correlation_id=correlation_id,
+        )
         return DecisionResponse(application_id=application_id, status=new_status)
 
     @router.post("/applications/decisions")
@@ -243,14 +176,13 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> list[DecisionResponse]:
         """Many decisions with one reason, all or nothing: if one is refused (409, 404, 403)
         none is recorded, and the answer names the one refused."""
-        with answered_as_http():
-            statuses = await decisions.decide_many(
-                runtime.pool,
-                [decisions.Decision(d.application_id, d.outcome, d.rank) for d in body.decisions],
-                reason=body.reason,
-                staff=staff,
-                correlation_id=correlation_id,
-            )
+        statuses = await decisions.decide_many(
+            runtime.pool,
+            [decisions.Decision(d.application_id, d.outcome, d.rank) for d in body.decisions],
+            reason=body.reason,
+            staff=staff,
+            correlation_id=correlation_id,
+        )
         return [
             DecisionResponse(application_id=d.application_id, status=s)
             for d, s in zip(body.decisions, statuses, strict=True)
@@ -266,20 +198,11 @@ def build_router(settings: Settings) -> APIRouter:
     ) -> DecisionResponse:
         """Record that the applicant withdrew (at any stage); publishes `application.withdrawn`.
         Program managers, admins and ops (for a publishing system relaying the applicant)."""
-        with answered_as_http():
-            new_status = await decisions.withdraw(
-                runtime.pool,
-                application_id,
-                reason=body.reason,
-                staff=staff,
-                correlation_id=correlation_id,
-            )
+        new_status = await decisions.withdraw(
+            runtime.pool,
+            application_id,
+            reason=body.reason,
+            staff=staff,
+            correlation_id=correlation_id,
+        )
         return DecisionResponse(application_id=application_id, status=new_status)
-
-    @router.get("/cohorts", tags=["cohorts"])
-    async def list_cohorts(runtime: ServiceRuntime = Depends(runtime_of)) -> list[dict[str, Any]]:
-        """The replica of the programs catalog this service decides eligibility with."""
-        async with runtime.pool.acquire() as conn:
-            return await repository.list_cohorts(conn)
-
-    return router

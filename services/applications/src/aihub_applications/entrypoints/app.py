@@ -5,6 +5,7 @@ from __future__ import annotations
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.review_api import build_review_router
+from aihub_applications.entrypoints.selection_api import build_selection_router
 from aihub_applications.service_layer.intake import receive_submission
 from aihub_applications.service_layer.replicas import (
     STATUS_BY_ENROLLMENT_EVENT,
@@ -46,6 +47,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         routers=[
             build_router(settings),
             build_review_router(settings),
+            build_selection_router(settings),
             build_intake_router(settings),
         ],
     )

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from aihub_applications.entrypoints.api import correlation_header, staff_of
-from aihub_applications.service_layer.events import new_event
-from aihub_applications.service_layer.intake import take_in
+from aihub_applications.entrypoints.dependencies import staff_of
+from aihub_applications.service_layer.intake import submit_over_http
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import require_role
+from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
-
-
-def http_source(staff: StaffPrincipal) -> str:
-    return f"/http/{staff.id}"
 
 
 def build_intake_router(settings: Settings) -> APIRouter:
@@ -41,14 +37,8 @@ def build_intake_router(settings: Settings) -> APIRouter:
         `accepted` with the application id, or `refused` with reasons in the applicant's
         language; sending the same submission again answers the same receipt. A contract
         violation is a 422 with the field that broke it."""
-        event = new_event(
-            "application.submitted",
-            subject=submission.submission_id,
-            data=submission,
-            correlation_id=correlation_id,
+        return await submit_over_http(
+            runtime.pool, submission, staff=staff, correlation_id=correlation_id
         )
-        event = event.model_copy(update={"source": http_source(staff)})
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            return await take_in(conn, event, submission)
 
     return router

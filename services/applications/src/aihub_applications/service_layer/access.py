@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-from aihub_applications.service_layer.errors import Forbidden
 from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.refusals import Forbidden
 
 
 def require_manager(staff: StaffPrincipal, program_code: str) -> None:

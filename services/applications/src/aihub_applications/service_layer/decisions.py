@@ -9,13 +9,12 @@ from typing import Literal
 
 import asyncpg
 
-from aihub_applications.adapters import repository
-from aihub_applications.domain.lifecycle import Lifecycle
-from aihub_applications.domain.review import CohortReview
-from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.adapters import history, repository
+from aihub_applications.domain.application import Application, require_rank_free
+from aihub_applications.domain.status import Status
 from aihub_applications.service_layer.access import require_manager, require_withdrawal_right
-from aihub_applications.service_layer.errors import NotFound
 from aihub_applications.service_layer.events import publish
+from aihub_applications.service_layer.loaders import load, review_of
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
@@ -58,28 +57,24 @@ async def decide_many(
     never have to find out which half of a list went through."""
     async with pool.acquire() as conn, conn.transaction():
         await repository.lock_cohorts_of(conn, [d.application_id for d in decisions])
-        rows = {}
+        loaded: dict[uuid.UUID, Application] = {}
         for decision in sorted(decisions, key=lambda d: d.application_id):  # lock order
-            rows[decision.application_id] = row = await load(conn, decision.application_id)
-            require_manager(staff, row["program_code"])
-        statuses = []
-        for decision in sorted(decisions, key=publication_order):
-            statuses.append(
-                (
-                    decision.application_id,
-                    await apply_decision(
-                        conn,
-                        rows[decision.application_id],
-                        decision,
-                        reason=reason,
-                        actor=staff.id,
-                        final_score=None,
-                        correlation_id=correlation_id,
-                    ),
-                )
+            loaded[decision.application_id] = application = await load(
+                conn, decision.application_id
             )
-    by_id = dict(statuses)
-    return [by_id[d.application_id] for d in decisions]
+            require_manager(staff, application.program_code)
+        statuses: dict[uuid.UUID, Status] = {}
+        for decision in sorted(decisions, key=publication_order):
+            statuses[decision.application_id] = await apply_decision(
+                conn,
+                loaded[decision.application_id],
+                decision,
+                reason=reason,
+                actor=staff.id,
+                final_score=None,
+                correlation_id=correlation_id,
+            )
+    return [statuses[d.application_id] for d in decisions]
 
 
 def publication_order(decision: Decision) -> tuple[bool, bool, int]:
@@ -88,33 +83,9 @@ def publication_order(decision: Decision) -> tuple[bool, bool, int]:
     return (decision.outcome != "accepted", decision.rank is None, decision.rank or 0)
 
 
-async def load(conn: DbConnection, application_id: uuid.UUID) -> asyncpg.Record:
-    row = await repository.lock_application(conn, application_id)
-    if row is None:
-        raise NotFound(f"no application {application_id}")
-    return row
-
-
-async def review_of(conn: DbConnection, row: asyncpg.Record) -> CohortReview:
-    review = await repository.cohort_review(conn, row["cohort_code"])
-    if review is None:  # stored applications always had their cohort in the replica
-        raise NotFound(f"no cohort {row['cohort_code']} in the catalog replica")
-    return review
-
-
-def lifecycle_of(row: asyncpg.Record, review: CohortReview) -> Lifecycle:
-    index = review.stage_index(row["stage_code"]) if row["stage_code"] else 0
-    return Lifecycle(
-        status=Status(row["status"]),
-        stage_index=index or 0,
-        stage_count=len(review.stages),
-        rank=row["rank"],
-    )
-
-
 async def apply_decision(
     conn: DbConnection,
-    row: asyncpg.Record,
+    application: Application,
     decision: Decision,
     *,
     reason: str,
@@ -123,40 +94,31 @@ async def apply_decision(
     correlation_id: str | None,
 ) -> Status:
     """Record one decision on a locked application; the caller holds its cohort's lock."""
-    review = await review_of(conn, row)
-    state = lifecycle_of(row, review)
+    state = application.lifecycle(await review_of(conn, application))
     if decision.outcome == "accepted":
         new = state.accept(decision.rank)
         if decision.rank is not None:
-            # The caller holds the cohort lock: two committees cannot hand out one rank at once.
-            holder = await repository.rank_holder(conn, row["cohort_code"], decision.rank)
-            if holder is not None and holder != str(row["id"]):
-                raise RuleBroken(
-                    f"rank {decision.rank} in cohort {row['cohort_code']} is already held by"
-                    f" application {holder}"
-                )
+            holder = await repository.rank_holder(conn, application.cohort_code, decision.rank)
+            require_rank_free(application, decision.rank, holder)
     else:
         new = state.reject()
     await repository.set_status(
-        conn, row["id"], new.status, rank=decision.rank, final_score=final_score
+        conn, application.id, new.status, rank=decision.rank, final_score=final_score
     )
     detail = reason if decision.rank is None else f"{reason} (rank {decision.rank})"
-    await repository.add_history(conn, row["id"], state.status, new.status, actor, detail)
+    await history.add_history(conn, application.id, state.status, new.status, actor, detail)
     decided = ApplicationDecided(
-        application_id=str(row["id"]),
-        program_code=row["program_code"],
-        cohort_code=row["cohort_code"],
-        startup_name=row["startup_name"],
-        business_registration_number=row["business_registration_number"],
+        **application.ref,
+        business_registration_number=application.business_registration_number,
         decided_by=actor,
         reason=reason,
         rank=decision.rank,
-        final_score=final_score if final_score is not None else row["final_score"],
+        final_score=final_score if final_score is not None else application.final_score,
     )
     await publish(
         conn,
         f"application.{decision.outcome}",
-        subject=row["cohort_code"],
+        subject=application.cohort_code,
         data=decided,
         correlation_id=correlation_id,
     )
@@ -173,26 +135,17 @@ async def withdraw(
 ) -> Status:
     """The applicant leaves, at any stage before an end; a seat it held is freed by programs."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await load(conn, application_id)
-        require_withdrawal_right(staff, row["program_code"])
-        state = lifecycle_of(row, await review_of(conn, row))
+        application = await load(conn, application_id)
+        require_withdrawal_right(staff, application.program_code)
+        state = application.lifecycle(await review_of(conn, application))
         new = state.withdraw()
         await repository.set_status(conn, application_id, new.status)
-        await repository.add_history(
-            conn, application_id, state.status, new.status, staff.id, reason
-        )
-        withdrawn = ApplicationWithdrawn(
-            application_id=str(application_id),
-            program_code=row["program_code"],
-            cohort_code=row["cohort_code"],
-            startup_name=row["startup_name"],
-            withdrawn_by=staff.id,
-            reason=reason,
-        )
+        await history.add_history(conn, application_id, state.status, new.status, staff.id, reason)
+        withdrawn = ApplicationWithdrawn(**application.ref, withdrawn_by=staff.id, reason=reason)
         await publish(
             conn,
             "application.withdrawn",
-            subject=row["cohort_code"],
+            subject=application.cohort_code,
             data=withdrawn,
             correlation_id=correlation_id,
         )

@@ -6,9 +6,9 @@ import uuid
 
 import structlog
 
-from aihub_applications.adapters import repository
+from aihub_applications.adapters import catalog_replica, history, repository
 from aihub_applications.domain.status import RuleBroken, Status
-from aihub_applications.service_layer.decisions import lifecycle_of, review_of
+from aihub_applications.service_layer.loaders import review_of
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
 from aihub_shared.runtime.consumer import Handler
@@ -28,7 +28,7 @@ STATUS_BY_ENROLLMENT_EVENT = {
 
 
 async def replicate_cohort(conn: DbConnection, event: CloudEvent, cohort: CohortPublished) -> None:
-    await repository.replicate_cohort(conn, cohort, event.time)
+    await catalog_replica.replicate_cohort(conn, cohort, event.time)
 
 
 def follow_enrollment(event_name: str) -> Handler:
@@ -40,10 +40,10 @@ def follow_enrollment(event_name: str) -> Handler:
         except ValueError:
             # Never one of ours (we issue UUIDs): a dead letter now, not five retries first.
             raise RejectedEvent(f"no application {change.application_id}") from None
-        row = await repository.lock_application(conn, application_id)
-        if row is None:
+        application = await repository.lock_application(conn, application_id)
+        if application is None:
             raise RejectedEvent(f"no application {change.application_id}")
-        state = lifecycle_of(row, await review_of(conn, row))
+        state = application.lifecycle(await review_of(conn, application))
         try:
             new = state.follow_enrollment(target)
         except RuleBroken as exc:
@@ -52,7 +52,7 @@ def follow_enrollment(event_name: str) -> Handler:
             return
         await repository.set_status(conn, application_id, new.status)
         reason = f"{event_name.replace('.', ' ')}" + (f": {change.reason}" if change.reason else "")
-        await repository.add_history(
+        await history.add_history(
             conn, application_id, state.status, new.status, "programs", reason
         )
 

@@ -1,54 +1,48 @@
 """Staged review, second half: advancing applications through the stages and the final
-selection and ranking (assignments and scores are in `review.py`)."""
+selection (assignments and scores are in `review.py`, the ranking read in `ranking.py`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import asyncpg
 
-from aihub_applications.adapters import repository, reviews
+from aihub_applications.adapters import history, repository, reviews
 from aihub_applications.domain import review as rules
+from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.status import RuleBroken, Status
 from aihub_applications.service_layer.access import require_manager
-from aihub_applications.service_layer.decisions import (
-    Decision,
-    apply_decision,
-    lifecycle_of,
-    load,
-    review_of,
-)
-from aihub_applications.service_layer.errors import NotFound
+from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.events import publish
-from aihub_applications.service_layer.review import in_stage, managed_cohort, stage_of
-from aihub_shared.contracts.applications import (
-    ApplicationAdvanced,
+from aihub_applications.service_layer.loaders import (
+    in_stage,
+    load,
+    managed_cohort,
+    review_of,
+    stage_of,
 )
+from aihub_shared.contracts.applications import ApplicationAdvanced
 from aihub_shared.contracts.programs import ReviewStage
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
 
 async def _stage_scores(
-    conn: DbConnection, cohort_code: str, stage: ReviewStage, rows: Sequence[asyncpg.Record]
+    conn: DbConnection, cohort_code: str, stage: ReviewStage, applications: Sequence[Application]
 ) -> dict[str, float]:
     """Each application's score in the stage; 409 naming those not scored by enough reviewers."""
-    scored: dict[str, list[dict[str, int]]] = defaultdict(list)
-    for a in await reviews.stage_assignments(conn, cohort_code, stage.code):
-        if a["conflict_reason"] is None and a["scores"] is not None:
-            scored[str(a["application_id"])].append(a["scores"])
+    scored = rules.scored_reviews(await reviews.stage_assignments(conn, cohort_code, stage.code))
     result: dict[str, float] = {}
     missing: list[str] = []
-    for row in rows:
-        score = rules.stage_score(stage, scored[str(row["id"])])
+    for application in applications:
+        key = str(application.id)
+        score = rules.stage_score(stage, scored[key])
         if score is None:
-            missing.append(str(row["id"]))
+            missing.append(key)
         else:
-            result[str(row["id"])] = score
+            result[key] = score
     if missing:
         raise RuleBroken(
             f"{len(missing)} application(s) in {stage.code} have fewer than"
@@ -57,11 +51,11 @@ async def _stage_scores(
     return result
 
 
-def _candidate(row: asyncpg.Record, stage: ReviewStage, score: float) -> rules.Candidate:
+def _candidate(application: Application, stage: ReviewStage, score: float) -> rules.Candidate:
     return rules.Candidate(
-        application_id=str(row["id"]),
-        received_at=row["created_at"],
-        stage_scores={**row["stage_scores"], stage.code: score},
+        application_id=str(application.id),
+        received_at=application.created_at,
+        stage_scores=application.scores_with(stage.code, score),
     )
 
 
@@ -81,39 +75,43 @@ async def advance_stage(
         index, stage = stage_of(review, stage_code)
         if index == len(review.stages) - 1:
             raise RuleBroken(f"{stage_code} is the last stage: select the cohort instead")
-        rows = in_stage(
+        applications = in_stage(
             await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED),
             review,
             index,
         )
-        if not rows:
+        if not applications:
             raise RuleBroken(f"no application of cohort {cohort_code} is in {stage_code}")
-        scores = await _stage_scores(conn, cohort_code, stage, rows)
-        by_id = {str(r["id"]): r for r in rows}
+        scores = await _stage_scores(conn, cohort_code, stage, applications)
+        by_id = {str(a.id): a for a in applications}
         outcomes = rules.advancement(
-            stage, [_candidate(r, stage, scores[str(r["id"])]) for r in rows]
+            stage, [_candidate(a, stage, scores[str(a.id)]) for a in applications]
         )
         for outcome in outcomes:
-            row = by_id[outcome.application_id]
+            application = by_id[outcome.application_id]
+            why = f"{reason}: {outcome.reason}"
             if outcome.passed:
                 await _advance_one(
                     conn,
-                    row,
+                    application,
                     review,
                     outcome.score,
-                    f"{reason}: {outcome.reason}",
+                    why,
                     actor=staff.id,
                     correlation_id=correlation_id,
                 )
             else:
                 await repository.set_stage(
-                    conn, row["id"], stage.code, {**row["stage_scores"], stage.code: outcome.score}
+                    conn,
+                    application.id,
+                    stage.code,
+                    application.scores_with(stage.code, outcome.score),
                 )
                 await apply_decision(
                     conn,
-                    row,
-                    Decision(row["id"], "rejected"),
-                    reason=f"{reason}: {outcome.reason}",
+                    application,
+                    Decision(application.id, "rejected"),
+                    reason=why,
                     actor=staff.id,
                     final_score=None,
                     correlation_id=correlation_id,
@@ -123,7 +121,7 @@ async def advance_stage(
 
 async def _advance_one(
     conn: DbConnection,
-    row: asyncpg.Record,
+    application: Application,
     review: CohortReview,
     score: float,
     reason: str,
@@ -131,28 +129,22 @@ async def _advance_one(
     actor: str,
     correlation_id: str | None,
 ) -> None:
-    state = lifecycle_of(row, review)
+    state = application.lifecycle(review)
     stage = review.stages[state.stage_index]
     next_stage = review.stages[state.advance().stage_index]
     await repository.set_stage(
-        conn, row["id"], next_stage.code, {**row["stage_scores"], stage.code: score}
+        conn, application.id, next_stage.code, application.scores_with(stage.code, score)
     )
-    await repository.add_note(
-        conn, row, actor, reason, action="advanced", stage_code=next_stage.code
+    await history.add_note(
+        conn, application, actor, reason, action="advanced", stage_code=next_stage.code
     )
     advanced = ApplicationAdvanced(
-        application_id=str(row["id"]),
-        program_code=row["program_code"],
-        cohort_code=row["cohort_code"],
-        startup_name=row["startup_name"],
-        from_stage=stage.code,
-        to_stage=next_stage.code,
-        stage_score=score,
+        **application.ref, from_stage=stage.code, to_stage=next_stage.code, stage_score=score
     )
     await publish(
         conn,
         "application.advanced",
-        subject=row["cohort_code"],
+        subject=application.cohort_code,
         data=advanced,
         correlation_id=correlation_id,
     )
@@ -169,16 +161,17 @@ async def advance_one(
     """A manager moves one application to the next stage whatever the threshold or top-K say
     (e.g. a late review, an appeal); it still needs its stage score. Returns the new stage."""
     async with pool.acquire() as conn, conn.transaction():
-        row = await load(conn, application_id)
-        require_manager(staff, row["program_code"])
-        review = await review_of(conn, row)
-        state = lifecycle_of(row, review)
+        application = await load(conn, application_id)
+        require_manager(staff, application.program_code)
+        review = await review_of(conn, application)
+        state = application.lifecycle(review)
         state.advance()  # refuses out of review or in the last stage, with the reason
         stage = review.stages[state.stage_index]
-        score = (await _stage_scores(conn, row["cohort_code"], stage, [row]))[str(row["id"])]
+        scores = await _stage_scores(conn, application.cohort_code, stage, [application])
+        score = scores[str(application.id)]
         await _advance_one(
             conn,
-            row,
+            application,
             review,
             score,
             f"{reason}: {stage.code} score {score:.2f}, advanced by hand",
@@ -203,86 +196,41 @@ async def select(
     async with pool.acquire() as conn, conn.transaction():
         review = await managed_cohort(conn, cohort_code, staff)
         last_index, last = len(review.stages) - 1, review.stages[-1]
-        rows = await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED)
-        earlier = [r for r in rows if lifecycle_of(r, review).stage_index != last_index]
+        applications = await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED)
+        earlier = [a for a in applications if a.lifecycle(review).stage_index != last_index]
         if earlier:
             raise RuleBroken(
                 f"{len(earlier)} application(s) are still in an earlier stage: advance it first"
             )
-        if not rows:
+        if not applications:
             raise RuleBroken(f"no application of cohort {cohort_code} is in review")
-        scores = await _stage_scores(conn, cohort_code, last, rows)
+        scores = await _stage_scores(conn, cohort_code, last, applications)
         taken, highest = await repository.selected_in_cohort(conn, cohort_code)
         outcomes = rules.selection(
             review.stages,
-            [_candidate(r, last, scores[str(r["id"])]) for r in rows],
+            [_candidate(a, last, scores[str(a.id)]) for a in applications],
             seats=max(review.seats - taken, 0),
             reserve=reserve,
             first_rank=highest + 1,
         )
-        by_id = {str(r["id"]): r for r in rows}
+        by_id = {str(a.id): a for a in applications}
         for outcome in outcomes:
-            row = by_id[outcome.application_id]
+            application = by_id[outcome.application_id]
             await repository.set_stage(
                 conn,
-                row["id"],
+                application.id,
                 last.code,
-                {**row["stage_scores"], last.code: scores[str(row["id"])]},
+                application.scores_with(last.code, scores[str(application.id)]),
             )
             await apply_decision(
                 conn,
-                row,
-                Decision(row["id"], "accepted" if outcome.passed else "rejected", outcome.rank),
+                application,
+                Decision(
+                    application.id, "accepted" if outcome.passed else "rejected", outcome.rank
+                ),
                 reason=f"{reason}: {outcome.reason}",
                 actor=staff.id,
                 final_score=outcome.score,
                 correlation_id=correlation_id,
             )
     return outcomes
-
-
-async def cohort_ranking(
-    pool: asyncpg.Pool, cohort_code: str, *, staff: StaffPrincipal
-) -> tuple[CohortReview, list[dict[str, Any]]]:
-    """Every eligible application of the cohort with its stage scores (the current stage's as
-    far as scored), final score and rank: decided ranks first, then by final score."""
-    async with pool.acquire() as conn:
-        review = await repository.cohort_review(conn, cohort_code)
-        if review is None:
-            raise NotFound(f"no cohort {cohort_code}")
-        require_manager(staff, review.program_code)
-        rows = await repository.cohort_applications(conn, cohort_code)
-        live: dict[tuple[str, str], list[dict[str, int]]] = defaultdict(list)
-        for stage in review.stages:
-            for a in await reviews.stage_assignments(conn, cohort_code, stage.code):
-                if a["conflict_reason"] is None and a["scores"] is not None:
-                    live[(str(a["application_id"]), stage.code)].append(a["scores"])
-    result = []
-    for row in rows:
-        stage_scores = dict(row["stage_scores"])
-        for stage in review.stages:
-            if stage.code not in stage_scores:
-                score = rules.stage_score(stage, live[(str(row["id"]), stage.code)])
-                if score is not None:
-                    stage_scores[stage.code] = score
-        final = row["final_score"]
-        if final is None and all(s.code in stage_scores for s in review.stages):
-            final = rules.final_score(review.stages, stage_scores)
-        result.append({**dict(row), "stage_scores": stage_scores, "final_score": final})
-    # Undecided ones in the order selection will give them (its tie-break, not arrival alone).
-    complete = [
-        rules.Candidate(str(r["id"]), r["created_at"], r["stage_scores"])
-        for r in result
-        if all(stage.code in r["stage_scores"] for stage in review.stages)
-    ]
-    place = {c.application_id: i for i, c in enumerate(rules.ranking(review.stages, complete))}
-    result.sort(
-        key=lambda r: (
-            r["rank"] is None,
-            r["rank"] or 0,
-            place.get(str(r["id"]), len(place)),
-            r["created_at"],
-            str(r["id"]),
-        )
-    )
-    return review, result

@@ -1,0 +1,85 @@
+"""SQL for the replica of the programs catalog: what eligibility and review read of a cohort."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aihub_applications.domain.eligibility import CohortRules
+from aihub_applications.domain.review import CohortReview
+from aihub_shared.contracts.programs import (
+    CohortPublished,
+    CohortQuestion,
+    ReviewStage,
+    default_review_stages,
+)
+from aihub_shared.runtime.db import DbConnection
+
+
+async def replicate_cohort(
+    conn: DbConnection, cohort: CohortPublished, event_time: datetime
+) -> None:
+    # An older event (a replay, a compaction leftover) never overwrites a newer state.
+    await conn.execute(
+        "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en, seats,"
+        " application_opens_at, application_closes_at, max_startup_age_years, event_time,"
+        " questions, review_stages, agreement_due_days)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " ON CONFLICT (cohort_code) DO UPDATE SET program_code = $2, program_name_ko = $3,"
+        " program_name_en = $4, seats = $5, application_opens_at = $6,"
+        " application_closes_at = $7, max_startup_age_years = $8, event_time = $9,"
+        " questions = $10, review_stages = $11, agreement_due_days = $12,"
+        " replicated_at = now()"
+        " WHERE cohorts.event_time <= EXCLUDED.event_time",
+        cohort.cohort_code,
+        cohort.program_code,
+        cohort.program_name_ko,
+        cohort.program_name_en,
+        cohort.seats,
+        cohort.application_opens_at,
+        cohort.application_closes_at,
+        cohort.max_startup_age_years,
+        event_time,
+        [q.model_dump(mode="json") for q in cohort.questions],
+        [stage.model_dump(mode="json") for stage in cohort.review_stages],
+        cohort.agreement_due_days,
+    )
+
+
+async def cohort_rules(conn: DbConnection, cohort_code: str) -> CohortRules | None:
+    row = await conn.fetchrow(
+        "SELECT cohort_code, program_code, application_opens_at, application_closes_at,"
+        " max_startup_age_years, questions FROM cohorts WHERE cohort_code = $1",
+        cohort_code,
+    )
+    if row is None:
+        return None
+    values = dict(row)
+    values["questions"] = tuple(CohortQuestion.model_validate(q) for q in row["questions"])
+    return CohortRules(**values)
+
+
+async def cohort_review(conn: DbConnection, cohort_code: str) -> CohortReview | None:
+    row = await conn.fetchrow(
+        "SELECT cohort_code, program_code, seats, review_stages FROM cohorts"
+        " WHERE cohort_code = $1",
+        cohort_code,
+    )
+    if row is None:
+        return None
+    stages = (
+        [ReviewStage.model_validate(s) for s in row["review_stages"]]
+        if row["review_stages"] is not None
+        else default_review_stages()
+    )
+    return CohortReview(
+        cohort_code=row["cohort_code"],
+        program_code=row["program_code"],
+        seats=row["seats"],
+        stages=tuple(stages),
+    )
+
+
+async def list_cohorts(conn: DbConnection) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT * FROM cohorts ORDER BY application_closes_at, cohort_code")
+    return [dict(r) for r in rows]

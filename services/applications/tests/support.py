@@ -1,0 +1,125 @@
+"""Helpers the applications tests share: tokens for every role, a valid submission, reading
+the outbox. (Fixtures are in `conftest.py`.)"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import httpx
+
+from aihub_applications.settings import Settings
+from aihub_shared.contracts.programs import CohortPublished
+from aihub_shared.contracts.values import BRN_WEIGHTS
+from aihub_shared.identity import Role
+from aihub_shared.runtime.staff_tokens import issue_staff_token
+
+SECRET = "applications-test-secret-0123456789abcdef"  # noqa: S105 - test only
+PROGRAM = "cyber-valley-batch"
+OTHER_PROGRAM = "membership"
+
+
+def business_number(n: int) -> str:
+    """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
+    digits = [int(d) for d in f"{(n * 7919 + 301_810_000) % 10**9:09d}"]
+    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
+    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+
+
+def token(role: Role, email: str, programs: tuple[str, ...] = ()) -> str:
+    return issue_staff_token(
+        SECRET, subject=email, name=email.split("@")[0], role=role, programs=list(programs)
+    )
+
+
+ADMIN = token(Role.ADMIN, "admin@hub.example")
+MANAGER = token(Role.PROGRAM_MANAGER, "pm@hub.example", (PROGRAM,))
+OTHER_MANAGER = token(Role.PROGRAM_MANAGER, "pm-other@hub.example", (OTHER_PROGRAM,))
+OPS = token(Role.OPS, "portal@hub.example")
+
+
+def reviewer_token(email: str) -> str:
+    return token(Role.REVIEWER, email)
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def service_settings() -> Settings:
+    """The service's settings for in-process API tests (the pool is injected, not connected)."""
+    return Settings.model_validate(
+        {
+            "APPLICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
+            "STAFF_TOKEN_SECRET": SECRET,
+        }
+    )
+
+
+CohortFactory = Callable[..., Any]
+
+
+def submission(cohort: CohortPublished, n: int, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "submission_id": f"sub-{uuid.uuid4().hex[:12]}",
+        "program_code": cohort.program_code,
+        "cohort_code": cohort.cohort_code,
+        "startup": {
+            "name": f"Startup {n}",
+            "business_registration_number": business_number(n + int(uuid.uuid4().int % 10**6)),
+            "founded_on": "2023-05-02",
+            "employees": 5,
+            "ai_field": "vision",
+        },
+        "contact": {"name": "Mina Park", "email": f"founder{n}@startup.example", "locale": "en"},
+        "answers": {"why_now": "Pilots finished."},
+        "consent_personal_info": True,
+    }
+    data.update(overrides)
+    return data
+
+
+def locations(response: httpx.Response) -> list[list[Any]]:
+    """Where a 422 says the request went wrong, field by field."""
+    assert response.status_code == 422, response.text
+    return [e["loc"] for e in response.json()["detail"]]
+
+
+async def submit(api: httpx.AsyncClient, data: dict[str, Any]) -> dict[str, Any]:
+    response = await api.post("/intake/applications", json=data, headers=bearer(OPS))
+    assert response.status_code == 200, response.text
+    receipt: dict[str, Any] = response.json()
+    return receipt
+
+
+async def outbox_events(pool: asyncpg.Pool, application_id: str) -> list[dict[str, Any]]:
+    """The events queued about one application, oldest first, as (short name, data).
+
+    Found by the data's `application_id`: lifecycle events are keyed by cohort code."""
+    return await _events_where(
+        pool,
+        "convert_from(value, 'UTF8')::jsonb -> 'data' ->> 'application_id' = $1",
+        application_id,
+    )
+
+
+async def outbox_events_keyed(pool: asyncpg.Pool, key: str) -> list[dict[str, Any]]:
+    """The events queued under one Kafka key (e.g. receipts, keyed by submission id)."""
+    return await _events_where(pool, "key = $1", key.encode())
+
+
+async def _events_where(pool: asyncpg.Pool, condition: str, value: object) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        f"SELECT event_type, value FROM outbox WHERE {condition} ORDER BY id",  # noqa: S608
+        value,
+    )
+    return [
+        {
+            "type": r["event_type"].removeprefix("kr.seoul.aihub.").rsplit(".v", 1)[0],
+            **json.loads(r["value"])["data"],
+        }
+        for r in rows
+    ]
