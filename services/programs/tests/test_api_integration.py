@@ -14,12 +14,11 @@ from fastapi.routing import APIRoute
 
 from aihub_programs.entrypoints.api import build_router
 from aihub_programs.entrypoints.app import definition
-from aihub_programs.service_layer.enrollment import enroll_accepted_application
 from aihub_programs.settings import Settings
 from aihub_shared.identity import Role
 from aihub_shared.runtime.service import ServiceRuntime, build_broker, http_app
 from aihub_shared.runtime.staff_tokens import issue_staff_token
-from services.programs.tests.conftest import BRNS, accepted, event, handle, queued
+from services.programs.tests.support import BRNS, accept, queued
 
 pytestmark = pytest.mark.integration
 
@@ -225,8 +224,7 @@ async def test_staff_manage_seats_over_http(api: httpx.AsyncClient, db: asyncpg.
     program = program_body(cohorts=[cohort_body(seats=1)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
     for app, rank in (("a", 1), ("b", 2), ("c", 3)):
-        data = accepted(app, rank=rank)
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+        await accept(db, app, rank=rank)
 
     cohort = (await api.get("/cohorts/cv-2027-1", headers=OPS)).json()
     assert cohort["seats_taken"] == 1
@@ -293,8 +291,7 @@ async def test_outcomes_over_http(api: httpx.AsyncClient, db: asyncpg.Pool) -> N
         )
     ).status_code == 201
     for app, startup in (("a", 0), ("b", 1)):  # "b" waits: not supported (yet)
-        data = accepted(app, rank=startup + 1, startup_brn=BRNS[startup])
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+        await accept(db, app, rank=startup + 1, startup_brn=BRNS[startup])
     hub = await api.get("/outcomes", headers=OPS)
     assert hub.status_code == 200
     assert hub.json()["companies_supported"] == 1
@@ -402,8 +399,7 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
     program = program_body(cohorts=[cohort_body(seats=5)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
     for app in "abcde":
-        data = accepted(app, rank=1)
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+        await accept(db, app, rank=1)
     settings = program_body()
     del settings["code"]
     cohort_settings = cohort_body()
@@ -521,8 +517,7 @@ async def test_the_waitlist_closes_ranks_when_a_waiting_startup_leaves(
     program = program_body(cohorts=[cohort_body(seats=1)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
     for app, rank in (("a", 1), ("d", None), ("c", 3), ("b", 2)):
-        data = accepted(app, rank=rank)
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+        await accept(db, app, rank=rank)
 
     async def waitlist() -> list[tuple[str, int]]:
         cohort = (await api.get("/cohorts/cv-2027-1", headers=OPS)).json()
@@ -546,8 +541,7 @@ async def test_reviewers_see_a_cohort_but_not_who_holds_its_seats(
     program = program_body(cohorts=[cohort_body(seats=1)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
     for app, rank in (("a", 1), ("b", 2)):
-        data = accepted(app, rank=rank)
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+        await accept(db, app, rank=rank)
     seen = (await api.get("/cohorts/cv-2027-1", headers=REVIEWER)).json()
     assert (seen["seats"], seen["seats_taken"], seen["waitlisted"]) == (1, 1, 1)
     assert seen["review_stages"]

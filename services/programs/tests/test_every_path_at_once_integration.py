@@ -17,28 +17,17 @@ from typing import Any
 import asyncpg
 import pytest
 
-from aihub_programs.service_layer import enrollment
+from aihub_programs.service_layer import deadlines, enrollment
 from aihub_programs.service_layer.catalog import update_cohort
-from aihub_programs.service_layer.enrollment import (
-    EnrollmentConflict,
-    EnrollmentNotFound,
-    enroll_accepted_application,
-    release_withdrawn_application,
-)
-from services.programs.tests.conftest import (
-    accepted,
-    cohort_spec,
-    event,
-    handle,
-    make_cohort,
-    queued,
-    withdrawn,
-)
+from aihub_programs.service_layer.enrollment import EnrollmentConflict, EnrollmentNotFound
+from services.programs.tests import support
+from services.programs.tests.support import ADMIN, cohort_spec, make_cohort, queued
 
 pytestmark = pytest.mark.integration
 
 COHORT = "cv-2027-1"
 FINAL_SEATS = 4  # no change below ever sets more, so confirmed ≤ seats holds at the end too
+STAFF_CANCELLED = f"cancelled by {ADMIN.id}: "
 
 
 @dataclass
@@ -61,7 +50,9 @@ class Replay:
     def apply(self, name: str, data: dict[str, Any]) -> None:
         app = data["application_id"]
         assert self.ranks.setdefault(app, data["rank"]) == data["rank"], "the rank changed"
-        cause = (data.get("reason") or "").split(":")[0]
+        # A staff cancellation is recorded after who made it: its cause is what they said.
+        said = (data.get("reason") or "").removeprefix(STAFF_CANCELLED)
+        cause = said.split(":")[0]
         self.kinds.add(f"{name} {cause}".strip())
         if self.owed_promotion:
             # A seat was freed (or added) while someone waited: the same step fills it.
@@ -97,12 +88,10 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
         ranks[app] = None
 
     async def accept(app: str, rank: int | None = None) -> None:
-        data = accepted(app, rank=rank or ranks[app])
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+        await support.accept(db, app, rank or ranks[app])
 
     async def withdraw(app: str) -> None:
-        data = withdrawn(app)
-        await handle(db, release_withdrawn_application, event("application.withdrawn", data), data)
+        await support.withdraw(db, app)
 
     async def staff(action: Awaitable[Any]) -> None:
         # Not enrolled yet, already gone, or not holding a seat: a 404/409 over HTTP.
@@ -110,10 +99,10 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
             await action
 
     async def cancel(app: str) -> None:
-        await staff(enrollment.cancel_enrollment(db, app, reason="left", may_manage=lambda _: True))
+        await staff(enrollment.cancel_enrollment(db, app, reason="left", staff=ADMIN))
 
     async def sign(app: str) -> None:
-        await staff(enrollment.sign_agreement(db, app, may_manage=lambda _: True))
+        await staff(enrollment.sign_agreement(db, app, staff=ADMIN))
 
     async def deadline_passes(app: str) -> None:
         await db.execute(
@@ -123,12 +112,11 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
         )
         # Two instances' deadline workers notice it at the same moment.
         await asyncio.gather(
-            enrollment.expire_due_agreements(db), enrollment.expire_due_agreements(db)
+            deadlines.expire_due_agreements(db), deadlines.expire_due_agreements(db)
         )
 
     async def resize(seats: int) -> None:
-        async with db.acquire() as conn, conn.transaction():
-            await update_cohort(conn, COHORT, cohort_spec(seats=seats))
+        await update_cohort(db, COHORT, cohort_spec(seats=seats), staff=ADMIN)
 
     # Wave 1: the acceptances arrive (a few withdrawals overtake theirs) while seats change.
     leaving = set(rng.sample(apps, 3))
@@ -161,7 +149,7 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     ]
     rng.shuffle(everything)
     await asyncio.gather(*everything)
-    await enrollment.expire_due_agreements(db)  # deadlines that passed after the last run
+    await deadlines.expire_due_agreements(db)  # deadlines that passed after the last run
     await resize(FINAL_SEATS)
 
     replay = Replay(seats=3)
