@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import asyncpg
+import httpx
 import pytest
 
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
+from aihub_programs.entrypoints.app import definition
+from aihub_programs.settings import Settings
 from aihub_shared.runtime.db import apply_migrations, create_pool
+from aihub_shared.runtime.service import ServiceRuntime, build_broker, http_app
+from services.programs.tests.support import API_SETTINGS
 
 TEST_ROLE = "programs_test"
 
@@ -32,3 +37,16 @@ async def db(programs_dsn: str) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+@pytest.fixture
+async def api(db: asyncpg.Pool, programs_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings.model_validate({**API_SETTINGS, "PROGRAMS_DATABASE_URL": programs_dsn})
+    app = http_app(definition(settings))
+    # The broker is never started: the routes only use the pool.
+    app.state.runtime = ServiceRuntime(
+        settings=settings, pool=db, broker=build_broker(settings, "programs-api-test")
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://programs") as client:
+        yield client

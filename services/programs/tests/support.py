@@ -27,15 +27,16 @@ from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.identity import Role, StaffPrincipal
+from aihub_shared.runtime.staff_tokens import issue_staff_token
 
 PROGRAM = "cv-batch"
 
 #: Staff members calling the service layer as the HTTP API would on their behalf.
-ADMIN = StaffPrincipal(id="admin@hub.example", name="Admin", role=Role.ADMIN)
-PROGRAM_MANAGER = StaffPrincipal(
+ADMIN_STAFF = StaffPrincipal(id="admin@hub.example", name="Admin", role=Role.ADMIN)
+PM_STAFF = StaffPrincipal(
     id="pm@hub.example", name="PM", role=Role.PROGRAM_MANAGER, programs=frozenset({PROGRAM})
 )
-OTHER_MANAGER = StaffPrincipal(
+OTHER_PM_STAFF = StaffPrincipal(
     id="pm@other.example",
     name="Other PM",
     role=Role.PROGRAM_MANAGER,
@@ -140,7 +141,7 @@ def new_id() -> str:
 async def make_cohort(pool: asyncpg.Pool, code: str = "cv-2027-1", seats: int = 2) -> None:
     if not await pool.fetchval("SELECT true FROM programs WHERE code = $1", PROGRAM):
         await create_program(pool, program_spec())
-    await create_cohort(pool, PROGRAM, cohort_spec(code, seats), staff=ADMIN)
+    await create_cohort(pool, PROGRAM, cohort_spec(code, seats), staff=ADMIN_STAFF)
 
 
 async def queued(pool: asyncpg.Pool, prefix: str = "kr.seoul.aihub.") -> list[dict[str, Any]]:
@@ -218,3 +219,63 @@ class _HeldTransaction:
             await self._held.commit(self._transaction)
         else:
             await self._transaction.rollback()
+
+
+# -- the staff HTTP API -------------------------------------------------------------------------
+
+SECRET = "programs-api-test-secret-0123456789abcdef"  # noqa: S105 - test only
+API_SETTINGS = {"PROGRAMS_DATABASE_URL": "postgresql://unused", "STAFF_TOKEN_SECRET": SECRET}
+
+
+def token(role: Role, programs: tuple[str, ...] = ()) -> dict[str, str]:
+    signed = issue_staff_token(
+        SECRET,
+        subject=f"{role.value}@hub.example",
+        name=role.value,
+        role=role,
+        programs=list(programs),
+    )
+    return {"Authorization": f"Bearer {signed}"}
+
+
+ADMIN = token(Role.ADMIN)
+PM_CV = token(Role.PROGRAM_MANAGER, ("cv-batch",))
+PM_OTHER = token(Role.PROGRAM_MANAGER, ("membership",))
+REVIEWER = token(Role.REVIEWER)
+OPS = token(Role.OPS)
+
+
+def cohort_body(code: str = "cv-2027-1", seats: int = 2, **extra: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "code": code,
+        "seats": seats,
+        "application_opens_at": (now - timedelta(days=1)).isoformat(),
+        "application_closes_at": (now + timedelta(days=30)).isoformat(),
+        "agreement_due_days": 10,
+        "questions": [{"key": "why_now", "label_ko": "왜 지금?", "label_en": "Why now?"}],
+        **extra,
+    }
+
+
+def program_body(code: str = "cv-batch", **extra: Any) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name_ko": "사이버밸리 배치 프로그램",
+        "name_en": "Cyber Valley batch program",
+        "partner": "Cyber Valley",
+        "description_ko": "유럽 진출",
+        "description_en": "European market entry",
+        "program_managers": [{"name": "PM", "email": "pm@hub.example", "locale": "en"}],
+        **extra,
+    }
+
+
+def stage_body(code: str, weight: int, criteria: list[str]) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name_ko": code,
+        "name_en": code,
+        "weight": weight,
+        "criteria": [{"code": c, "name_ko": c, "name_en": c, "weight": 1} for c in criteria],
+    }

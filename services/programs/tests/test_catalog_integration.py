@@ -15,7 +15,7 @@ from aihub_programs.domain.catalog import CatalogSeed, CohortSpec
 from aihub_programs.service_layer.catalog import create_cohort, update_cohort, update_program
 from aihub_programs.service_layer.seeding import apply_catalog, load_seed, republish_all
 from services.programs.tests.support import (
-    ADMIN,
+    ADMIN_STAFF,
     PROGRAM,
     CommitHeld,
     cohort_spec,
@@ -104,13 +104,13 @@ async def test_the_last_catalog_event_carries_both_of_two_concurrent_changes(
         return cohort_spec(seats=count, application_opens_at=opens, application_closes_at=closes)
 
     async def change_seats(pool: asyncpg.Pool) -> None:
-        await update_cohort(pool, "cv-2027-1", seats(5), staff=ADMIN)
+        await update_cohort(pool, "cv-2027-1", seats(5), staff=ADMIN_STAFF)
 
     async def add_cohort(pool: asyncpg.Pool) -> None:
-        await create_cohort(pool, PROGRAM, cohort_spec("cv-2027-2"), staff=ADMIN)
+        await create_cohort(pool, PROGRAM, cohort_spec("cv-2027-2"), staff=ADMIN_STAFF)
 
     async def three_seats(pool: asyncpg.Pool) -> None:
-        await update_cohort(pool, "cv-2027-1", seats(3), staff=ADMIN)
+        await update_cohort(pool, "cv-2027-1", seats(3), staff=ADMIN_STAFF)
 
     await _while_uncommitted(db, _rename("Renamed batch"), change_seats)
     await _while_uncommitted(db, add_cohort, _rename("Renamed again"))

@@ -22,9 +22,9 @@ from aihub_programs.service_layer.enrollment import (
 )
 from aihub_shared.runtime.errors import RejectedEvent
 from services.programs.tests.support import (
-    ADMIN,
-    OTHER_MANAGER,
-    PROGRAM_MANAGER,
+    ADMIN_STAFF,
+    OTHER_PM_STAFF,
+    PM_STAFF,
     accept,
     accepted,
     cohort_spec,
@@ -135,7 +135,7 @@ async def test_the_longest_reasons_still_free_the_seat(db: asyncpg.Pool) -> None
         long_goodbye,
     )
     # Recorded as "cancelled by pm@hub.example: " and the 2000 characters staff may give.
-    await enrollment.cancel_enrollment(db, "b", reason="x" * 2000, staff=PROGRAM_MANAGER)
+    await enrollment.cancel_enrollment(db, "b", reason="x" * 2000, staff=PM_STAFF)
     assert (await enrollment_events(db))[-4:] == [
         ("enrollment.cancelled", "a"),
         ("enrollment.promoted", "b"),
@@ -152,10 +152,10 @@ async def test_added_seats_promote_and_removed_seats_evict_nobody(db: asyncpg.Po
     await make_cohort(db, seats=2)
     for n, app in enumerate("abcd"):
         await accept(db, app, rank=n + 1)
-    await update_cohort(db, "cv-2027-1", cohort_spec(seats=1), staff=ADMIN)
+    await update_cohort(db, "cv-2027-1", cohort_spec(seats=1), staff=ADMIN_STAFF)
     confirmed = await db.fetch("SELECT application_id FROM enrollments WHERE status='confirmed'")
     assert sorted(r["application_id"] for r in confirmed) == ["a", "b"]
-    await update_cohort(db, "cv-2027-1", cohort_spec(seats=4), staff=ADMIN)
+    await update_cohort(db, "cv-2027-1", cohort_spec(seats=4), staff=ADMIN_STAFF)
     events = await enrollment_events(db)
     assert events[-3:] == [
         ("enrollment.promoted", "c"),
@@ -170,15 +170,17 @@ async def test_staff_cancellation_and_agreement(db: asyncpg.Pool) -> None:
     await make_cohort(db, seats=1)
     await accept(db, "a", rank=1)
     await accept(db, "b", rank=2)
-    signed = await enrollment.sign_agreement(db, "a", staff=ADMIN)
+    signed = await enrollment.sign_agreement(db, "a", staff=ADMIN_STAFF)
     assert signed["agreement_signed_at"] is not None
     with pytest.raises(EnrollmentConflict, match="already signed"):
-        await enrollment.sign_agreement(db, "a", staff=ADMIN)
+        await enrollment.sign_agreement(db, "a", staff=ADMIN_STAFF)
     with pytest.raises(enrollment.NotYourProgram):
-        await enrollment.cancel_enrollment(db, "a", reason="x", staff=OTHER_MANAGER)
+        await enrollment.cancel_enrollment(db, "a", reason="x", staff=OTHER_PM_STAFF)
     with pytest.raises(enrollment.EnrollmentNotFound):
-        await enrollment.cancel_enrollment(db, "zzz", reason="x", staff=ADMIN)
-    await enrollment.cancel_enrollment(db, "a", reason="left", staff=ADMIN, correlation_id="corr-1")
+        await enrollment.cancel_enrollment(db, "zzz", reason="x", staff=ADMIN_STAFF)
+    await enrollment.cancel_enrollment(
+        db, "a", reason="left", staff=ADMIN_STAFF, correlation_id="corr-1"
+    )
     events = await queued(db)
     tail = [(e["name"], e["data"].get("application_id")) for e in events[-3:]]
     assert tail == [
@@ -188,7 +190,7 @@ async def test_staff_cancellation_and_agreement(db: asyncpg.Pool) -> None:
     ]
     assert events[-1]["correlationid"] == "corr-1"
     with pytest.raises(EnrollmentConflict, match="already cancelled"):
-        await enrollment.cancel_enrollment(db, "a", reason="again", staff=ADMIN)
+        await enrollment.cancel_enrollment(db, "a", reason="again", staff=ADMIN_STAFF)
 
 
 async def test_passed_agreement_deadlines_free_the_seat_once(db: asyncpg.Pool) -> None:
@@ -225,7 +227,7 @@ async def test_signing_after_the_deadline_loses_to_the_worker_whoever_runs_first
     )
     # The worker has not run yet: the signature still comes too late.
     with pytest.raises(EnrollmentConflict, match="deadline passed"):
-        await enrollment.sign_agreement(db, "late", staff=ADMIN)
+        await enrollment.sign_agreement(db, "late", staff=ADMIN_STAFF)
     assert await deadlines.expire_due_agreements(db) == 1
     assert (await enrollment_events(db))[-2:] == [
         ("enrollment.cancelled", "late"),
@@ -286,9 +288,9 @@ async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> Non
     ]
     # Nor found by staff: a 404 like any application never enrolled, not a 409.
     with pytest.raises(enrollment.EnrollmentNotFound):
-        await enrollment.cancel_enrollment(db, "never-enrolled", reason="x", staff=ADMIN)
+        await enrollment.cancel_enrollment(db, "never-enrolled", reason="x", staff=ADMIN_STAFF)
     with pytest.raises(enrollment.EnrollmentNotFound):
-        await enrollment.sign_agreement(db, "never-enrolled", staff=ADMIN)
+        await enrollment.sign_agreement(db, "never-enrolled", staff=ADMIN_STAFF)
 
 
 async def test_an_ended_cohort_promotes_nobody_and_its_waitlist_is_closed(

@@ -21,13 +21,13 @@ from aihub_programs.service_layer import deadlines, enrollment
 from aihub_programs.service_layer.catalog import update_cohort
 from aihub_programs.service_layer.enrollment import EnrollmentConflict, EnrollmentNotFound
 from services.programs.tests import support
-from services.programs.tests.support import ADMIN, cohort_spec, make_cohort, queued
+from services.programs.tests.support import ADMIN_STAFF, cohort_spec, make_cohort, queued
 
 pytestmark = pytest.mark.integration
 
 COHORT = "cv-2027-1"
 FINAL_SEATS = 4  # no change below ever sets more, so confirmed ≤ seats holds at the end too
-STAFF_CANCELLED = f"cancelled by {ADMIN.id}: "
+STAFF_CANCELLED = f"cancelled by {ADMIN_STAFF.id}: "
 
 
 @dataclass
@@ -99,10 +99,10 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
             await action
 
     async def cancel(app: str) -> None:
-        await staff(enrollment.cancel_enrollment(db, app, reason="left", staff=ADMIN))
+        await staff(enrollment.cancel_enrollment(db, app, reason="left", staff=ADMIN_STAFF))
 
     async def sign(app: str) -> None:
-        await staff(enrollment.sign_agreement(db, app, staff=ADMIN))
+        await staff(enrollment.sign_agreement(db, app, staff=ADMIN_STAFF))
 
     async def deadline_passes(app: str) -> None:
         await db.execute(
@@ -116,7 +116,7 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
         )
 
     async def resize(seats: int) -> None:
-        await update_cohort(db, COHORT, cohort_spec(seats=seats), staff=ADMIN)
+        await update_cohort(db, COHORT, cohort_spec(seats=seats), staff=ADMIN_STAFF)
 
     # Wave 1: the acceptances arrive (a few withdrawals overtake theirs) while seats change.
     leaving = set(rng.sample(apps, 3))
