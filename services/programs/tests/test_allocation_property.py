@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aihub_programs.domain.allocation import COHORT_ENDED, CohortSeats, EnrollmentConflict, Outcome
+from aihub_programs.domain.allocation import (
+    COHORT_ENDED,
+    Change,
+    CohortSeats,
+    EnrollmentConflict,
+    Outcome,
+)
 
 NOW = datetime(2027, 3, 2, 9, tzinfo=UTC)
 
@@ -56,16 +62,7 @@ def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
             if op == "withdraw":
                 withdrawn.add(app)
             if attempt == 1 and op in ("accept", "withdraw", "resize"):
-                # The one thing a redelivery may do: if the cohort ended between the two
-                # deliveries, a seat change closes the waitlist then, as any seat operation on
-                # an ended cohort does. Nothing else changes.
-                ended_meanwhile = cohort.has_ended(clock) and not cohort.has_ended(
-                    clock - timedelta(hours=13)
-                )
-                closing = [c for c in outcome.changes if c.enrollment.reason == COHORT_ENDED]
-                expected = closing if ended_meanwhile and op == "resize" else []
-                assert outcome.changes == expected, "a redelivered event changed something"
-
+                _check_redelivery(cohort, outcome, op, clock)
             for change in outcome.changes:
                 if change.kind in ("confirmed", "promoted"):
                     # A seat is only ever given while one is free: the event shows it.
@@ -77,47 +74,72 @@ def test_any_sequence_keeps_seats_exact_and_promotes_in_rank_order(
                 assert len(cohort.confirmed) <= max(cohort.seats, confirmed_before)
             # Never a free seat while someone waits.
             assert not (cohort.seats_left > 0 and cohort.waitlist)
-            closed = [c for c in outcome.changes if c.enrollment.reason == COHORT_ENDED]
-            if cohort.has_ended(clock):
-                # After the end nobody takes a seat, and a change of seats closes the waitlist.
-                assert not [c for c in outcome.changes if c.kind in ("confirmed", "promoted")]
-                if op == "resize":
-                    assert cohort.waitlist == []
-            else:
-                assert closed == []
-            assert all(c.kind == "cancelled" and c.seats == cohort.seats for c in closed)
-            # Promotions take the best-ranked waiting startups, best first.
-            promoted = [c.enrollment.waitlist_key for c in outcome.changes if c.kind == "promoted"]
-            assert promoted == sorted(promoted)
-            still_waiting = [e.waitlist_key for e in cohort.waitlist]
-            assert all(p < w for p in promoted for w in still_waiting)
-            assert all(
-                waiting_before.get(c.enrollment.application_id) == c.enrollment.waitlist_key
-                for c in outcome.changes
-                if c.kind == "promoted"
-            )
+            closed = _check_the_end(cohort, outcome, op, clock)
+            _check_order(cohort, outcome, waiting_before, closed)
             # Ranks stay what the acceptance said.
             for entry in [*cohort.confirmed, *cohort.waitlist]:
                 assert entry.rank == ranks[entry.application_id]
                 assert entry.application_id not in withdrawn
-            # A signature only ever keeps a seat whose deadline has not passed.
-            for change in outcome.changes:
-                if change.kind == "agreement_signed":
-                    signed, due = (
-                        change.enrollment.agreement_signed_at,
-                        change.enrollment.agreement_due_at,
-                    )
-                    assert signed is not None
-                    assert due is not None
-                    assert signed < due
-            # Waitlist positions reported at waitlisting are the real ones.
-            for change in outcome.changes:
-                if change.kind == "waitlisted" and change.enrollment.application_id not in {
-                    c.enrollment.application_id for c in closed
-                }:
-                    assert change.waitlist_position == cohort.waitlist_position(
-                        change.enrollment.application_id
-                    )
+
+
+def _check_redelivery(cohort: CohortSeats, outcome: Outcome, op: str, clock: datetime) -> None:
+    # The one thing a redelivery may do: if the cohort ended between the two deliveries, a seat
+    # change closes the waitlist then, as any seat operation on an ended cohort does. Nothing
+    # else changes.
+    ended_meanwhile = cohort.has_ended(clock) and not cohort.has_ended(clock - timedelta(hours=13))
+    closing = [c for c in outcome.changes if c.enrollment.reason == COHORT_ENDED]
+    expected = closing if ended_meanwhile and op == "resize" else []
+    assert outcome.changes == expected, "a redelivered event changed something"
+
+
+def _check_the_end(cohort: CohortSeats, outcome: Outcome, op: str, clock: datetime) -> list[Change]:
+    """Checks what the cohort's end allows; returns the waiting startups the end closed."""
+    closed = [c for c in outcome.changes if c.enrollment.reason == COHORT_ENDED]
+    if cohort.has_ended(clock):
+        # After the end nobody takes a seat, and a change of seats closes the waitlist.
+        assert not [c for c in outcome.changes if c.kind in ("confirmed", "promoted")]
+        if op == "resize":
+            assert cohort.waitlist == []
+    else:
+        assert closed == []
+    assert all(c.kind == "cancelled" and c.seats == cohort.seats for c in closed)
+    return closed
+
+
+def _check_order(
+    cohort: CohortSeats,
+    outcome: Outcome,
+    waiting_before: dict[str, tuple[int, int, int]],
+    closed: list[Change],
+) -> None:
+    # Promotions take the best-ranked waiting startups, best first.
+    promoted = [c.enrollment.waitlist_key for c in outcome.changes if c.kind == "promoted"]
+    assert promoted == sorted(promoted)
+    still_waiting = [e.waitlist_key for e in cohort.waitlist]
+    assert all(p < w for p in promoted for w in still_waiting)
+    assert all(
+        waiting_before.get(c.enrollment.application_id) == c.enrollment.waitlist_key
+        for c in outcome.changes
+        if c.kind == "promoted"
+    )
+    # A signature only ever keeps a seat whose deadline has not passed.
+    for change in outcome.changes:
+        if change.kind == "agreement_signed":
+            signed, due = (
+                change.enrollment.agreement_signed_at,
+                change.enrollment.agreement_due_at,
+            )
+            assert signed is not None
+            assert due is not None
+            assert signed < due
+    # Waitlist positions reported at waitlisting are the real ones.
+    for change in outcome.changes:
+        if change.kind == "waitlisted" and change.enrollment.application_id not in {
+            c.enrollment.application_id for c in closed
+        }:
+            assert change.waitlist_position == cohort.waitlist_position(
+                change.enrollment.application_id
+            )
 
 
 def _apply(

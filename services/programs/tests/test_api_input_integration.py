@@ -11,6 +11,16 @@ from services.programs.tests.support import ADMIN, cohort_body, program_body, st
 pytestmark = pytest.mark.integration
 
 
+#: A stage weighing 60 alone: the stage weights do not sum to 100.
+ONE_STAGE_OF_60 = {
+    "code": "only",
+    "name_ko": "서류",
+    "name_en": "Docs",
+    "weight": 60,
+    "criteria": [{"code": "tech", "name_ko": "기술", "name_en": "Tech", "weight": 1}],
+}
+
+
 async def test_bad_input_is_refused_with_reasons(api: httpx.AsyncClient) -> None:
     assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
     bad = await api.post(
@@ -18,17 +28,7 @@ async def test_bad_input_is_refused_with_reasons(api: httpx.AsyncClient) -> None
         json=cohort_body(
             code="Bad Code",
             seats=-1,
-            review_stages=[
-                {
-                    "code": "only",
-                    "name_ko": "서류",
-                    "name_en": "Docs",
-                    "weight": 60,
-                    "criteria": [
-                        {"code": "tech", "name_ko": "기술", "name_en": "Tech", "weight": 1}
-                    ],
-                }
-            ],
+            review_stages=[ONE_STAGE_OF_60],
         ),
         headers=ADMIN,
     )
@@ -38,19 +38,7 @@ async def test_bad_input_is_refused_with_reasons(api: httpx.AsyncClient) -> None
     assert ("body", "seats") in locations
     weights = await api.post(
         "/programs/cv-batch/cohorts",
-        json=cohort_body(
-            review_stages=[
-                {
-                    "code": "only",
-                    "name_ko": "서류",
-                    "name_en": "Docs",
-                    "weight": 60,
-                    "criteria": [
-                        {"code": "tech", "name_ko": "기술", "name_en": "Tech", "weight": 1}
-                    ],
-                }
-            ]
-        ),
+        json=cohort_body(review_stages=[ONE_STAGE_OF_60]),
         headers=ADMIN,
     )
     assert weights.status_code == 422

@@ -78,6 +78,48 @@ class Replay:
         self.owed_promotion = bool(self.waiting) and len(self.confirmed) < self.seats
 
 
+@dataclass
+class SeatPaths:
+    """Every way a seat moves, as the consumer, staff and the deadline workers move it."""
+
+    db: asyncpg.Pool
+    #: Each startup's rank in its first acceptance.
+    ranks: dict[str, int | None]
+
+    async def accept(self, app: str, rank: int | None = None) -> None:
+        await support.accept(self.db, app, rank or self.ranks[app])
+
+    async def withdraw(self, app: str) -> None:
+        await support.withdraw(self.db, app)
+
+    async def cancel(self, app: str) -> None:
+        await self._staff(
+            enrollment.cancel_enrollment(self.db, app, reason="left", staff=ADMIN_STAFF)
+        )
+
+    async def sign(self, app: str) -> None:
+        await self._staff(enrollment.sign_agreement(self.db, app, staff=ADMIN_STAFF))
+
+    async def deadline_passes(self, app: str) -> None:
+        await self.db.execute(
+            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
+            " WHERE application_id = $1 AND status = 'confirmed' AND agreement_signed_at IS NULL",
+            app,
+        )
+        # Two instances' deadline workers notice it at the same moment.
+        await asyncio.gather(
+            deadlines.expire_due_agreements(self.db), deadlines.expire_due_agreements(self.db)
+        )
+
+    async def resize(self, seats: int) -> None:
+        await update_cohort(self.db, COHORT, cohort_spec(seats=seats), staff=ADMIN_STAFF)
+
+    async def _staff(self, action: Awaitable[Any]) -> None:
+        # Not enrolled yet, already gone, or not holding a seat: a 404/409 over HTTP.
+        with contextlib.suppress(EnrollmentConflict, EnrollmentNotFound):
+            await action
+
+
 @pytest.mark.parametrize("seed", [11, 12, 13])
 async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int) -> None:
     await make_cohort(db, COHORT, seats=3)
@@ -87,36 +129,9 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     for app in apps[-3:]:
         ranks[app] = None
 
-    async def accept(app: str, rank: int | None = None) -> None:
-        await support.accept(db, app, rank or ranks[app])
-
-    async def withdraw(app: str) -> None:
-        await support.withdraw(db, app)
-
-    async def staff(action: Awaitable[Any]) -> None:
-        # Not enrolled yet, already gone, or not holding a seat: a 404/409 over HTTP.
-        with contextlib.suppress(EnrollmentConflict, EnrollmentNotFound):
-            await action
-
-    async def cancel(app: str) -> None:
-        await staff(enrollment.cancel_enrollment(db, app, reason="left", staff=ADMIN_STAFF))
-
-    async def sign(app: str) -> None:
-        await staff(enrollment.sign_agreement(db, app, staff=ADMIN_STAFF))
-
-    async def deadline_passes(app: str) -> None:
-        await db.execute(
-            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
-            " WHERE application_id = $1 AND status = 'confirmed' AND agreement_signed_at IS NULL",
-            app,
-        )
-        # Two instances' deadline workers notice it at the same moment.
-        await asyncio.gather(
-            deadlines.expire_due_agreements(db), deadlines.expire_due_agreements(db)
-        )
-
-    async def resize(seats: int) -> None:
-        await update_cohort(db, COHORT, cohort_spec(seats=seats), staff=ADMIN_STAFF)
+    paths = SeatPaths(db, ranks)
+    accept, withdraw, cancel, sign = paths.accept, paths.withdraw, paths.cancel, paths.sign
+    deadline_passes, resize = paths.deadline_passes, paths.resize
 
     # Wave 1: the acceptances arrive (a few withdrawals overtake theirs) while seats change.
     leaving = set(rng.sample(apps, 3))
@@ -152,10 +167,7 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     await deadlines.expire_due_agreements(db)  # deadlines that passed after the last run
     await resize(FINAL_SEATS)
 
-    replay = Replay(seats=3)
-    for published in await queued(db):
-        if published["name"].startswith("enrollment.") and published["key"] == COHORT:
-            replay.apply(published["name"], published["data"])
+    replay = await _replayed(db, seats=3)
     assert not replay.owed_promotion
     assert replay.kinds >= {
         "enrollment.confirmed",
@@ -166,12 +178,25 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
         "enrollment.cancelled withdrawn by the applicant",
         "enrollment.cancelled agreement deadline passed",
     }, replay.kinds
+    await _assert_stored_as_replayed(db, replay)
+    assert len(replay.confirmed) <= FINAL_SEATS
+    assert len(replay.confirmed) == FINAL_SEATS or not replay.waiting
+    assert not replay.confirmed & set(leaving)
+
+
+async def _replayed(db: asyncpg.Pool, *, seats: int) -> Replay:
+    """The cohort's published enrollment history, replayed (and checked) step by step."""
+    replay = Replay(seats=seats)
+    for published in await queued(db):
+        if published["name"].startswith("enrollment.") and published["key"] == COHORT:
+            replay.apply(published["name"], published["data"])
+    return replay
+
+
+async def _assert_stored_as_replayed(db: asyncpg.Pool, replay: Replay) -> None:
     rows = await db.fetch(
         "SELECT application_id, status FROM enrollments WHERE status <> 'cancelled'"
     )
     stored = {r["application_id"]: r["status"] for r in rows}
     assert {a for a, s in stored.items() if s == "confirmed"} == replay.confirmed
     assert {a for a, s in stored.items() if s == "waitlisted"} == replay.waiting
-    assert len(replay.confirmed) <= FINAL_SEATS
-    assert len(replay.confirmed) == FINAL_SEATS or not replay.waiting
-    assert not replay.confirmed & set(leaving)
