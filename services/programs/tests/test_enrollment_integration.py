@@ -4,46 +4,37 @@ and concurrent handlers that never overfill a cohort."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
-from aihub_local.testing import eventually
-from aihub_programs.adapters import repository
-from aihub_programs.domain.allocation import COHORT_ENDED, SEOUL
+from aihub_local.testing import handle_in_transaction
+from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.service_layer import enrollment
 from aihub_programs.service_layer.catalog import update_cohort
-from aihub_programs.service_layer.deadlines import AgreementDeadlines
 from aihub_programs.service_layer.enrollment import (
     EnrollmentConflict,
     enroll_accepted_application,
     release_withdrawn_application,
 )
 from aihub_shared.runtime.errors import RejectedEvent
-from services.programs.tests.conftest import (
+from services.programs.tests.support import (
+    ADMIN_STAFF,
+    OTHER_PM_STAFF,
+    PM_STAFF,
+    accept,
     accepted,
     cohort_spec,
     enrollment_events,
     event,
-    handle,
     make_cohort,
     new_id,
     queued,
+    withdraw,
     withdrawn,
 )
 
 pytestmark = pytest.mark.integration
-
-
-async def accept(db: asyncpg.Pool, app: str, rank: int | None = None, **kw: object) -> None:
-    data = accepted(app, rank=rank, **kw)  # type: ignore[arg-type]
-    await handle(db, enroll_accepted_application, event("application.accepted", data), data)
-
-
-async def withdraw(db: asyncpg.Pool, app: str) -> None:
-    data = withdrawn(app)
-    await handle(db, release_withdrawn_application, event("application.withdrawn", data), data)
 
 
 async def test_seats_then_ranked_waitlist_then_promotion_on_withdrawal(db: asyncpg.Pool) -> None:
@@ -115,11 +106,11 @@ async def test_hostile_application_ids_are_rejected_at_once(db: asyncpg.Pool) ->
         decided = accepted("x").model_copy(update={"application_id": hostile})
         left = withdrawn("x").model_copy(update={"application_id": hostile})
         with pytest.raises(RejectedEvent, match="not an application id"):
-            await handle(
+            await handle_in_transaction(
                 db, enroll_accepted_application, event("application.accepted", decided), decided
             )
         with pytest.raises(RejectedEvent, match="not an application id"):
-            await handle(
+            await handle_in_transaction(
                 db, release_withdrawn_application, event("application.withdrawn", left), left
             )
     await accept(db, "fine", rank=1)  # valid traffic goes on
@@ -134,15 +125,14 @@ async def test_the_longest_reasons_still_free_the_seat(db: asyncpg.Pool) -> None
     await accept(db, "b", rank=2)
     await accept(db, "c", rank=3)
     long_goodbye = withdrawn("a").model_copy(update={"reason": "긴 사유 " * 400})
-    await handle(
+    await handle_in_transaction(
         db,
         release_withdrawn_application,
         event("application.withdrawn", long_goodbye),
         long_goodbye,
     )
-    await enrollment.cancel_enrollment(
-        db, "b", reason="cancelled by pm@hub.example: " + "x" * 2000, may_manage=lambda _: True
-    )
+    # Recorded as "cancelled by pm@hub.example: " and the 2000 characters staff may give.
+    await enrollment.cancel_enrollment(db, "b", reason="x" * 2000, staff=PM_STAFF)
     assert (await enrollment_events(db))[-4:] == [
         ("enrollment.cancelled", "a"),
         ("enrollment.promoted", "b"),
@@ -159,12 +149,10 @@ async def test_added_seats_promote_and_removed_seats_evict_nobody(db: asyncpg.Po
     await make_cohort(db, seats=2)
     for n, app in enumerate("abcd"):
         await accept(db, app, rank=n + 1)
-    async with db.acquire() as conn, conn.transaction():
-        await update_cohort(conn, "cv-2027-1", cohort_spec(seats=1))
+    await update_cohort(db, "cv-2027-1", cohort_spec(seats=1), staff=ADMIN_STAFF)
     confirmed = await db.fetch("SELECT application_id FROM enrollments WHERE status='confirmed'")
     assert sorted(r["application_id"] for r in confirmed) == ["a", "b"]
-    async with db.acquire() as conn, conn.transaction():
-        await update_cohort(conn, "cv-2027-1", cohort_spec(seats=4))
+    await update_cohort(db, "cv-2027-1", cohort_spec(seats=4), staff=ADMIN_STAFF)
     events = await enrollment_events(db)
     assert events[-3:] == [
         ("enrollment.promoted", "c"),
@@ -179,16 +167,16 @@ async def test_staff_cancellation_and_agreement(db: asyncpg.Pool) -> None:
     await make_cohort(db, seats=1)
     await accept(db, "a", rank=1)
     await accept(db, "b", rank=2)
-    signed = await enrollment.sign_agreement(db, "a", may_manage=lambda _: True)
+    signed = await enrollment.sign_agreement(db, "a", staff=ADMIN_STAFF)
     assert signed["agreement_signed_at"] is not None
     with pytest.raises(EnrollmentConflict, match="already signed"):
-        await enrollment.sign_agreement(db, "a", may_manage=lambda _: True)
+        await enrollment.sign_agreement(db, "a", staff=ADMIN_STAFF)
     with pytest.raises(enrollment.NotYourProgram):
-        await enrollment.cancel_enrollment(db, "a", reason="x", may_manage=lambda _: False)
+        await enrollment.cancel_enrollment(db, "a", reason="x", staff=OTHER_PM_STAFF)
     with pytest.raises(enrollment.EnrollmentNotFound):
-        await enrollment.cancel_enrollment(db, "zzz", reason="x", may_manage=lambda _: True)
+        await enrollment.cancel_enrollment(db, "zzz", reason="x", staff=ADMIN_STAFF)
     await enrollment.cancel_enrollment(
-        db, "a", reason="left", may_manage=lambda _: True, correlation_id="corr-1"
+        db, "a", reason="left", staff=ADMIN_STAFF, correlation_id="corr-1"
     )
     events = await queued(db)
     tail = [(e["name"], e["data"].get("application_id")) for e in events[-3:]]
@@ -199,49 +187,7 @@ async def test_staff_cancellation_and_agreement(db: asyncpg.Pool) -> None:
     ]
     assert events[-1]["correlationid"] == "corr-1"
     with pytest.raises(EnrollmentConflict, match="already cancelled"):
-        await enrollment.cancel_enrollment(db, "a", reason="again", may_manage=lambda _: True)
-
-
-async def test_passed_agreement_deadlines_free_the_seat_once(db: asyncpg.Pool) -> None:
-    await make_cohort(db, seats=1)
-    await accept(db, "late", rank=1)
-    await accept(db, "next", rank=2)
-    past = datetime.now(UTC) - timedelta(minutes=1)
-    await db.execute(
-        "UPDATE enrollments SET agreement_due_at = $1 WHERE application_id = 'late'", past
-    )
-    # Two instances' workers at once: the cohort lock and the re-check make it happen once.
-    results = await asyncio.gather(
-        enrollment.expire_due_agreements(db), enrollment.expire_due_agreements(db)
-    )
-    assert sum(results) == 1
-    assert (await enrollment_events(db))[-2:] == [
-        ("enrollment.cancelled", "late"),
-        ("enrollment.promoted", "next"),
-    ]
-    cancelled = [e for e in await queued(db) if e["name"] == "enrollment.cancelled"]
-    assert cancelled[0]["data"]["reason"] == "agreement deadline passed"
-    assert await enrollment.expire_due_agreements(db) == 0
-
-
-async def test_signing_after_the_deadline_loses_to_the_worker_whoever_runs_first(
-    db: asyncpg.Pool,
-) -> None:
-    await make_cohort(db, seats=1)
-    await accept(db, "late", rank=1)
-    await accept(db, "next", rank=2)
-    await db.execute(
-        "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
-        " WHERE application_id = 'late'"
-    )
-    # The worker has not run yet: the signature still comes too late.
-    with pytest.raises(EnrollmentConflict, match="deadline passed"):
-        await enrollment.sign_agreement(db, "late", may_manage=lambda _: True)
-    assert await enrollment.expire_due_agreements(db) == 1
-    assert (await enrollment_events(db))[-2:] == [
-        ("enrollment.cancelled", "late"),
-        ("enrollment.promoted", "next"),
-    ]
+        await enrollment.cancel_enrollment(db, "a", reason="again", staff=ADMIN_STAFF)
 
 
 async def test_concurrent_acceptances_never_overfill(db: asyncpg.Pool) -> None:
@@ -260,29 +206,6 @@ async def test_concurrent_acceptances_never_overfill(db: asyncpg.Pool) -> None:
     assert taken == [1, 2, 3]
 
 
-async def test_the_deadline_worker_runs_until_stopped(db: asyncpg.Pool) -> None:
-    await make_cohort(db, seats=1)
-    await accept(db, "late", rank=1)
-    await accept(db, "next", rank=2)
-    worker = AgreementDeadlines(db, interval=0.05)
-    task = asyncio.create_task(worker.run())
-    try:
-        await db.execute(
-            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
-            " WHERE application_id = 'late'"
-        )
-
-        async def promoted() -> bool:
-            return ("enrollment.promoted", "next") in await enrollment_events(db)
-
-        await eventually(promoted, within=10, what="the worker to free the seat")
-    finally:
-        await worker.stop()
-        await asyncio.wait_for(task, timeout=5)
-    assert task.done()
-    assert not task.cancelled()
-
-
 async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> None:
     await make_cohort(db, seats=1)
     await withdraw(db, "never-enrolled")
@@ -290,71 +213,13 @@ async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> Non
     await accept(db, "b", rank=2)
     await withdraw(db, "b")
     async with db.acquire() as conn:
-        listed = await repository.cohort_enrollments(conn, "cv-2027-1")
+        listed = await enrollments_db.cohort_enrollments(conn, "cv-2027-1")
     assert [(e["application_id"], e["status"]) for e in listed] == [
         ("a", "confirmed"),
         ("b", "cancelled"),
     ]
     # Nor found by staff: a 404 like any application never enrolled, not a 409.
     with pytest.raises(enrollment.EnrollmentNotFound):
-        await enrollment.cancel_enrollment(
-            db, "never-enrolled", reason="x", may_manage=lambda _: True
-        )
+        await enrollment.cancel_enrollment(db, "never-enrolled", reason="x", staff=ADMIN_STAFF)
     with pytest.raises(enrollment.EnrollmentNotFound):
-        await enrollment.sign_agreement(db, "never-enrolled", may_manage=lambda _: True)
-
-
-async def test_an_ended_cohort_promotes_nobody_and_its_waitlist_is_closed(
-    db: asyncpg.Pool,
-) -> None:
-    await make_cohort(db, seats=1)
-    for rank, app in enumerate(["a", "b", "c"], start=1):
-        await accept(db, app, rank=rank)
-    today = datetime.now(SEOUL).date()
-    # Running (started a month ago, its last day is today in Seoul): late promotion is allowed.
-    await db.execute(
-        "UPDATE cohorts SET starts_on = $1, ends_on = $2", today - timedelta(days=30), today
-    )
-    assert await enrollment.close_ended_cohorts(db) == 0
-    await db.execute(
-        "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
-        " WHERE application_id = 'a'"
-    )
-    assert await enrollment.expire_due_agreements(db) == 1
-    assert (await enrollment_events(db))[-2:] == [
-        ("enrollment.cancelled", "a"),
-        ("enrollment.promoted", "b"),
-    ]
-
-    # Ended (its last day was yesterday): the deadline worker closes the waitlist, once.
-    await db.execute("UPDATE cohorts SET ends_on = $1", today - timedelta(days=1))
-    worker = AgreementDeadlines(db, interval=0.05)
-    task = asyncio.create_task(worker.run())
-    try:
-
-        async def closed() -> bool:
-            return ("enrollment.cancelled", "c") in await enrollment_events(db)
-
-        await eventually(closed, within=10, what="the worker to close the ended waitlist")
-        assert sum(await asyncio.gather(*(enrollment.close_ended_cohorts(db) for _ in "xy"))) == 0
-    finally:
-        await worker.stop()
-        await asyncio.wait_for(task, timeout=5)
-    (closing,) = [e for e in await queued(db) if e["data"].get("application_id") == "c"][-1:]
-    assert closing["name"] == "enrollment.cancelled"
-    assert closing["data"]["reason"] == COHORT_ENDED
-    assert closing["data"]["status"] == "cancelled"
-
-    # A freed seat promotes nobody now, and a late acceptance is closed at once.
-    before = len(await enrollment_events(db))
-    await withdraw(db, "b")
-    await accept(db, "d", rank=1)
-    assert (await enrollment_events(db))[before:] == [
-        ("enrollment.cancelled", "b"),
-        ("enrollment.waitlisted", "d"),
-        ("enrollment.cancelled", "d"),
-    ]
-    rows = await db.fetch("SELECT application_id, status FROM enrollments")
-    statuses = {r["application_id"]: r["status"] for r in rows}
-    assert statuses == dict.fromkeys("abcd", "cancelled")
-    assert await enrollment.close_ended_cohorts(db) == 0
+        await enrollment.sign_agreement(db, "never-enrolled", staff=ADMIN_STAFF)

@@ -9,7 +9,7 @@ import pytest
 from aihub_programs.domain.allocation import SEOUL
 from aihub_programs.domain.outcomes import NEVER_HELD, SeatHistory, judge, quarter_starts_at
 from aihub_shared.contracts.programs import StartupKpiReported
-from services.programs.tests.conftest import BRNS
+from services.programs.tests.support import BRNS
 
 
 def _report(quarter: str) -> StartupKpiReported:

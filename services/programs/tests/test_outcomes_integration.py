@@ -10,26 +10,21 @@ import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
-from aihub_local.testing import consumer_record
+from aihub_local.testing import consumer_record, handle_in_transaction
 from aihub_programs.adapters import outcomes
 from aihub_programs.entrypoints.app import definition
-from aihub_programs.service_layer.enrollment import (
-    enroll_accepted_application,
-    release_withdrawn_application,
-)
 from aihub_programs.service_layer.outcomes import receive_kpi_report
 from aihub_programs.settings import Settings
 from aihub_shared.contracts.programs import StartupKpiReported
 from aihub_shared.contracts.topics import INTAKE_KPI_REPORTS
 from aihub_shared.runtime.retry import RetryPolicy
-from services.programs.tests.conftest import (
+from services.programs.tests.support import (
     BRNS,
-    accepted,
+    accept,
     event,
-    handle,
     make_cohort,
     queued,
-    withdrawn,
+    withdraw,
 )
 
 pytestmark = pytest.mark.integration
@@ -59,7 +54,9 @@ def report(
 
 
 async def send(db: asyncpg.Pool, data: StartupKpiReported, source: str = PORTAL) -> None:
-    await handle(db, receive_kpi_report, event("startup.kpi_reported", data, source=source), data)
+    await handle_in_transaction(
+        db, receive_kpi_report, event("startup.kpi_reported", data, source=source), data
+    )
 
 
 async def receipts(db: asyncpg.Pool) -> list[dict[str, Any]]:
@@ -67,8 +64,7 @@ async def receipts(db: asyncpg.Pool) -> list[dict[str, Any]]:
 
 
 async def enroll(db: asyncpg.Pool, app: str, startup: int, cohort: str = "cv-2027-1") -> None:
-    data = accepted(app, rank=startup + 1, cohort=cohort, startup_brn=BRNS[startup])
-    await handle(db, enroll_accepted_application, event("application.accepted", data), data)
+    await accept(db, app, rank=startup + 1, cohort=cohort, startup_brn=BRNS[startup])
 
 
 async def test_reports_are_answered_and_added_up(db: asyncpg.Pool) -> None:
@@ -139,12 +135,9 @@ async def test_a_startup_that_left_still_counts_and_reports_until_it_left(
     await enroll(db, "a", 0)  # the seat
     await enroll(db, "b", 1)  # waitlisted, promoted when "a" leaves
     await enroll(db, "c", 2)  # waitlisted for good
-    early = withdrawn("t")  # a tombstone: withdrawn before its acceptance arrives
-    await handle(db, release_withdrawn_application, event("application.withdrawn", early), early)
-    late = accepted("t", cohort="cv-2027-1", startup_brn=BRNS[3])
-    await handle(db, enroll_accepted_application, event("application.accepted", late), late)
-    gone = withdrawn("a")
-    await handle(db, release_withdrawn_application, event("application.withdrawn", gone), gone)
+    await withdraw(db, "t")  # a tombstone: withdrawn before its acceptance arrives
+    await accept(db, "t", cohort="cv-2027-1", startup_brn=BRNS[3])
+    await withdraw(db, "a")
 
     left = await db.fetchval("SELECT seat_released_at FROM enrollments WHERE application_id='a'")
     assert left is not None  # recorded by the withdrawal

@@ -29,6 +29,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from aihub_shared.refusals import Conflict
+
 Status = Literal["confirmed", "waitlisted", "cancelled"]
 ChangeKind = Literal["confirmed", "waitlisted", "promoted", "cancelled", "agreement_signed"]
 
@@ -57,7 +59,7 @@ def kept_reason(reason: str) -> str:
     return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
 
 
-class EnrollmentConflict(Exception):
+class EnrollmentConflict(Conflict):
     """A staff action that does not fit the enrollment's state (409 over HTTP)."""
 
 

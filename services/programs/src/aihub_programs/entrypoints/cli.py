@@ -8,12 +8,8 @@ from pathlib import Path
 import typer
 
 from aihub_programs.entrypoints.app import definition
-from aihub_programs.service_layer.catalog import (
-    CatalogConflict,
-    apply_catalog,
-    load_seed,
-    republish_all,
-)
+from aihub_programs.service_layer.catalog import CatalogConflict
+from aihub_programs.service_layer.seeding import apply_catalog, load_seed, republish_all
 from aihub_programs.settings import Settings
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import serve as serve_definition

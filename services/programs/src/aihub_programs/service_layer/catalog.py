@@ -4,137 +4,180 @@ Every change publishes `cohort.published` (the cohort's whole state, keyed by co
 compacted `programs.catalog`) for each cohort it affects: a program change re-publishes all of
 its cohorts, since each event carries the program's names and managers too. A change of seats
 promotes waiting startups into added seats in the same transaction.
+
+Staff use cases take the pool and run in one transaction of their own. Who may change a cohort
+(`access.require_manager`) and who sees its enrollments (`access.sees_enrollments`) is decided
+here, by the use case; programs themselves are changed by admins only, which the route's role
+dependency already ensures. The seed and the snapshot for the command line are in `seeding.py`.
 """
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-from pathlib import Path
+from typing import Any
 
 import asyncpg
 
-from aihub_programs.adapters import repository
-from aihub_programs.domain.catalog import CatalogSeed, CohortSettings, ProgramSettings
+from aihub_programs.adapters import catalog as catalog_db
+from aihub_programs.adapters import enrollments as enrollments_db
+from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
+from aihub_programs.service_layer.access import require_manager, sees_enrollments
 from aihub_programs.service_layer.enrollment import resize_and_promote
-from aihub_programs.service_layer.publishing import new_event
+from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.programs import CohortPublished
+from aihub_shared.identity import StaffPrincipal
+from aihub_shared.refusals import Conflict, NotFound
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
 
-class CatalogNotFound(Exception):
-    pass
+class CatalogNotFound(NotFound):
+    """No such program or cohort (404 over HTTP)."""
 
 
-class CatalogConflict(Exception):
-    pass
+class CatalogConflict(Conflict):
+    """A taken code, or a cohort named under another program (409 over HTTP)."""
 
 
-def load_seed(path: Path | None = None) -> CatalogSeed:
-    """The given catalog file, or the hub's own programs shipped with the service."""
-    text = (
-        path.read_text(encoding="utf-8")
-        if path is not None
-        else resources.files("aihub_programs").joinpath("catalog/hub_programs.json").read_text()
-    )
-    return CatalogSeed.model_validate(json.loads(text))
+# -- reading ------------------------------------------------------------------------------------
 
 
-async def apply_catalog(pool: asyncpg.Pool, seed: CatalogSeed) -> list[str]:
-    """Upsert programs and cohorts; publish `cohort.published` for each cohort that changed.
-    Returns the codes of the cohorts published.
-
-    One transaction per program (its own row, then re-announcing its cohorts if it changed) and
-    one per cohort (as `PUT /cohorts/{code}` does): none ever holds two cohort locks, so a seed
-    can never deadlock with a consumer batch that holds several cohorts in event order. A seed
-    is idempotent: if one step fails, running it again finishes the job."""
+async def list_programs(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    """Every program with the codes of its cohorts."""
     async with pool.acquire() as conn:
-        for program in seed.programs:  # refused before anything is written
-            for cohort in program.cohorts:
-                await _check_owner(conn, program.code, cohort.code)
+        return await catalog_db.list_programs(conn)
+
+
+async def get_program(pool: asyncpg.Pool, code: str) -> dict[str, Any]:
+    """The program with each of its cohorts in full."""
+    async with pool.acquire() as conn:
+        found = [p for p in await catalog_db.list_programs(conn) if p["code"] == code]
+        if not found:
+            raise CatalogNotFound(f"no program {code!r}")
+        cohorts = [await catalog_db.cohort_view(conn, c) for c in found[0]["cohorts"]]
+    return {**found[0], "cohorts": cohorts}
+
+
+async def get_cohort(pool: asyncpg.Pool, code: str, *, staff: StaffPrincipal) -> dict[str, Any]:
+    """The cohort, its seats and, for those who may see them (`access.sees_enrollments`), every
+    enrollment: seats, then the waitlist in order (with each startup's current position), then
+    the cancelled ones with the reason."""
+    # One snapshot: the counts, the seats and the list agree with each other.
+    async with (
+        pool.acquire() as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        view = await catalog_db.cohort_view(conn, code)
+        if view is None:
+            raise CatalogNotFound(f"no cohort {code!r}")
+        enrollments = await enrollments_db.cohort_enrollments(conn, code)
+    confirmed = sum(1 for e in enrollments if e["status"] == "confirmed")
+    waitlisted = sum(1 for e in enrollments if e["status"] == "waitlisted")
+    cohort = {**view, "seats_taken": confirmed, "waitlisted": waitlisted}
+    if not sees_enrollments(staff):
+        return cohort
+    return {**cohort, "enrollments": enrollments}
+
+
+async def require_cohort(conn: DbConnection, code: str) -> str:
+    """The program of an existing cohort; CatalogNotFound otherwise."""
+    program_code = await catalog_db.program_of_cohort(conn, code)
+    if program_code is None:
+        raise CatalogNotFound(f"no cohort {code!r}")
+    return program_code
+
+
+# -- staff changes: one transaction each ---------------------------------------------------------
+
+
+async def create_program(pool: asyncpg.Pool, program: ProgramSpec) -> list[str]:
+    """A program and (optionally) its first cohorts, in one transaction. Returns the cohorts
+    published."""
     published: list[str] = []
-    for program in seed.programs:
-        async with pool.acquire() as conn, conn.transaction():
-            await repository.lock_program(conn, program.code)
-            codes = await repository.cohort_codes(conn, program.code)
-            before = {code: await _published_state(conn, code) for code in codes}
-            await repository.upsert_program(conn, program.code, program)
-            published += await _publish_changed(conn, before)  # no seats change: no cohort lock
+    async with pool.acquire() as conn, conn.transaction():
+        # The conflict clause, not a prior existence check, decides: two racing creations of one
+        # code cannot both succeed.
+        if not await catalog_db.upsert_program(conn, program.code, program, create_only=True):
+            raise CatalogConflict(f"program {program.code!r} already exists")
         for cohort in program.cohorts:
-            async with pool.acquire() as conn, conn.transaction():
-                await repository.lock_program(conn, program.code, share=True)
-                await _check_owner(conn, program.code, cohort.code)
-                await repository.lock_cohorts(conn, [cohort.code])
-                before = {cohort.code: await _published_state(conn, cohort.code)}
-                await repository.upsert_cohort(conn, program.code, cohort.code, cohort)
-                published += await _publish_changed(conn, before)
-    return list(dict.fromkeys(published))  # a cohort re-announced twice is listed once
+            published += await _add_cohort(conn, program.code, cohort.code, cohort)
+    return published
 
 
-async def _check_owner(conn: DbConnection, program_code: str, cohort_code: str) -> None:
-    owner = await repository.program_of_cohort(conn, cohort_code)
+async def update_program(pool: asyncpg.Pool, code: str, program: ProgramSettings) -> list[str]:
+    """Replace a program's names, descriptions, partner and managers; each of its cohorts whose
+    published state changed is re-published."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await replace_program(conn, code, program, must_exist=True)
+
+
+async def create_cohort(
+    pool: asyncpg.Pool, program_code: str, cohort: CohortSpec, *, staff: StaffPrincipal
+) -> list[str]:
+    """A new cohort of a program the caller manages."""
+    require_manager(staff, program_code)
+    async with pool.acquire() as conn, conn.transaction():
+        return await _add_cohort(conn, program_code, cohort.code, cohort)
+
+
+async def update_cohort(
+    pool: asyncpg.Pool, code: str, cohort: CohortSettings, *, staff: StaffPrincipal
+) -> list[str]:
+    """Replace a cohort's settings (of a program the caller manages). Added seats promote waiting
+    startups at once; removed seats evict nobody (the cohort takes nobody until it is below its
+    seats again)."""
+    async with pool.acquire() as conn, conn.transaction():
+        program_code = await require_cohort(conn, code)
+        require_manager(staff, program_code)
+        return await replace_cohort(conn, program_code, code, cohort)
+
+
+# -- the steps, inside the caller's transaction ---------------------------------------------------
+
+
+async def replace_program(
+    conn: DbConnection, code: str, program: ProgramSettings, *, must_exist: bool
+) -> list[str]:
+    """Store a program (created unless `must_exist`) and re-publish its cohorts that changed.
+    The program row is locked first, so a cohort is never created with the names of a rename
+    that is committing meanwhile, and the rename sees every cohort it must re-publish."""
+    if not await catalog_db.lock_program(conn, code) and must_exist:
+        raise CatalogNotFound(f"no program {code!r}")
+    codes = await catalog_db.cohort_codes(conn, code)
+    before = {c: await published_state(conn, c) for c in codes}
+    await catalog_db.upsert_program(conn, code, program)
+    return await _publish_changed(conn, before)  # no seats change: no cohort lock
+
+
+async def replace_cohort(
+    conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
+) -> list[str]:
+    """Store a cohort (created or replaced) and publish it if its state changed. The program
+    shared (a rename waits, or is waited for), then the cohort itself: a second change of it
+    reads its state only once the first has committed."""
+    await catalog_db.lock_program(conn, program_code, share=True)
+    await check_owner(conn, program_code, code)
+    await catalog_db.lock_cohorts(conn, [code])
+    before = {code: await published_state(conn, code)}
+    await catalog_db.upsert_cohort(conn, program_code, code, cohort)
+    return await _publish_changed(conn, before)
+
+
+async def check_owner(conn: DbConnection, program_code: str, cohort_code: str) -> None:
+    """A cohort never moves to another program: one named under a program it is not part of is
+    refused."""
+    owner = await catalog_db.program_of_cohort(conn, cohort_code)
     if owner is not None and owner != program_code:
         raise CatalogConflict(f"cohort {cohort_code!r} belongs to program {owner!r}")
 
 
-async def republish_all(pool: asyncpg.Pool) -> list[str]:
-    """Queue `cohort.published` for every cohort, changed or not: a snapshot for a replica that
-    must be rebuilt from scratch (the compacted topic normally suffices). One cohort per
-    transaction, locked while read (so not a state older than a concurrent change's): it never
-    holds two cohort locks, so it cannot deadlock with a consumer batch."""
-    async with pool.acquire() as conn:
-        codes = [
-            code for program in await repository.list_programs(conn) for code in program["cohorts"]
-        ]
-    published = []
-    for code in codes:
-        async with pool.acquire() as conn, conn.transaction():
-            await repository.lock_cohorts(conn, [code])
-            state = await _published_state(conn, code)
-            if state is not None:
-                await outbox.add_events(
-                    conn, [new_event("cohort.published", subject=code, data=state)]
-                )
-                published.append(code)
-    return published
-
-
-async def create_program(conn: DbConnection, code: str, program: ProgramSettings) -> None:
-    if not await repository.upsert_program(conn, code, program, create_only=True):
-        raise CatalogConflict(f"program {code!r} already exists")
-
-
-async def update_program(conn: DbConnection, code: str, program: ProgramSettings) -> list[str]:
-    if not await repository.lock_program(conn, code):
-        raise CatalogNotFound(f"no program {code!r}")
-    codes = await repository.cohort_codes(conn, code)
-    before = {c: await _published_state(conn, c) for c in codes}
-    await repository.upsert_program(conn, code, program)
-    return await _publish_changed(conn, before)
-
-
-async def create_cohort(
+async def _add_cohort(
     conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
 ) -> list[str]:
-    if not await repository.lock_program(conn, program_code, share=True):
+    if not await catalog_db.lock_program(conn, program_code, share=True):
         raise CatalogNotFound(f"no program {program_code!r}")
-    if not await repository.upsert_cohort(conn, program_code, code, cohort, create_only=True):
+    if not await catalog_db.upsert_cohort(conn, program_code, code, cohort, create_only=True):
         raise CatalogConflict(f"cohort {code!r} already exists")
     return await _publish_changed(conn, {code: None})
-
-
-async def update_cohort(conn: DbConnection, code: str, cohort: CohortSettings) -> list[str]:
-    program_code = await repository.program_of_cohort(conn, code)
-    if program_code is None:
-        raise CatalogNotFound(f"no cohort {code!r}")
-    # The program shared (a rename waits, or is waited for), then the cohort itself: a second
-    # change of it reads its state only once the first has committed.
-    await repository.lock_program(conn, program_code, share=True)
-    await repository.lock_cohorts(conn, [code])
-    before = {code: await _published_state(conn, code)}
-    await repository.upsert_cohort(conn, program_code, code, cohort)
-    return await _publish_changed(conn, before)
 
 
 async def _publish_changed(
@@ -142,7 +185,7 @@ async def _publish_changed(
 ) -> list[str]:
     events = []
     for code, old in before.items():
-        new = await _published_state(conn, code)
+        new = await published_state(conn, code)
         if new is None or new == old:
             continue
         if old is None or new.seats != old.seats:
@@ -154,6 +197,7 @@ async def _publish_changed(
     return [e.subject or "" for e in events]
 
 
-async def _published_state(conn: DbConnection, cohort_code: str) -> CohortPublished | None:
-    view = await repository.cohort_view(conn, cohort_code)
+async def published_state(conn: DbConnection, cohort_code: str) -> CohortPublished | None:
+    """The cohort as `cohort.published` announces it; None if there is no such cohort."""
+    view = await catalog_db.cohort_view(conn, cohort_code)
     return CohortPublished.model_validate(view) if view else None

@@ -9,9 +9,46 @@ import contextlib
 import asyncpg
 import structlog
 
-from aihub_programs.service_layer.enrollment import close_ended_cohorts, expire_due_agreements
+from aihub_programs.adapters import enrollments as enrollments_db
+from aihub_programs.service_layer.seats import Operation, in_locked_cohort, now
 
 log = structlog.get_logger(__name__)
+
+
+async def expire_due_agreements(pool: asyncpg.Pool, *, limit: int = 100) -> int:
+    """Cancel the seats whose agreement deadline passed unsigned, promoting the waitlist; each
+    in its own short transaction. Several instances may run this at once: the cohort lock and
+    the re-check inside it make each expiry happen once. Returns how many expired."""
+    async with pool.acquire() as conn:
+        due = await enrollments_db.due_agreements(conn, now(), limit)
+    expired = 0
+    for cohort_code, application_id in due:
+        async with pool.acquire() as conn, conn.transaction():
+            outcome = await in_locked_cohort(
+                conn, cohort_code, _expiry_of(application_id), about=application_id
+            )
+            expired += bool(outcome.changes)
+    return expired
+
+
+def _expiry_of(application_id: str) -> Operation:
+    return lambda seats: seats.expire(application_id, now=now())
+
+
+async def close_ended_cohorts(pool: asyncpg.Pool) -> int:
+    """Cancel the startups still waiting in cohorts that have ended ("the cohort has ended"),
+    one cohort per transaction; the cohort lock and the re-check inside it make it happen once
+    with several instances. Returns how many were cancelled."""
+    async with pool.acquire() as conn:
+        ended = await enrollments_db.ended_cohorts_with_waitlist(conn, now())
+    closed = 0
+    for cohort_code in ended:
+        async with pool.acquire() as conn, conn.transaction():
+            outcome = await in_locked_cohort(
+                conn, cohort_code, lambda seats: seats.rebalance(now=now())
+            )
+            closed += len(outcome.changes)
+    return closed
 
 
 class AgreementDeadlines:

@@ -9,39 +9,32 @@ no-ops, and the allocation rules make out-of-order events harmless.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import structlog
 
-from aihub_programs.adapters import repository
-from aihub_programs.adapters.repository import LockedCohort, NewEnrollment
+from aihub_programs.adapters import enrollments as enrollments_db
+from aihub_programs.adapters.enrollments import NewEnrollment
 from aihub_programs.domain.allocation import (
     APPLICATION_ID_PATTERN,
     WITHDRAWN,
-    CohortSeats,
     EnrollmentConflict,
-    Outcome,
 )
-from aihub_programs.service_layer.publishing import new_event
+from aihub_programs.service_layer.access import NotYourProgram, require_manager
+from aihub_programs.service_layer.seats import Operation, in_locked_cohort, now, store_and_publish
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
-from aihub_shared.runtime import outbox
+from aihub_shared.identity import StaffPrincipal
+from aihub_shared.refusals import NotFound
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent
 
 log = structlog.get_logger(__name__)
 
 
-class EnrollmentNotFound(Exception):
-    pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+class EnrollmentNotFound(NotFound):
+    """No enrollment for the application (a tombstone included): 404 over HTTP."""
 
 
 def _check_application_id(application_id: str) -> None:
@@ -53,7 +46,7 @@ async def enroll_accepted_application(
     conn: DbConnection, event: CloudEvent, accepted: ApplicationDecided
 ) -> None:
     _check_application_id(accepted.application_id)
-    cohort = await repository.lock_cohort(conn, accepted.cohort_code)
+    cohort = await enrollments_db.lock_cohort(conn, accepted.cohort_code)
     if cohort is None:
         raise RejectedEvent(f"cohort {accepted.cohort_code!r} is not in the catalog")
     if cohort.program_code != accepted.program_code:
@@ -62,39 +55,39 @@ async def enroll_accepted_application(
             f" not {accepted.program_code!r}"
         )
     # Read under the lock: a concurrent handler of the same application has committed by now.
-    if await repository.enrollment_row(conn, accepted.application_id) is not None:
+    if await enrollments_db.enrollment_row(conn, accepted.application_id) is not None:
         # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
         log.info("acceptance of a known application ignored", application=accepted.application_id)
         return
-    seats = await repository.load_seats(conn, cohort, accepted.application_id)
-    arrival = await repository.next_arrival(conn)
-    outcome = seats.accept(accepted.application_id, rank=accepted.rank, arrival=arrival, now=_now())
+    seats = await enrollments_db.load_seats(conn, cohort, accepted.application_id)
+    arrival = await enrollments_db.next_arrival(conn)
+    outcome = seats.accept(accepted.application_id, rank=accepted.rank, arrival=arrival, now=now())
     new = NewEnrollment(
         cohort.code,
         cohort.program_code,
         accepted.startup_name,
         accepted.business_registration_number,
     )
-    await _store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
+    await store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
 
 
 async def release_withdrawn_application(
     conn: DbConnection, event: CloudEvent, withdrawn: ApplicationWithdrawn
 ) -> None:
     _check_application_id(withdrawn.application_id)
-    known = await repository.enrollment_row(conn, withdrawn.application_id)
+    known = await enrollments_db.enrollment_row(conn, withdrawn.application_id)
     cohort_code = known["cohort_code"] if known else withdrawn.cohort_code
-    cohort = await repository.lock_cohort(conn, cohort_code)
+    cohort = await enrollments_db.lock_cohort(conn, cohort_code)
     if cohort is None:
         # No cohort, so no seat and no acceptance that could ever be taken: nothing to remember.
         log.info("withdrawal for a cohort not in the catalog", cohort=withdrawn.cohort_code)
         return
-    seats = await repository.load_seats(conn, cohort, withdrawn.application_id)
-    arrival = await repository.next_arrival(conn)
+    seats = await enrollments_db.load_seats(conn, cohort, withdrawn.application_id)
+    arrival = await enrollments_db.next_arrival(conn)
     reason = f"{WITHDRAWN}: {withdrawn.reason}" if withdrawn.reason else WITHDRAWN
-    outcome = seats.withdraw(withdrawn.application_id, arrival=arrival, now=_now(), reason=reason)
+    outcome = seats.withdraw(withdrawn.application_id, arrival=arrival, now=now(), reason=reason)
     new = NewEnrollment(cohort.code, cohort.program_code, withdrawn.startup_name)
-    await _store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
+    await store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
 
 
 # -- staff actions and the deadline worker: their own transactions ----------------------------
@@ -105,14 +98,17 @@ async def cancel_enrollment(
     application_id: str,
     *,
     reason: str,
-    may_manage: Callable[[str], bool],
+    staff: StaffPrincipal,
     correlation_id: str | None = None,
 ) -> dict[str, Any]:
+    """Staff end an enrollment (seat or waitlist place), recorded as "cancelled by <who>: <why>";
+    a freed seat goes to the best-ranked waiting startup. Returns the enrollment as stored."""
+    recorded = f"cancelled by {staff.id}: {reason}"
     return await _staff_action(
         pool,
         application_id,
-        lambda seats: seats.cancel(application_id, reason=reason, now=_now()),
-        may_manage,
+        lambda seats: seats.cancel(application_id, reason=recorded, now=now()),
+        staff,
         correlation_id,
     )
 
@@ -121,43 +117,42 @@ async def sign_agreement(
     pool: asyncpg.Pool,
     application_id: str,
     *,
-    may_manage: Callable[[str], bool],
+    staff: StaffPrincipal,
     correlation_id: str | None = None,
 ) -> dict[str, Any]:
+    """The startup signed its agreement: its seat is no longer at risk of the deadline."""
     return await _staff_action(
         pool,
         application_id,
-        lambda seats: seats.sign_agreement(application_id, now=_now()),
-        may_manage,
+        lambda seats: seats.sign_agreement(application_id, now=now()),
+        staff,
         correlation_id,
     )
-
-
-class NotYourProgram(Exception):
-    pass
 
 
 async def _staff_action(
     pool: asyncpg.Pool,
     application_id: str,
-    operation: Callable[[CohortSeats], Outcome],
-    may_manage: Callable[[str], bool],
+    operation: Operation,
+    staff: StaffPrincipal,
     correlation_id: str | None,
 ) -> dict[str, Any]:
     async with pool.acquire() as conn, conn.transaction():
-        found = await repository.enrollment_row(conn, application_id)
+        found = await enrollments_db.enrollment_row(conn, application_id)
         # A tombstone (a withdrawal of an application never accepted) is nobody's enrollment:
         # not listed, so not found either.
         if found is None or found["business_registration_number"] is None:
             raise EnrollmentNotFound(f"no enrollment for application {application_id!r}")
-        if not may_manage(found["program_code"]):
-            raise NotYourProgram(found["program_code"])
-        cohort = await repository.lock_cohort(conn, found["cohort_code"])
-        assert cohort is not None  # enrollments reference their cohort
-        seats = await repository.load_seats(conn, cohort, application_id)
-        outcome = operation(seats)  # EnrollmentConflict propagates: nothing was written
-        await _store_and_publish(conn, cohort, seats, outcome, None, correlation_id=correlation_id)
-        row = await repository.enrollment_row(conn, application_id)
+        require_manager(staff, found["program_code"], named=str)
+        # EnrollmentConflict propagates: nothing was written.
+        await in_locked_cohort(
+            conn,
+            found["cohort_code"],
+            operation,
+            about=application_id,
+            correlation_id=correlation_id,
+        )
+        row = await enrollments_db.enrollment_row(conn, application_id)
         assert row is not None
         return row
 
@@ -165,108 +160,7 @@ async def _staff_action(
 async def resize_and_promote(conn: DbConnection, cohort_code: str) -> None:
     """After the catalog changed a cohort's seats: promote into added seats (call inside the
     catalog change's transaction, so the new seats and the promotions commit together)."""
-    cohort = await repository.lock_cohort(conn, cohort_code)
-    assert cohort is not None
-    seats = await repository.load_seats(conn, cohort)
-    outcome = seats.rebalance(now=_now())
-    await _store_and_publish(conn, cohort, seats, outcome, None)
-
-
-async def expire_due_agreements(pool: asyncpg.Pool, *, limit: int = 100) -> int:
-    """Cancel the seats whose agreement deadline passed unsigned, promoting the waitlist; each
-    in its own short transaction. Several instances may run this at once: the cohort lock and
-    the re-check inside it make each expiry happen once. Returns how many expired."""
-    async with pool.acquire() as conn:
-        due = await repository.due_agreements(conn, _now(), limit)
-    expired = 0
-    for cohort_code, application_id in due:
-        async with pool.acquire() as conn, conn.transaction():
-            cohort = await repository.lock_cohort(conn, cohort_code)
-            assert cohort is not None
-            seats = await repository.load_seats(conn, cohort, application_id)
-            outcome = seats.expire(application_id, now=_now())
-            await _store_and_publish(conn, cohort, seats, outcome, None)
-            expired += bool(outcome.changes)
-    return expired
-
-
-async def close_ended_cohorts(pool: asyncpg.Pool) -> int:
-    """Cancel the startups still waiting in cohorts that have ended ("the cohort has ended"),
-    one cohort per transaction; the cohort lock and the re-check inside it make it happen once
-    with several instances. Returns how many were cancelled."""
-    async with pool.acquire() as conn:
-        ended = await repository.ended_cohorts_with_waitlist(conn, _now())
-    closed = 0
-    for cohort_code in ended:
-        async with pool.acquire() as conn, conn.transaction():
-            cohort = await repository.lock_cohort(conn, cohort_code)
-            assert cohort is not None
-            seats = await repository.load_seats(conn, cohort)
-            outcome = seats.rebalance(now=_now())
-            await _store_and_publish(conn, cohort, seats, outcome, None)
-            closed += len(outcome.changes)
-    return closed
-
-
-# -- storing and announcing --------------------------------------------------------------------
-
-
-async def _store_and_publish(
-    conn: DbConnection,
-    cohort: LockedCohort,
-    seats: CohortSeats,
-    outcome: Outcome,
-    new: NewEnrollment | None,
-    *,
-    caused_by: CloudEvent | None = None,
-    correlation_id: str | None = None,
-) -> None:
-    if not outcome.changed:
-        return
-    rows = await repository.save_enrollments(conn, outcome.changed, new)
-    events = []
-    for change in outcome.changes:
-        row = rows[change.enrollment.application_id]
-        data = EnrollmentChanged(
-            enrollment_id=str(row["id"]),
-            application_id=row["application_id"],
-            program_code=cohort.program_code,
-            cohort_code=cohort.code,
-            startup_name=row["startup_name"],
-            status=change.enrollment.status,
-            waitlist_position=change.waitlist_position,
-            rank=change.enrollment.rank,
-            seats=change.seats,
-            seats_taken=change.seats_taken,
-            agreement_due_at=change.enrollment.agreement_due_at,
-            agreement_signed_at=change.enrollment.agreement_signed_at,
-            reason=change.enrollment.reason if change.kind == "cancelled" else None,
-        )
-        events.append(_event(f"enrollment.{change.kind}", cohort, data, caused_by, correlation_id))
-    if outcome.filled:
-        filled = CohortFilled(
-            program_code=cohort.program_code,
-            cohort_code=cohort.code,
-            seats=seats.seats,
-            seats_taken=len(seats.confirmed),
-            waitlisted=len(seats.waitlist),
-        )
-        events.append(_event("cohort.filled", cohort, filled, caused_by, correlation_id))
-    await outbox.add_events(conn, events)
-
-
-def _event(
-    name: str,
-    cohort: LockedCohort,
-    data: EnrollmentChanged | CohortFilled,
-    caused_by: CloudEvent | None,
-    correlation_id: str | None,
-) -> CloudEvent:
-    # Keyed by cohort: one partition holds a cohort's whole seat history, in order, so a reader
-    # can replay it step by step (and an application's own events stay in order too).
-    return new_event(
-        name, subject=cohort.code, data=data, caused_by=caused_by, correlation_id=correlation_id
-    )
+    await in_locked_cohort(conn, cohort_code, lambda seats: seats.rebalance(now=now()))
 
 
 __all__ = [
@@ -274,9 +168,7 @@ __all__ = [
     "EnrollmentNotFound",
     "NotYourProgram",
     "cancel_enrollment",
-    "close_ended_cohorts",
     "enroll_accepted_application",
-    "expire_due_agreements",
     "release_withdrawn_application",
     "resize_and_promote",
     "sign_agreement",

@@ -1,10 +1,16 @@
-"""Taking in startups' KPI reports: every report gets a `kpi.receipt`, accepted or refused."""
+"""Taking in startups' KPI reports (every report gets a `kpi.receipt`, accepted or refused) and
+the figures the hub announces."""
 
 from __future__ import annotations
 
-from aihub_programs.adapters import outcomes as repository
+from typing import Any
+
+import asyncpg
+
+from aihub_programs.adapters import outcomes as outcomes_db
 from aihub_programs.domain.outcomes import judge
-from aihub_programs.service_layer.publishing import new_event
+from aihub_programs.service_layer.catalog import require_cohort
+from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import KpiReceipt, StartupKpiReported
 from aihub_shared.runtime import outbox
@@ -14,20 +20,20 @@ from aihub_shared.runtime.db import DbConnection
 async def receive_kpi_report(
     conn: DbConnection, event: CloudEvent, report: StartupKpiReported
 ) -> None:
-    await repository.lock_startup(conn, report.business_registration_number)
+    await outcomes_db.lock_startup(conn, report.business_registration_number)
     verdict = judge(
         event.source,
         report,
-        same_id=await repository.report_by_id(conn, event.source, report.report_id),
-        same_quarter=await repository.report_for_quarter(
+        same_id=await outcomes_db.report_by_id(conn, event.source, report.report_id),
+        same_quarter=await outcomes_db.report_for_quarter(
             conn, report.business_registration_number, report.quarter
         ),
-        seat=await repository.seat_history(
+        seat=await outcomes_db.seat_history(
             conn, report.business_registration_number, report.cohort_code
         ),
     )
     if verdict.store:
-        await repository.insert_report(conn, event.source, report)
+        await outcomes_db.insert_report(conn, event.source, report)
     receipt = KpiReceipt(
         report_id=report.report_id,
         submitted_by=event.source,
@@ -37,3 +43,16 @@ async def receive_kpi_report(
     await outbox.add_events(
         conn, [new_event("kpi.receipt", subject=report.report_id, data=receipt, caused_by=event)]
     )
+
+
+async def hub_outcomes(pool: asyncpg.Pool) -> dict[str, Any]:
+    """The hub's headline figures, over every cohort."""
+    async with pool.acquire() as conn:
+        return await outcomes_db.totals(conn, None)
+
+
+async def cohort_outcomes(pool: asyncpg.Pool, cohort_code: str) -> dict[str, Any]:
+    """One cohort's figures; CatalogNotFound if there is no such cohort."""
+    async with pool.acquire() as conn:
+        await require_cohort(conn, cohort_code)
+        return await outcomes_db.totals(conn, cohort_code)

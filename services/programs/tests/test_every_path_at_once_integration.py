@@ -17,28 +17,17 @@ from typing import Any
 import asyncpg
 import pytest
 
-from aihub_programs.service_layer import enrollment
+from aihub_programs.service_layer import deadlines, enrollment
 from aihub_programs.service_layer.catalog import update_cohort
-from aihub_programs.service_layer.enrollment import (
-    EnrollmentConflict,
-    EnrollmentNotFound,
-    enroll_accepted_application,
-    release_withdrawn_application,
-)
-from services.programs.tests.conftest import (
-    accepted,
-    cohort_spec,
-    event,
-    handle,
-    make_cohort,
-    queued,
-    withdrawn,
-)
+from aihub_programs.service_layer.enrollment import EnrollmentConflict, EnrollmentNotFound
+from services.programs.tests import support
+from services.programs.tests.support import ADMIN_STAFF, cohort_spec, make_cohort, queued
 
 pytestmark = pytest.mark.integration
 
 COHORT = "cv-2027-1"
 FINAL_SEATS = 4  # no change below ever sets more, so confirmed ≤ seats holds at the end too
+STAFF_CANCELLED = f"cancelled by {ADMIN_STAFF.id}: "
 
 
 @dataclass
@@ -61,7 +50,9 @@ class Replay:
     def apply(self, name: str, data: dict[str, Any]) -> None:
         app = data["application_id"]
         assert self.ranks.setdefault(app, data["rank"]) == data["rank"], "the rank changed"
-        cause = (data.get("reason") or "").split(":")[0]
+        # A staff cancellation is recorded after who made it: its cause is what they said.
+        said = (data.get("reason") or "").removeprefix(STAFF_CANCELLED)
+        cause = said.split(":")[0]
         self.kinds.add(f"{name} {cause}".strip())
         if self.owed_promotion:
             # A seat was freed (or added) while someone waited: the same step fills it.
@@ -87,6 +78,48 @@ class Replay:
         self.owed_promotion = bool(self.waiting) and len(self.confirmed) < self.seats
 
 
+@dataclass
+class SeatPaths:
+    """Every way a seat moves, as the consumer, staff and the deadline workers move it."""
+
+    db: asyncpg.Pool
+    #: Each startup's rank in its first acceptance.
+    ranks: dict[str, int | None]
+
+    async def accept(self, app: str, rank: int | None = None) -> None:
+        await support.accept(self.db, app, rank or self.ranks[app])
+
+    async def withdraw(self, app: str) -> None:
+        await support.withdraw(self.db, app)
+
+    async def cancel(self, app: str) -> None:
+        await self._staff(
+            enrollment.cancel_enrollment(self.db, app, reason="left", staff=ADMIN_STAFF)
+        )
+
+    async def sign(self, app: str) -> None:
+        await self._staff(enrollment.sign_agreement(self.db, app, staff=ADMIN_STAFF))
+
+    async def deadline_passes(self, app: str) -> None:
+        await self.db.execute(
+            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
+            " WHERE application_id = $1 AND status = 'confirmed' AND agreement_signed_at IS NULL",
+            app,
+        )
+        # Two instances' deadline workers notice it at the same moment.
+        await asyncio.gather(
+            deadlines.expire_due_agreements(self.db), deadlines.expire_due_agreements(self.db)
+        )
+
+    async def resize(self, seats: int) -> None:
+        await update_cohort(self.db, COHORT, cohort_spec(seats=seats), staff=ADMIN_STAFF)
+
+    async def _staff(self, action: Awaitable[Any]) -> None:
+        # Not enrolled yet, already gone, or not holding a seat: a 404/409 over HTTP.
+        with contextlib.suppress(EnrollmentConflict, EnrollmentNotFound):
+            await action
+
+
 @pytest.mark.parametrize("seed", [11, 12, 13])
 async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int) -> None:
     await make_cohort(db, COHORT, seats=3)
@@ -96,39 +129,9 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     for app in apps[-3:]:
         ranks[app] = None
 
-    async def accept(app: str, rank: int | None = None) -> None:
-        data = accepted(app, rank=rank or ranks[app])
-        await handle(db, enroll_accepted_application, event("application.accepted", data), data)
-
-    async def withdraw(app: str) -> None:
-        data = withdrawn(app)
-        await handle(db, release_withdrawn_application, event("application.withdrawn", data), data)
-
-    async def staff(action: Awaitable[Any]) -> None:
-        # Not enrolled yet, already gone, or not holding a seat: a 404/409 over HTTP.
-        with contextlib.suppress(EnrollmentConflict, EnrollmentNotFound):
-            await action
-
-    async def cancel(app: str) -> None:
-        await staff(enrollment.cancel_enrollment(db, app, reason="left", may_manage=lambda _: True))
-
-    async def sign(app: str) -> None:
-        await staff(enrollment.sign_agreement(db, app, may_manage=lambda _: True))
-
-    async def deadline_passes(app: str) -> None:
-        await db.execute(
-            "UPDATE enrollments SET agreement_due_at = now() - interval '1 second'"
-            " WHERE application_id = $1 AND status = 'confirmed' AND agreement_signed_at IS NULL",
-            app,
-        )
-        # Two instances' deadline workers notice it at the same moment.
-        await asyncio.gather(
-            enrollment.expire_due_agreements(db), enrollment.expire_due_agreements(db)
-        )
-
-    async def resize(seats: int) -> None:
-        async with db.acquire() as conn, conn.transaction():
-            await update_cohort(conn, COHORT, cohort_spec(seats=seats))
+    paths = SeatPaths(db, ranks)
+    accept, withdraw, cancel, sign = paths.accept, paths.withdraw, paths.cancel, paths.sign
+    deadline_passes, resize = paths.deadline_passes, paths.resize
 
     # Wave 1: the acceptances arrive (a few withdrawals overtake theirs) while seats change.
     leaving = set(rng.sample(apps, 3))
@@ -161,13 +164,10 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     ]
     rng.shuffle(everything)
     await asyncio.gather(*everything)
-    await enrollment.expire_due_agreements(db)  # deadlines that passed after the last run
+    await deadlines.expire_due_agreements(db)  # deadlines that passed after the last run
     await resize(FINAL_SEATS)
 
-    replay = Replay(seats=3)
-    for published in await queued(db):
-        if published["name"].startswith("enrollment.") and published["key"] == COHORT:
-            replay.apply(published["name"], published["data"])
+    replay = await _replayed(db, seats=3)
     assert not replay.owed_promotion
     assert replay.kinds >= {
         "enrollment.confirmed",
@@ -178,12 +178,25 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
         "enrollment.cancelled withdrawn by the applicant",
         "enrollment.cancelled agreement deadline passed",
     }, replay.kinds
+    await _assert_stored_as_replayed(db, replay)
+    assert len(replay.confirmed) <= FINAL_SEATS
+    assert len(replay.confirmed) == FINAL_SEATS or not replay.waiting
+    assert not replay.confirmed & set(leaving)
+
+
+async def _replayed(db: asyncpg.Pool, *, seats: int) -> Replay:
+    """The cohort's published enrollment history, replayed (and checked) step by step."""
+    replay = Replay(seats=seats)
+    for published in await queued(db):
+        if published["name"].startswith("enrollment.") and published["key"] == COHORT:
+            replay.apply(published["name"], published["data"])
+    return replay
+
+
+async def _assert_stored_as_replayed(db: asyncpg.Pool, replay: Replay) -> None:
     rows = await db.fetch(
         "SELECT application_id, status FROM enrollments WHERE status <> 'cancelled'"
     )
     stored = {r["application_id"]: r["status"] for r in rows}
     assert {a for a, s in stored.items() if s == "confirmed"} == replay.confirmed
     assert {a for a, s in stored.items() if s == "waitlisted"} == replay.waiting
-    assert len(replay.confirmed) <= FINAL_SEATS
-    assert len(replay.confirmed) == FINAL_SEATS or not replay.waiting
-    assert not replay.confirmed & set(leaving)

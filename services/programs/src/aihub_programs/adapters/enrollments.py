@@ -1,0 +1,195 @@
+"""SQL for the seats: the cohort lock and the enrollments that compete for its seats."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aihub_programs.domain.allocation import CohortSeats, Enrollment, cohort_ends_at
+from aihub_shared.runtime.db import DbConnection
+
+
+@dataclass(frozen=True)
+class LockedCohort:
+    code: str
+    program_code: str
+    seats: int
+    agreement_due_days: int
+    ends_on: date | None = None
+
+
+async def lock_cohort(conn: DbConnection, cohort_code: str) -> LockedCohort | None:
+    """Row-lock the cohort: every seat decision for it is serialized behind this lock, across
+    transactions and across instances of the service."""
+    row = await conn.fetchrow(
+        "SELECT code, program_code, seats, agreement_due_days, ends_on FROM cohorts"
+        " WHERE code = $1 FOR UPDATE",
+        cohort_code,
+    )
+    return LockedCohort(**dict(row)) if row else None
+
+
+def _enrollment(row: Any) -> Enrollment:
+    return Enrollment(
+        application_id=row["application_id"],
+        status=row["status"],
+        rank=row["rank"],
+        arrival=row["arrival"],
+        agreement_due_at=row["agreement_due_at"],
+        agreement_signed_at=row["agreement_signed_at"],
+        reason=row["reason"],
+    )
+
+
+_SELECT_ENROLLMENTS = (
+    "SELECT application_id, status, rank, arrival, agreement_due_at, agreement_signed_at, reason"
+    " FROM enrollments"
+)
+
+
+async def load_seats(
+    conn: DbConnection, cohort: LockedCohort, about: str | None = None
+) -> CohortSeats:
+    """The cohort's live enrollments, plus the one an operation is about whatever its state
+    (call with the cohort locked)."""
+    rows = await conn.fetch(
+        _SELECT_ENROLLMENTS + " WHERE cohort_code = $1"
+        " AND (status <> 'cancelled' OR application_id = $2)",
+        cohort.code,
+        about,
+    )
+    return CohortSeats(
+        cohort.seats,
+        [_enrollment(r) for r in rows],
+        agreement_due=timedelta(days=cohort.agreement_due_days),
+        ends_at=cohort_ends_at(cohort.ends_on),
+    )
+
+
+async def next_arrival(conn: DbConnection) -> int:
+    value: int = await conn.fetchval(
+        "SELECT nextval(pg_get_serial_sequence('enrollments', 'arrival'))"
+    )
+    return value
+
+
+@dataclass(frozen=True)
+class NewEnrollment:
+    """What only the accepting (or withdrawing) event knows about a row it creates."""
+
+    cohort_code: str
+    program_code: str
+    startup_name: str
+    business_registration_number: str | None = None
+
+
+async def save_enrollments(
+    conn: DbConnection, changed: list[Enrollment], new: NewEnrollment | None
+) -> dict[str, dict[str, Any]]:
+    """Insert or update each changed enrollment; returns each row by application id."""
+    saved: dict[str, dict[str, Any]] = {}
+    for e in changed:
+        row = await _update_enrollment(conn, e)
+        if row is None:
+            if new is None:
+                raise LookupError(f"no enrollment row for {e.application_id}")
+            row = await _insert_enrollment(conn, e, new)
+        saved[e.application_id] = row
+    return saved
+
+
+async def _update_enrollment(conn: DbConnection, e: Enrollment) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "UPDATE enrollments SET status = $2, agreement_due_at = $3, agreement_signed_at = $4,"
+        " reason = $5, held_seat = held_seat OR $2 = 'confirmed',"
+        # The moment a seat holder leaves: its KPI reports for later quarters are refused.
+        " seat_released_at = CASE WHEN $2 = 'cancelled' AND held_seat"
+        "   THEN coalesce(seat_released_at, now()) END,"
+        " updated_at = now()"
+        " WHERE application_id = $1 RETURNING *",
+        e.application_id,
+        e.status,
+        e.agreement_due_at,
+        e.agreement_signed_at,
+        e.reason,
+    )
+    return dict(row) if row else None
+
+
+async def _insert_enrollment(
+    conn: DbConnection, e: Enrollment, new: NewEnrollment
+) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        "INSERT INTO enrollments (id, application_id, cohort_code, program_code,"
+        " startup_name, business_registration_number, status, rank, arrival,"
+        " agreement_due_at, agreement_signed_at, reason, held_seat)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $7 = 'confirmed')"
+        " RETURNING *",
+        uuid.uuid4(),
+        e.application_id,
+        new.cohort_code,
+        new.program_code,
+        new.startup_name,
+        new.business_registration_number,
+        e.status,
+        e.rank,
+        e.arrival,
+        e.agreement_due_at,
+        e.agreement_signed_at,
+        e.reason,
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def enrollment_row(conn: DbConnection, application_id: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM enrollments WHERE application_id = $1", application_id)
+    return dict(row) if row else None
+
+
+async def due_agreements(conn: DbConnection, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(cohort, application) of unsigned seats whose agreement deadline has passed."""
+    rows = await conn.fetch(
+        "SELECT cohort_code, application_id FROM enrollments"
+        " WHERE status = 'confirmed' AND agreement_signed_at IS NULL AND agreement_due_at <= $1"
+        " ORDER BY agreement_due_at LIMIT $2",
+        now,
+        limit,
+    )
+    return [(r["cohort_code"], r["application_id"]) for r in rows]
+
+
+async def ended_cohorts_with_waitlist(conn: DbConnection, now: datetime) -> list[str]:
+    """Cohorts whose last day is over in Seoul and that still have startups waiting."""
+    rows = await conn.fetch(
+        "SELECT code FROM cohorts c"
+        " WHERE c.ends_on < ($1::timestamptz AT TIME ZONE 'Asia/Seoul')::date"
+        " AND EXISTS (SELECT 1 FROM enrollments e"
+        "   WHERE e.cohort_code = c.code AND e.status = 'waitlisted')"
+        " ORDER BY code",
+        now,
+    )
+    return [r["code"] for r in rows]
+
+
+async def cohort_enrollments(conn: DbConnection, cohort_code: str) -> list[dict[str, Any]]:
+    """Every enrollment of the cohort: seats first, then the waitlist in its order, then the
+    cancelled ones; waitlist positions are computed here, never stored. Tombstones (withdrawals
+    of applications never enrolled) are left out: only an acceptance stores the registration
+    number."""
+    rows = await conn.fetch(
+        "SELECT id::text AS enrollment_id, application_id, startup_name,"
+        " business_registration_number, status, rank, agreement_due_at, agreement_signed_at,"
+        " reason, created_at, updated_at,"
+        " CASE WHEN status = 'waitlisted' THEN row_number() OVER (PARTITION BY status"
+        "   ORDER BY rank NULLS LAST, arrival) END AS waitlist_position"
+        " FROM enrollments WHERE cohort_code = $1"
+        # Tombstones (withdrawals of applications never enrolled) are no one's enrollment.
+        " AND NOT (status = 'cancelled' AND business_registration_number IS NULL)"
+        " ORDER BY array_position(ARRAY['confirmed', 'waitlisted', 'cancelled'], status),"
+        " rank NULLS LAST, arrival",
+        cohort_code,
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,98 @@
+"""Storing and announcing what an allocation operation changed: the enrollments' rows and one
+event per step (plus `cohort.filled`), in the caller's transaction, under the cohort's lock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aihub_programs.adapters import enrollments as enrollments_db
+from aihub_programs.adapters.enrollments import LockedCohort, NewEnrollment
+from aihub_programs.domain.allocation import CohortSeats, Outcome
+from aihub_programs.service_layer.events import new_event
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
+from aihub_shared.runtime import outbox
+from aihub_shared.runtime.db import DbConnection
+
+Operation = Callable[[CohortSeats], Outcome]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def in_locked_cohort(
+    conn: DbConnection,
+    cohort_code: str,
+    operation: Operation,
+    *,
+    about: str | None = None,
+    correlation_id: str | None = None,
+) -> Outcome:
+    """Lock an existing cohort, apply one allocation operation to its seats (with the enrollment
+    `about`, whatever its state), store what changed and queue its events."""
+    cohort = await enrollments_db.lock_cohort(conn, cohort_code)
+    assert cohort is not None  # enrollments reference their cohort; catalog changes made it
+    seats = await enrollments_db.load_seats(conn, cohort, about)
+    outcome = operation(seats)
+    await store_and_publish(conn, cohort, seats, outcome, None, correlation_id=correlation_id)
+    return outcome
+
+
+async def store_and_publish(
+    conn: DbConnection,
+    cohort: LockedCohort,
+    seats: CohortSeats,
+    outcome: Outcome,
+    new: NewEnrollment | None,
+    *,
+    caused_by: CloudEvent | None = None,
+    correlation_id: str | None = None,
+) -> None:
+    if not outcome.changed:
+        return
+    rows = await enrollments_db.save_enrollments(conn, outcome.changed, new)
+    events = []
+    for change in outcome.changes:
+        row = rows[change.enrollment.application_id]
+        data = EnrollmentChanged(
+            enrollment_id=str(row["id"]),
+            application_id=row["application_id"],
+            program_code=cohort.program_code,
+            cohort_code=cohort.code,
+            startup_name=row["startup_name"],
+            status=change.enrollment.status,
+            waitlist_position=change.waitlist_position,
+            rank=change.enrollment.rank,
+            seats=change.seats,
+            seats_taken=change.seats_taken,
+            agreement_due_at=change.enrollment.agreement_due_at,
+            agreement_signed_at=change.enrollment.agreement_signed_at,
+            reason=change.enrollment.reason if change.kind == "cancelled" else None,
+        )
+        events.append(_event(f"enrollment.{change.kind}", cohort, data, caused_by, correlation_id))
+    if outcome.filled:
+        filled = CohortFilled(
+            program_code=cohort.program_code,
+            cohort_code=cohort.code,
+            seats=seats.seats,
+            seats_taken=len(seats.confirmed),
+            waitlisted=len(seats.waitlist),
+        )
+        events.append(_event("cohort.filled", cohort, filled, caused_by, correlation_id))
+    await outbox.add_events(conn, events)
+
+
+def _event(
+    name: str,
+    cohort: LockedCohort,
+    data: EnrollmentChanged | CohortFilled,
+    caused_by: CloudEvent | None,
+    correlation_id: str | None,
+) -> CloudEvent:
+    # Keyed by cohort: one partition holds a cohort's whole seat history, in order, so a reader
+    # can replay it step by step (and an application's own events stay in order too).
+    return new_event(
+        name, subject=cohort.code, data=data, caused_by=caused_by, correlation_id=correlation_id
+    )
