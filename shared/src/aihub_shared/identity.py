@@ -16,7 +16,7 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class StaffPrincipal:
-    """Who is calling. ``id`` is the staff member's e-mail address."""
+    """Who is calling. ``id`` is the staff member's e-mail address, in lower case."""
 
     id: str
     name: str

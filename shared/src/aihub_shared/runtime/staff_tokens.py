@@ -77,8 +77,10 @@ def verify_staff_token(secret: str, token: str) -> StaffPrincipal:
         raise InvalidStaffToken("the staff token has expired") from exc
     except (jwt.InvalidTokenError, ValueError, ValidationError) as exc:
         raise InvalidStaffToken("the staff token is not valid") from exc
+    # Addresses are compared in lower case everywhere: the `Kim@hub.example` a manager names as a
+    # reviewer is the `kim@hub.example` of a token.
     return StaffPrincipal(
-        id=subject,
+        id=subject.lower(),
         name=str(claims.get("name") or subject),
         role=role,
         programs=frozenset(programs),

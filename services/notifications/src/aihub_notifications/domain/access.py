@@ -48,7 +48,7 @@ def check_delivery_visible(staff: StaffPrincipal, program_code: str | None) -> N
 
 
 def check_may_read_subscriptions(staff: StaffPrincipal, address: str) -> None:
-    if not sees_everything(staff) and address != staff.id.lower():
+    if not sees_everything(staff) and address != staff.id:
         raise Forbidden("you may only read your own subscriptions")
 
 
@@ -59,7 +59,7 @@ def programs_to_replace(
     (admin, ops), else the programs of a manager's token (their other rows stay)."""
     if sees_everything(staff):
         return None
-    if staff.role is not Role.PROGRAM_MANAGER or address != staff.id.lower():
+    if staff.role is not Role.PROGRAM_MANAGER or address != staff.id:
         raise Forbidden("a program manager may only change their own subscriptions")
     for subscription in wanted:
         if not staff.manages(subscription.program_code):
