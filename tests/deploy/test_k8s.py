@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from aihub_shared.runtime.settings import ServiceSettings
-from tests.deploy.test_compose import settings_class, settings_env
+from tests.deploy.support import settings_class, settings_env
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 SERVICES = ("applications", "programs", "notifications")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.test_compose import settings_class, settings_env
+from tests.deploy.support import settings_class, settings_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SERVICES = ("applications", "programs", "notifications")

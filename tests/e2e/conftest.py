@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import mailbox
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
-from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +11,7 @@ import pytest
 from aihub_local.platform import PlatformServices, create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually
+from tests.e2e.support import unique, write_test_catalog
 
 TEST_STAFF_TOKEN_SECRET = "test-staff-token-secret-0123456789abcdef"  # noqa: S105
 
@@ -52,41 +47,6 @@ async def staff(platform: PlatformServices) -> AsyncIterator[dict[str, httpx.Asy
             await client.aclose()
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def write_test_catalog(
-    directory: Path, *, program: str, cohort: str, seats: int, manager_email: str
-) -> Path:
-    now = datetime.now(UTC)
-    catalog: dict[str, Any] = {
-        "programs": [
-            {
-                "code": program,
-                "name_ko": "테스트 배치 프로그램",
-                "name_en": "Test batch program",
-                "partner": "Cyber Valley",
-                "program_managers": [
-                    {"name": "프로그램 매니저", "email": manager_email, "locale": "ko"}
-                ],
-                "cohorts": [
-                    {
-                        "code": cohort,
-                        "seats": seats,
-                        "application_opens_at": (now - timedelta(hours=1)).isoformat(),
-                        "application_closes_at": (now + timedelta(days=1)).isoformat(),
-                        "max_startup_age_years": 7,
-                    }
-                ],
-            }
-        ]
-    }
-    path = directory / f"{cohort}.json"
-    path.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 async def open_cohort(
     local_stack: StackEndpoints,
@@ -115,8 +75,3 @@ async def open_cohort(
 
     await eventually(replicated, what="the cohort in the applications replica")
     return names
-
-
-def mails_to(mail_dir: Path, address: str) -> list[Message]:
-    box = mailbox.Maildir(mail_dir, create=False)
-    return [m for m in box if address in (m.get("To") or "")]

@@ -1,16 +1,15 @@
-"""Talking to the real broker from tests: publish like a portal, read like an auditor."""
+"""Talking to the platform through the real broker: submit like a portal, read receipts like one.
+
+The generic broker I/O (`publish`, `read_until`, `header`) is in `aihub_local.testing`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-
+from aihub_local.testing import publish, read_until
 from aihub_shared.contracts.registry import contract
 
 
@@ -53,57 +52,8 @@ def submitted_event(
     }
 
 
-async def publish(
-    bootstrap: str,
-    topic: str,
-    messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
-) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for key, value, headers in messages:
-            await producer.send_and_wait(topic, value, key=key, headers=headers)
-    finally:
-        await producer.stop()
-
-
 def as_bytes(document: dict[str, Any]) -> bytes:
     return json.dumps(document).encode()
-
-
-async def read_until(
-    bootstrap: str,
-    topic: str,
-    match: Callable[[ConsumerRecord], bool],
-    *,
-    count: int,
-    within: float = 60.0,
-) -> list[ConsumerRecord]:
-    """Every matching record on the topic from the beginning, once `count` have been seen."""
-    # No group: the consumer takes every partition and reads from the start, committing nothing.
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    found: list[ConsumerRecord] = []
-    try:
-        async with asyncio.timeout(within):
-            while len(found) < count:
-                batches = await consumer.getmany(timeout_ms=500)
-                for records in batches.values():
-                    found.extend(r for r in records if match(r))
-    except TimeoutError as exc:
-        raise AssertionError(f"saw {len(found)} of {count} matching records on {topic}") from exc
-    finally:
-        await consumer.stop()
-    return found
-
-
-def header(record: ConsumerRecord, name: str) -> str | None:
-    for key, value in record.headers or ():
-        if key == name:
-            return bytes(value).decode(errors="replace")
-    return None
 
 
 async def submit(bootstrap: str, event: dict[str, Any]) -> None:

@@ -10,16 +10,9 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from tests.e2e.conftest import unique
-from tests.e2e.kafka_io import (
-    as_bytes,
-    header,
-    publish,
-    read_until,
-    receipt_for,
-    submit,
-    submitted_event,
-)
+from aihub_local.testing import header, publish, read_until
+from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
+from tests.e2e.support import unique
 
 pytestmark = pytest.mark.integration
 

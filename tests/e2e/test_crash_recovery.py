@@ -13,29 +13,13 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually
+from aihub_local.testing import eventually, header, publish, read_until
 from aihub_shared.contracts.registry import contract
-from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
-from tests.e2e.conftest import mails_to, unique
-from tests.e2e.kafka_io import (
-    as_bytes,
-    header,
-    publish,
-    read_until,
-    receipt_for,
-    submit,
-    submitted_event,
-)
+from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
+from tests.e2e.support import business_number, mails_to, unique
 
 pytestmark = pytest.mark.integration
-
-
-def business_number(n: int) -> str:
-    """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
-    digits = [int(d) for d in f"{(n * 7919 + 101_810_000) % 10**9:09d}"]
-    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
 
 async def crashed(platform: PlatformServices, service: str) -> None:

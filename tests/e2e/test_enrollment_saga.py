@@ -11,11 +11,10 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually
-from tests.e2e.conftest import unique
-from tests.e2e.kafka_io import read_until, receipt_for, submit, submitted_event
+from aihub_local.testing import eventually, read_until
+from tests.e2e.kafka_io import receipt_for, submit, submitted_event
 from tests.e2e.review_flow import select_for_cohort
-from tests.e2e.test_crash_recovery import business_number
+from tests.e2e.support import business_number, unique
 
 pytestmark = pytest.mark.integration
 

@@ -19,12 +19,9 @@ from aiokafka import AIOKafkaProducer
 
 from aihub_local.platform import create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually
-from aihub_shared.contracts.values import BRN_WEIGHTS
+from aihub_local.testing import eventually, publish, read_until
 from aihub_shared.identity import Role
 from aihub_shared.runtime.staff_tokens import issue_staff_token
-from tests.e2e.conftest import unique, write_test_catalog
-from tests.e2e.kafka_io import publish, read_until
 from tests.e2e.programs_io import (
     SeatHistory,
     accepted_data,
@@ -36,20 +33,13 @@ from tests.e2e.programs_io import (
     received_data,
     withdrawn_data,
 )
+from tests.e2e.support import unique, valid_brn, write_test_catalog
 
 pytestmark = pytest.mark.integration
 
 SECRET = "seat-invariant-test-secret-0123456789abcdef"  # noqa: S105 - test only
 SEATS = 3
 STARTUPS = 36
-
-
-def brn(n: int) -> str:
-    """A valid business registration number; `n` picks its first nine digits."""
-    head = f"{n % 10**9:09d}"
-    digits = [int(d) for d in head]
-    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
-    return head + str((10 - total % 10) % 10)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +82,11 @@ async def test_two_instances_never_exceed_the_seats(
 
     def accepted(app: str, event_id: str | None = None) -> bytes:
         data = accepted_data(
-            app, program=program, cohort=cohort, rank=ranks[app], brn=brn(apps.index(app))
+            app,
+            program=program,
+            cohort=cohort,
+            rank=ranks[app],
+            brn=valid_brn(apps.index(app)),
         )
         return lifecycle_event("application.accepted", data, event_id=event_id)
 
@@ -192,7 +186,10 @@ async def test_kpi_reports_are_answered_and_counted(
     )
     enrolled, waiting = str(uuid.uuid4()), str(uuid.uuid4())
     # Fresh numbers: a quarter is reported once per startup, and the stack outlives a run.
-    enrolled_brn, waiting_brn = brn(uuid.uuid4().int), brn(uuid.uuid4().int)
+    enrolled_brn, waiting_brn = (
+        valid_brn(uuid.uuid4().int),
+        valid_brn(uuid.uuid4().int),
+    )
     await _publish(
         local_stack.kafka_bootstrap,
         [

@@ -11,21 +11,12 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually
+from aihub_local.testing import eventually, header, publish, read_until
 from aihub_shared.identity import Role
 from aihub_shared.runtime.staff_tokens import issue_staff_token
-from tests.e2e.conftest import mails_to, unique
-from tests.e2e.kafka_io import (
-    as_bytes,
-    header,
-    publish,
-    read_until,
-    receipt_for,
-    submit,
-    submitted_event,
-)
+from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
 from tests.e2e.review_flow import review_and_select, select_for_cohort
-from tests.e2e.test_crash_recovery import business_number
+from tests.e2e.support import business_number, mails_to, unique
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from aihub_local.processes import ManagedProcess, wait_http_ok
-from aihub_local.procutil import pid_alive
+from aihub_local.procutil import pid_alive, wait_pid_exit
+from aihub_local.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -47,18 +48,19 @@ def _lines(log: Path, prefix: str) -> list[str]:
     return [line for line in log.read_text().splitlines() if line.startswith(prefix)]
 
 
-def _wait_for_line(log: Path, prefix: str, occurrence: int = 1, timeout: float = 15.0) -> str:
+async def _wait_for_line(log: Path, prefix: str, occurrence: int = 1) -> str:
     """The ``occurrence``-th line of ``log`` starting with ``prefix`` (waits for it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    async def appeared() -> str | None:
         found = _lines(log, prefix)
-        if len(found) >= occurrence:
-            return found[occurrence - 1]
-        time.sleep(0.05)
-    raise AssertionError(f"{prefix!r} #{occurrence} never appeared in {log}")
+        return found[occurrence - 1] if len(found) >= occurrence else None
+
+    return await eventually(
+        appeared, within=15, what=f"{prefix!r} #{occurrence} in {log}", interval=0.05
+    )
 
 
-def test_terminate_lets_the_process_shut_down_gracefully(tmp_path: Path) -> None:
+async def test_terminate_lets_the_process_shut_down_gracefully(tmp_path: Path) -> None:
     log = tmp_path / "graceful.log"
     proc = ManagedProcess(
         "graceful", [sys.executable, "-c", GRACEFUL], {"AIHUB_TEST_VALUE": "42"}, log
@@ -69,7 +71,7 @@ def test_terminate_lets_the_process_shut_down_gracefully(tmp_path: Path) -> None
     pid = proc.pid
     assert pid is not None
     assert os.getpgid(pid) == pid  # its own process group
-    assert _wait_for_line(log, "ready") == "ready 42"
+    assert await _wait_for_line(log, "ready") == "ready 42"
     assert proc.terminate(timeout=10) == 0
     assert not proc.is_running()
     assert _lines(log, "got SIGTERM, flushing") == ["got SIGTERM, flushing"]
@@ -78,33 +80,31 @@ def test_terminate_lets_the_process_shut_down_gracefully(tmp_path: Path) -> None
     # Restarting appends to the same log.
     proc.start()
     assert proc.pid != pid
-    _wait_for_line(log, "ready", occurrence=2)
+    await _wait_for_line(log, "ready", occurrence=2)
     assert proc.terminate() == 0
     assert len(_lines(log, "got SIGTERM, flushing")) == 2
 
 
-def test_terminate_falls_back_to_sigkill_for_the_whole_group(tmp_path: Path) -> None:
+async def test_terminate_falls_back_to_sigkill_for_the_whole_group(tmp_path: Path) -> None:
     log = tmp_path / "stubborn.log"
     proc = ManagedProcess("stubborn", [sys.executable, "-c", STUBBORN], {}, log)
     proc.start()
-    grandchild = int(_wait_for_line(log, "ready child").split()[-1])
+    grandchild = int((await _wait_for_line(log, "ready child")).split()[-1])
     assert pid_alive(grandchild)
     started = time.monotonic()
     assert proc.terminate(timeout=1.0) == -9
     assert time.monotonic() - started >= 1.0
     assert not proc.is_running()
-    deadline = time.monotonic() + 5
-    while pid_alive(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_pid_exit(grandchild, timeout=5)
     assert not pid_alive(grandchild)
 
 
-def test_kill_is_immediate(tmp_path: Path) -> None:
+async def test_kill_is_immediate(tmp_path: Path) -> None:
     proc = ManagedProcess(
         "victim", [sys.executable, "-c", GRACEFUL], {"AIHUB_TEST_VALUE": "x"}, tmp_path / "v.log"
     )
     proc.start()
-    _wait_for_line(tmp_path / "v.log", "ready")
+    await _wait_for_line(tmp_path / "v.log", "ready")
     proc.kill()
     assert not proc.is_running()
     assert proc.returncode == -9

@@ -6,7 +6,6 @@ import email.policy
 import json
 import mailbox
 import smtplib
-import time
 import uuid
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -18,23 +17,26 @@ from typer.testing import CliRunner
 from aihub_local.cli import app
 from aihub_local.smtp_capture import envelope_header_lines
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import eventually
 
 pytestmark = pytest.mark.integration
 
 
-def _find(mail_dir: Path, message_id: str, timeout: float = 10.0) -> tuple[str, bytes]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+async def _find(mail_dir: Path, message_id: str) -> tuple[str, bytes]:
+    async def stored() -> tuple[str, bytes] | None:
         box = mailbox.Maildir(mail_dir, create=False)
         for key in box.iterkeys():
             raw = box.get_bytes(key)
             if message_id.encode() in raw:
                 return key, raw
-        time.sleep(0.1)
-    raise AssertionError(f"no mail with Message-ID {message_id} in {mail_dir}")
+        return None
+
+    return await eventually(
+        stored, within=10, what=f"the mail with Message-ID {message_id} in {mail_dir}"
+    )
 
 
-def test_mail_is_stored_byte_for_byte_with_its_envelope(local_stack: StackEndpoints) -> None:
+async def test_mail_is_stored_byte_for_byte_with_its_envelope(local_stack: StackEndpoints) -> None:
     token = uuid.uuid4().hex
     message_id = f"<{token}@infra-test.aihub.local>"
     message = EmailMessage(policy=email.policy.SMTP)
@@ -51,7 +53,7 @@ def test_mail_is_stored_byte_for_byte_with_its_envelope(local_stack: StackEndpoi
         refused = client.sendmail("bounces@aihub.example", envelope_to, raw)
     assert refused == {}
 
-    key, stored = _find(local_stack.mail_dir, message_id)
+    key, stored = await _find(local_stack.mail_dir, message_id)
     # Exactly what was sent (dot-stuffing undone), after the envelope lines.
     assert stored == envelope_header_lines("bounces@aihub.example", envelope_to) + raw
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aihub_local.stack import LocalStack, StackEndpoints
+from aihub_local.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +72,7 @@ def scratch_stack_dir() -> Iterator[Path]:
     shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def test_lifecycle_restart_busy_ports_and_down(scratch_stack_dir: Path) -> None:
+async def test_lifecycle_restart_busy_ports_and_down(scratch_stack_dir: Path) -> None:
     stack = LocalStack(scratch_stack_dir, fixed_ports=False)
     assert stack.endpoints() is None
     first = stack.up()
@@ -82,9 +83,11 @@ def test_lifecycle_restart_busy_ports_and_down(scratch_stack_dir: Path) -> None:
     smtp_pid = pids["smtp"]
     assert smtp_pid is not None
     os.kill(smtp_pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while stack.endpoints() is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+
+    async def noticed_dead() -> bool:
+        return stack.endpoints() is None
+
+    await eventually(noticed_dead, within=5, what="the stack to notice smtp died", interval=0.05)
     assert stack.endpoints() is None
     second = stack.up()
     after = {s.name: s.pid for s in stack.status()}

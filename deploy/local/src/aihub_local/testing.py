@@ -10,7 +10,7 @@ from itertools import count
 from typing import Any, TypeVar
 
 import asyncpg
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from aihub_local.stack import StackEndpoints
 
@@ -60,6 +60,57 @@ def consumer_record(
         serialized_value_size=len(value or b""),
         headers=list(headers),
     )
+
+
+async def publish(
+    bootstrap: str,
+    topic: str,
+    messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
+) -> None:
+    """Send (key, value, headers) messages to the real broker, each acknowledged by it."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for key, value, headers in messages:
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def read_until(
+    bootstrap: str,
+    topic: str,
+    match: Callable[[ConsumerRecord], bool],
+    *,
+    count: int,
+    within: float = 60.0,
+) -> list[ConsumerRecord]:
+    """Every matching record on the topic from the beginning, once `count` have been seen."""
+    # No group: the consumer takes every partition and reads from the start, committing nothing.
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found: list[ConsumerRecord] = []
+    try:
+        async with asyncio.timeout(within):
+            while len(found) < count:
+                batches = await consumer.getmany(timeout_ms=500)
+                for records in batches.values():
+                    found.extend(r for r in records if match(r))
+    except TimeoutError as exc:
+        raise AssertionError(f"saw {len(found)} of {count} matching records on {topic}") from exc
+    finally:
+        await consumer.stop()
+    return found
+
+
+def header(record: ConsumerRecord, name: str) -> str | None:
+    """A record's header as text (undecodable bytes replaced); None when it has no such header."""
+    for key, value in record.headers or ():
+        if key == name:
+            return bytes(value).decode(errors="replace")
+    return None
 
 
 async def handle_in_transaction(

@@ -1,5 +1,6 @@
-"""A scratch schema and role for testing the runtime kit on the real Postgres and Kafka, apart
-from the services' own schemas (whose relays would otherwise race the tests)."""
+"""Fixtures of the kit's tests. Those on the real Postgres and Kafka (`*_integration.py`) get a
+scratch schema and role, apart from the services' own schemas (whose relays would otherwise race
+the tests)."""
 
 from __future__ import annotations
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
-from aihub_local.testing import consumer_record
+from aihub_local.testing import consumer_record, eventually
 from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.contracts.examples import example_event
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.topics import INTAKE_APPLICATIONS
 from aihub_shared.runtime.consumer import EventConsumer
@@ -20,7 +22,6 @@ from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, TransientError
 from aihub_shared.runtime.outbox import decode_headers
 from aihub_shared.runtime.retry import RetryPolicy
-from tests.e2e.kafka_io import submitted_event
 
 pytestmark = pytest.mark.integration
 
@@ -34,13 +35,10 @@ def record(value: bytes | None, *, key: bytes = b"k", headers: Any = ()) -> Cons
 
 
 def valid_submission(run_id: str) -> bytes:
-    event = submitted_event(
-        f"kit-{run_id}",
-        program_code="kit-program",
-        cohort_code="kit-cohort",
-        contact_email="kit@example.com",
-    )
-    return json.dumps(event).encode()
+    """A valid `application.submitted` (the published example) with an event id of its own."""
+    example = example_event(contract("application.submitted"))
+    event = example.model_copy(update={"id": f"kit-{run_id}-{uuid.uuid4()}"})
+    return json.dumps(event.model_dump(mode="json", exclude_none=True)).encode()
 
 
 async def effects(pool: asyncpg.Pool) -> int:
@@ -234,11 +232,17 @@ async def test_shutdown_cancels_an_event_stuck_in_retries(
 
     consumer = consumer_with(effect_table, always_down)
     task = asyncio.create_task(consumer.handle_batch([record(valid_submission(run_id))]))
-    await asyncio.sleep(0.3)
+
+    async def retrying() -> bool:
+        return calls >= 2  # failed, then tried again
+
+    await eventually(retrying, within=10, what="the event to be in its retries")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     calls_at_cancel = calls
-    await asyncio.sleep(0.3)
+    # Waits to prove that nothing happens: FAST retries within max_backoff (0.05 s), so 0.2 s
+    # would see several retries if any went on.
+    await asyncio.sleep(0.2)
     assert calls == calls_at_cancel  # no retry goes on behind the shutdown
     assert await dead_letters(effect_table) == []  # and cancelling is no reason to dead-letter

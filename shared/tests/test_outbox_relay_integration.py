@@ -9,13 +9,13 @@ import asyncpg
 import pytest
 
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import header, read_until
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.notifications import EmailDelivered
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
 from aihub_shared.runtime.wakeup import Wakeup
-from tests.e2e.kafka_io import header, read_until
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import read_until
 from aihub_shared.contracts.topics import ALL_TOPICS, INTAKE_APPLICATIONS
 from aihub_shared.contracts.topics_admin import ensure_topics
-from tests.e2e.kafka_io import read_until
 
 pytestmark = pytest.mark.integration
 

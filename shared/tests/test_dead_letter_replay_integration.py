@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from aihub_local.stack import StackEndpoints
+from aihub_local.testing import header, publish, read_until
 from aihub_shared.contracts.topics_admin import ensure_topics
 from aihub_shared.runtime.deadletters import replay
-from tests.e2e.kafka_io import header, publish, read_until
 
 pytestmark = pytest.mark.integration
 

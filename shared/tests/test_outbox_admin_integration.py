@@ -10,6 +10,8 @@ from typer.testing import CliRunner, Result
 
 from aihub_shared.runtime.outbox_admin import app, drop_set_aside, list_set_aside, retry_set_aside
 
+pytestmark = pytest.mark.integration
+
 
 async def add_row(pool: asyncpg.Pool, *, set_aside: bool, published: bool = False) -> int:
     row_id: int = await pool.fetchval(

@@ -1,0 +1,120 @@
+"""docker-compose.yml against the code its containers run: each container's environment against
+the ``Settings`` it reads (pydantic-settings field names and aliases) and the options of its
+console command; the one-shot commands against the console scripts of their images."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.deploy.support import (
+    CONTAINER_PORT,
+    ONE_SHOTS,
+    REPO_ROOT,
+    SETTINGS_OF,
+    command_envvars,
+    environment_of,
+    script_names,
+    services_of,
+    settings_class,
+    settings_env,
+)
+
+#: Variables the README promises are set in compose, even where Settings has a default.
+PROMISED_ENV = {
+    "applications": {"KAFKA_BOOTSTRAP_SERVERS", "APPLICATIONS_DATABASE_URL", "STAFF_TOKEN_SECRET"},
+    "programs": {"KAFKA_BOOTSTRAP_SERVERS", "PROGRAMS_DATABASE_URL", "STAFF_TOKEN_SECRET"},
+    "notifications": {
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "NOTIFICATIONS_DATABASE_URL",
+        "STAFF_TOKEN_SECRET",
+        "SMTP_HOST",
+        "SMTP_PORT",
+    },
+}
+#: What each one-shot runs, and which service's image it uses.
+ONE_SHOT_COMMANDS = {
+    "topic-init": (["aihub-contracts", "create-topics"], "applications"),
+    "programs-seed": (["aihub-programs", "seed"], "programs"),
+}
+
+
+def test_settings_names_are_what_the_services_read() -> None:
+    """The name derivation below, checked on fields whose names are known."""
+    names = settings_env(settings_class("notifications"))
+    assert names["NOTIFICATIONS_DATABASE_URL"] is True
+    assert names["SMTP_PORT"] is False
+    assert names["KAFKA_BOOTSTRAP_SERVERS"] is False
+    assert "DATABASE_URL" not in names
+
+
+@pytest.mark.parametrize("container", sorted(SETTINGS_OF))
+def test_environment_is_what_the_settings_read(compose: dict[str, Any], container: str) -> None:
+    package = SETTINGS_OF[container]
+    service = services_of(compose)[container]
+    env = environment_of(service)
+    readable = settings_env(settings_class(package))
+    command = service.get("command") or [f"aihub-{package}", "serve"]
+    readable_by_command = command_envvars(command) if container in ONE_SHOTS else set()
+
+    assert all(key == key.upper() for key in env), f"lower-case names in {container}"
+    unknown = set(env) - set(readable) - readable_by_command
+    assert unknown == set(), f"{container} sets variables nothing reads (typos?): {unknown}"
+    missing = {name for name, required in readable.items() if required} - set(env)
+    assert missing == set(), f"{container} lacks required variables: {missing}"
+    promised = PROMISED_ENV[package] - set(env)
+    assert promised == set(), f"{container} lacks variables the README promises: {promised}"
+
+
+@pytest.mark.parametrize("container", sorted(SETTINGS_OF))
+def test_settings_load_from_the_compose_environment(
+    compose: dict[str, Any], container: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With compose's defaults, each container's Settings validate (types, lengths)."""
+    cls = settings_class(SETTINGS_OF[container])
+    for name in settings_env(cls):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    env = environment_of(services_of(compose)[container])
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = cls()
+    assert settings.service_name == SETTINGS_OF[container]
+    assert settings.kafka_bootstrap_servers == env["KAFKA_BOOTSTRAP_SERVERS"]
+    assert settings.database_dsn == env[f"{SETTINGS_OF[container].upper()}_DATABASE_URL"]
+    assert settings.http_port == CONTAINER_PORT
+
+
+def test_staff_token_secret_comes_from_the_environment_with_a_long_enough_default(
+    raw: dict[str, Any],
+) -> None:
+    # The file as written: how the value is taken from the environment, not what it resolves to.
+    pattern = re.compile(r"^\$\{STAFF_TOKEN_SECRET:-(?P<default>[^}]+)\}$")
+    for name in ("applications", "programs", "programs-seed", "notifications"):
+        value = environment_of(services_of(raw)[name])["STAFF_TOKEN_SECRET"]
+        match = pattern.match(value)
+        assert match, f"{name}: STAFF_TOKEN_SECRET={value}"
+        assert len(match["default"]) >= 32
+
+
+def test_topic_init_runs_create_topics_with_only_what_it_reads(compose: dict[str, Any]) -> None:
+    service = services_of(compose)["topic-init"]
+    assert service["command"] == ["aihub-contracts", "create-topics"]
+    reads = command_envvars(service["command"])
+    assert reads == {"KAFKA_BOOTSTRAP_SERVERS"}
+    assert set(environment_of(service)) == reads
+
+
+def test_one_shots_use_the_service_images(compose: dict[str, Any]) -> None:
+    services = services_of(compose)
+    for name, (command, image_of) in ONE_SHOT_COMMANDS.items():
+        service, owner = services[name], services[image_of]
+        assert service["command"] == command
+        assert service["image"] == owner["image"], name
+        assert service["build"] == owner["build"], name
+        # The console script is installed in that image: from the service or from shared/.
+        scripts = script_names(REPO_ROOT / "services" / image_of / "pyproject.toml")
+        scripts |= script_names(REPO_ROOT / "shared" / "pyproject.toml")
+        assert command[0] in scripts, f"{command[0]} is not installed in {owner['image']}"

@@ -1,0 +1,66 @@
+"""Helpers the end-to-end tests share: unique names, a one-cohort catalog file, valid business
+registration numbers and the captured mails to an address (fixtures stay in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from aihub_shared.contracts.values import BRN_WEIGHTS
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def write_test_catalog(
+    directory: Path, *, program: str, cohort: str, seats: int, manager_email: str
+) -> Path:
+    now = datetime.now(UTC)
+    catalog: dict[str, Any] = {
+        "programs": [
+            {
+                "code": program,
+                "name_ko": "테스트 배치 프로그램",
+                "name_en": "Test batch program",
+                "partner": "Cyber Valley",
+                "program_managers": [
+                    {"name": "프로그램 매니저", "email": manager_email, "locale": "ko"}
+                ],
+                "cohorts": [
+                    {
+                        "code": cohort,
+                        "seats": seats,
+                        "application_opens_at": (now - timedelta(hours=1)).isoformat(),
+                        "application_closes_at": (now + timedelta(days=1)).isoformat(),
+                        "max_startup_age_years": 7,
+                    }
+                ],
+            }
+        ]
+    }
+    path = directory / f"{cohort}.json"
+    path.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def valid_brn(first_nine: int) -> str:
+    """A valid 사업자등록번호: the nine digits of `first_nine` (mod 10**9), then the check digit."""
+    digits = [int(d) for d in f"{first_nine % 10**9:09d}"]
+    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
+    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+
+
+def business_number(n: int) -> str:
+    """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
+    return valid_brn(n * 7919 + 101_810_000)
+
+
+def mails_to(mail_dir: Path, address: str) -> list[Message]:
+    box = mailbox.Maildir(mail_dir, create=False)
+    return [m for m in box if address in (m.get("To") or "")]
