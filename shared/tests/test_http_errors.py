@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from aihub_shared.contracts.values import SingleLineText
-from aihub_shared.runtime.http_errors import answer_validation_errors_encodably
+from aihub_shared.refusals import Conflict, Forbidden, InvalidInput, NotFound, Refused
+from aihub_shared.runtime.http_errors import answer_refusals, answer_validation_errors_encodably
 
 
 class Body(BaseModel):
@@ -34,3 +35,34 @@ async def test_a_lone_surrogate_is_echoed_escaped_in_a_422() -> None:
     (error,) = answer.json()["detail"]
     assert error["loc"] == ["body", "name"]
     assert "\\ud800" in error["input"]
+
+
+async def test_each_refusal_is_answered_with_its_status_and_reason() -> None:
+    app = FastAPI()
+    answer_refusals(app)
+    refusals: dict[str, Refused] = {
+        "missing": NotFound("no application 'x'"),
+        "forbidden": Forbidden("you do not manage program 'cv'"),
+        "conflict": Conflict("the application was already decided"),
+        "invalid": InvalidInput([(("scores", "team"), "must be at most 10")]),
+    }
+
+    @app.get("/refuse/{kind}")
+    async def refuse(kind: str) -> str:
+        raise refusals[kind]
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answers = {kind: await client.get(f"/refuse/{kind}") for kind in refusals}
+    assert {kind: a.status_code for kind, a in answers.items()} == {
+        "missing": 404,
+        "forbidden": 403,
+        "conflict": 409,
+        "invalid": 422,
+    }
+    assert answers["missing"].json() == {"detail": "no application 'x'"}
+    assert answers["invalid"].json() == {
+        "detail": [
+            {"loc": ["body", "scores", "team"], "msg": "must be at most 10", "type": "value_error"}
+        ]
+    }

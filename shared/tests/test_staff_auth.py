@@ -31,6 +31,11 @@ def test_a_token_round_trips_its_claims() -> None:
     assert not staff.manages("membership")
 
 
+def test_the_principal_is_named_by_the_lower_cased_address() -> None:
+    token = issue_staff_token(SECRET, subject="Kim@Hub.example", name="Kim", role=Role.REVIEWER)
+    assert verify_staff_token(SECRET, token).id == "kim@hub.example"
+
+
 def test_admin_manages_every_program_and_reviewer_none() -> None:
     assert StaffPrincipal("a@hub.example", "A", Role.ADMIN).manages("anything")
     assert not StaffPrincipal("r@hub.example", "R", Role.REVIEWER, frozenset({"cv"})).manages("cv")

@@ -11,7 +11,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-from aihub_shared.contracts.values import BRN_WEIGHTS
+from aihub_local.testing import valid_brn
 
 
 def unique(prefix: str) -> str:
@@ -47,13 +47,6 @@ def write_test_catalog(
     path = directory / f"{cohort}.json"
     path.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def valid_brn(first_nine: int) -> str:
-    """A valid 사업자등록번호: the nine digits of `first_nine` (mod 10**9), then the check digit."""
-    digits = [int(d) for d in f"{first_nine % 10**9:09d}"]
-    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
 
 def business_number(n: int) -> str:

@@ -2,8 +2,8 @@
 enrollment mails of a real submission and decision stay pending (attempts recorded, visible over
 HTTP), and once the server is back each leaves exactly once, with its `email.sent`.
 
-The 60-second outage on the sender alone is `services/notifications/tests/test_mail_crash_recovery`;
-this one is shorter and goes through Kafka, the consumers and the HTTP API of the real process.
+The outage on the sender alone is in notifications' `test_mail_crash_recovery_integration`;
+this one goes through Kafka, the consumers and the HTTP API of the real process.
 """
 
 from __future__ import annotations

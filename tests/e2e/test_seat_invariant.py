@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 
 from aihub_local.platform import create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually, publish, read_until
+from aihub_local.testing import eventually, publish, read_until, valid_brn
 from aihub_shared.identity import Role
 from aihub_shared.runtime.staff_tokens import issue_staff_token
 from tests.e2e.programs_io import (
@@ -33,7 +33,7 @@ from tests.e2e.programs_io import (
     received_data,
     withdrawn_data,
 )
-from tests.e2e.support import unique, valid_brn, write_test_catalog
+from tests.e2e.support import unique, write_test_catalog
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ import asyncpg
 import httpx
 
 from aihub_applications.settings import Settings
+from aihub_local.testing import valid_brn
 from aihub_shared.contracts.programs import CohortPublished
-from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.identity import Role
 from aihub_shared.runtime.staff_tokens import issue_staff_token
 
@@ -24,9 +24,7 @@ OTHER_PROGRAM = "membership"
 
 def business_number(n: int) -> str:
     """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
-    digits = [int(d) for d in f"{(n * 7919 + 301_810_000) % 10**9:09d}"]
-    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    return valid_brn(n * 7919 + 301_810_000)
 
 
 def token(role: Role, email: str, programs: tuple[str, ...] = ()) -> str:

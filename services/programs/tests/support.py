@@ -15,7 +15,7 @@ import asyncpg
 from asyncpg.transaction import Transaction
 from pydantic import BaseModel
 
-from aihub_local.testing import handle_in_transaction
+from aihub_local.testing import handle_in_transaction, valid_brn
 from aihub_programs.domain.catalog import CohortSpec, ProgramSpec
 from aihub_programs.service_layer.catalog import create_cohort, create_program
 from aihub_programs.service_layer.enrollment import (
@@ -25,7 +25,6 @@ from aihub_programs.service_layer.enrollment import (
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract
-from aihub_shared.contracts.values import BRN_WEIGHTS
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.staff_tokens import issue_staff_token
 
@@ -46,10 +45,7 @@ OTHER_PM_STAFF = StaffPrincipal(
 
 def brn(n: int) -> str:
     """The n-th test 사업자등록번호, with a valid check digit."""
-    head = f"{220 + n % 700:03d}81{n % 100_000:04d}"[:9]
-    digits = [int(d) for d in head]
-    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True)) + digits[8] * 5 // 10
-    return head + str((10 - total % 10) % 10)
+    return valid_brn(int(f"{220 + n % 700:03d}81{n % 100_000:04d}"[:9]))
 
 
 BRNS = [brn(n) for n in range(20)]

@@ -13,6 +13,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from aihub_local.stack import StackEndpoints
+from aihub_shared.contracts.values import business_registration_check_digit
 
 T = TypeVar("T")
 _offsets = count()
@@ -111,6 +112,12 @@ def header(record: ConsumerRecord, name: str) -> str | None:
         if key == name:
             return bytes(value).decode(errors="replace")
     return None
+
+
+def valid_brn(first_nine: int) -> str:
+    """A valid 사업자등록번호: the nine digits of `first_nine` (mod 10**9), then the check digit."""
+    head = f"{first_nine % 10**9:09d}"
+    return head + business_registration_check_digit(head)
 
 
 async def handle_in_transaction(

@@ -70,14 +70,19 @@ AnswerKey = Annotated[
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 
+def business_registration_check_digit(first_nine: str) -> str:
+    """The check digit of a Korean 사업자등록번호 over its first nine digits."""
+    digits = [int(d) for d in first_nine]
+    total = sum(d * w for d, w in zip(digits, BRN_WEIGHTS, strict=True))
+    total += (digits[8] * 5) // 10
+    return str((10 - total % 10) % 10)
+
+
 def is_valid_business_registration_number(number: str) -> bool:
     """Korean 사업자등록번호: ten digits, the last a check digit over the first nine."""
     if len(number) != 10 or not number.isascii() or not number.isdigit():
         return False
-    digits = [int(d) for d in number]
-    total = sum(d * w for d, w in zip(digits[:9], BRN_WEIGHTS, strict=True))
-    total += (digits[8] * 5) // 10
-    return (10 - total % 10) % 10 == digits[9]
+    return business_registration_check_digit(number[:9]) == number[9]
 
 
 def _valid_brn(value: str) -> str:
