@@ -1,9 +1,12 @@
-"""Bad input on the public door goes to the dead-letter topic with its reason; valid traffic
-behind it is still processed. Real broker, real service process."""
+"""Bad input on the public door: whatever can be attributed to a publisher and a submission id
+gets a refused receipt naming each broken field; only what cannot (not JSON, no readable id) goes
+to the dead-letter topic alone. Valid traffic behind it is still processed. Real broker, real
+service process."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +20,23 @@ from tests.e2e.support import unique
 pytestmark = pytest.mark.integration
 
 
-async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processed(
+def reasons_of(receipt: dict[str, Any]) -> dict[str, str]:
+    """JSON path → code of each reason of a refused receipt."""
+    assert receipt["outcome"] == "refused", receipt
+    return {r["path"]: r["code"] for r in receipt["reasons"]}
+
+
+async def receipts_by_key(bootstrap: str, keys: set[str]) -> dict[str, list[dict[str, Any]]]:
+    found = await read_until(
+        bootstrap, "intake.receipts", lambda r: (r.key or b"").decode() in keys, count=len(keys)
+    )
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for record in found:
+        by_key.setdefault(record.key.decode(), []).append(json.loads(record.value)["data"])
+    return by_key
+
+
+async def test_bad_messages_get_refused_receipts_and_the_next_valid_one_is_processed(
     local_stack: StackEndpoints,
     platform: PlatformServices,
     staff: dict[str, httpx.AsyncClient],
@@ -25,7 +44,7 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
 ) -> None:
     tag = unique("bad")
 
-    def valid(submission_id: str, **changes: object) -> dict[str, object]:
+    def valid(submission_id: str, **changes: object) -> dict[str, Any]:
         event = submitted_event(
             submission_id,
             program_code=open_cohort["program"],
@@ -38,9 +57,10 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
 
     unknown_type = valid(f"{tag}-unknown", type="kr.seoul.aihub.application.submitted.v9")
     broken = valid(f"{tag}-broken")
-    broken["data"] = {**broken["data"], "consent_personal_info": "maybe", "startup": {}}  # type: ignore[dict-item]
+    broken["data"] = {**broken["data"], "consent_personal_info": "maybe", "startup": {}}
+    del broken["time"]
     injected = valid(f"{tag}-crlf")
-    injected["data"]["contact"]["name"] = "Mallory\r\nBcc: everyone@example.com"  # type: ignore[index]
+    injected["data"]["contact"]["name"] = "Mallory\r\nBcc: everyone@example.com"
     after = valid(f"{tag}-after")
 
     await publish(
@@ -55,38 +75,42 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
         ],
     )
 
+    receipts = await receipts_by_key(
+        local_stack.kafka_bootstrap, {f"{tag}-{n}" for n in ("unknown", "broken", "crlf", "after")}
+    )
+    (unknown,) = receipts[f"{tag}-unknown"]
+    assert reasons_of(unknown) == {"$.type": "unknown_event_type"}
+    (broken_receipt,) = receipts[f"{tag}-broken"]
+    assert broken_receipt["submitted_by"] == "/test/portal"
+    assert reasons_of(broken_receipt) == {
+        "$.time": "missing",
+        "$.data.consent_personal_info": "bool_type",
+        **{
+            f"$.data.startup.{field}": "missing"
+            for field in ("name", "business_registration_number", "founded_on", "employees")
+        },
+        "$.data.startup.ai_field": "missing",
+    }
+    (crlf,) = receipts[f"{tag}-crlf"]
+    assert reasons_of(crlf) == {"$.data.contact.name": "control_character"}
+    assert crlf["reasons"][0]["message"] == "must not contain control characters such as CR or LF"
+
+    # Only the message nobody can be told about is a dead letter, with its original bytes.
     dead = await read_until(
         local_stack.kafka_bootstrap,
         "intake.applications.dlq",
         lambda r: (r.key or b"").startswith(tag.encode()),
-        count=4,
-    )
-    reasons = {r.key.decode(): header(r, "dlq_reason") for r in dead}
-    assert reasons == {
-        f"{tag}-json": "not JSON",
-        f"{tag}-unknown": "unknown event type",
-        f"{tag}-broken": "data violates the contract",
-        f"{tag}-crlf": "data violates the contract",
-    }
-    by_key = {r.key.decode(): r for r in dead}
-    # The original bytes and headers travel unchanged, with where they came from.
-    assert by_key[f"{tag}-json"].value == b"\x00\xffthis is not json{"
-    assert ("x-trace", b"\xff\xfe\x00") in list(by_key[f"{tag}-crlf"].headers)
-    assert header(by_key[f"{tag}-json"], "dlq_topic") == "intake.applications"
-    assert header(by_key[f"{tag}-json"], "dlq_consumer") == "applications.intake"
-    detail = header(by_key[f"{tag}-broken"], "dlq_detail") or ""
-    assert "consent_personal_info" in detail
-    assert "startup" in detail
-    assert "control characters" in (header(by_key[f"{tag}-crlf"], "dlq_detail") or "")
-
-    # The valid message published after them still went through (a hostile header is harmless).
-    receipts = await read_until(
-        local_stack.kafka_bootstrap,
-        "intake.receipts",
-        lambda r: r.key == f"{tag}-after".encode(),
         count=1,
     )
-    receipt = json.loads(receipts[0].value)["data"]
+    assert [(r.key.decode(), header(r, "dlq_reason")) for r in dead] == [
+        (f"{tag}-json", "not JSON")
+    ]
+    assert dead[0].value == b"\x00\xffthis is not json{"
+    assert header(dead[0], "dlq_topic") == "intake.applications"
+    assert header(dead[0], "dlq_consumer") == "applications.intake"
+
+    # The valid message published after them still went through (a hostile header is harmless).
+    (receipt,) = receipts[f"{tag}-after"]
     assert receipt["outcome"] == "accepted", receipt
     application = await staff["applications"].get(f"/applications/{receipt['application_id']}")
     assert application.json()["status"] == "received"
@@ -126,7 +150,7 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
 ) -> None:
     tag = unique("hostile")
 
-    def event(name: str, brn: str = "2208162517", **data: object) -> dict[str, object]:
+    def event(name: str, brn: str = "2208162517", **data: object) -> dict[str, Any]:
         submission_id = f"{tag}-{name}"
         document = submitted_event(
             submission_id,
@@ -134,72 +158,80 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
             cohort_code=open_cohort["cohort"],
             contact_email=f"{name}@startup.example",
             brn=brn,
+            locale="ko",
         )
         document["data"].update(data)
         return document
 
     html_name = "<script>alert('x')</script> & <b>Labs</b>"
     first = event("first")
-    first["data"]["startup"]["name"] = html_name  # type: ignore[index]
+    first["data"]["startup"]["name"] = html_name
     conflicting = event("first")  # same submission id, different content
-    conflicting["data"]["startup"]["name"] = "Another name"  # type: ignore[index]
+    conflicting["data"]["startup"]["name"] = "Another name"
     duplicate_brn = event("dup")  # another submission of the same business to the same cohort
     oversized = event("big")
-    oversized["data"]["startup"]["description"] = "x" * 6000  # type: ignore[index]
+    oversized["data"]["startup"]["description"] = "x" * 6000
     wrong_types = event("types", brn="1018143368", answers=["not", "a", "map"])
-    wrong_types["data"]["startup"]["employees"] = "ten"  # type: ignore[index]
+    wrong_types["data"]["startup"]["employees"] = "ten"
+    no_such_day = event("day", brn="1018143368")
+    no_such_day["data"]["startup"]["founded_on"] = "2022-02-30"
+    too_many = event("many", brn="1018143368")
+    too_many["data"]["startup"]["employees"] = 100_001
+    crlf_name = event("crlfname", brn="1018143368")
+    crlf_name["data"]["startup"]["name"] = "Labs\r\nBcc: all@example.com"
     long_id = event("long")
-    long_id["data"]["submission_id"] = "x" * 300  # type: ignore[index]
+    long_id["data"]["submission_id"] = "x" * 300
     bad_brn = event("brn", brn="1234567890")
     valid = event("valid", brn="1018143368")
+    hostile = [first, conflicting, duplicate_brn, oversized, wrong_types, no_such_day, too_many]
+    hostile += [crlf_name, long_id, bad_brn, valid]
 
     await publish(
         local_stack.kafka_bootstrap,
         "intake.applications",
-        [
-            (f"{tag}-first".encode(), as_bytes(first), []),
-            (f"{tag}-first".encode(), as_bytes(conflicting), []),
-            (f"{tag}-dup".encode(), as_bytes(duplicate_brn), []),
-            (f"{tag}-big".encode(), as_bytes(oversized), []),
-            (f"{tag}-types".encode(), as_bytes(wrong_types), []),
-            (f"{tag}-long".encode(), as_bytes(long_id), []),
-            (f"{tag}-brn".encode(), as_bytes(bad_brn), []),
-            (f"{tag}-valid".encode(), as_bytes(valid), []),
-        ],
+        [(document["subject"].encode(), as_bytes(document), []) for document in hostile],
     )
 
+    named = ("first", "dup", "big", "types", "day", "many", "crlfname", "brn", "valid")
+    by_key = await receipts_by_key(local_stack.kafka_bootstrap, {f"{tag}-{n}" for n in named})
+    accepted, refused = by_key[f"{tag}-first"]
+    assert accepted["outcome"] == "accepted"
+    assert refused["outcome"] == "refused"
+    assert [r["code"] for r in refused["reasons"]] == ["conflicting_resubmission"]
+    (dup,) = by_key[f"{tag}-dup"]
+    assert [r["code"] for r in dup["reasons"]] == ["duplicate_business_registration"]
+    assert str(accepted["application_id"]) in dup["reasons"][0]["message"]
+    # Contract violations: a reason per field, in the applicant's language (ko here).
+    assert reasons_of(by_key[f"{tag}-big"][0]) == {"$.data.startup.description": "string_too_long"}
+    assert reasons_of(by_key[f"{tag}-types"][0]) == {
+        "$.data.startup.employees": "int_type",
+        "$.data.answers": "dict_type",
+    }
+    (day,) = by_key[f"{tag}-day"]
+    assert reasons_of(day) == {"$.data.startup.founded_on": "invalid_date"}
+    assert day["reasons"][0]["message"].startswith("실제로 있는 날짜여야 합니다")
+    assert reasons_of(by_key[f"{tag}-many"][0]) == {"$.data.startup.employees": "less_than_equal"}
+    assert reasons_of(by_key[f"{tag}-crlfname"][0]) == {"$.data.startup.name": "control_character"}
+    for name in ("big", "types", "day", "many", "crlfname"):
+        assert by_key[f"{tag}-{name}"][0]["application_id"] is None  # nothing stored
+    # A wrong check digit is an eligibility reason: stored as ineligible, the applicant told.
+    (brn,) = by_key[f"{tag}-brn"]
+    assert [r["code"] for r in brn["reasons"]] == ["invalid_business_registration_number"]
+    assert "1234567890" in brn["reasons"][0]["message"]
+    ineligible = await staff["applications"].get(f"/applications/{brn['application_id']}")
+    assert ineligible.json()["status"] == "ineligible"
+    (after,) = by_key[f"{tag}-valid"]
+    assert after["outcome"] == "accepted"
+
+    # Only the submission whose id cannot be read (300 characters) is a dead letter alone.
     dead = await read_until(
         local_stack.kafka_bootstrap,
         "intake.applications.dlq",
         lambda r: (r.key or b"").startswith(tag.encode()),
-        count=4,
+        count=1,
     )
-    details = {r.key.decode(): header(r, "dlq_detail") or "" for r in dead}
-    assert sorted(details) == sorted(f"{tag}-{n}" for n in ("big", "types", "long", "brn"))
-    assert "description" in details[f"{tag}-big"]
-    assert "employees" in details[f"{tag}-types"]
-    assert "answers" in details[f"{tag}-types"]
-    assert "submission_id" in details[f"{tag}-long"]
-    assert "check digit" in details[f"{tag}-brn"]
-
-    receipts = await read_until(
-        local_stack.kafka_bootstrap,
-        "intake.receipts",
-        lambda r: (r.key or b"").decode() in {f"{tag}-first", f"{tag}-dup", f"{tag}-valid"},
-        count=4,
-    )
-    by_key: dict[str, list[dict[str, object]]] = {}
-    for record in receipts:
-        by_key.setdefault(record.key.decode(), []).append(json.loads(record.value)["data"])
-    accepted, refused = by_key[f"{tag}-first"]
-    assert accepted["outcome"] == "accepted"
-    assert refused["outcome"] == "refused"
-    assert [r["code"] for r in refused["reasons"]] == ["conflicting_resubmission"]  # type: ignore[attr-defined]
-    (dup,) = by_key[f"{tag}-dup"]
-    assert [r["code"] for r in dup["reasons"]] == ["duplicate_business_registration"]  # type: ignore[attr-defined]
-    assert str(accepted["application_id"]) in dup["reasons"][0]["message"]  # type: ignore[index]
-    (after,) = by_key[f"{tag}-valid"]
-    assert after["outcome"] == "accepted"
+    assert [r.key.decode() for r in dead] == [f"{tag}-long"]
+    assert "submission_id" in (header(dead[0], "dlq_detail") or "")
 
     # HTML is text to us: stored exactly as sent (escaping is every renderer's job).
     stored = await staff["applications"].get(f"/applications/{accepted['application_id']}")

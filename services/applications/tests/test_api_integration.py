@@ -420,7 +420,11 @@ async def test_http_submission_has_the_rules_and_idempotency_of_kafka_intake(
     missing = await submit(api, korean)
     assert missing["outcome"] == "refused"
     assert missing["reasons"] == [
-        {"code": "answer_missing", "message": "필수 질문에 답해야 합니다: 왜 지금인가요? (why_now)"}
+        {
+            "code": "answer_missing",
+            "message": "필수 질문에 답해야 합니다: 왜 지금인가요? (why_now)",
+            "path": None,  # an eligibility rule, not a broken field
+        }
     ]
     # Receipts also go to intake.receipts (keyed by submission id), as for Kafka submissions.
     receipts = await outbox_events_keyed(applications_pool, data["submission_id"])

@@ -1,22 +1,34 @@
 """Hostile or careless input on the staff API is a 422 naming the field, never a 500: NUL bytes
 (which Postgres text cannot hold), lone surrogates (valid JSON escapes no UTF-8 can encode, not
-even in the 422 that echoes them), offsets beyond bigint, reasons made of white space only."""
+even in the 422 that echoes them), offsets beyond bigint, reasons made of white space only.
+The same submissions on the Kafka door get a refused receipt naming each field, never a dead
+letter alone."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import uuid4
 
+import asyncpg
 import httpx
 import pytest
 
+from aihub_applications.entrypoints.app import definition
+from aihub_local.testing import consumer_record
+from aihub_shared.contracts.programs import CohortPublished
+from aihub_shared.contracts.registry import contract
+from aihub_shared.contracts.topics import INTAKE_APPLICATIONS
+from aihub_shared.runtime.retry import RetryPolicy
 from services.applications.tests.support import (
     ADMIN,
     OPS,
     CohortFactory,
     bearer,
     locations,
+    outbox_events_keyed,
     reviewer_token,
+    service_settings,
     submission,
     submit,
 )
@@ -131,3 +143,78 @@ async def test_a_lone_surrogate_anywhere_is_422_naming_the_field(
         headers={**sent["headers"], **bearer(reviewer_token(REVIEWER))},
     )
     assert locations(response) == [["body", "comment"]]
+
+
+def hostile_submissions(cohort: CohortPublished) -> dict[str, tuple[dict[str, Any], set[str]]]:
+    """Name → (submission, JSON paths of the reasons its receipt must give)."""
+    cases: dict[str, tuple[dict[str, Any], set[str]]] = {}
+
+    def case(label: str, paths: set[str], **startup: object) -> None:
+        data = submission(cohort, len(cases) + 1, submission_id=f"hostile-{label}-{uuid4()}")
+        data["startup"].update(startup)
+        cases[label] = (data, paths)
+
+    case("surrogates", {"$.data.startup.name"}, name="Lab \ud800")
+    case("nul", {"$.data.startup.description"}, description="good\x00team")
+    case("crlf", {"$.data.startup.name"}, name="Labs\r\nBcc: all@example.com")
+    case("no-such-day", {"$.data.startup.founded_on"}, founded_on="2022-02-30")
+    case("too-many", {"$.data.startup.employees"}, employees=100_001)
+    case("blank-name", {"$.data.startup.name"}, name="\u3000")
+    return cases
+
+
+async def test_hostile_submissions_on_kafka_get_a_refused_receipt_per_field(
+    applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    """Through the service's own intake consumer, as `definition()` assembles it."""
+    cohort = await make_cohort()
+    retry = RetryPolicy(initial_backoff=0.01, max_backoff=0.05)
+    (consumer,) = [
+        spec.build(applications_pool, retry)
+        for spec in definition(service_settings()).consumers
+        if spec.name == "applications.intake"
+    ]
+    cases = hostile_submissions(cohort)
+    for data, _ in cases.values():
+        envelope = {
+            "specversion": "1.0",
+            "id": str(uuid4()),
+            "source": "/test/portal",
+            "type": contract("application.submitted").type,
+            "time": "2027-01-20T01:30:00Z",
+            "subject": data["submission_id"],
+            "data": data,
+        }
+        raw = json.dumps(envelope).encode()  # lone surrogates travel as their JSON escapes
+        record = consumer_record(INTAKE_APPLICATIONS, raw, key=data["submission_id"].encode())
+        assert await consumer.handle_record(record) == "refused"
+    for name, (data, paths) in cases.items():
+        (receipt,) = await outbox_events_keyed(applications_pool, data["submission_id"])
+        assert receipt["outcome"] == "refused", name
+        assert receipt["application_id"] is None, name
+        assert {r["path"] for r in receipt["reasons"]} == paths, name
+        # The applicant reads English (the submission's locale); no Korean half.
+        assert all(" / " not in r["message"] for r in receipt["reasons"]), name
+    dead = await applications_pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE topic = 'intake.applications.dlq'"
+        " AND convert_from(key, 'UTF8') LIKE 'hostile-%'"
+    )
+    assert dead == 0
+
+
+async def test_a_wrong_check_digit_is_an_eligibility_reason_on_both_doors(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    cohort = await make_cohort()
+    data = submission(cohort, 1)
+    data["startup"]["business_registration_number"] = "1234567890"
+    receipt = await submit(api, data)
+    assert receipt["outcome"] == "refused"
+    assert [r["code"] for r in receipt["reasons"]] == ["invalid_business_registration_number"]
+    detail = await api.get(f"/applications/{receipt['application_id']}", headers=bearer(ADMIN))
+    assert detail.json()["status"] == "ineligible"
+    # Not ten digits is still a broken contract: 422 on HTTP.
+    data = submission(cohort, 2)
+    data["startup"]["business_registration_number"] = "12345"
+    refused = await api.post("/intake/applications", json=data, headers=bearer(OPS))
+    assert locations(refused) == [["body", "startup", "business_registration_number"]]

@@ -187,7 +187,7 @@ async def test_a_startup_that_left_still_counts_and_reports_until_it_left(
     assert hub["companies_supported"] == 2
 
 
-async def test_hostile_reports_end_in_a_dead_letter_while_valid_ones_go_on(
+async def test_hostile_reports_end_in_a_refused_receipt_or_a_dead_letter_while_valid_ones_go_on(
     db: asyncpg.Pool, programs_dsn: str
 ) -> None:
     """Through the service's own KPI consumer (as `definition()` assembles it): every record
@@ -208,22 +208,37 @@ async def test_hostile_reports_end_in_a_dead_letter_while_valid_ones_go_on(
         raw = {**envelope.model_dump(mode="json"), "data": data}
         return consumer_record(INTAKE_KPI_REPORTS, json.dumps(raw).encode(), key=b"r")
 
-    hostile = [
+    # Nobody to answer: not JSON, no value, no readable report id.
+    unattributable = [
         consumer_record(INTAKE_KPI_REPORTS, b"\xff\xfe not json", key=b"r"),
         consumer_record(INTAKE_KPI_REPORTS, None, key=b"r"),
         kpi_record({**valid, "report_id": "bad id"}),
         kpi_record({**valid, "report_id": "x\x00"}),
-        kpi_record({**valid, "revenue_krw": -1}),
-        kpi_record({**valid, "revenue_krw": 10**30}),
-        kpi_record({**valid, "headcount": "many"}),
-        kpi_record({**valid, "quarter": "2027-Q5"}),
-        kpi_record({**valid, "quarter": "Q1-2027"}),
-        kpi_record({**valid, "business_registration_number": "1234567890"}),
-        kpi_record({**valid, "cohort_code": "' OR 1=1 --"}),
-        kpi_record({key: value for key, value in valid.items() if key != "headcount"}),
     ]
-    answers = [await consumer.handle_record(r) for r in hostile]
-    assert answers == ["dead-lettered"] * len(hostile)
+    # The publisher and the report id can be read: a refused receipt says what is wrong, where.
+    attributable = {
+        "revenue_krw": (kpi_record({**valid, "revenue_krw": -1}), "greater_than_equal"),
+        "investment_raised_krw": (
+            kpi_record({**valid, "investment_raised_krw": 10**30}),
+            "less_than_equal",
+        ),
+        "headcount": (kpi_record({**valid, "headcount": "many"}), "int_type"),
+        "quarter": (kpi_record({**valid, "quarter": "2027-Q5"}), "string_pattern_mismatch"),
+        "business_registration_number": (
+            kpi_record({**valid, "business_registration_number": "1234567890"}),
+            "invalid_business_registration_number",
+        ),
+        "cohort_code": (
+            kpi_record({**valid, "cohort_code": "' OR 1=1 --"}),
+            "string_pattern_mismatch",
+        ),
+    }
+    missing = kpi_record({key: value for key, value in valid.items() if key != "headcount"})
+    answers = [await consumer.handle_record(r) for r in unattributable]
+    assert answers == ["dead-lettered"] * len(unattributable)
+    refused = [await consumer.handle_record(r) for r, _ in attributable.values()]
+    assert refused == ["refused"] * len(attributable)
+    assert await consumer.handle_record(missing) == "refused"
     # Valid traffic goes on: the enrolled startup's report is taken, a stranger's refused.
     assert await consumer.handle_record(kpi_record(valid)) == "done"
     stranger = report("ok-2", 5, "2027-Q1").model_dump()
@@ -231,11 +246,21 @@ async def test_hostile_reports_end_in_a_dead_letter_while_valid_ones_go_on(
     dead = await db.fetch(
         "SELECT headers FROM outbox WHERE topic = $1 ORDER BY id", f"{INTAKE_KPI_REPORTS}.dlq"
     )
-    assert len(dead) == len(hostile)
+    assert len(dead) == len(unattributable)
     assert all(any(name == "dlq_reason" for name, _ in row["headers"]) for row in dead)
-    assert [(r["key"], r["outcome"]) for r in await receipts(db)] == [
+    answered = await receipts(db)
+    assert [(r["key"], r["outcome"]) for r in answered] == [
+        # Nothing of a refused report is stored: the same id, sent right, is judged afresh.
+        *[("ok-1", "refused")] * (len(attributable) + 1),
         ("ok-1", "accepted"),
         ("ok-2", "refused"),
     ]
+    for (field, (_, code)), receipt in zip(attributable.items(), answered, strict=False):
+        assert receipt["submitted_by"] == PORTAL
+        assert [(r["path"], r["code"]) for r in receipt["reasons"]] == [(f"$.data.{field}", code)]
+        # No locale in a KPI report: Korean and English.
+        assert " / " in receipt["reasons"][0]["message"]
+    (reason,) = answered[len(attributable)]["reasons"]
+    assert (reason["path"], reason["code"]) == ("$.data.headcount", "missing")
     async with db.acquire() as conn:
         assert (await outcomes.totals(conn, None))["reports"] == 1

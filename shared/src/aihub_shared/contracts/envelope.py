@@ -8,22 +8,50 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 TYPE_PREFIX = "kr.seoul.aihub."
 MAX_EVENT_BYTES = 256 * 1024
 
 
-class EventContractError(ValueError):
-    """The bytes can never become a valid event: bad JSON, contract violation, unknown type."""
+#: Printable ASCII without spaces: what an envelope's `source` and ids may hold.
+_PRINTABLE = r"^[\x21-\x7e]+$"
+EventSource = Annotated[str, Field(min_length=1, max_length=256, pattern=_PRINTABLE)]
+EventRef = Annotated[str, Field(min_length=1, max_length=128, pattern=_PRINTABLE)]
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+
+def _rfc3339_text(value: object) -> object:
+    # The schema says `format: date-time`, a string; pydantic alone would take a number too.
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
+    return value
+
+
+class EventContractError(ValueError):
+    """The bytes can never become a valid event: bad JSON, contract violation, unknown type.
+
+    When the bytes were a JSON object, `document` is that object and `errors` say which fields
+    broke which rule (locations from the envelope's root): enough for a consumer to answer the
+    publisher field by field instead of only dead-lettering."""
+
+    def __init__(
+        self,
+        reason: str,
+        detail: str = "",
+        *,
+        document: Mapping[str, Any] | None = None,
+        errors: Sequence[ErrorDetails] = (),
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.document = document
+        self.errors = list(errors)
 
 
 class CloudEvent(BaseModel):
@@ -32,14 +60,14 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     specversion: Literal["1.0"]
-    id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
-    source: str = Field(min_length=1, max_length=256, pattern=r"^[\x21-\x7e]+$")
+    id: EventRef
+    source: EventSource
     type: str = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9_.]+\.v[0-9]+$")
-    time: AwareDatetime
+    time: Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
     subject: str | None = Field(default=None, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
     datacontenttype: Literal["application/json"] = "application/json"
-    correlationid: str | None = Field(default=None, max_length=128, pattern=r"^[\x21-\x7e]+$")
-    causationid: str | None = Field(default=None, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    correlationid: EventRef | None = None
+    causationid: EventRef | None = None
     data: dict[str, Any]
 
     @classmethod
@@ -96,7 +124,12 @@ def parse_event(raw: bytes | None) -> CloudEvent:
     try:
         return CloudEvent.model_validate(document)
     except ValidationError as exc:
-        raise EventContractError("envelope violates CloudEvents 1.0", _summary(exc)) from exc
+        raise EventContractError(
+            "envelope violates CloudEvents 1.0",
+            _summary(exc),
+            document=document,
+            errors=exc.errors(include_input=False, include_url=False),
+        ) from exc
 
 
 def _summary(exc: ValidationError) -> str:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from aihub_shared.contracts.values import (
     AnswerKey,
-    BusinessRegistrationNumber,
+    CalendarDate,
     Code,
     Contact,
+    ExternalId,
     FreeText,
+    JsonBoolean,
     SingleLineText,
+    SubmittedBusinessRegistrationNumber,
+    WholeNumber,
 )
 
 
@@ -21,12 +24,22 @@ class StartupProfile(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: SingleLineText
-    business_registration_number: BusinessRegistrationNumber
-    founded_on: date
-    employees: int = Field(ge=0, le=100_000)
-    website: HttpUrl | None = None
+    business_registration_number: SubmittedBusinessRegistrationNumber
+    founded_on: CalendarDate
+    employees: WholeNumber = Field(ge=0, le=100_000)
+    website: HttpUrl | None = Field(
+        default=None, json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$"}
+    )
     ai_field: SingleLineText
     description: FreeText = ""
+
+
+def _keys_as_property_names(schema: dict[str, Any]) -> None:
+    # Pydantic turns a key `pattern` into `patternProperties`, which leaves any other key
+    # unchecked; the consumer refuses such keys, so the schema must: `propertyNames`.
+    for key_pattern, value_schema in schema.pop("patternProperties", {}).items():
+        schema.setdefault("propertyNames", {})["pattern"] = key_pattern
+        schema["additionalProperties"] = value_schema
 
 
 class ApplicationSubmitted(BaseModel):
@@ -34,18 +47,17 @@ class ApplicationSubmitted(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    submission_id: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]+$",
+    submission_id: ExternalId = Field(
         description="Unique per publishing system (the envelope's `source`); resending it is safe.",
     )
     program_code: Code
     cohort_code: Code
     startup: StartupProfile
     contact: Contact
-    answers: dict[AnswerKey, FreeText] = Field(default_factory=dict, max_length=50)
-    consent_personal_info: bool = Field(
+    answers: dict[AnswerKey, FreeText] = Field(
+        default_factory=dict, max_length=50, json_schema_extra=_keys_as_property_names
+    )
+    consent_personal_info: JsonBoolean = Field(
         description="Consent to the collection and use of personal information; must be true."
     )
 
@@ -55,8 +67,23 @@ class Refusal(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    code: str = Field(max_length=64)
-    message: str = Field(max_length=500)
+    code: str = Field(
+        max_length=64,
+        description="Stable and machine-readable: an eligibility rule (`window_closed`, ...) or,"
+        " for a message that breaks the contract, the rule the field broke (`missing`,"
+        " `string_too_long`, `control_character`, `invalid_date`, ...; see docs/README.md).",
+    )
+    message: str = Field(
+        max_length=500,
+        description="For people, in the applicant's language; Korean and English"
+        " (`한국어 / English`) when the message does not say which.",
+    )
+    path: str | None = Field(
+        default=None,
+        max_length=300,
+        description="For a contract violation, where: a JSON path into the message as sent,"
+        " e.g. `$.data.startup.employees`.",
+    )
 
 
 class IntakeReceipt(BaseModel):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from aihub_shared.contracts.intake import Refusal
 from aihub_shared.contracts.values import (
@@ -14,9 +13,11 @@ from aihub_shared.contracts.values import (
     BusinessRegistrationNumber,
     Code,
     Contact,
+    ExternalId,
     FreeText,
     Reason,
     SingleLineText,
+    WholeNumber,
 )
 
 
@@ -173,7 +174,7 @@ class CohortFilled(BaseModel):
     waitlisted: int = Field(ge=0)
 
 
-_QUARTER = re.compile(r"^(20[0-9]{2})-Q([1-4])$")
+_QUARTER = r"^20[0-9]{2}-Q[1-4]$"
 
 
 class StartupKpiReported(BaseModel):
@@ -185,25 +186,15 @@ class StartupKpiReported(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    report_id: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]+$",
+    report_id: ExternalId = Field(
         description="Unique per publishing system (the envelope's `source`); resending is safe.",
     )
     business_registration_number: BusinessRegistrationNumber
     cohort_code: Code
-    quarter: str = Field(examples=["2027-Q1"], description="`YYYY-Qn`.")
-    revenue_krw: int = Field(ge=0, le=10**15)
-    investment_raised_krw: int = Field(ge=0, le=10**15)
-    headcount: int = Field(ge=0, le=100_000)
-
-    @field_validator("quarter")
-    @classmethod
-    def _quarter_format(cls, value: str) -> str:
-        if not _QUARTER.match(value):
-            raise ValueError("must look like 2027-Q1")
-        return value
+    quarter: str = Field(examples=["2027-Q1"], description="`YYYY-Qn`.", pattern=_QUARTER)
+    revenue_krw: WholeNumber = Field(ge=0, le=10**15)
+    investment_raised_krw: WholeNumber = Field(ge=0, le=10**15)
+    headcount: WholeNumber = Field(ge=0, le=100_000)
 
 
 class KpiReceipt(BaseModel):

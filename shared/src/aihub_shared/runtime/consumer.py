@@ -1,8 +1,10 @@
 """Consuming events: parse, deduplicate, apply in one transaction, dead-letter or retry.
 
 Every record ends in exactly one of: effect committed (inbox row `done`), skipped (a type this
-consumer does not handle, or a duplicate), or dead letter written through the outbox (inbox row
-`dead-lettered`, keyed by the record's position so a replay of the same bytes is a new message).
+consumer does not handle, or a duplicate), refused (a contract violation the spec's `refuse`
+answered, e.g. with a refused receipt; inbox row `refused`), or dead letter written through the
+outbox (inbox row `dead-lettered`). Refusals and dead letters are keyed by the record's position,
+so a replay of the same bytes is a new message.
 Transient faults are retried in place with backoff, so a partition never skips ahead.
 Offsets are committed by FastStream only after the whole batch returned (see subscription.py), so
 a crash anywhere replays the batch and the inbox turns the replay into no-ops.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -22,6 +25,7 @@ import structlog
 from aiokafka import ConsumerRecord
 from prometheus_client import Counter
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -37,10 +41,12 @@ from aihub_shared.contracts.envelope import (
 )
 from aihub_shared.contracts.registry import contract_for_type
 from aihub_shared.contracts.topics import dead_letter_topic
+from aihub_shared.contracts.violations import violation
 from aihub_shared.runtime import inbox, outbox, record_context
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
+from aihub_shared.runtime.refused_receipts import ContractRefusal, ContractViolation
 from aihub_shared.runtime.retry import RetryBudget, RetryPolicy, failure_kind
 
 log = structlog.get_logger(__name__)
@@ -66,10 +72,18 @@ class ConsumerSpec:
     name: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
+    #: How a contract violation is answered instead of dead-lettered (an intake topic's
+    #: `RefusedReceipts`); None: every violation is a dead letter.
+    refuse: ContractRefusal | None = None
 
     def build(self, pool: asyncpg.Pool, retry: RetryPolicy) -> EventConsumer:
         return EventConsumer(
-            name=self.name, topics=self.topics, handlers=self.handlers, pool=pool, retry=retry
+            name=self.name,
+            topics=self.topics,
+            handlers=self.handlers,
+            pool=pool,
+            retry=retry,
+            refuse=self.refuse,
         )
 
 
@@ -84,12 +98,14 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         pool: asyncpg.Pool,
         retry: RetryPolicy | None = None,
+        refuse: ContractRefusal | None = None,
     ) -> None:
         self.name = name
         self.topics = list(topics)
         self._handlers = dict(handlers)
         self._pool = pool
         self.retry = retry or RetryPolicy()
+        self._refuse = refuse
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
         """Fast path: the whole batch in one transaction, a savepoint per record. A record that
@@ -130,7 +146,7 @@ class EventConsumer:
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
-                return await self._write_dead_letter(conn, record, exc.reason, exc.detail)
+                return await self._answer_violation(conn, record, exc)
             if handler is None:
                 return "ignored"
             with record_context.about(event):
@@ -149,7 +165,8 @@ class EventConsumer:
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
-                return await self._dead_letter(record, exc.reason, exc.detail)
+                answer = functools.partial(self._answer_violation, record=record, exc=exc)
+                return await self._in_own_transaction(answer)
             if handler is None:
                 CONSUMED.labels(self.name, "ignored").inc()
                 return "ignored"
@@ -170,17 +187,53 @@ class EventConsumer:
     def _decode_checked(
         self, record: ConsumerRecord
     ) -> tuple[CloudEvent, BaseModel, Handler | None]:
-        event = parse_event(record.value)
+        try:
+            event = parse_event(record.value)
+        except EventContractError as exc:
+            if exc.document is None:
+                raise
+            # A broken envelope says nothing of the data: name what is wrong there too.
+            data_errors = _data_errors(exc.document, record.topic)
+            raise EventContractError(
+                exc.reason, exc.detail, document=exc.document, errors=[*exc.errors, *data_errors]
+            ) from exc
+        document = event.model_dump(mode="json")
         contract = contract_for_type(event.type)
-        if contract is None:
-            raise EventContractError("unknown event type", event.type)
-        if contract.topic != record.topic:
-            raise EventContractError("event type does not belong on this topic", event.type)
+        if contract is None or contract.topic != record.topic:
+            reason, code = (
+                ("unknown event type", "unknown_event_type")
+                if contract is None
+                else ("event type does not belong on this topic", "wrong_topic")
+            )
+            error = violation(code, f"{reason}: {event.type}", ("type",), type=event.type)
+            raise EventContractError(reason, event.type, document=document, errors=[error])
         try:
             data = contract.data_model.model_validate(event.data)
         except ValidationError as exc:
-            raise EventContractError("data violates the contract", validation_summary(exc)) from exc
+            raise EventContractError(
+                "data violates the contract",
+                validation_summary(exc),
+                document=document,
+                errors=_located(exc, "data"),
+            ) from exc
         return event, data, self._handlers.get(contract.name)
+
+    async def _answer_violation(
+        self, conn: DbConnection, record: ConsumerRecord, exc: EventContractError
+    ) -> str:
+        """A refused receipt (or whatever the spec's `refuse` answers) when the violation can be
+        attributed to a publisher and its id; else, or as well when nothing answers, a dead
+        letter. Both in the caller's transaction, once per record position."""
+        answer = []
+        if self._refuse is not None and exc.document is not None:
+            answer = list(self._refuse(ContractViolation(exc.document, exc.reason, exc.errors)))
+        if not answer:
+            return await self._write_dead_letter(conn, record, exc.reason, exc.detail)
+        if not await inbox.claim(conn, self.name, record_context.position(record), "refused"):
+            return "duplicate"
+        await outbox.add_events(conn, answer)
+        log.info("contract violation answered", reason=exc.reason, detail=exc.detail[:500])
+        return "refused"
 
     async def _apply(self, event: CloudEvent, data: BaseModel, handler: Handler) -> str:
         async for attempt in AsyncRetrying(
@@ -246,6 +299,12 @@ class EventConsumer:
         raise _DeadLetter(reason, detail)
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> str:
+        return await self._in_own_transaction(
+            lambda conn: self._write_dead_letter(conn, record, reason, detail)
+        )
+
+    async def _in_own_transaction(self, write: Callable[[DbConnection], Awaitable[str]]) -> str:
+        """`write` in a transaction of its own, retried while the database is away."""
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(is_transient),
             wait=self._backoff(),
@@ -254,7 +313,7 @@ class EventConsumer:
         ):
             with attempt:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    outcome = await self._write_dead_letter(conn, record, reason, detail)
+                    outcome = await write(conn)
         CONSUMED.labels(self.name, outcome).inc()
         return outcome
 
@@ -284,3 +343,24 @@ class EventConsumer:
         )
         log.warning("dead-lettered", reason=reason, detail=detail[:500])
         return "dead-lettered"
+
+
+def _located(exc: ValidationError, *prefix: str) -> list[ErrorDetails]:
+    """The errors, located from the envelope's root, without echoing the input."""
+    return [
+        {**error, "loc": (*prefix, *error["loc"])}
+        for error in exc.errors(include_input=False, include_url=False)
+    ]
+
+
+def _data_errors(document: Mapping[str, Any], topic: str) -> list[ErrorDetails]:
+    """What the contract of the document's type says of its `data`, when both can be read."""
+    contract = contract_for_type(str(document.get("type")))
+    data = document.get("data")
+    if contract is None or contract.topic != topic or not isinstance(data, dict):
+        return []
+    try:
+        contract.data_model.model_validate(data)
+    except ValidationError as exc:
+        return _located(exc, "data")
+    return []

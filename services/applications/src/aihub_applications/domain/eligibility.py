@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
 from aihub_shared.contracts.programs import CohortQuestion
-from aihub_shared.contracts.values import Locale
+from aihub_shared.contracts.values import Locale, is_valid_business_registration_number
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -53,6 +53,12 @@ _MESSAGES: dict[str, dict[Locale, str]] = {
     "answer_missing": {
         "ko": "필수 질문에 답해야 합니다: {label} ({key})",
         "en": "The required question must be answered: {label} ({key})",
+    },
+    "invalid_business_registration_number": {
+        "ko": "사업자등록번호 {number}이(가) 올바르지 않습니다 (마지막 검증번호가 맞지 않습니다)."
+        " 사업자등록증의 번호를 확인해 주세요.",
+        "en": "The business registration number {number} is not valid (its check digit does not"
+        " match); please check it against the registration certificate.",
     },
     "consent_missing": {
         "ko": "개인정보 수집·이용에 동의해야 신청할 수 있습니다.",
@@ -111,8 +117,15 @@ def check_eligibility(
     """
     locale = submission.contact.locale
     reasons: list[Refusal] = []
+    brn = submission.startup.business_registration_number
+    brn_refusals = (
+        []
+        if is_valid_business_registration_number(brn)
+        else [refusal("invalid_business_registration_number", locale, number=brn)]
+    )
     if cohort is None:
-        return [refusal("unknown_cohort", locale, cohort=submission.cohort_code)]
+        return [refusal("unknown_cohort", locale, cohort=submission.cohort_code), *brn_refusals]
+    reasons += brn_refusals
     if cohort.program_code != submission.program_code:
         reasons.append(
             refusal(

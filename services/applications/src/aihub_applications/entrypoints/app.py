@@ -6,6 +6,7 @@ from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.review_api import build_review_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
+from aihub_applications.service_layer.events import EVENTS
 from aihub_applications.service_layer.intake import receive_submission
 from aihub_applications.service_layer.replicas import (
     STATUS_BY_ENROLLMENT_EVENT,
@@ -15,6 +16,7 @@ from aihub_applications.service_layer.replicas import (
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
+from aihub_shared.runtime.refused_receipts import RefusedReceipts
 from aihub_shared.runtime.service import ServiceDefinition
 
 # One group per upstream topic: a slow or blocked intake never delays the replicas.
@@ -23,6 +25,10 @@ CONSUMERS = [
         "applications.intake",
         [topics.INTAKE_APPLICATIONS],
         {"application.submitted": receive_submission},
+        # A submission that breaks the contract still hears back, field by field.
+        refuse=RefusedReceipts(
+            EVENTS, "intake.receipt", "submission_id", locale_at=("contact", "locale")
+        ),
     ),
     ConsumerSpec(
         "applications.catalog",

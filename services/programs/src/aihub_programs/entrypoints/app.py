@@ -10,10 +10,12 @@ from aihub_programs.service_layer.enrollment import (
     enroll_accepted_application,
     release_withdrawn_application,
 )
+from aihub_programs.service_layer.events import EVENTS
 from aihub_programs.service_layer.outcomes import receive_kpi_report
 from aihub_programs.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
+from aihub_shared.runtime.refused_receipts import RefusedReceipts
 from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 
 # One group per upstream topic: KPI reports never wait behind seat decisions, nor the reverse.
@@ -30,6 +32,8 @@ CONSUMERS = [
         "programs.kpi-reports",
         [topics.INTAKE_KPI_REPORTS],
         {"startup.kpi_reported": receive_kpi_report},
+        # A report that breaks the contract still hears back, field by field (no locale in it).
+        refuse=RefusedReceipts(EVENTS, "kpi.receipt", "report_id"),
     ),
 ]
 
