@@ -24,8 +24,7 @@ import asyncpg
 import structlog
 from aiokafka import ConsumerRecord
 from prometheus_client import Counter
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -33,19 +32,13 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from aihub_shared.contracts.envelope import (
-    CloudEvent,
-    EventContractError,
-    parse_event,
-    validation_summary,
-)
-from aihub_shared.contracts.registry import contract_for_type
+from aihub_shared.contracts.envelope import CloudEvent, EventContractError
 from aihub_shared.contracts.topics import dead_letter_topic
-from aihub_shared.contracts.violations import violation
 from aihub_shared.runtime import inbox, outbox, record_context
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
+from aihub_shared.runtime.event_decoding import decode_record
 from aihub_shared.runtime.refused_receipts import ContractRefusal, ContractViolation
 from aihub_shared.runtime.retry import RetryBudget, RetryPolicy, failure_kind
 
@@ -178,45 +171,12 @@ class EventConsumer:
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
         try:
-            return self._decode_checked(record)
+            event, name, data = decode_record(record)
+            return event, data, self._handlers.get(name)
         except EventContractError:
             raise
         except Exception as exc:  # whatever else hostile bytes provoke is still about the bytes
             raise EventContractError("undecodable message", type(exc).__name__) from exc
-
-    def _decode_checked(
-        self, record: ConsumerRecord
-    ) -> tuple[CloudEvent, BaseModel, Handler | None]:
-        try:
-            event = parse_event(record.value)
-        except EventContractError as exc:
-            if exc.document is None:
-                raise
-            # A broken envelope says nothing of the data: name what is wrong there too.
-            data_errors = _data_errors(exc.document, record.topic)
-            raise EventContractError(
-                exc.reason, exc.detail, document=exc.document, errors=[*exc.errors, *data_errors]
-            ) from exc
-        document = event.model_dump(mode="json")
-        contract = contract_for_type(event.type)
-        if contract is None or contract.topic != record.topic:
-            reason, code = (
-                ("unknown event type", "unknown_event_type")
-                if contract is None
-                else ("event type does not belong on this topic", "wrong_topic")
-            )
-            error = violation(code, f"{reason}: {event.type}", ("type",), type=event.type)
-            raise EventContractError(reason, event.type, document=document, errors=[error])
-        try:
-            data = contract.data_model.model_validate(event.data)
-        except ValidationError as exc:
-            raise EventContractError(
-                "data violates the contract",
-                validation_summary(exc),
-                document=document,
-                errors=_located(exc, "data"),
-            ) from exc
-        return event, data, self._handlers.get(contract.name)
 
     async def _answer_violation(
         self, conn: DbConnection, record: ConsumerRecord, exc: EventContractError
@@ -343,24 +303,3 @@ class EventConsumer:
         )
         log.warning("dead-lettered", reason=reason, detail=detail[:500])
         return "dead-lettered"
-
-
-def _located(exc: ValidationError, *prefix: str) -> list[ErrorDetails]:
-    """The errors, located from the envelope's root, without echoing the input."""
-    return [
-        {**error, "loc": (*prefix, *error["loc"])}
-        for error in exc.errors(include_input=False, include_url=False)
-    ]
-
-
-def _data_errors(document: Mapping[str, Any], topic: str) -> list[ErrorDetails]:
-    """What the contract of the document's type says of its `data`, when both can be read."""
-    contract = contract_for_type(str(document.get("type")))
-    data = document.get("data")
-    if contract is None or contract.topic != topic or not isinstance(data, dict):
-        return []
-    try:
-        contract.data_model.model_validate(data)
-    except ValidationError as exc:
-        return _located(exc, "data")
-    return []
