@@ -5,8 +5,13 @@ subscriber, never one per message."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -205,3 +210,73 @@ async def test_a_dead_letter_without_our_headers_is_still_counted(
         "unknown",
         "programs.catalog",
     )
+
+
+async def test_dead_letters_nobody_was_told_about_are_kept_for_the_next_alert(
+    db: asyncpg.Pool,
+    renderer: MailRenderer,
+    local_stack: StackEndpoints,
+    producer: AIOKafkaProducer,
+) -> None:
+    """Nobody subscribes to dead-letter alerts by default: what arrives meanwhile is neither
+    dropped nor marked as alerted; `aihub-dead-letters list` shows it, and the first alert after
+    an ops person subscribes covers all of it."""
+    tag = uuid.uuid4().hex[:8]
+    reason = f"envelope violates CloudEvents 1.0 {tag}"
+    for n in range(3):
+        await producer.send_and_wait(
+            "intake.kpi-reports.dlq",
+            b"[]",
+            key=f"{tag}-{n}".encode(),
+            headers=dead_letter_headers(reason, "programs.kpi-reports", "intake.kpi-reports"),
+        )
+    config = CollectorConfig(
+        bootstrap=local_stack.kafka_bootstrap,
+        group_id=f"test-dlq-{tag}",
+        topics=("intake.kpi-reports.dlq",),
+    )
+    collector = DeadLetterCollector(db, config)
+    task = asyncio.create_task(collector.run())
+
+    async def recorded() -> bool:
+        return bool(
+            await db.fetchval("SELECT count(*) FROM dead_letters WHERE reason = $1", reason) == 3
+        )
+
+    try:
+        await eventually(recorded, what="the 3 dead letters recorded")
+    finally:
+        await collector.stop()
+        await asyncio.wait_for(task, timeout=15)
+
+    assert await alert_once(db, renderer) == 0  # nobody to tell
+    assert await alert_once(db, renderer) == 0  # a later window: still kept
+    kept = await db.fetchval(
+        "SELECT count(*) FROM dead_letters WHERE reason = $1 AND alerted_at IS NULL", reason
+    )
+    assert kept == 3
+    assert await db.fetchval("SELECT count(*) FROM deliveries") == 0
+
+    listed = subprocess.run(  # noqa: ASYNC221 - a short CLI run, as ops would
+        [str(Path(sys.executable).parent / "aihub-dead-letters"), "list", "intake.kpi-reports.dlq"],
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": local_stack.kafka_bootstrap},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    ours = [json.loads(line) for line in listed.stdout.splitlines() if tag in line]
+    assert sorted(letter["key"] for letter in ours) == [f"{tag}-{n}" for n in range(3)]
+    assert {letter["reason"] for letter in ours} == {reason}
+
+    async with db.acquire() as conn:
+        await directory.upsert_staff(
+            conn, email="ops@hub.example", name="Ops", locale="en", role="ops", active=True
+        )
+        await directory.replace_subscriptions(
+            conn, "ops@hub.example", [Subscription(MailKind.DEAD_LETTERS)]
+        )
+    assert await alert_once(db, renderer) >= 3
+    (alert,) = await db.fetch("SELECT recipient, body_text FROM deliveries")
+    assert alert["recipient"] == "ops@hub.example"
+    assert f"intake.kpi-reports.dlq: 3 — {reason}" in alert["body_text"]

@@ -126,7 +126,8 @@ class DeadLetterCollector:
 
 async def alert_once(pool: asyncpg.Pool, renderer: MailRenderer) -> int:
     """Summarise every dead letter not alerted yet into one mail per ops subscriber, and mark
-    them alerted, in one transaction. Returns how many dead letters the alert covered."""
+    them alerted, in one transaction. Returns how many dead letters the alert covered; with no
+    subscriber, none: they wait for the first alert someone receives."""
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
             "SELECT id, dlq_topic, origin_topic, reason, detail, consumer FROM dead_letters"
@@ -142,7 +143,13 @@ async def alert_once(pool: asyncpg.Pool, renderer: MailRenderer) -> int:
             directory=await directory.staff_directory(conn),
         )
         if not recipients:
-            log.warning("dead letters but no ops subscriber to tell", count=len(letters))
+            # Kept, not dropped: the first alert after someone subscribes covers them all
+            # (and `aihub-dead-letters list` shows them meanwhile).
+            log.warning(
+                "dead letters kept for the next alert: no ops subscriber yet",
+                count=len(letters),
+            )
+            return 0
         first, last = letters[0].id, letters[-1].id
         await queue_requests(
             conn,
