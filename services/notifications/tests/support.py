@@ -5,20 +5,30 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from aihub_local.testing import handle_in_transaction
+from aihub_local.testing import consumer_record, handle_in_transaction
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_notifications.entrypoints.app import definition
 from aihub_notifications.service_layer.enrollments import enrollment_confirmed_handler
 from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
 from aihub_notifications.service_layer.sender import BatchResult, MailSender, SenderConfig
+from aihub_notifications.settings import Settings
 from aihub_shared.contracts.applications import ApplicationReceived
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
+from aihub_shared.contracts.programs import (
+    CohortPublished,
+    EnrollmentChanged,
+    ReviewStage,
+    default_review_stages,
+)
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import Contact
+from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.wakeup import Wakeup
 
 PROGRAM_KO = "사이버밸리 글로벌 배치 프로그램"
@@ -80,6 +90,7 @@ def cohort_published(
     cohort: str = "cv-2027-1",
     managers: list[Contact] | None = None,
     name_ko: str = PROGRAM_KO,
+    stages: list[ReviewStage] | None = None,
 ) -> CohortPublished:
     now = datetime.now(UTC)
     return CohortPublished(
@@ -94,6 +105,7 @@ def cohort_published(
         starts_on=date(2027, 3, 2),
         ends_on=date(2027, 8, 31),
         program_managers=managers if managers is not None else [manager(1, "ko")],
+        review_stages=stages if stages is not None else default_review_stages(),
     )
 
 
@@ -189,3 +201,17 @@ async def queue_enrollment(
         pool, enrollment_confirmed_handler(renderer), enrollment_event, confirmed
     )
     return enrollment_event
+
+
+def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
+    return consumer_record(topic, cloud_event.to_bytes(), key=(cloud_event.subject or "").encode())
+
+
+def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
+    """The service's own consumers, as `definition()` assembles them, on the test pool."""
+    settings = Settings.model_validate(
+        {"NOTIFICATIONS_DATABASE_URL": dsn, "STAFF_TOKEN_SECRET": "s" * 32}
+    )
+    service = definition(settings)
+    retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)
+    return {spec.name: spec.build(db, retry) for spec in service.consumers}

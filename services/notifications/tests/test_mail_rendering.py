@@ -31,6 +31,14 @@ def test_every_template_has_every_part_in_both_languages() -> None:
     assert RENDERER.templates() == {name: {"ko", "en"} for name in TEMPLATES}
 
 
+def test_no_mail_names_a_stage_by_its_code() -> None:
+    """Stages are 서류평가 / Document review to people; `document-review` is for machines."""
+    for path in sorted(GOLDEN.rglob("*.*")):
+        text = path.read_text(encoding="utf-8")
+        for code in ("document-review", "presentation-review"):
+            assert code not in text, path
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_golden(template: str, locale: str) -> None:

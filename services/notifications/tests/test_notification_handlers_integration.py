@@ -8,18 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from aihub_local.testing import consumer_record, handle_in_transaction
+from aihub_local.testing import handle_in_transaction
 from aihub_notifications.adapters import directory, replicas
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
-from aihub_notifications.entrypoints.app import definition
 from aihub_notifications.service_layer.enrollments import enrollment_confirmed_handler
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
-from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
@@ -30,11 +27,8 @@ from aihub_shared.contracts.applications import (
     ReviewerRef,
     ReviewSubmitted,
 )
-from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled
-from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater
-from aihub_shared.runtime.retry import RetryPolicy
 from services.notifications.tests.support import (
     PROGRAM_KO,
     WAKEUP_CHANNEL,
@@ -45,6 +39,8 @@ from services.notifications.tests.support import (
     founder,
     manager,
     queue_enrollment,
+    record,
+    service_consumers,
 )
 
 pytestmark = pytest.mark.integration
@@ -224,19 +220,6 @@ async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
 
 # ---------------------------------------------------------------------------------------------
 # Through the service's own consumers (as assembled by `definition()`), minus Kafka.
-
-
-def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
-    return consumer_record(topic, cloud_event.to_bytes(), key=(cloud_event.subject or "").encode())
-
-
-def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
-    settings = Settings.model_validate(
-        {"NOTIFICATIONS_DATABASE_URL": dsn, "STAFF_TOKEN_SECRET": "s" * 32}
-    )
-    service = definition(settings)
-    retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)
-    return {spec.name: spec.build(db, retry) for spec in service.consumers}
 
 
 async def test_three_consumer_groups_on_their_topics(

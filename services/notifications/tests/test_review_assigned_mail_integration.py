@@ -104,11 +104,13 @@ async def test_a_replacement_reviewer_is_never_told_who_stepped_aside(
     unknown = by_recipient[str(UNKNOWN.id)]
     assert unknown["Content-Language"] == "ko"
     subject = str(unknown["Subject"])
-    for needed in (STARTUP, PROGRAM_KO, "document-review"):
+    for needed in (STARTUP, PROGRAM_KO, "서류평가"):  # the stage by its name, not its code
         assert needed in subject
+    assert "document-review" not in subject
     for part in unknown.walk():
         if not part.is_multipart():
             body = str(part.get_content())
-            for needed in (STARTUP, PROGRAM_KO, "document-review", "2027-02-15 18:00 KST"):
+            for needed in (STARTUP, PROGRAM_KO, "서류평가", "2027-02-15 18:00 KST"):
                 assert needed in body, (needed, part.get_content_type())
+            assert "document-review" not in body
             assert "외부심사위원님" in body  # greeted by the name assignment gave

@@ -4,11 +4,12 @@ wins (Kafka keeps one key's events in order)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import asyncpg
 
-from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica, ReviewStageName
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.db import DbConnection
 
@@ -19,14 +20,15 @@ async def upsert_cohort(
     """True if the row now holds this event's state (False: a newer event got there first)."""
     applied = await conn.fetchval(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en,"
-        " partner, starts_on, ends_on, program_managers, event_id, event_time, seats)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " partner, starts_on, ends_on, program_managers, event_id, event_time, seats,"
+        " review_stages)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         " ON CONFLICT (cohort_code) DO UPDATE SET program_code = EXCLUDED.program_code,"
         " program_name_ko = EXCLUDED.program_name_ko, program_name_en = EXCLUDED.program_name_en,"
         " partner = EXCLUDED.partner, starts_on = EXCLUDED.starts_on,"
         " ends_on = EXCLUDED.ends_on, program_managers = EXCLUDED.program_managers,"
         " event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, seats = EXCLUDED.seats,"
-        " updated_at = now()"
+        " review_stages = EXCLUDED.review_stages, updated_at = now()"
         " WHERE cohorts.event_time <= EXCLUDED.event_time"
         " RETURNING true",
         cohort.cohort_code,
@@ -40,6 +42,7 @@ async def upsert_cohort(
         event_id,
         event_time,
         cohort.seats,
+        [dataclasses.asdict(stage) for stage in cohort.review_stages],
     )
     return bool(applied)
 
@@ -56,6 +59,7 @@ def _cohort_of(row: asyncpg.Record) -> CohortReplica:
         program_managers=tuple(Contact.model_validate(m) for m in row["program_managers"]),
         seats=row["seats"],
         seats_taken=row["seats_taken"],
+        review_stages=tuple(ReviewStageName(**stage) for stage in row["review_stages"]),
     )
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aihub_notifications.domain.deliveries import recipient_key
-from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica, ReviewStageName
 from aihub_notifications.domain.seoul import SEOUL
 from aihub_shared.contracts.applications import (
     ApplicationDecided,
@@ -70,20 +70,31 @@ class MailRequest:
 
 @dataclass(frozen=True)
 class ProgramNames:
-    """A program's name in each language; the code stands in when the replica lacks it."""
+    """A program's name in each language, and its cohort's review stages; the code stands in
+    when the replica lacks the program, and no stage is named when it lacks the stages."""
 
     code: str
     ko: str
     en: str
+    stages: tuple[ReviewStageName, ...] = ()
 
     @classmethod
     def of(cls, cohort: CohortReplica | None, program_code: str) -> ProgramNames:
         if cohort is None:
             return cls(program_code, program_code, program_code)
-        return cls(program_code, cohort.program_name_ko, cohort.program_name_en)
+        return cls(
+            program_code, cohort.program_name_ko, cohort.program_name_en, cohort.review_stages
+        )
 
     def name(self, locale: Locale) -> str:
         return self.en if locale == "en" else self.ko
+
+    def stage_names(self, locale: Locale) -> list[str]:
+        return [stage.name(locale) for stage in self.stages]
+
+    def stage_name(self, code: str, locale: Locale) -> str:
+        """The stage's name; its code only if the replica does not know the stage (yet)."""
+        return next((s.name(locale) for s in self.stages if s.code == code), code)
 
 
 def seoul_time(moment: datetime | None) -> str | None:
@@ -112,7 +123,10 @@ def address_to(
             **common,
             "recipient_name": recipient.name,
             "program_name": program.name(recipient.locale),
+            "stages": program.stage_names(recipient.locale),
         }
+        if "stage_code" in common:
+            context["stage_name"] = program.stage_name(common["stage_code"], recipient.locale)
         requests.append(MailRequest(template, recipient, context, program.code))
     return requests
 

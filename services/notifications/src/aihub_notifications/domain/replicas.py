@@ -11,6 +11,18 @@ from aihub_shared.contracts.values import Contact, Locale
 
 
 @dataclass(frozen=True)
+class ReviewStageName:
+    """A review stage as mails name it: 서류평가 / Document review, never `document-review`."""
+
+    code: str
+    name_ko: str
+    name_en: str
+
+    def name(self, locale: Locale) -> str:
+        return self.name_en if locale == "en" else self.name_ko
+
+
+@dataclass(frozen=True)
 class CohortReplica:
     """A cohort and its program as last published on `programs.catalog`."""
 
@@ -24,6 +36,8 @@ class CohortReplica:
     program_managers: tuple[Contact, ...]
     seats: int | None = None
     seats_taken: int = 0
+    #: In review order; empty until the cohort is published with them.
+    review_stages: tuple[ReviewStageName, ...] = ()
 
     @property
     def seats_left(self) -> int | None:
@@ -42,6 +56,10 @@ class CohortReplica:
             ends_on=data.ends_on,
             program_managers=tuple(data.program_managers),
             seats=data.seats,
+            review_stages=tuple(
+                ReviewStageName(stage.code, stage.name_ko, stage.name_en)
+                for stage in data.review_stages
+            ),
         )
 
     def program_name(self, locale: Locale) -> str:
