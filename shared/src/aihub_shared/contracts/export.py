@@ -97,6 +97,20 @@ def _index() -> str:
             f"| [example](examples/{contract.type}.json) | {contract.summary} |"
         )
     lines += ["", "All channels and messages: [asyncapi.json](asyncapi.json) (AsyncAPI 3.0).", ""]
+    lines += [
+        "## Changes within v1 (all backward compatible)",
+        "",
+        "- `intake.receipt`, `kpi.receipt` (and `application.ineligible`): each reason may carry",
+        "  `path`, the JSON path of the field it is about (null for eligibility reasons). Refused",
+        "  receipts now also answer messages that break the contract (see above).",
+        "- `application.submitted`: `startup.business_registration_number` is any ten digits; a",
+        "  wrong check digit is an eligibility reason (`invalid_business_registration_number`),",
+        "  not a contract violation. The schemas now state every rule the consumer enforced",
+        "  (patterns, real calendar dates), and the consumer no longer coerces JSON types the",
+        '  schemas never allowed (`"10"` for an integer, `"yes"` for a boolean, a number for a',
+        "  date): a message valid against the schema gets the same verdict as before.",
+        "",
+    ]
     return "\n".join(lines)
 
 
