@@ -44,7 +44,7 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
     after = valid(f"{tag}-after")
 
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications",
         [
             (f"{tag}-json".encode(), b"\x00\xffthis is not json{", []),
@@ -56,7 +56,7 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
     )
 
     dead = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications.dlq",
         lambda r: (r.key or b"").startswith(tag.encode()),
         count=4,
@@ -81,7 +81,7 @@ async def test_bad_messages_are_dead_lettered_and_the_next_valid_one_is_processe
 
     # The valid message published after them still went through (a hostile header is harmless).
     receipts = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.receipts",
         lambda r: r.key == f"{tag}-after".encode(),
         count=1,
@@ -106,8 +106,8 @@ async def test_an_unknown_cohort_is_refused_with_a_receipt_and_nothing_stored(
         contact_email=f"{submission_id}@startup.example",
         locale="ko",
     )
-    await submit(local_stack.kafka_bootstrap, event)
-    data = await receipt_for(local_stack.kafka_bootstrap, submission_id)
+    await submit(local_stack.kafka, event)
+    data = await receipt_for(local_stack.kafka, submission_id)
     assert data["outcome"] == "refused"
     assert data["application_id"] is None
     assert [r["code"] for r in data["reasons"]] == ["unknown_cohort"]
@@ -154,7 +154,7 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
     valid = event("valid", brn="1018143368")
 
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications",
         [
             (f"{tag}-first".encode(), as_bytes(first), []),
@@ -169,7 +169,7 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
     )
 
     dead = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications.dlq",
         lambda r: (r.key or b"").startswith(tag.encode()),
         count=4,
@@ -183,7 +183,7 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
     assert "check digit" in details[f"{tag}-brn"]
 
     receipts = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.receipts",
         lambda r: (r.key or b"").decode() in {f"{tag}-first", f"{tag}-dup", f"{tag}-valid"},
         count=4,

@@ -52,8 +52,12 @@ def service_env(
     endpoints: StackEndpoints, service: str, *, http_port: int, staff_token_secret: str
 ) -> dict[str, str]:
     """Exactly the variables the service reads (see its Settings and docker-compose.yml)."""
+    kafka = endpoints.kafka_as(service)  # each service its own principal
     env = {
-        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "KAFKA_SECURITY_PROTOCOL": kafka.security_protocol,
+        "KAFKA_USERNAME": kafka.username,
+        "KAFKA_PASSWORD": kafka.password.get_secret_value(),
         f"{service.upper()}_DATABASE_URL": endpoints.service_database_url(service),
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
@@ -69,7 +73,7 @@ def service_env(
 def create_topics(endpoints: StackEndpoints) -> list[str]:
     from aihub_shared.contracts.topics_admin import ensure_topics
 
-    return asyncio.run(ensure_topics(endpoints.kafka_bootstrap))
+    return asyncio.run(ensure_topics(endpoints.kafka_as("ops")))
 
 
 def seed_catalog(
