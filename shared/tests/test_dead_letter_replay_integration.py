@@ -54,7 +54,7 @@ async def test_a_dead_letter_is_listed_and_replayed_unchanged(
     listed = await asyncio.to_thread(
         subprocess.run,
         [str(Path(sys.executable).parent / "aihub-dead-letters"), "list", DLQ],
-        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": local_stack.kafka},
+        env={**os.environ, **local_stack.kafka_as("ops").environment()},
         capture_output=True,
         text=True,
         check=True,
@@ -69,7 +69,7 @@ async def test_a_dead_letter_is_listed_and_replayed_unchanged(
     assert mine["origin"] == f"{ORIGIN}:2:41"
     assert mine["consumer"] == "programs.kpi"
 
-    replayed = await replay(local_stack.kafka, DLQ, [(mine["partition"], mine["offset"])])
+    replayed = await replay(local_stack.kafka_as("ops"), DLQ, [(mine["partition"], mine["offset"])])
     assert [r.key for r in replayed] == [key.decode()]
 
     (again,) = await read_until(local_stack.kafka, ORIGIN, lambda r: r.key == key, count=1)

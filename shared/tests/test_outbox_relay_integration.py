@@ -3,6 +3,7 @@ down; rows of a rolled-back transaction never leave."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import asyncpg
@@ -85,7 +86,8 @@ async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(
     async with kit_pool.acquire() as conn, conn.transaction():
         await outbox.add_events(conn, [delivery_event(key, 1)])
 
-    unreachable = relay_for(kit_pool, kit_dsn, "127.0.0.1:1", batch_size=10)
+    nowhere = dataclasses.replace(local_stack.kafka, bootstrap_servers="127.0.0.1:1")
+    unreachable = relay_for(kit_pool, kit_dsn, nowhere, batch_size=10)
     try:
         with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises
             await unreachable.publish_batch()

@@ -52,12 +52,8 @@ def service_env(
     endpoints: StackEndpoints, service: str, *, http_port: int, staff_token_secret: str
 ) -> dict[str, str]:
     """Exactly the variables the service reads (see its Settings and docker-compose.yml)."""
-    kafka = endpoints.kafka_as(service)  # each service its own principal
     env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "KAFKA_SECURITY_PROTOCOL": kafka.security_protocol,
-        "KAFKA_USERNAME": kafka.username,
-        "KAFKA_PASSWORD": kafka.password.get_secret_value(),
+        **endpoints.kafka_as(service).environment(),  # each service its own principal
         f"{service.upper()}_DATABASE_URL": endpoints.service_database_url(service),
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),

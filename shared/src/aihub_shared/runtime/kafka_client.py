@@ -68,6 +68,19 @@ class KafkaConnection:
             use_ssl=self.security_protocol == "SASL_SSL",
         )
 
+    def environment(self) -> dict[str, str]:
+        """The `KAFKA_*` variables that make a service or a command-line tool this client."""
+        variables = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "KAFKA_SECURITY_PROTOCOL": self.security_protocol,
+            "KAFKA_SASL_MECHANISM": self.sasl_mechanism,
+            "KAFKA_USERNAME": self.username,
+            "KAFKA_PASSWORD": self.password.get_secret_value(),
+        }
+        if self.ca_file is not None:
+            variables["KAFKA_CA_FILE"] = str(self.ca_file)
+        return variables
+
     def librdkafka_config(self) -> dict[str, str]:
         """The configuration of a confluent-kafka (librdkafka) client: the ACL/SCRAM admin."""
         config = {

@@ -14,9 +14,15 @@ from aihub_shared.runtime.db import DbConnection
 
 
 async def upsert_cohort(
-    conn: DbConnection, cohort: CohortReplica, *, event_id: str, event_time: datetime
+    conn: DbConnection,
+    cohort: CohortReplica,
+    *,
+    event_id: str,
+    event_time: datetime,
+    snapshot: bool = False,
 ) -> bool:
-    """True if the row now holds this event's state (False: a newer event got there first)."""
+    """True if the row now holds this event's state (False: a newer event got there first). A
+    snapshot (`aihub-programs republish`) replaces the row whatever its time."""
     applied = await conn.fetchval(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en,"
         " partner, starts_on, ends_on, program_managers, event_id, event_time, seats)"
@@ -27,7 +33,7 @@ async def upsert_cohort(
         " ends_on = EXCLUDED.ends_on, program_managers = EXCLUDED.program_managers,"
         " event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, seats = EXCLUDED.seats,"
         " updated_at = now()"
-        " WHERE cohorts.event_time <= EXCLUDED.event_time"
+        " WHERE cohorts.event_time <= EXCLUDED.event_time OR $12"
         " RETURNING true",
         cohort.cohort_code,
         cohort.program_code,
@@ -40,6 +46,7 @@ async def upsert_cohort(
         event_id,
         event_time,
         cohort.seats,
+        snapshot,
     )
     return bool(applied)
 
