@@ -76,9 +76,15 @@ def seed_catalog(
     endpoints: StackEndpoints, catalog_file: Path | None = None, *, log_file: Path | None = None
 ) -> str:
     """Run `aihub-programs seed`, the same command compose runs; returns its output."""
-    argv = [_console_script("aihub-programs"), "seed"]
-    if catalog_file is not None:
-        argv += ["--file", str(catalog_file)]
+    args = ["seed"] + (["--file", str(catalog_file)] if catalog_file is not None else [])
+    return programs_command(endpoints, args, log_file=log_file)
+
+
+def programs_command(
+    endpoints: StackEndpoints, args: list[str], *, log_file: Path | None = None
+) -> str:
+    """Run `aihub-programs ARGS...` (seed, republish) as the programs service; its output."""
+    argv = [_console_script("aihub-programs"), *args]
     env = {
         **os.environ,
         **service_env(
@@ -94,7 +100,7 @@ def seed_catalog(
         with log_file.open("a", encoding="utf-8") as log:
             log.write(done.stdout + done.stderr)
     if done.returncode != 0:
-        raise RuntimeError(f"seeding the catalog failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"aihub-programs {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout.strip()
 
 
