@@ -1,8 +1,9 @@
 """The launcher's broker lets each principal do exactly its row of the access table.
 
 Every principal tries to write and to read every platform topic. A write that is allowed leaves
-one small probe record (keyed `access-probe-<run>`) on partition 0 of that topic; a consumer of it
-dead-letters it like any other bad input, which is what the platform does with junk.
+a probe record on that topic, so these tests run against a broker of their own, started and
+secured by the same launcher code as every stack (the suite's running services never see the
+probes).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,8 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from aihub_local.stack import StackEndpoints
+from aihub_local.component import PortAllocator
+from aihub_local.kafka import KafkaComponent
 from aihub_local.testing import eventually
 from aihub_shared.contracts.topics import ALL_TOPICS, INTAKE_RECEIPTS, PROGRAMS_CATALOG
 from aihub_shared.contracts.topics_admin import ensure_topics
@@ -43,6 +46,21 @@ from aihub_shared.runtime.kafka_client import KafkaConnection
 pytestmark = pytest.mark.integration
 
 TOPICS = [t.name for t in ALL_TOPICS]
+
+Login = Callable[[str], KafkaConnection]
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Login]:
+    """A secured broker of its own with the access table applied; principal -> its login."""
+    kafka = KafkaComponent(tmp_path_factory.mktemp("access-broker"), fixed_ports=False)
+    record = kafka.ensure(None, PortAllocator())
+    try:
+        yield lambda principal: kafka.connection(record, principal)
+    finally:
+        kafka.stop(record)
+
+
 TOPIC_AUTHORIZATION_FAILED = 29
 
 
@@ -101,22 +119,22 @@ async def readable(kafka: KafkaConnection) -> set[str]:
 
 
 async def test_every_principal_reads_and_writes_exactly_its_row(
-    local_stack: StackEndpoints,
+    broker: Login,
 ) -> None:
-    await ensure_topics(local_stack.kafka_as("ops"))
+    await ensure_topics(broker("ops"))
     key = f"access-probe-{uuid.uuid4().hex[:8]}".encode()
     # The test principal first: its writes leave a record on every topic for the reads below.
     ordered = [TEST, *(p for p in PRINCIPALS if p is not TEST)]
-    wrote = {p.name: await writable(local_stack.kafka_as(p.name), key) for p in ordered}
-    read = {p.name: await readable(local_stack.kafka_as(p.name)) for p in ordered}
+    wrote = {p.name: await writable(broker(p.name), key) for p in ordered}
+    read = {p.name: await readable(broker(p.name)) for p in ordered}
     assert wrote == {p.name: set(p.writes) for p in ordered}
     assert read == {p.name: set(p.reads) for p in ordered}
 
 
 async def test_a_publisher_reads_receipts_only_in_its_own_consumer_groups(
-    local_stack: StackEndpoints,
+    broker: Login,
 ) -> None:
-    portal = local_stack.kafka_as(PORTAL.name)
+    portal = broker(PORTAL.name)
 
     async def consume(group: str) -> None:
         consumer = AIOKafkaConsumer(
@@ -135,16 +153,16 @@ async def test_a_publisher_reads_receipts_only_in_its_own_consumer_groups(
 
 
 async def test_a_client_without_the_right_password_cannot_connect(
-    local_stack: StackEndpoints, caplog: pytest.LogCaptureFixture
+    broker: Login, caplog: pytest.LogCaptureFixture
 ) -> None:
     anonymous = AIOKafkaProducer(
-        bootstrap_servers=local_stack.kafka_bootstrap, request_timeout_ms=3000
+        bootstrap_servers=broker("admin").bootstrap_servers, request_timeout_ms=3000
     )
     with pytest.raises(KafkaError):
         await anonymous.start()
     await anonymous.stop()
 
-    wrong = local_stack.kafka_as(PORTAL.name).as_principal(PORTAL.name, "not-the-password")
+    wrong = broker(PORTAL.name).as_principal(PORTAL.name, "not-the-password")
     impostor = AIOKafkaProducer(**wrong.aiokafka_options(), request_timeout_ms=3000)
     with pytest.raises(KafkaConnectionError):
         await impostor.start()
@@ -166,20 +184,20 @@ async def _writes(kafka: KafkaConnection, topic: str) -> bool:
 
 
 async def test_add_publisher_creates_a_login_with_the_publishers_rights_only(
-    local_stack: StackEndpoints,
+    broker: Login,
 ) -> None:
     name = f"partner-{uuid.uuid4().hex[:6]}"
     done = await asyncio.to_thread(
         subprocess.run,
         [str(Path(sys.executable).parent / "aihub-kafka-access"), "add-publisher", name],
-        env={**os.environ, **local_stack.kafka_as("admin").environment()},
+        env={**os.environ, **broker("admin").environment()},
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     )
     password = done.stdout.split("password (shown once): ", 1)[1].strip()
-    partner = local_stack.kafka_as("admin").as_principal(name, password)
+    partner = broker("admin").as_principal(name, password)
     assert await _writes(partner, "intake.applications")
     assert not await _writes(partner, "applications.lifecycle")
     assert not await _writes(partner, "intake.applications.dlq")
@@ -200,9 +218,9 @@ def _grant(admin: KafkaConnection, principal: Principal, topic: str) -> None:
         future.result(timeout=30)
 
 
-async def test_apply_revokes_what_the_table_does_not_grant(local_stack: StackEndpoints) -> None:
-    admin = local_stack.kafka_as("admin")
-    portal = local_stack.kafka_as(PORTAL.name)
+async def test_apply_revokes_what_the_table_does_not_grant(broker: Login) -> None:
+    admin = broker("admin")
+    portal = broker(PORTAL.name)
     _grant(admin, PORTAL, PROGRAMS_CATALOG)  # granted by hand, outside the table
 
     async def refused() -> bool:
