@@ -30,6 +30,7 @@ from aihub_shared.contracts.topics_admin import ensure_topics
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.db import DbConnection, apply_migrations, create_pool
+from aihub_shared.runtime.kafka_client import KafkaConnection
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -83,13 +84,15 @@ async def fill_outbox(pool: asyncpg.Pool, n: int) -> None:
             await outbox.add_events(conn, [unconsumed_event(i) for i in batch])
 
 
-async def relay_rate(pool: asyncpg.Pool, dsn: str, bootstrap: str, n: int, batch: int) -> float:
+async def relay_rate(
+    pool: asyncpg.Pool, dsn: str, kafka: KafkaConnection, n: int, batch: int
+) -> float:
     await pool.execute("TRUNCATE outbox")
     await fill_outbox(pool, n)
     relay = OutboxRelay(
         pool,
         Wakeup(dsn, "kit_test_outbox", poll_interval=1),
-        lambda: idempotent_producer(bootstrap, "bench-relay"),
+        lambda: idempotent_producer(kafka, "bench-relay"),
         RelayConfig(service="kit_test", batch_size=batch),
     )
     try:
@@ -129,7 +132,7 @@ async def consumer_rate(pool: asyncpg.Pool, n: int) -> float:
 
 async def main(events: int) -> None:
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
-    await ensure_topics(endpoints.kafka_bootstrap)
+    await ensure_topics(endpoints.kafka_as("ops"))
     dsn = await scratch_database_url(endpoints, "kit_test")
     pool = await create_pool(dsn, max_size=4)
     try:
@@ -137,9 +140,7 @@ async def main(events: int) -> None:
         results = {}
         for batch in (1, 100, 500):
             n = min(events, 2000) if batch == 1 else events
-            results[f"relay batch={batch}"] = await relay_rate(
-                pool, dsn, endpoints.kafka_bootstrap, n, batch
-            )
+            results[f"relay batch={batch}"] = await relay_rate(pool, dsn, endpoints.kafka, n, batch)
         results["consumer (validate + inbox + effect, batch transaction)"] = await consumer_rate(
             pool, min(events, 5000)
         )

@@ -20,7 +20,7 @@ KIT_ROLE = "kit_test"
 
 @pytest.fixture(scope="session")
 async def kit_dsn(local_stack: StackEndpoints) -> str:
-    await ensure_topics(local_stack.kafka_bootstrap)
+    await ensure_topics(local_stack.kafka_as("ops"))
     return await scratch_database_url(local_stack, KIT_ROLE)
 
 

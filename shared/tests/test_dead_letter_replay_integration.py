@@ -27,11 +27,11 @@ ORIGIN = "intake.kpi-reports"
 async def test_a_dead_letter_is_listed_and_replayed_unchanged(
     local_stack: StackEndpoints, run_id: str
 ) -> None:
-    await ensure_topics(local_stack.kafka_bootstrap)
+    await ensure_topics(local_stack.kafka_as("ops"))
     key = f"replay-{run_id}".encode()
     original = b'{"not": "a cloud event"}'
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         DLQ,
         [
             (
@@ -54,7 +54,7 @@ async def test_a_dead_letter_is_listed_and_replayed_unchanged(
     listed = await asyncio.to_thread(
         subprocess.run,
         [str(Path(sys.executable).parent / "aihub-dead-letters"), "list", DLQ],
-        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": local_stack.kafka_bootstrap},
+        env={**os.environ, **local_stack.kafka_as("ops").environment()},
         capture_output=True,
         text=True,
         check=True,
@@ -69,12 +69,10 @@ async def test_a_dead_letter_is_listed_and_replayed_unchanged(
     assert mine["origin"] == f"{ORIGIN}:2:41"
     assert mine["consumer"] == "programs.kpi"
 
-    replayed = await replay(local_stack.kafka_bootstrap, DLQ, [(mine["partition"], mine["offset"])])
+    replayed = await replay(local_stack.kafka_as("ops"), DLQ, [(mine["partition"], mine["offset"])])
     assert [r.key for r in replayed] == [key.decode()]
 
-    (again,) = await read_until(
-        local_stack.kafka_bootstrap, ORIGIN, lambda r: r.key == key, count=1
-    )
+    (again,) = await read_until(local_stack.kafka, ORIGIN, lambda r: r.key == key, count=1)
     assert again.value == original
     names = [name for name, _ in again.headers]
     assert not [n for n in names if n.startswith("dlq_") and n != "dlq_replay_of"]
@@ -85,6 +83,6 @@ async def test_a_dead_letter_is_listed_and_replayed_unchanged(
 async def test_replaying_a_position_that_is_not_there_is_refused(
     local_stack: StackEndpoints,
 ) -> None:
-    await ensure_topics(local_stack.kafka_bootstrap)
+    await ensure_topics(local_stack.kafka_as("ops"))
     with pytest.raises(ValueError, match=re.escape("not on intake.kpi-reports.dlq")):
-        await replay(local_stack.kafka_bootstrap, DLQ, [(0, 10**12)])
+        await replay(local_stack.kafka, DLQ, [(0, 10**12)])

@@ -3,6 +3,7 @@ down; rows of a rolled-back transaction never leave."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import asyncpg
@@ -14,6 +15,7 @@ from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.notifications import EmailDelivered
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime import outbox
+from aihub_shared.runtime.kafka_client import KafkaConnection
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -37,11 +39,11 @@ def delivery_event(key: str, sequence: int) -> CloudEvent:
     )
 
 
-def relay_for(pool: asyncpg.Pool, dsn: str, bootstrap: str, batch_size: int) -> OutboxRelay:
+def relay_for(pool: asyncpg.Pool, dsn: str, kafka: KafkaConnection, batch_size: int) -> OutboxRelay:
     return OutboxRelay(
         pool,
         Wakeup(dsn, "kit_test_outbox", poll_interval=0.2),
-        lambda: idempotent_producer(bootstrap, "kit-relay"),
+        lambda: idempotent_producer(kafka, "kit-relay"),
         RelayConfig(service="kit_test", batch_size=batch_size),
     )
 
@@ -58,7 +60,7 @@ async def test_committed_rows_leave_in_order_and_rolled_back_rows_never(
         await outbox.add_events(conn, [delivery_event(key, 99)])
         await transaction.rollback()  # the state change failed
 
-    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka_bootstrap, batch_size=2)
+    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka, batch_size=2)
     try:
         published = [await relay.publish_batch() for _ in range(4)]
     finally:
@@ -67,7 +69,7 @@ async def test_committed_rows_leave_in_order_and_rolled_back_rows_never(
     assert await kit_pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
 
     records = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "notifications.deliveries",
         lambda r: r.key == key.encode(),
         count=5,
@@ -84,7 +86,8 @@ async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(
     async with kit_pool.acquire() as conn, conn.transaction():
         await outbox.add_events(conn, [delivery_event(key, 1)])
 
-    unreachable = relay_for(kit_pool, kit_dsn, "127.0.0.1:1", batch_size=10)
+    nowhere = dataclasses.replace(local_stack.kafka, bootstrap_servers="127.0.0.1:1")
+    unreachable = relay_for(kit_pool, kit_dsn, nowhere, batch_size=10)
     try:
         with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the client raises
             await unreachable.publish_batch()
@@ -92,13 +95,13 @@ async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(
         await unreachable.close()
     assert await kit_pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
 
-    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka_bootstrap, batch_size=10)
+    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka, batch_size=10)
     try:
         assert await relay.publish_batch() == 1
     finally:
         await relay.close()
     records = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "notifications.deliveries",
         lambda r: r.key == key.encode(),
         count=1,
@@ -121,7 +124,7 @@ async def test_a_row_kafka_can_never_take_is_set_aside_and_the_rest_flows(
         )
         await outbox.add_events(conn, [delivery_event(key, 3)])
 
-    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka_bootstrap, batch_size=10)
+    relay = relay_for(kit_pool, kit_dsn, local_stack.kafka, batch_size=10)
     try:
         assert await relay.publish_batch() == 3
         assert await relay.publish_batch() == 0  # nothing is retried for ever
@@ -133,7 +136,7 @@ async def test_a_row_kafka_can_never_take_is_set_aside_and_the_rest_flows(
     assert aside["size"] == 2 << 20
     assert "MessageSizeTooLarge" in aside["failed_reason"]
     records = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "notifications.deliveries",
         lambda r: r.key == key.encode(),
         count=2,

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.integration
 
 
 async def test_every_topic_exists_with_its_partitions(local_stack: StackEndpoints) -> None:
-    await ensure_topics(local_stack.kafka_bootstrap)
-    assert await ensure_topics(local_stack.kafka_bootstrap) == []  # re-running creates nothing
-    admin = AIOKafkaAdminClient(bootstrap_servers=local_stack.kafka_bootstrap)
+    await ensure_topics(local_stack.kafka_as("ops"))
+    assert await ensure_topics(local_stack.kafka_as("ops")) == []  # re-running creates nothing
+    admin = AIOKafkaAdminClient(**local_stack.kafka.aiokafka_options())
     await admin.start()
     try:
         described = await admin.describe_topics([t.name for t in ALL_TOPICS])
@@ -33,10 +33,10 @@ async def test_intake_is_stamped_with_the_brokers_arrival_time(
     local_stack: StackEndpoints, run_id: str
 ) -> None:
     """A publisher cannot backdate a submission past the application deadline."""
-    await ensure_topics(local_stack.kafka_bootstrap)
+    await ensure_topics(local_stack.kafka_as("ops"))
     key = f"stamp-{run_id}".encode()
     backdated_ms = int((time.time() - 30 * 24 * 3600) * 1000)
-    producer = AIOKafkaProducer(bootstrap_servers=local_stack.kafka_bootstrap)
+    producer = AIOKafkaProducer(**local_stack.kafka.aiokafka_options())
     await producer.start()
     try:
         before_ms = int(time.time() * 1000)
@@ -44,7 +44,7 @@ async def test_intake_is_stamped_with_the_brokers_arrival_time(
     finally:
         await producer.stop()
     (record,) = await read_until(
-        local_stack.kafka_bootstrap, INTAKE_APPLICATIONS, lambda r: r.key == key, count=1
+        local_stack.kafka, INTAKE_APPLICATIONS, lambda r: r.key == key, count=1
     )
     assert record.timestamp_type == 1  # LogAppendTime
     assert record.timestamp >= before_ms - 5_000

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import yaml
+from pydantic_settings import BaseSettings
 
 from aihub_shared.runtime.settings import ServiceSettings
 
@@ -42,7 +43,7 @@ SETTINGS_OF = {
     "notifications": "notifications",
     "programs-seed": "programs",
 }
-ONE_SHOTS = ("topic-init", "programs-seed")
+ONE_SHOTS = ("kafka-access", "topic-init", "programs-seed")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +163,7 @@ def settings_class(package: str) -> type[ServiceSettings]:
     return cast(type[ServiceSettings], cls)
 
 
-def settings_env(cls: type[ServiceSettings]) -> dict[str, bool]:
+def settings_env(cls: type[BaseSettings]) -> dict[str, bool]:
     """Environment variables a Settings class reads -> whether each one is required."""
     config = cls.model_config
     assert config.get("env_prefix", "") == "", "names below assume no env_prefix"

@@ -9,12 +9,16 @@ from typing import Any
 
 import pytest
 
+from aihub_shared.kafka_access.cli import password_variable
+from aihub_shared.kafka_access.table import PRINCIPALS, TEST
+from aihub_shared.runtime.kafka_client import KafkaSettings
 from tests.deploy.support import (
     CONTAINER_PORT,
     ONE_SHOTS,
     REPO_ROOT,
     SETTINGS_OF,
     command_envvars,
+    depends_on_of,
     environment_of,
     script_names,
     services_of,
@@ -34,8 +38,11 @@ PROMISED_ENV = {
         "SMTP_PORT",
     },
 }
+#: The variables of a Kafka login the compose file sets (no CA file: no TLS on its network).
+KAFKA_LOGIN = set(settings_env(KafkaSettings)) - {"KAFKA_CA_FILE", "KAFKA_SASL_MECHANISM"}
 #: What each one-shot runs, and which service's image it uses.
 ONE_SHOT_COMMANDS = {
+    "kafka-access": (["aihub-kafka-access", "apply"], "applications"),
     "topic-init": (["aihub-contracts", "create-topics"], "applications"),
     "programs-seed": (["aihub-programs", "seed"], "programs"),
 }
@@ -99,12 +106,30 @@ def test_staff_token_secret_comes_from_the_environment_with_a_long_enough_defaul
         assert len(match["default"]) >= 32
 
 
-def test_topic_init_runs_create_topics_with_only_what_it_reads(compose: dict[str, Any]) -> None:
+def test_topic_init_runs_create_topics_as_ops(compose: dict[str, Any]) -> None:
     service = services_of(compose)["topic-init"]
     assert service["command"] == ["aihub-contracts", "create-topics"]
-    reads = command_envvars(service["command"])
-    assert reads == {"KAFKA_BOOTSTRAP_SERVERS"}
-    assert set(environment_of(service)) == reads
+    env = environment_of(service)
+    assert set(env) == KAFKA_LOGIN
+    assert env["KAFKA_USERNAME"] == "ops"
+    assert depends_on_of(service) == {"kafka-access": "service_completed_successfully"}
+
+
+def test_kafka_access_applies_the_table_as_the_bootstrap_admin(compose: dict[str, Any]) -> None:
+    service = services_of(compose)["kafka-access"]
+    env = environment_of(service)
+    assert env["KAFKA_USERNAME"] == "admin"
+    # Every principal a compose deployment runs gets its password; the test principal is the
+    # local launcher's only.
+    wanted = {password_variable(p.name) for p in PRINCIPALS if p is not TEST}
+    assert set(env) == KAFKA_LOGIN | wanted
+    # Only clearly local demo values as defaults; real ones come from the environment.
+    assert all(v.startswith("local-demo-") for k, v in env.items() if "PASSWORD" in k)
+    for name in ("applications", "programs", "notifications"):
+        container = environment_of(services_of(compose)[name])
+        assert container["KAFKA_USERNAME"] == name, "each service logs in as itself"
+        assert container["KAFKA_PASSWORD"] == env[password_variable(name)]
+        assert container["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
 
 
 def test_one_shots_use_the_service_images(compose: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from aihub_shared.kafka_access.table import SUPER_USERS
 from tests.deploy.support import (
     POSTGRES_INIT_DIR,
     REPO_ROOT,
@@ -142,3 +143,27 @@ def test_notifications_send_to_mailpit(compose: dict[str, Any]) -> None:
     assert env["SMTP_HOST"] == "mailpit"
     assert services[env["SMTP_HOST"]]["image"].startswith("axllent/mailpit:")
     assert env["SMTP_PORT"] == "1025"
+
+
+def test_kafka_authenticates_every_listener_and_denies_by_default(
+    compose: dict[str, Any],
+) -> None:
+    env = environment_of(services_of(compose)["kafka"])
+    protocols = dict(
+        item.split(":") for item in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+    )
+    assert set(protocols.values()) <= {"SASL_PLAINTEXT", "SASL_SSL"}, protocols
+    assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert env["KAFKA_SASL_MECHANISM_INTER_BROKER_PROTOCOL"] == "SCRAM-SHA-512"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert env["KAFKA_SUPER_USERS"] == ";".join(f"User:{name}" for name in SUPER_USERS)
+    # Each SASL listener has its login module; the broker's own password is the one formatted.
+    for listener in protocols:
+        mechanism = (
+            "PLAIN" if listener == env["KAFKA_CONTROLLER_LISTENER_NAMES"] else ("SCRAM___SHA___512")
+        )
+        assert f"KAFKA_LISTENER_NAME_{listener}_{mechanism}_SASL_JAAS_CONFIG" in env, listener
+    jaas = env["KAFKA_LISTENER_NAME_INTERNAL_SCRAM___SHA___512_SASL_JAAS_CONFIG"]
+    assert f'password="{env["AIHUB_BROKER_PASSWORD"]}"' in jaas
+    assert services_of(compose)["kafka"]["entrypoint"][-1] == "/opt/aihub/kafka-start.sh"

@@ -92,7 +92,11 @@ def test_startup_order(compose: dict[str, Any]) -> None:
         "service_completed_successfully"
     )
     assert depends_on_of(services["notifications"])["mailpit"] == "service_healthy"
-    assert depends_on_of(services["topic-init"]) == {"kafka": "service_healthy"}
+    # The users and ACLs exist before anyone logs in; topic-init logs in as ops.
+    assert depends_on_of(services["kafka-access"]) == {"kafka": "service_healthy"}
+    assert depends_on_of(services["topic-init"]) == {
+        "kafka-access": "service_completed_successfully"
+    }
     assert depends_on_of(services["programs-seed"]) == {"postgres": "service_healthy"}
 
 

@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 import yaml
 
+from aihub_shared.kafka_access.cli import password_variable
+from aihub_shared.kafka_access.table import PRINCIPALS, TEST
 from aihub_shared.runtime.settings import ServiceSettings
 from tests.deploy.support import settings_class, settings_env
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 SERVICES = ("applications", "programs", "notifications")
 #: Job name -> the package whose Settings its command reads (None: reads only what it is given).
-JOBS = {"topic-init": None, "programs-seed": "programs"}
+JOBS = {"kafka-access": None, "topic-init": None, "programs-seed": "programs"}
 
 
 def documents(name: str) -> list[dict[str, Any]]:
@@ -147,3 +149,29 @@ def test_images_are_pinned_by_kustomize() -> None:
         only_container(o)["image"] for o in applied_objects() if o["kind"] in {"Deployment", "Job"}
     }
     assert used <= pinned
+
+
+def test_every_workload_logs_in_to_kafka_as_its_own_principal() -> None:
+    logins = {
+        name: only_container(find(kind, name))
+        for kind, name in [
+            *(("Deployment", s) for s in SERVICES),
+            ("Job", "topic-init"),
+            ("Job", "programs-seed"),
+        ]
+    }
+    expected = {**{s: s for s in SERVICES}, "topic-init": "ops", "programs-seed": "programs"}
+    for name, container in logins.items():
+        env = {e["name"]: e for e in container["env"]}
+        assert env["KAFKA_USERNAME"]["value"] == expected[name], name
+        key = env["KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"]
+        assert key == password_variable(expected[name]), name
+    assert config_map()["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+
+
+def test_the_kafka_access_job_applies_the_table_as_the_admin() -> None:
+    container = only_container(find("Job", "kafka-access"))
+    assert container["command"] == ["aihub-kafka-access", "apply"]
+    env = {e["name"] for e in container["env"]}
+    wanted = {password_variable(p.name) for p in PRINCIPALS if p is not TEST}
+    assert env == {"KAFKA_USERNAME", "KAFKA_PASSWORD"} | wanted

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from aihub_shared.kafka_access.cli import markdown_table
 from tests.deploy.support import settings_class, settings_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -29,3 +30,10 @@ def test_every_variable_a_service_reads_is_documented(service: str) -> None:
 def test_the_table_documents_no_variable_that_nothing_reads() -> None:
     read = set().union(*(settings_env(settings_class(s)) for s in SERVICES))
     assert configuration_table() - read == set()
+
+
+def test_the_kafka_access_table_is_the_one_in_code() -> None:
+    """The README's copy of who may read and write what is the table the broker gets."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Kafka security", 1)[1].split("\n## ", 1)[0]
+    assert markdown_table() in section

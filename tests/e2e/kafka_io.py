@@ -11,6 +11,7 @@ from typing import Any
 
 from aihub_local.testing import publish, read_until
 from aihub_shared.contracts.registry import contract
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 
 def submitted_event(
@@ -56,16 +57,16 @@ def as_bytes(document: dict[str, Any]) -> bytes:
     return json.dumps(document).encode()
 
 
-async def submit(bootstrap: str, event: dict[str, Any]) -> None:
+async def submit(kafka: KafkaConnection, event: dict[str, Any]) -> None:
     """Publish one `application.submitted` as a portal does: keyed by its submission id."""
     key = event["data"]["submission_id"].encode()
-    await publish(bootstrap, "intake.applications", [(key, as_bytes(event), [])])
+    await publish(kafka, "intake.applications", [(key, as_bytes(event), [])])
 
 
-async def receipt_for(bootstrap: str, submission_id: str) -> dict[str, Any]:
+async def receipt_for(kafka: KafkaConnection, submission_id: str) -> dict[str, Any]:
     """The data of the (first) receipt for a submission."""
     (receipt,) = await read_until(
-        bootstrap, "intake.receipts", lambda r: r.key == submission_id.encode(), count=1
+        kafka, "intake.receipts", lambda r: r.key == submission_id.encode(), count=1
     )
     data: dict[str, Any] = json.loads(receipt.value)["data"]
     return data

@@ -20,6 +20,7 @@ from aihub_local.platform import _console_script, free_port, service_env
 from aihub_local.processes import ManagedProcess, wait_http_ok
 from aihub_local.stack import StackEndpoints
 from aihub_shared.contracts.registry import contract
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 
 @contextmanager
@@ -57,9 +58,9 @@ def programs_instances(
     assert all(code == 0 for code in codes), codes
 
 
-async def group_members(bootstrap: str, group: str) -> int:
-    """How many consumers the group has right now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def group_members(kafka: KafkaConnection, group: str) -> int:
+    """How many consumers the group has right now (`kafka`: a principal that may describe it)."""
+    admin = AIOKafkaAdminClient(**kafka.aiokafka_options())
     await admin.start()
     try:
         (response,) = await admin.describe_consumer_groups([group])
@@ -207,7 +208,7 @@ class SeatHistory:
 
 
 async def read_seat_history(
-    bootstrap: str,
+    kafka: KafkaConnection,
     cohort: str,
     history: SeatHistory,
     *,
@@ -219,7 +220,7 @@ async def read_seat_history(
     final one (every step is checked on the way)."""
     consumer = AIOKafkaConsumer(
         "programs.enrollments",
-        bootstrap_servers=bootstrap,
+        **kafka.aiokafka_options(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

@@ -14,6 +14,7 @@ import pytest
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import header, publish, read_until
+from aihub_shared.runtime.kafka_client import KafkaConnection
 from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
 from tests.e2e.support import unique
 
@@ -26,9 +27,11 @@ def reasons_of(receipt: dict[str, Any]) -> dict[str, str]:
     return {r["path"]: r["code"] for r in receipt["reasons"]}
 
 
-async def receipts_by_key(bootstrap: str, keys: set[str]) -> dict[str, list[dict[str, Any]]]:
+async def receipts_by_key(
+    kafka: KafkaConnection, keys: set[str]
+) -> dict[str, list[dict[str, Any]]]:
     found = await read_until(
-        bootstrap, "intake.receipts", lambda r: (r.key or b"").decode() in keys, count=len(keys)
+        kafka, "intake.receipts", lambda r: (r.key or b"").decode() in keys, count=len(keys)
     )
     by_key: dict[str, list[dict[str, Any]]] = {}
     for record in found:
@@ -64,7 +67,7 @@ async def test_bad_messages_get_refused_receipts_and_the_next_valid_one_is_proce
     after = valid(f"{tag}-after")
 
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications",
         [
             (f"{tag}-json".encode(), b"\x00\xffthis is not json{", []),
@@ -76,7 +79,7 @@ async def test_bad_messages_get_refused_receipts_and_the_next_valid_one_is_proce
     )
 
     receipts = await receipts_by_key(
-        local_stack.kafka_bootstrap, {f"{tag}-{n}" for n in ("unknown", "broken", "crlf", "after")}
+        local_stack.kafka, {f"{tag}-{n}" for n in ("unknown", "broken", "crlf", "after")}
     )
     (unknown,) = receipts[f"{tag}-unknown"]
     assert reasons_of(unknown) == {"$.type": "unknown_event_type"}
@@ -97,7 +100,7 @@ async def test_bad_messages_get_refused_receipts_and_the_next_valid_one_is_proce
 
     # Only the message nobody can be told about is a dead letter, with its original bytes.
     dead = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications.dlq",
         lambda r: (r.key or b"").startswith(tag.encode()),
         count=1,
@@ -130,8 +133,8 @@ async def test_an_unknown_cohort_is_refused_with_a_receipt_and_nothing_stored(
         contact_email=f"{submission_id}@startup.example",
         locale="ko",
     )
-    await submit(local_stack.kafka_bootstrap, event)
-    data = await receipt_for(local_stack.kafka_bootstrap, submission_id)
+    await submit(local_stack.kafka, event)
+    data = await receipt_for(local_stack.kafka, submission_id)
     assert data["outcome"] == "refused"
     assert data["application_id"] is None
     assert [r["code"] for r in data["reasons"]] == ["unknown_cohort"]
@@ -187,13 +190,13 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
     hostile += [crlf_name, long_id, bad_brn, valid]
 
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications",
         [(document["subject"].encode(), as_bytes(document), []) for document in hostile],
     )
 
     named = ("first", "dup", "big", "types", "day", "many", "crlfname", "brn", "valid")
-    by_key = await receipts_by_key(local_stack.kafka_bootstrap, {f"{tag}-{n}" for n in named})
+    by_key = await receipts_by_key(local_stack.kafka, {f"{tag}-{n}" for n in named})
     accepted, refused = by_key[f"{tag}-first"]
     assert accepted["outcome"] == "accepted"
     assert refused["outcome"] == "refused"
@@ -225,7 +228,7 @@ async def test_hostile_and_repeated_submissions_each_end_in_a_receipt_or_a_dead_
 
     # Only the submission whose id cannot be read (300 characters) is a dead letter alone.
     dead = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications.dlq",
         lambda r: (r.key or b"").startswith(tag.encode()),
         count=1,

@@ -39,10 +39,8 @@ async def submit_and_read_receipt(
         cohort_code=open_cohort["cohort"],
         contact_email=email,
     )
-    await submit(local_stack.kafka_bootstrap, event)
-    application_id: str = (await receipt_for(local_stack.kafka_bootstrap, submission_id))[
-        "application_id"
-    ]
+    await submit(local_stack.kafka, event)
+    application_id: str = (await receipt_for(local_stack.kafka, submission_id))["application_id"]
     return application_id
 
 
@@ -75,7 +73,7 @@ async def assert_one_enrollment_mail_each(
         )
 
     sent = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "notifications.deliveries",
         enrollment_mail,
         count=2,
@@ -103,7 +101,7 @@ async def test_intake_crash_between_commit_and_offset_commit(
     tag = unique("burst")
     submissions = [f"{tag}-{n}" for n in range(12)]
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications",
         [
             (
@@ -127,7 +125,7 @@ async def test_intake_crash_between_commit_and_offset_commit(
     platform.start("applications")  # the first batch comes again: applied, but not acknowledged
 
     receipts = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.receipts",
         lambda r: (r.key or b"").decode().startswith(tag),
         count=len(submissions),
@@ -176,7 +174,7 @@ async def test_enrollment_and_mail_crash_between_commit_and_offset_commit(
     await eventually(enrolled, within=90, what="enrollment after the restarts")
     assert await history_of(staff, application_id) == ["received", "accepted", "enrolled"]
     confirmed = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "programs.enrollments",
         lambda r: header(r, "ce_correlationid") == correlation,
         count=1,
@@ -206,7 +204,7 @@ async def test_relay_crash_between_publishing_and_marking(
     platform.start("programs")  # publishes the same outbox row again
 
     confirmed = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "programs.enrollments",
         lambda r: header(r, "ce_correlationid") == correlation,
         count=2,
@@ -243,8 +241,8 @@ async def test_kpi_report_crash_between_commit_and_offset_commit(
         contact_email=f"{submission}@startup.example",
         brn=number,
     )
-    await submit(local_stack.kafka_bootstrap, event)
-    application_id = (await receipt_for(local_stack.kafka_bootstrap, submission))["application_id"]
+    await submit(local_stack.kafka, event)
+    application_id = (await receipt_for(local_stack.kafka, submission))["application_id"]
     await accept(staff, application_id, unique("kpi-decision"))
 
     async def enrolled() -> bool:
@@ -257,7 +255,7 @@ async def test_kpi_report_crash_between_commit_and_offset_commit(
     source = "/partners/" + unique("kpi-portal")
     reports = {f"{submission}-q{q}": (f"2027-Q{q}", q * 1_000_000) for q in (1, 2, 3)}
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.kpi-reports",
         [
             (
@@ -290,7 +288,7 @@ async def test_kpi_report_crash_between_commit_and_offset_commit(
     platform.start("programs")  # the batch comes again: stored, but not acknowledged
 
     receipts = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.receipts",
         lambda r: (r.key or b"").decode() in reports,
         count=len(reports),

@@ -31,7 +31,7 @@ async def test_a_withdrawal_promotes_the_best_ranked_reserve(
     ids: list[str] = []
     for n in range(4):
         await submit(
-            local_stack.kafka_bootstrap,
+            local_stack.kafka,
             submitted_event(
                 f"{tag}-{n}",
                 program_code=open_cohort["program"],
@@ -41,7 +41,7 @@ async def test_a_withdrawal_promotes_the_best_ranked_reserve(
                 brn=business_number(7000 + n),
             ),
         )
-        ids.append((await receipt_for(local_stack.kafka_bootstrap, f"{tag}-{n}"))["application_id"])
+        ids.append((await receipt_for(local_stack.kafka, f"{tag}-{n}"))["application_id"])
 
     # One committee decision: ranks 1-2 take the seats, ranks 3-4 are the reserve. Submitted in
     # an order that is not the rank order, so the ranking (not arrival) has to decide.
@@ -88,7 +88,7 @@ async def test_a_withdrawal_promotes_the_best_ranked_reserve(
     await eventually(lambda: statuses_become(expected), what="the best reserve promoted")
 
     promoted = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "programs.enrollments",
         lambda r: r.key == cohort_code.encode() and b"enrollment.promoted" in r.value,
         count=1,
@@ -101,7 +101,7 @@ async def test_a_withdrawal_promotes_the_best_ranked_reserve(
 
     # Every step programs published for this cohort kept confirmed ≤ seats.
     steps = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "programs.enrollments",
         lambda r: r.key == cohort_code.encode(),
         count=6,  # 2 confirmed, 2 waitlisted, 1 cancelled, 1 promoted (cohort.filled may add)

@@ -52,7 +52,7 @@ async def test_mail_server_outage_ends_with_each_mail_sent_once(
     submission = unique("outage")
     try:
         await submit(
-            local_stack.kafka_bootstrap,
+            local_stack.kafka,
             submitted_event(
                 submission,
                 program_code=open_cohort["program"],
@@ -60,9 +60,7 @@ async def test_mail_server_outage_ends_with_each_mail_sent_once(
                 contact_email=applicant,
             ),
         )
-        application_id = (await receipt_for(local_stack.kafka_bootstrap, submission))[
-            "application_id"
-        ]
+        application_id = (await receipt_for(local_stack.kafka, submission))["application_id"]
         correlation = unique("outage-decision")
         decided = await staff["applications"].post(
             f"/applications/{application_id}/decision",
@@ -120,7 +118,7 @@ async def test_mail_server_outage_ends_with_each_mail_sent_once(
         server.down()
 
     events = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "notifications.deliveries",
         lambda r: header(r, "ce_correlationid") == correlation,
         count=3,

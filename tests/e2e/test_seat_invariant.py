@@ -21,6 +21,7 @@ from aihub_local.platform import create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import eventually, publish, read_until, valid_brn
 from aihub_shared.identity import Role
+from aihub_shared.runtime.kafka_client import KafkaConnection
 from aihub_shared.runtime.staff_tokens import issue_staff_token
 from tests.e2e.programs_io import (
     SeatHistory,
@@ -65,7 +66,7 @@ async def test_two_instances_never_exceed_the_seats(
     )
     # Both instances are in the consumer group before the burst, so both take partitions.
     await eventually(
-        lambda: _at_least(group_members(local_stack.kafka_bootstrap, "programs.lifecycle"), 2),
+        lambda: _at_least(group_members(local_stack.kafka_as("admin"), "programs.lifecycle"), 2),
         what="two members in the programs.lifecycle group",
     )
 
@@ -107,7 +108,7 @@ async def test_two_instances_never_exceed_the_seats(
     burst += [(app, withdrawn(app)) for app in sorted(late_withdrawals)]
     # Late withdrawals also twice; each stays behind its acceptance (same key, same partition).
     burst += [(app, withdrawn(app)) for app in sorted(late_withdrawals)[:3]]
-    await _publish(local_stack.kafka_bootstrap, burst)
+    await _publish(local_stack.kafka, burst)
 
     admin = issue_staff_token(SECRET, subject="admin@hub.example", name="Admin", role=Role.ADMIN)
     clients = [
@@ -124,7 +125,7 @@ async def test_two_instances_never_exceed_the_seats(
         holders = sorted(e["application_id"] for e in state if e["status"] == "confirmed")
         leaving = sorted(e["application_id"] for e in state if e["status"] == "waitlisted")[:3]
         publishing = asyncio.create_task(
-            _publish(local_stack.kafka_bootstrap, [(app, withdrawn(app)) for app in leaving])
+            _publish(local_stack.kafka, [(app, withdrawn(app)) for app in leaving])
         )
         answers = await asyncio.gather(
             *(
@@ -157,7 +158,7 @@ async def test_two_instances_never_exceed_the_seats(
     ), (remaining_ranked, confirmed)
 
     history = await read_seat_history(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         cohort,
         SeatHistory(seats=SEATS, ranks=ranks),
         until_confirmed=confirmed,
@@ -191,7 +192,7 @@ async def test_kpi_reports_are_answered_and_counted(
         valid_brn(uuid.uuid4().int),
     )
     await _publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         [
             message
             for app, rank, number in ((enrolled, 1, enrolled_brn), (waiting, 2, waiting_brn))
@@ -234,7 +235,7 @@ async def test_kpi_reports_are_answered_and_counted(
         source = "/partners/" + unique("kpi-portal")
         first = kpi_report_event(report(ids[0], enrolled_brn, 1_000_000), source=source)
         await publish(
-            local_stack.kafka_bootstrap,
+            local_stack.kafka,
             "intake.kpi-reports",
             [
                 (ids[0].encode(), first, []),
@@ -247,7 +248,7 @@ async def test_kpi_reports_are_answered_and_counted(
             ],
         )
         answers = await read_until(
-            local_stack.kafka_bootstrap,
+            local_stack.kafka,
             "intake.receipts",
             lambda r: r.key in {i.encode() for i in ids},
             count=2,
@@ -274,9 +275,9 @@ async def _at_least(count: Any, wanted: int) -> bool:
     return bool(await count >= wanted)
 
 
-async def _publish(bootstrap: str, messages: list[tuple[str, bytes]]) -> None:
+async def _publish(kafka: KafkaConnection, messages: list[tuple[str, bytes]]) -> None:
     """Fire every message at once (keyed by application id) and wait for all acks."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka.aiokafka_options(), acks="all")
     await producer.start()
     try:
         sent = [

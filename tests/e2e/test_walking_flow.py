@@ -38,7 +38,7 @@ async def test_submission_to_enrollment_emails_exactly_once(
     )
     resent = {**event, "id": f"{event['id']}-resent"}  # same submission, new event id
     await publish(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.applications",
         [
             (submission_id.encode(), as_bytes(event), []),
@@ -49,7 +49,7 @@ async def test_submission_to_enrollment_emails_exactly_once(
 
     # Each distinct event gets a receipt, and both name the one application.
     receipts = await read_until(
-        local_stack.kafka_bootstrap,
+        local_stack.kafka,
         "intake.receipts",
         lambda r: r.key == submission_id.encode(),
         count=2,
@@ -99,7 +99,7 @@ async def test_submission_to_enrollment_emails_exactly_once(
     sent = [
         json.loads(r.value)["data"]
         for r in await read_until(
-            local_stack.kafka_bootstrap, "notifications.deliveries", enrollment_mail, count=2
+            local_stack.kafka, "notifications.deliveries", enrollment_mail, count=2
         )
     ]
     by_recipient = {d["template"].rsplit("_", 1)[1]: d for d in sent}
@@ -137,8 +137,8 @@ async def test_staged_review_seats_the_best_ranks_and_a_withdrawal_frees_the_sea
             startup_name=f"Staged {n}",
             brn=business_number(9000 + n),
         )
-        await submit(local_stack.kafka_bootstrap, event)
-        ids.append((await receipt_for(local_stack.kafka_bootstrap, f"{tag}-{n}"))["application_id"])
+        await submit(local_stack.kafka, event)
+        ids.append((await receipt_for(local_stack.kafka, f"{tag}-{n}"))["application_id"])
 
     def reviewer_token(email: str) -> str:
         return issue_staff_token(

@@ -20,7 +20,7 @@ async def test_three_partition_topic_keeps_each_keys_messages_in_order(
     local_stack: StackEndpoints,
 ) -> None:
     topic = f"infra-test-{uuid.uuid4().hex[:12]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=local_stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**local_stack.kafka_as("admin").aiokafka_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
@@ -31,7 +31,7 @@ async def test_three_partition_topic_keeps_each_keys_messages_in_order(
         keys = [f"application-{i}" for i in range(12)]
         rounds = 5
         producer = AIOKafkaProducer(
-            bootstrap_servers=local_stack.kafka_bootstrap, acks="all", enable_idempotence=True
+            **local_stack.kafka_as("admin").aiokafka_options(), acks="all", enable_idempotence=True
         )
         await producer.start()
         partition_of_key: dict[str, set[int]] = defaultdict(set)
@@ -52,7 +52,7 @@ async def test_three_partition_topic_keeps_each_keys_messages_in_order(
         group = f"infra-test-group-{uuid.uuid4().hex[:8]}"
         consumer = AIOKafkaConsumer(
             topic,
-            bootstrap_servers=local_stack.kafka_bootstrap,
+            **local_stack.kafka_as("admin").aiokafka_options(),
             group_id=group,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
@@ -90,7 +90,7 @@ async def test_three_partition_topic_keeps_each_keys_messages_in_order(
 async def test_topics_are_not_created_automatically(local_stack: StackEndpoints) -> None:
     topic = f"infra-missing-{uuid.uuid4().hex[:12]}"
     producer = AIOKafkaProducer(
-        bootstrap_servers=local_stack.kafka_bootstrap, request_timeout_ms=3000
+        **local_stack.kafka_as("admin").aiokafka_options(), request_timeout_ms=3000
     )
     await producer.start()
     try:
@@ -98,7 +98,7 @@ async def test_topics_are_not_created_automatically(local_stack: StackEndpoints)
             await producer.send_and_wait(topic, b"nobody created me")
     finally:
         await producer.stop()
-    admin = AIOKafkaAdminClient(bootstrap_servers=local_stack.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**local_stack.kafka_as("admin").aiokafka_options())
     await admin.start()
     try:
         assert topic not in await admin.list_topics()

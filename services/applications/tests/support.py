@@ -12,7 +12,7 @@ import asyncpg
 import httpx
 
 from aihub_applications.settings import Settings
-from aihub_local.testing import valid_brn
+from aihub_local.testing import UNUSED_KAFKA_LOGIN, valid_brn
 from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.identity import Role
 from aihub_shared.runtime.staff_tokens import issue_staff_token
@@ -53,6 +53,7 @@ def service_settings() -> Settings:
         {
             "APPLICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
             "STAFF_TOKEN_SECRET": SECRET,
+            **UNUSED_KAFKA_LOGIN,
         }
     )
 

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
+from aihub_local.testing import UNUSED_KAFKA_LOGIN
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.app import definition
 from aihub_notifications.settings import Settings
@@ -46,6 +47,7 @@ async def api(db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
         {
             "NOTIFICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
             "STAFF_TOKEN_SECRET": SECRET,
+            **UNUSED_KAFKA_LOGIN,
         }
     )
     app = http_app(definition(settings))

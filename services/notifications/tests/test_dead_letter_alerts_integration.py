@@ -56,8 +56,8 @@ def dead_letter_headers(reason: str, consumer: str, origin: str) -> list[tuple[s
 
 @pytest.fixture
 async def producer(local_stack: StackEndpoints) -> AsyncIterator[AIOKafkaProducer]:
-    await ensure_topics(local_stack.kafka_bootstrap)
-    started = AIOKafkaProducer(bootstrap_servers=local_stack.kafka_bootstrap, acks="all")
+    await ensure_topics(local_stack.kafka_as("ops"))
+    started = AIOKafkaProducer(**local_stack.kafka.aiokafka_options(), acks="all")
     await started.start()
     try:
         yield started
@@ -110,7 +110,7 @@ async def test_dead_letters_become_one_alert_per_ops_subscriber_per_window(
     # Two topics only, so that "all 7 recorded" also means every older message on them is (one
     # partition each, read in order); the service reads them all (see the test above).
     config = CollectorConfig(
-        bootstrap=local_stack.kafka_bootstrap,
+        kafka=local_stack.kafka,
         group_id=f"test-dlq-{tag}",
         topics=("intake.applications.dlq", "programs.enrollments.dlq"),
     )
@@ -186,7 +186,7 @@ async def test_a_dead_letter_without_our_headers_is_still_counted(
     collector = DeadLetterCollector(
         db,
         CollectorConfig(
-            bootstrap=local_stack.kafka_bootstrap,
+            kafka=local_stack.kafka,
             group_id=f"test-dlq-{tag}",
             topics=("programs.catalog.dlq",),
         ),
@@ -231,7 +231,7 @@ async def test_dead_letters_nobody_was_told_about_are_kept_for_the_next_alert(
             headers=dead_letter_headers(reason, "programs.kpi-reports", "intake.kpi-reports"),
         )
     config = CollectorConfig(
-        bootstrap=local_stack.kafka_bootstrap,
+        kafka=local_stack.kafka,
         group_id=f"test-dlq-{tag}",
         topics=("intake.kpi-reports.dlq",),
     )
@@ -259,7 +259,7 @@ async def test_dead_letters_nobody_was_told_about_are_kept_for_the_next_alert(
 
     listed = subprocess.run(  # noqa: ASYNC221 - a short CLI run, as ops would
         [str(Path(sys.executable).parent / "aihub-dead-letters"), "list", "intake.kpi-reports.dlq"],
-        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": local_stack.kafka_bootstrap},
+        env={**os.environ, **local_stack.kafka_as("ops").environment()},
         capture_output=True,
         text=True,
         check=True,

@@ -22,7 +22,7 @@ from prometheus_client import REGISTRY
 
 from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.processes import ManagedProcess
-from aihub_local.testing import eventually
+from aihub_local.testing import UNUSED_KAFKA_LOGIN, eventually
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from services.notifications.tests.support import (
@@ -47,6 +47,7 @@ def sender_process(
     env = {
         "NOTIFICATIONS_DATABASE_URL": dsn,
         "STAFF_TOKEN_SECRET": "crash-test-secret-0123456789abcdef",
+        **UNUSED_KAFKA_LOGIN,
         "SMTP_HOST": smtp.host,
         "SMTP_PORT": str(smtp.port),
         "SMTP_TIMEOUT_SECONDS": "5",

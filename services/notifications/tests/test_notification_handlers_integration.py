@@ -14,6 +14,7 @@ from aihub_local.testing import handle_in_transaction
 from aihub_notifications.adapters import directory, replicas
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
+from aihub_notifications.domain.replicas import CohortReplica
 from aihub_notifications.service_layer.enrollments import enrollment_confirmed_handler
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_applicant, replicate_cohort
@@ -69,13 +70,47 @@ async def test_an_older_cohort_event_never_overwrites_a_newer_one(db: asyncpg.Po
 
     newest = cohort_published(name_ko="최신 이름", managers=[manager(3)])
     await handle_in_transaction(
-        db, replicate_cohort, event("cohort.published", newest, time=NOW + timedelta(1)), newest
+        db,
+        replicate_cohort,
+        event("cohort.published", newest, time=NOW + timedelta(minutes=4)),  # within the skew
+        newest,
     )
     async with db.acquire() as conn:
         replica = await replicas.cohort(conn, "cv-2027-1")
     assert replica is not None
     assert replica.program_name_ko == "최신 이름"
     assert [m.name for m in replica.program_managers] == ["매니저 3"]
+
+
+async def test_a_cohort_event_from_the_future_is_refused_and_a_snapshot_repairs(
+    db: asyncpg.Pool,
+) -> None:
+    real = cohort_published(name_ko="진짜 이름", managers=[manager(1)])
+    await handle_in_transaction(db, replicate_cohort, event("cohort.published", real), real)
+    forged = cohort_published(name_ko="가짜", managers=[manager(9)])
+    with pytest.raises(RejectedEvent, match="minutes ahead"):
+        await handle_in_transaction(
+            db,
+            replicate_cohort,
+            event("cohort.published", forged, time=datetime.now(UTC) + timedelta(days=1)),
+            forged,
+        )
+    # A state stamped later that got in before the defence existed...
+    async with db.acquire() as conn:
+        await replicas.upsert_cohort(
+            conn,
+            CohortReplica.of(forged),
+            event_id="forged",
+            event_time=datetime(2099, 1, 1, tzinfo=UTC),
+        )
+    # ...loses to the programs service's snapshot, though that is stamped earlier.
+    snapshot = real.model_copy(update={"snapshot": True})
+    await handle_in_transaction(db, replicate_cohort, event("cohort.published", snapshot), snapshot)
+    async with db.acquire() as conn:
+        replica = await replicas.cohort(conn, "cv-2027-1")
+    assert replica is not None
+    assert replica.program_name_ko == "진짜 이름"
+    assert [m.name for m in replica.program_managers] == ["매니저 1"]
 
 
 async def test_an_older_application_event_never_overwrites_a_newer_one(db: asyncpg.Pool) -> None:

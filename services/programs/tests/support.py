@@ -15,7 +15,7 @@ import asyncpg
 from asyncpg.transaction import Transaction
 from pydantic import BaseModel
 
-from aihub_local.testing import handle_in_transaction, valid_brn
+from aihub_local.testing import UNUSED_KAFKA_LOGIN, handle_in_transaction, valid_brn
 from aihub_programs.domain.catalog import CohortSpec, ProgramSpec
 from aihub_programs.service_layer.catalog import create_cohort, create_program
 from aihub_programs.service_layer.enrollment import (
@@ -220,7 +220,11 @@ class _HeldTransaction:
 # -- the staff HTTP API -------------------------------------------------------------------------
 
 SECRET = "programs-api-test-secret-0123456789abcdef"  # noqa: S105 - test only
-API_SETTINGS = {"PROGRAMS_DATABASE_URL": "postgresql://unused", "STAFF_TOKEN_SECRET": SECRET}
+API_SETTINGS = {
+    "PROGRAMS_DATABASE_URL": "postgresql://unused",
+    "STAFF_TOKEN_SECRET": SECRET,
+    **UNUSED_KAFKA_LOGIN,
+}
 
 
 def token(role: Role, programs: tuple[str, ...] = ()) -> dict[str, str]:

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
-from aihub_local.testing import consumer_record, handle_in_transaction
+from aihub_local.testing import UNUSED_KAFKA_LOGIN, consumer_record, handle_in_transaction
 from aihub_programs.adapters import outcomes
 from aihub_programs.entrypoints.app import definition
 from aihub_programs.service_layer.outcomes import receive_kpi_report
@@ -195,7 +195,7 @@ async def test_hostile_reports_end_in_a_refused_receipt_or_a_dead_letter_while_v
     await make_cohort(db, seats=1)
     await enroll(db, "a", 0)
     settings = Settings.model_validate(
-        {"PROGRAMS_DATABASE_URL": programs_dsn, "STAFF_TOKEN_SECRET": "s" * 32}
+        {"PROGRAMS_DATABASE_URL": programs_dsn, "STAFF_TOKEN_SECRET": "s" * 32} | UNUSED_KAFKA_LOGIN
     )
     retry = RetryPolicy(retry_later_max_seconds=5, initial_backoff=0.01, max_backoff=0.05)
     (consumer,) = [

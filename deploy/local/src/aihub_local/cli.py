@@ -30,6 +30,7 @@ from aihub_local.platform import (
 )
 from aihub_local.stack import SERVICE_ROLES, LocalStack, StackEndpoints
 from aihub_local.system import MissingDependencyError
+from aihub_shared.kafka_access.table import PORTAL
 
 app = typer.Typer(
     help="Seoul AI Hub platform on one machine: Kafka (KRaft), Postgres, SMTP capture.",
@@ -80,6 +81,20 @@ def print_endpoints(endpoints: StackEndpoints) -> None:
     table.add_row("Maildir", str(endpoints.mail_dir))
     table.add_row("State dir", str(endpoints.state_dir))
     console.print(table)
+
+
+def print_publisher_login(endpoints: StackEndpoints) -> None:
+    """How the example publishing system logs in: local passwords, generated for this state
+    dir, shown so a newcomer can publish at once (README: adding a publishing system)."""
+    portal = endpoints.kafka_as(PORTAL.name)
+    console.print(
+        f"publishing system `{portal.username}` (writes intake.applications and"
+        f" intake.kpi-reports, reads intake.receipts): {portal.bootstrap_servers},"
+        f" {portal.security_protocol} {portal.sasl_mechanism}, user {portal.username},"
+        f" password {portal.password.get_secret_value()} (local only)",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def _fail(message: str) -> typer.Exit:
@@ -280,6 +295,7 @@ def platform_up(state_dir: StateDirOption = None) -> None:
     console.print("admin token (30 days), for `Authorization: Bearer ...`:")
     # One unbroken line, whatever the terminal's width, so it can be copied.
     console.print(services.admin_token(), soft_wrap=True, highlight=False)
+    print_publisher_login(endpoints)
     console.print(
         f"captured mail: ./dev mail · stop: ./dev down · [green]ready[/] in"
         f" {time.monotonic() - started:.1f}s"

@@ -14,9 +14,18 @@ from typing import ClassVar
 from aihub_local.asyncutil import run_sync
 from aihub_local.component import HOST, Component, ProcessRecord
 from aihub_local.kafka_config import TOOLS_LOG4J, broker_log4j, server_properties
+from aihub_local.kafka_credentials import (
+    CREDENTIALS_FILE,
+    ensure_credentials,
+    load_credentials,
+    local_connection,
+)
 from aihub_local.kafka_jars import ensure_kafka_libs, kafka_version
 from aihub_local.procutil import spawn_daemon, tcp_accepts
 from aihub_local.system import java_binary
+from aihub_shared.kafka_access.apply import apply_access
+from aihub_shared.kafka_access.table import PRINCIPALS
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 NODE_ID = 1
 
@@ -26,10 +35,10 @@ def _random_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-async def _metadata_ok(bootstrap: str) -> bool:
+async def _metadata_ok(kafka: KafkaConnection) -> bool:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**kafka.aiokafka_options(), request_timeout_ms=5000)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()
@@ -41,12 +50,13 @@ async def _metadata_ok(bootstrap: str) -> bool:
             await admin.close()
 
 
-def kafka_metadata_ok(bootstrap: str) -> bool:
-    """True when the broker answers a metadata request and lists itself as a live broker."""
-    host, _, port = bootstrap.rpartition(":")
+def kafka_metadata_ok(kafka: KafkaConnection) -> bool:
+    """True when the broker authenticates `kafka`'s principal, answers a metadata request and
+    lists itself as a live broker."""
+    host, _, port = kafka.bootstrap_servers.rpartition(":")
     if not tcp_accepts(host, int(port)):
         return False
-    return run_sync(_metadata_ok(bootstrap))
+    return run_sync(_metadata_ok(kafka))
 
 
 class KafkaComponent(Component):
@@ -57,6 +67,18 @@ class KafkaComponent(Component):
     @property
     def config_file(self) -> Path:
         return self.dir / "server.properties"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.dir / CREDENTIALS_FILE
+
+    def connection(
+        self, record_or_ports: ProcessRecord | dict[str, int], principal: str
+    ) -> KafkaConnection:
+        ports = (
+            record_or_ports.ports if isinstance(record_or_ports, ProcessRecord) else record_or_ports
+        )
+        return local_connection(f"{HOST}:{ports['broker']}", self.credentials_file, principal)
 
     @property
     def data_dir(self) -> Path:
@@ -83,6 +105,13 @@ class KafkaComponent(Component):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "log4j2.properties").write_text(self._log4j_config())
         (self.dir / "tools-log4j2.properties").write_text(TOOLS_LOG4J)
+        if (self.data_dir / "meta.properties").exists() and not self.credentials_file.exists():
+            # The broker's users were created with passwords nobody knows any more.
+            raise RuntimeError(
+                f"{self.credentials_file} is missing but {self.data_dir} is formatted: "
+                f"remove {self.dir} to start the broker afresh"
+            )
+        self._passwords = ensure_credentials(self.credentials_file)
 
     def _log4j_config(self) -> str:
         return broker_log4j(self.logs_dir)
@@ -94,6 +123,7 @@ class KafkaComponent(Component):
             broker=ports["broker"],
             controller=ports["controller"],
             data=self.data_dir,
+            passwords=self._passwords,
         )
 
     def _java_argv(self, main: str, *args: str, heap: str, log_config: Path) -> list[str]:
@@ -125,6 +155,9 @@ class KafkaComponent(Component):
             "--config",
             str(self.config_file),
             "--ignore-formatted",
+            # The broker's own user and the bootstrap admin exist from the first start; the
+            # admin creates everyone else (`after_ready`).
+            *self._scram_users("broker", "admin"),
             heap="256m",
             log_config=self.dir / "tools-log4j2.properties",
         )
@@ -135,10 +168,18 @@ class KafkaComponent(Component):
                 f"{result.stderr}"
             )
 
+    def _scram_users(self, *names: str) -> list[str]:
+        argv = []
+        for name in names:
+            argv += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={self._passwords[name]}]"]
+        return argv
+
     def spawn(self, ports: dict[str, int]) -> int:
         # Rewritten on every start: ports may differ from last time. The quorum is static
         # (controller.quorum.voters), so a changed controller port is harmless, unlike with a
         # `--standalone` dynamic quorum whose voter endpoints are stored in the metadata log.
+        self.config_file.touch(mode=0o600)
+        self.config_file.chmod(0o600)  # it holds the broker's and the controller's passwords
         self.config_file.write_text(self._server_properties(ports))
         self._format_storage()
         argv = self._java_argv(
@@ -150,7 +191,15 @@ class KafkaComponent(Component):
         return spawn_daemon(argv, log_file=self.stdout_log, cwd=self.dir)
 
     def probe(self, ports: dict[str, int]) -> bool:
-        return kafka_metadata_ok(f"{HOST}:{ports['broker']}")
+        return kafka_metadata_ok(self.connection(ports, "admin"))
+
+    def after_ready(self, record: ProcessRecord) -> None:
+        """Every principal of the access table with its local password and exactly its ACLs."""
+        apply_access(
+            self.connection(record, "admin"),
+            PRINCIPALS,
+            load_credentials(self.credentials_file),
+        )
 
     def record_info(self, ports: dict[str, int]) -> dict[str, str]:
         return {"version": kafka_version(), "libs": str(self._libs)}

@@ -53,7 +53,7 @@ def service_env(
 ) -> dict[str, str]:
     """Exactly the variables the service reads (see its Settings and docker-compose.yml)."""
     env = {
-        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
+        **endpoints.kafka_as(service).environment(),  # each service its own principal
         f"{service.upper()}_DATABASE_URL": endpoints.service_database_url(service),
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
@@ -69,16 +69,22 @@ def service_env(
 def create_topics(endpoints: StackEndpoints) -> list[str]:
     from aihub_shared.contracts.topics_admin import ensure_topics
 
-    return asyncio.run(ensure_topics(endpoints.kafka_bootstrap))
+    return asyncio.run(ensure_topics(endpoints.kafka_as("ops")))
 
 
 def seed_catalog(
     endpoints: StackEndpoints, catalog_file: Path | None = None, *, log_file: Path | None = None
 ) -> str:
     """Run `aihub-programs seed`, the same command compose runs; returns its output."""
-    argv = [_console_script("aihub-programs"), "seed"]
-    if catalog_file is not None:
-        argv += ["--file", str(catalog_file)]
+    args = ["seed"] + (["--file", str(catalog_file)] if catalog_file is not None else [])
+    return programs_command(endpoints, args, log_file=log_file)
+
+
+def programs_command(
+    endpoints: StackEndpoints, args: list[str], *, log_file: Path | None = None
+) -> str:
+    """Run `aihub-programs ARGS...` (seed, republish) as the programs service; its output."""
+    argv = [_console_script("aihub-programs"), *args]
     env = {
         **os.environ,
         **service_env(
@@ -94,7 +100,7 @@ def seed_catalog(
         with log_file.open("a", encoding="utf-8") as log:
             log.write(done.stdout + done.stderr)
     if done.returncode != 0:
-        raise RuntimeError(f"seeding the catalog failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"aihub-programs {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout.strip()
 
 

@@ -21,9 +21,12 @@ from urllib.parse import quote
 
 from aihub_local.component import HOST, Component, PortAllocator, ProcessRecord, StartupError
 from aihub_local.kafka import KafkaComponent
+from aihub_local.kafka_credentials import local_connection
 from aihub_local.paths import default_state_dir
 from aihub_local.postgres import DATABASE, SUPERUSER, PostgresComponent
 from aihub_local.procutil import spawn_daemon
+from aihub_shared.kafka_access.table import TEST
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 #: One login role (and schema of the same name) per service; see
 #: deploy/postgres/init/01-roles-and-schemas.sql. Dev-only passwords equal the role names.
@@ -39,6 +42,8 @@ class StackEndpoints:
 
     state_dir: Path
     kafka_bootstrap: str
+    #: The local broker's SCRAM passwords (0600, generated per state dir; see kafka_credentials).
+    kafka_credentials_file: Path
     postgres_host: str
     postgres_port: int
     postgres_database: str
@@ -46,6 +51,15 @@ class StackEndpoints:
     smtp_host: str
     smtp_port: int
     mail_dir: Path
+
+    def kafka_as(self, principal: str) -> KafkaConnection:
+        """A client of the local broker as one principal of the access table (or `admin`)."""
+        return local_connection(self.kafka_bootstrap, self.kafka_credentials_file, principal)
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """The tests' own principal (`test` in the access table)."""
+        return self.kafka_as(TEST.name)
 
     def service_database_url(self, service: str) -> str:
         """DSN of a service's own login role (dev password = role name)."""
@@ -175,6 +189,7 @@ class LocalStack:
         return StackEndpoints(
             state_dir=self.state_dir,
             kafka_bootstrap=self._kafka.bootstrap(records["kafka"]),
+            kafka_credentials_file=self._kafka.credentials_file,
             postgres_host=HOST,
             postgres_port=pg_port,
             postgres_database=DATABASE,

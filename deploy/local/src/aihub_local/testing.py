@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from aihub_local.stack import StackEndpoints
 from aihub_shared.contracts.values import business_registration_check_digit
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 T = TypeVar("T")
 _offsets = count()
@@ -64,12 +65,12 @@ def consumer_record(
 
 
 async def publish(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topic: str,
     messages: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
 ) -> None:
     """Send (key, value, headers) messages to the real broker, each acknowledged by it."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**kafka.aiokafka_options(), acks="all")
     await producer.start()
     try:
         for key, value, headers in messages:
@@ -79,7 +80,7 @@ async def publish(
 
 
 async def read_until(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topic: str,
     match: Callable[[ConsumerRecord], bool],
     *,
@@ -89,7 +90,7 @@ async def read_until(
     """Every matching record on the topic from the beginning, once `count` have been seen."""
     # No group: the consumer takes every partition and reads from the start, committing nothing.
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic, **kafka.aiokafka_options(), auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
     found: list[ConsumerRecord] = []
@@ -153,3 +154,8 @@ async def scratch_database_url(endpoints: StackEndpoints, role: str) -> str:
         f"postgresql://{role}:{role}@{endpoints.postgres_host}:{endpoints.postgres_port}/"
         f"{endpoints.postgres_database}"
     )
+
+
+#: Kafka login variables for a service's settings in tests that never start its broker (in-process
+#: API tests, the mail sender alone): the settings require a login, these tests need none.
+UNUSED_KAFKA_LOGIN = {"KAFKA_USERNAME": "unused", "KAFKA_PASSWORD": "unused"}

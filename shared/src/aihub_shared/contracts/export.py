@@ -19,6 +19,7 @@ from aihub_shared.contracts.registry import EVENT_CONTRACTS
 from aihub_shared.contracts.topics import ALL_TOPICS
 from aihub_shared.contracts.topics_admin import ensure_topics
 from aihub_shared.contracts.typed import envelope_model
+from aihub_shared.runtime.kafka_client import kafka_from_environment
 
 app = typer.Typer(help="Export the platform's event contracts.", no_args_is_help=True)
 
@@ -149,11 +150,10 @@ def export(out: Path = typer.Option(Path("docs"), help="Folder to write into."))
 
 
 @app.command("create-topics")
-def create_topics(
-    bootstrap: str = typer.Option(..., envvar="KAFKA_BOOTSTRAP_SERVERS", help="host:port"),
-) -> None:
-    """Create every platform topic that does not exist yet (safe to re-run)."""
-    created = asyncio.run(ensure_topics(bootstrap))
+def create_topics() -> None:
+    """Create every platform topic that does not exist yet (safe to re-run); connects as the
+    KAFKA_* variables say (the ops principal)."""
+    created = asyncio.run(ensure_topics(kafka_from_environment()))
     typer.echo(f"created {len(created)} topics: {', '.join(created) or '-'}")
 
 

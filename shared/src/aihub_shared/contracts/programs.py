@@ -124,6 +124,15 @@ class CohortPublished(BaseModel):
         le=180,
         description="Days an enrolled startup has to sign its agreement before the seat is freed.",
     )
+    snapshot: bool = Field(
+        default=False,
+        description=(
+            "True when `aihub-programs republish` sent it: the programs service's current state,"
+            " which replaces whatever a replica holds, even a state stamped later (the repair"
+            " for a replica that kept a wrong 'newer' state). Only the programs service may"
+            " write programs.catalog."
+        ),
+    )
 
     @model_validator(mode="after")
     def _stage_weights_sum_to_100(self) -> CohortPublished:

@@ -12,14 +12,15 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from aihub_shared.contracts.topics import ALL_TOPICS, TopicSpec
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 
 async def ensure_topics(
-    bootstrap: str, specs: Sequence[TopicSpec] = ALL_TOPICS, *, wait_seconds: float = 60
+    kafka: KafkaConnection, specs: Sequence[TopicSpec] = ALL_TOPICS, *, wait_seconds: float = 60
 ) -> list[str]:
     """Create the topics that do not exist yet and bring the settings of the others up to the
     spec; returns the names created now."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="aihub-topic-init")
+    admin = AIOKafkaAdminClient(**kafka.aiokafka_options(), client_id="aihub-topic-init")
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type((KafkaConnectionError, OSError)),
         stop=stop_after_delay(wait_seconds),

@@ -19,6 +19,7 @@ import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX
+from aihub_shared.runtime.kafka_client import KafkaConnection, kafka_from_environment
 
 REPLAY_HEADER = "dlq_replay_of"
 
@@ -91,7 +92,7 @@ def describe(record: ConsumerRecord) -> DeadLetter:
     )
 
 
-async def read_dead_letters(bootstrap: str, dlq_topic: str) -> list[ConsumerRecord]:
+async def read_dead_letters(kafka: KafkaConnection, dlq_topic: str) -> list[ConsumerRecord]:
     """Everything on the dead-letter topic now, oldest first; commits nothing."""
     if not dlq_topic.endswith(DEAD_LETTER_SUFFIX):
         raise ValueError(f"{dlq_topic!r} is not a dead-letter topic (<topic>{DEAD_LETTER_SUFFIX})")
@@ -99,7 +100,7 @@ async def read_dead_letters(bootstrap: str, dlq_topic: str) -> list[ConsumerReco
     # committed, so reading never disturbs anyone.
     consumer = AIOKafkaConsumer(
         dlq_topic,
-        bootstrap_servers=bootstrap,
+        **kafka.aiokafka_options(),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
@@ -142,19 +143,19 @@ def replay_headers(record: ConsumerRecord) -> list[tuple[str, bytes]]:
 
 
 async def replay(
-    bootstrap: str, dlq_topic: str, positions: Iterable[tuple[int, int]] | None
+    kafka: KafkaConnection, dlq_topic: str, positions: Iterable[tuple[int, int]] | None
 ) -> list[DeadLetter]:
     """Republish the dead letters at (partition, offset) — all of them when `positions` is None."""
     wanted = set(positions) if positions is not None else None
     records = [
         r
-        for r in await read_dead_letters(bootstrap, dlq_topic)
+        for r in await read_dead_letters(kafka, dlq_topic)
         if wanted is None or (r.partition, r.offset) in wanted
     ]
     if wanted is not None and len(records) != len(wanted):
         found = {(r.partition, r.offset) for r in records}
         raise ValueError(f"not on {dlq_topic}: {sorted(wanted - found)}")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(**kafka.aiokafka_options(), enable_idempotence=True, acks="all")
     await producer.start()
     try:
         for record in records:
@@ -168,17 +169,18 @@ async def replay(
     return [describe(r) for r in records]
 
 
-app = typer.Typer(help="Read and replay dead letters.", no_args_is_help=True)
-Bootstrap = typer.Option(..., envvar="KAFKA_BOOTSTRAP_SERVERS", help="host:port")
+app = typer.Typer(
+    help="Read and replay dead letters (connects as the KAFKA_* variables say: the ops principal).",
+    no_args_is_help=True,
+)
 
 
 @app.command("list")
 def list_command(
     dlq_topic: str = typer.Argument(..., help="e.g. intake.applications.dlq"),
-    bootstrap: str = Bootstrap,
 ) -> None:
     """Print each dead letter as one JSON line: where it failed and why."""
-    for record in asyncio.run(read_dead_letters(bootstrap, dlq_topic)):
+    for record in asyncio.run(read_dead_letters(kafka_from_environment(), dlq_topic)):
         typer.echo(json.dumps(asdict(describe(record)), ensure_ascii=False))
 
 
@@ -189,14 +191,13 @@ def replay_command(
         (), "--at", help="PARTITION:OFFSET of a dead letter (repeatable); see `list`."
     ),
     replay_all: bool = typer.Option(False, "--all", help="Replay every dead letter."),
-    bootstrap: str = Bootstrap,
 ) -> None:
     """Republish dead letters to the topic they failed on, once the cause is fixed."""
     if bool(at) == replay_all:
         raise typer.BadParameter("give --at PARTITION:OFFSET (repeatable) or --all")
     positions = None if replay_all else [_position(p) for p in at]
     try:
-        done = asyncio.run(replay(bootstrap, dlq_topic, positions))
+        done = asyncio.run(replay(kafka_from_environment(), dlq_topic, positions))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(f"replayed {len(done)} dead letters from {dlq_topic}")

@@ -25,6 +25,7 @@ from aiokafka.errors import (
 from prometheus_client import Counter, Gauge
 
 from aihub_shared.runtime.failpoints import crash_if_armed
+from aihub_shared.runtime.kafka_client import KafkaConnection
 from aihub_shared.runtime.outbox import decode_headers
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -43,9 +44,11 @@ SET_ASIDE = Counter(
 PENDING = Gauge("outbox_pending", "Unpublished outbox rows seen at the last poll", ["service"])
 
 
-def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+def idempotent_producer(kafka: KafkaConnection, client_id: str) -> AIOKafkaProducer:
+    # Idempotence without a transactional id needs only WRITE on the topics (Kafka >= 3.0),
+    # so a service principal needs no cluster-wide IdempotentWrite grant.
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **kafka.aiokafka_options(),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -80,6 +80,7 @@ def runtime_of(request: Request) -> ServiceRuntime:
 def build_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=settings.kafka.faststream_security(),
         client_id=client_id,
         # Half of the shutdown budget for in-flight batches; workers and the relay share the rest.
         graceful_timeout=settings.shutdown_grace_seconds / 2,
@@ -113,9 +114,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
                 f"{definition.name}_outbox",
                 poll_interval=settings.outbox_poll_interval_seconds,
             ),
-            lambda: idempotent_producer(
-                settings.kafka_bootstrap_servers, f"{definition.name}-relay"
-            ),
+            lambda: idempotent_producer(settings.kafka, f"{definition.name}-relay"),
             RelayConfig(
                 service=definition.name,
                 batch_size=settings.outbox_batch_size,

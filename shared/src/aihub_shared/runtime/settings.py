@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from aihub_shared.runtime.kafka_client import KafkaSettings
 
 
-class ServiceSettings(BaseSettings):
-    """What every service reads. Each subclass adds its `database_url` under its own name."""
+class ServiceSettings(KafkaSettings):
+    """What every service reads (`KAFKA_*` from `KafkaSettings`). Each subclass adds its
+    `database_url` under its own name."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
     http_host: str = Field(default="0.0.0.0")
     http_port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = Field(default="INFO")

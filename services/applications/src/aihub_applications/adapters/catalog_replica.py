@@ -19,7 +19,8 @@ from aihub_shared.runtime.db import DbConnection
 async def replicate_cohort(
     conn: DbConnection, cohort: CohortPublished, event_time: datetime
 ) -> None:
-    # An older event (a replay, a compaction leftover) never overwrites a newer state.
+    # An older event (a replay, a compaction leftover) never overwrites a newer state, except a
+    # snapshot (`aihub-programs republish`), which is the programs service's current state.
     await conn.execute(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en, seats,"
         " application_opens_at, application_closes_at, max_startup_age_years, event_time,"
@@ -30,7 +31,7 @@ async def replicate_cohort(
         " application_closes_at = $7, max_startup_age_years = $8, event_time = $9,"
         " questions = $10, review_stages = $11, agreement_due_days = $12,"
         " replicated_at = now()"
-        " WHERE cohorts.event_time <= EXCLUDED.event_time",
+        " WHERE cohorts.event_time <= EXCLUDED.event_time OR $13",
         cohort.cohort_code,
         cohort.program_code,
         cohort.program_name_ko,
@@ -43,6 +44,7 @@ async def replicate_cohort(
         [q.model_dump(mode="json") for q in cohort.questions],
         [stage.model_dump(mode="json") for stage in cohort.review_stages],
         cohort.agreement_due_days,
+        cohort.snapshot,
     )
 
 

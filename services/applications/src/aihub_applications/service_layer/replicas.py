@@ -14,6 +14,7 @@ from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
 from aihub_shared.runtime.consumer import Handler
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent
+from aihub_shared.runtime.event_clock import refuse_future_event
 
 log = structlog.get_logger(__name__)
 
@@ -28,6 +29,7 @@ STATUS_BY_ENROLLMENT_EVENT = {
 
 
 async def replicate_cohort(conn: DbConnection, event: CloudEvent, cohort: CohortPublished) -> None:
+    refuse_future_event(event)  # it would stay "the newest" for ever
     await catalog_replica.replicate_cohort(conn, cohort, event.time)
 
 

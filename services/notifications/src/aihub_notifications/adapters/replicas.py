@@ -15,9 +15,15 @@ from aihub_shared.runtime.db import DbConnection
 
 
 async def upsert_cohort(
-    conn: DbConnection, cohort: CohortReplica, *, event_id: str, event_time: datetime
+    conn: DbConnection,
+    cohort: CohortReplica,
+    *,
+    event_id: str,
+    event_time: datetime,
+    snapshot: bool = False,
 ) -> bool:
-    """True if the row now holds this event's state (False: a newer event got there first)."""
+    """True if the row now holds this event's state (False: a newer event got there first). A
+    snapshot (`aihub-programs republish`) replaces the row whatever its time."""
     applied = await conn.fetchval(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en,"
         " partner, starts_on, ends_on, program_managers, event_id, event_time, seats,"
@@ -29,7 +35,7 @@ async def upsert_cohort(
         " ends_on = EXCLUDED.ends_on, program_managers = EXCLUDED.program_managers,"
         " event_id = EXCLUDED.event_id, event_time = EXCLUDED.event_time, seats = EXCLUDED.seats,"
         " review_stages = EXCLUDED.review_stages, updated_at = now()"
-        " WHERE cohorts.event_time <= EXCLUDED.event_time"
+        " WHERE cohorts.event_time <= EXCLUDED.event_time OR $13"
         " RETURNING true",
         cohort.cohort_code,
         cohort.program_code,
@@ -43,6 +49,7 @@ async def upsert_cohort(
         event_time,
         cohort.seats,
         [dataclasses.asdict(stage) for stage in cohort.review_stages],
+        snapshot,
     )
     return bool(applied)
 

@@ -80,9 +80,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
                 SmtpTransport(smtp_config(settings)),
                 sender_config(settings),
             ),
-            DeadLetterCollector(
-                runtime.pool, CollectorConfig(bootstrap=settings.kafka_bootstrap_servers)
-            ),
+            DeadLetterCollector(runtime.pool, CollectorConfig(kafka=settings.kafka)),
             DeadLetterAlerter(
                 runtime.pool, renderer, window_seconds=settings.dead_letter_alert_window_seconds
             ),

@@ -28,6 +28,7 @@ from aihub_notifications.service_layer.mailing import queue_requests
 from aihub_shared.contracts.topics import ALL_TOPICS, DEAD_LETTER_SUFFIX
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.deadletters import describe
+from aihub_shared.runtime.kafka_client import KafkaConnection
 
 log = structlog.get_logger(__name__)
 
@@ -74,7 +75,7 @@ async def record_dead_letters(conn: DbConnection, records: Sequence[ConsumerReco
 
 @dataclass(frozen=True)
 class CollectorConfig:
-    bootstrap: str
+    kafka: KafkaConnection
     group_id: str = "notifications.dead-letters"
     topics: tuple[str, ...] = tuple(dead_letter_topics())
     pause_seconds: float = 2.0
@@ -92,7 +93,7 @@ class DeadLetterCollector:
         while not self._stopping.is_set():
             consumer = AIOKafkaConsumer(
                 *self._config.topics,
-                bootstrap_servers=self._config.bootstrap,
+                **self._config.kafka.aiokafka_options(),
                 group_id=self._config.group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

@@ -10,17 +10,21 @@ from aihub_shared.contracts.applications import ApplicationReceived
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.event_clock import refuse_future_event
 
 log = structlog.get_logger(__name__)
 
 
 async def replicate_cohort(conn: DbConnection, event: CloudEvent, data: CohortPublished) -> None:
-    """`cohort.published` carries the cohort's whole state: take it unless ours is newer."""
+    """`cohort.published` carries the cohort's whole state: take it unless ours is newer (or it
+    is a snapshot, the programs service's current state); refuse one stamped in the future."""
+    refuse_future_event(event)
     applied = await replicas.upsert_cohort(
         conn,
         CohortReplica.of(data),
         event_id=event.id,
         event_time=event.time,
+        snapshot=data.snapshot,
     )
     log.info("cohort replica", cohort=data.cohort_code, applied=applied)
 

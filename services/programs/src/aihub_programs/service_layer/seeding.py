@@ -58,8 +58,9 @@ async def apply_catalog(pool: asyncpg.Pool, seed: CatalogSeed) -> list[str]:
 
 
 async def republish_all(pool: asyncpg.Pool) -> list[str]:
-    """Queue `cohort.published` for every cohort, changed or not: a snapshot for a replica that
-    must be rebuilt from scratch (the compacted topic normally suffices). One cohort per
+    """Queue `cohort.published` for every cohort, changed or not, marked `snapshot`: the state a
+    replica must hold from now on, even one that kept a wrong "newer" state or was rebuilt from
+    scratch (the compacted topic normally suffices). One cohort per
     transaction, locked while read (so not a state older than a concurrent change's)."""
     async with pool.acquire() as conn:
         codes = [
@@ -71,8 +72,10 @@ async def republish_all(pool: asyncpg.Pool) -> list[str]:
             await catalog_db.lock_cohorts(conn, [code])
             state = await published_state(conn, code)
             if state is not None:
+                # A snapshot: replicas take it even over a state stamped later (a repair).
+                snapshot = state.model_copy(update={"snapshot": True})
                 await outbox.add_events(
-                    conn, [new_event("cohort.published", subject=code, data=state)]
+                    conn, [new_event("cohort.published", subject=code, data=snapshot)]
                 )
                 published.append(code)
     return published

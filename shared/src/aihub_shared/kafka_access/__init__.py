@@ -1,0 +1,1 @@
+"""Who may do what on the platform's Kafka topics: the table and `aihub-kafka-access`."""
