@@ -224,8 +224,8 @@ async def read_seat_history(
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
-    await consumer.start()
     try:
+        await consumer.start()
         async with asyncio.timeout(within):
             while (history.confirmed, history.waiting) != (until_confirmed, until_waiting):
                 batches = await consumer.getmany(timeout_ms=500)

@@ -92,9 +92,9 @@ async def read_until(
     consumer = AIOKafkaConsumer(
         topic, **kafka.aiokafka_options(), auto_offset_reset="earliest", enable_auto_commit=False
     )
-    await consumer.start()
     found: list[ConsumerRecord] = []
     try:
+        await consumer.start()
         async with asyncio.timeout(within):
             while len(found) < count:
                 batches = await consumer.getmany(timeout_ms=500)
