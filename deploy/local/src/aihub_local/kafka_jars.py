@@ -76,7 +76,8 @@ def kafka_version() -> str:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
+    """Exclusive across processes: parallel stacks share the download cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -97,7 +98,7 @@ def ensure_kafka_libs(version: str | None = None) -> Path:
     complete = base / "libs.complete"
     if complete.exists() and libs.is_dir():
         return libs
-    with _file_lock(base / ".lock"):
+    with file_lock(base / ".lock"):
         if complete.exists() and libs.is_dir():
             return libs
         print(
