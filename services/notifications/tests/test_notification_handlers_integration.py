@@ -11,7 +11,7 @@ import pytest
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from aihub_local.testing import consumer_record, handle_in_transaction
+from aihub_local.testing import consumer_record, handle_in_transaction, oidc_issuer_url
 from aihub_notifications.adapters import directory, replicas
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
@@ -232,7 +232,7 @@ def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
 
 def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
     settings = Settings.model_validate(
-        {"NOTIFICATIONS_DATABASE_URL": dsn, "STAFF_TOKEN_SECRET": "s" * 32}
+        {"NOTIFICATIONS_DATABASE_URL": dsn, "OIDC_ISSUER_URL": oidc_issuer_url()}
     )
     service = definition(settings)
     retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)

@@ -21,6 +21,7 @@ from aihub_shared.runtime.retry import RetryPolicy
 from services.programs.tests.support import (
     BRNS,
     accept,
+    api_settings,
     event,
     make_cohort,
     queued,
@@ -194,9 +195,7 @@ async def test_hostile_reports_end_in_a_dead_letter_while_valid_ones_go_on(
     gets exactly one answer: a receipt, or the dead-letter topic with the reason."""
     await make_cohort(db, seats=1)
     await enroll(db, "a", 0)
-    settings = Settings.model_validate(
-        {"PROGRAMS_DATABASE_URL": programs_dsn, "STAFF_TOKEN_SECRET": "s" * 32}
-    )
+    settings = Settings.model_validate({**api_settings(), "PROGRAMS_DATABASE_URL": programs_dsn})
     retry = RetryPolicy(retry_later_max_seconds=5, initial_backoff=0.01, max_backoff=0.05)
     (consumer,) = [
         spec.build(db, retry) for spec in definition(settings).consumers if "kpi" in spec.name

@@ -41,8 +41,9 @@ def _raise_for(response: httpx.Response, what: str) -> None:
 class KeycloakAdmin:
     """A small synchronous admin client (the launcher and the test helpers are synchronous)."""
 
-    def __init__(self, base_url: str, username: str, password: str) -> None:
+    def __init__(self, base_url: str, username: str, password: str, realm: str = REALM) -> None:
         self.base_url = base_url.rstrip("/")
+        self.realm = realm
         self._username = username
         self._password = password
         self._token = ""
@@ -73,9 +74,9 @@ class KeycloakAdmin:
         return self._token
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One admin API call below ``/admin/realms/aihub``."""
+        """One admin API call below ``/admin/realms/<realm>``."""
         headers = {"Authorization": f"Bearer {self._admin_token()}"}
-        url = f"{self.base_url}/admin/realms/{REALM}{path}"
+        url = f"{self.base_url}/admin/realms/{self.realm}{path}".rstrip("/")
         return self._http.request(method, url, headers=headers, **kwargs)
 
     # -- clients -----------------------------------------------------------------------------
@@ -89,18 +90,20 @@ class KeycloakAdmin:
     def client_secret(self, client_id: str) -> str:
         uuid = self.client_uuid(client_id)
         if uuid is None:
-            raise KeycloakAdminError(f"no client {client_id} in realm {REALM}")
+            raise KeycloakAdminError(f"no client {client_id} in realm {self.realm}")
         response = self.call("GET", f"/clients/{uuid}/client-secret")
         _raise_for(response, f"read the secret of {client_id}")
         return str(response.json()["value"])
 
-    def ensure_dev_client(self) -> None:
-        """The public client whose password grant gives local demo and test users a token."""
-        if self.client_uuid(DEV_CLIENT) is not None:
+    def ensure_dev_client(self, client_id: str = DEV_CLIENT, **attributes: str) -> None:
+        """The public client whose password grant gives local demo and test users a token
+        (`attributes`: e.g. ``access.token.lifespan`` of a test's own client)."""
+        if self.client_uuid(client_id) is not None:
             return
         client = {
-            "clientId": DEV_CLIENT,
+            "clientId": client_id,
             "name": "Local development and tests only",
+            "attributes": attributes,
             "publicClient": True,
             "standardFlowEnabled": False,
             "directAccessGrantsEnabled": True,
@@ -119,7 +122,7 @@ class KeycloakAdmin:
         }
         response = self.call("POST", "/clients", json=client)
         if response.status_code != 409:  # created meanwhile by a parallel launcher
-            _raise_for(response, f"create client {DEV_CLIENT}")
+            _raise_for(response, f"create client {client_id}")
 
     def set_smtp_server(self, host: str, port: int) -> None:
         response = self.call("GET", "")
@@ -127,6 +130,41 @@ class KeycloakAdmin:
         smtp = {**response.json().get("smtpServer", {}), "host": host, "port": str(port)}
         response = self.call("PUT", "", json={"smtpServer": smtp})
         _raise_for(response, "set the realm's SMTP server")
+
+    # -- realms (tests that must not disturb the shared realm: key rotation) -------------------
+
+    def create_realm(self, name: str) -> KeycloakAdmin:
+        """A new, empty realm with the dev client and the two global roles; its admin client."""
+        response = self._http.post(
+            f"{self.base_url}/admin/realms",
+            headers={"Authorization": f"Bearer {self._admin_token()}"},
+            json={
+                "realm": name,
+                "enabled": True,
+                "roles": {"realm": [{"name": role} for role in GLOBAL_ROLES]},
+            },
+        )
+        _raise_for(response, f"create realm {name}")
+        realm = KeycloakAdmin(self.base_url, self._username, self._password, realm=name)
+        realm.ensure_dev_client()
+        return realm
+
+    def delete_realm(self) -> None:
+        if self.realm == REALM:
+            raise KeycloakAdminError(f"refusing to delete the platform's realm {REALM}")
+        _raise_for(self.call("DELETE", ""), f"delete realm {self.realm}")
+
+    def add_signing_key(self, name: str, priority: int) -> None:
+        """A new generated RS256 key; the highest priority signs new tokens (a key rotation)."""
+        realm_id = self.call("GET", "").json()["id"]
+        component = {
+            "name": name,
+            "providerId": "rsa-generated",
+            "providerType": "org.keycloak.keys.KeyProvider",
+            "parentId": realm_id,
+            "config": {"priority": [str(priority)], "algorithm": ["RS256"], "keySize": ["2048"]},
+        }
+        _raise_for(self.call("POST", "/components", json=component), f"add key {name}")
 
     # -- users -------------------------------------------------------------------------------
 
@@ -205,13 +243,15 @@ class KeycloakAdmin:
 
     # -- tokens ------------------------------------------------------------------------------
 
-    def password_grant(self, email: str, password: str) -> httpx.Response:
-        """The token endpoint's answer to the dev client's password grant (not raised)."""
+    def password_grant(
+        self, email: str, password: str, client_id: str = DEV_CLIENT
+    ) -> httpx.Response:
+        """The token endpoint's answer to a public client's password grant (not raised)."""
         return self._http.post(
-            f"{self.base_url}/realms/{REALM}/protocol/openid-connect/token",
+            f"{self.base_url}/realms/{self.realm}/protocol/openid-connect/token",
             data={
                 "grant_type": "password",
-                "client_id": DEV_CLIENT,
+                "client_id": client_id,
                 "username": email.lower(),
                 "password": password,
                 "scope": "openid",

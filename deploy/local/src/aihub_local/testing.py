@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import mailbox
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
@@ -156,6 +158,12 @@ async def scratch_database_url(endpoints: StackEndpoints, role: str) -> str:
         f"postgresql://{role}:{role}@{endpoints.postgres_host}:{endpoints.postgres_port}/"
         f"{endpoints.postgres_database}"
     )
+
+
+def mails_to(mail_dir: Path, address: str) -> list[mailbox.MaildirMessage]:
+    """The mails the SMTP capture holds for `address` (in their To header)."""
+    box = mailbox.Maildir(mail_dir, create=False)
+    return [m for m in box if address in (m.get("To") or "")]
 
 
 # -- staff tokens from the test stack's Keycloak ------------------------------------------------

@@ -7,11 +7,11 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from aihub_shared.runtime.oidc import OidcSettings
 from aihub_shared.runtime.settings import ServiceSettings
-from aihub_shared.runtime.staff_tokens import StaffApiSettings
 
 
-class Settings(ServiceSettings, StaffApiSettings):
+class Settings(ServiceSettings, OidcSettings):
     service_name: ClassVar[str] = "notifications"
 
     database_url: SecretStr = Field(validation_alias="NOTIFICATIONS_DATABASE_URL")
