@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aihub_local.processes import ManagedProcess, wait_http_ok
 from aihub_local.stack import SERVICE_ROLES, StackEndpoints
-from aihub_local.staff_accounts import local_token
+from aihub_local.staff_accounts import invitations_client_secret, local_token
 
 DEV_HTTP_PORTS = {"applications": 8001, "programs": 8002, "notifications": 8003}
 PIDS_FILE = "services.json"
@@ -61,6 +61,8 @@ def service_env(endpoints: StackEndpoints, service: str, *, http_port: int) -> d
     if service == "notifications":
         env["SMTP_HOST"] = endpoints.smtp_host
         env["SMTP_PORT"] = str(endpoints.smtp_port)
+        # Keycloak generated it when it imported the realm; only the stack's admin can read it.
+        env["INVITATIONS_CLIENT_SECRET"] = invitations_client_secret(endpoints)
     return env
 
 

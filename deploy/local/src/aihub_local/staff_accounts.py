@@ -40,6 +40,15 @@ def admin_client(endpoints: StackEndpoints) -> KeycloakAdmin:
     )
 
 
+def invitations_client_secret(endpoints: StackEndpoints) -> str:
+    """The secret of `aihub-invitations`, the client notifications invites reviewers with."""
+    admin = admin_client(endpoints)
+    try:
+        return admin.client_secret("aihub-invitations")
+    finally:
+        admin.close()
+
+
 def ensure_demo_accounts(endpoints: StackEndpoints) -> None:
     admin = admin_client(endpoints)
     try:

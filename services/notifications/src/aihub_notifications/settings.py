@@ -54,3 +54,28 @@ class Settings(ServiceSettings, OidcSettings):
         description="When the program managers' daily digest goes out, Asia/Seoul (HH:MM).",
     )
     digest_enabled: bool = Field(default=True, validation_alias="DIGEST_ENABLED")
+    invitations_client_id: str = Field(
+        default="aihub-invitations", validation_alias="INVITATIONS_CLIENT_ID"
+    )
+    invitations_client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="INVITATIONS_CLIENT_SECRET",
+        description="Secret of the Keycloak client that invites reviewers; unset: nobody is "
+        "invited (requests wait in reviewer_invitations until it is set).",
+    )
+    invitations_keycloak_url: str | None = Field(
+        default=None,
+        validation_alias="INVITATIONS_KEYCLOAK_URL",
+        description="Keycloak's base URL as this service reaches it; default: the issuer's.",
+    )
+    invitations_retry_base_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="INVITATIONS_RETRY_BASE_SECONDS"
+    )
+    invitations_retry_max_seconds: float = Field(
+        default=600.0, gt=0, validation_alias="INVITATIONS_RETRY_MAX_SECONDS"
+    )
+
+    def keycloak_base_and_realm(self) -> tuple[str, str]:
+        """Keycloak's base URL and the realm, from the issuer `<base>/realms/<realm>`."""
+        issuer_base, _, realm = self.oidc_issuer_url.rstrip("/").rpartition("/realms/")
+        return (self.invitations_keycloak_url or issuer_base), realm
