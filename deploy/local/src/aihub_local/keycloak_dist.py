@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from aihub_local.kafka_jars import DEPENDENCY_PLUGIN, file_lock
+from aihub_local.kafka_jars import DEPENDENCY_PLUGIN, file_lock, maven_argv, run_logged
 from aihub_local.paths import cache_dir
 from aihub_local.procutil import tail
-from aihub_local.system import java_binary, maven_binary
+from aihub_local.system import java_binary
 
 #: The 26.5 line starts on Java 17. ``AIHUB_KEYCLOAK_VERSION`` overrides.
 DEFAULT_KEYCLOAK_VERSION = "26.5.2"
@@ -63,32 +62,15 @@ def ensure_keycloak_home(version: str | None = None) -> Path:
 def _download(version: str, *, work: Path) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     artifact = f"org.keycloak:keycloak-quarkus-dist:{version}:zip"
-    argv = [
-        maven_binary(),
-        "-B",
-        "-ntp",
-        f"{DEPENDENCY_PLUGIN}:copy",
-        f"-Dartifact={artifact}",
-        f"-DoutputDirectory={work}",
-    ]
-    maven_repo = os.environ.get("AIHUB_MAVEN_REPO")
-    if maven_repo:
-        argv.append(f"-Dmaven.repo.local={maven_repo}")
+    argv = maven_argv(
+        f"{DEPENDENCY_PLUGIN}:copy", f"-Dartifact={artifact}", f"-DoutputDirectory={work}"
+    )
     log = work / "mvn.log"
-    with log.open("wb") as out:
-        result = subprocess.run(
-            argv,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=work,
-            check=False,
-        )
+    returncode = run_logged(argv, log, cwd=work)
     zip_file = work / f"keycloak-quarkus-dist-{version}.zip"
-    if result.returncode != 0 or not zip_file.exists():
+    if returncode != 0 or not zip_file.exists():
         raise RuntimeError(
-            f"Maven could not fetch {artifact} (exit {result.returncode}); "
-            f"see {log}:\n{tail(log, 30)}"
+            f"Maven could not fetch {artifact} (exit {returncode}); see {log}:\n{tail(log, 30)}"
         )
     return zip_file
 
@@ -116,16 +98,6 @@ def _unpack(zip_file: Path, into: Path) -> None:
 def _build(home: Path, *, log: Path) -> None:
     env = {**os.environ, "JAVA": java_binary(), "JAVA_OPTS_KC_HEAP": "-Xms64m -Xmx512m"}
     argv = ["sh", str(home / "bin" / "kc.sh"), "build", *BUILD_OPTIONS]
-    with log.open("wb") as out:
-        result = subprocess.run(
-            argv,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            check=False,
-        )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"kc.sh build failed (exit {result.returncode}); see {log}:\n{tail(log, 30)}"
-        )
+    returncode = run_logged(argv, log, env=env)
+    if returncode != 0:
+        raise RuntimeError(f"kc.sh build failed (exit {returncode}); see {log}:\n{tail(log, 30)}")
