@@ -70,6 +70,22 @@ async def test_a_keycloak_token_names_the_person_and_their_global_role(
     assert plain.global_role is None  # a program manager or a reviewer: the catalog decides
 
 
+async def test_the_portal_signs_in_with_client_credentials_as_ops(
+    verifier: OidcVerifier, local_stack: StackEndpoints
+) -> None:
+    """The publishing systems' HTTP door: the portal's own client, no person, realm role ops."""
+    secret = keycloak_admin().client_secret("aihub-portal")
+    async with httpx.AsyncClient(timeout=15) as client:
+        answer = await client.post(
+            f"{local_stack.oidc_issuer_url}/protocol/openid-connect/token",
+            data={"grant_type": "client_credentials"},
+            auth=("aihub-portal", secret),
+        )
+    assert answer.status_code == 200, answer.text
+    portal = await verifier.verify(answer.json()["access_token"])
+    assert (portal.id, portal.global_role) == ("aihub-portal", Role.OPS)
+
+
 async def test_forged_tokens_are_refused_with_a_reason(verifier: OidcVerifier) -> None:
     real = staff_token("forger@hub.example", ("admin",))
     header, claims = _parts(real)

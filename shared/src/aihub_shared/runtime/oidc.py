@@ -160,8 +160,9 @@ class OidcVerifier:
         s = self.settings
         email = claims.get(s.oidc_email_claim)
         if email is None:
-            # A system (client credentials) has no mailbox: it is named by its client.
-            email = claims.get("preferred_username") or claims.get("azp")
+            # A system (client credentials) has no mailbox: it is named by its client id, which
+            # stays the same whatever scopes its tokens get (the HTTP door's idempotency key).
+            email = claims.get("azp")
         elif claims.get("email_verified") is False:
             raise InvalidStaffToken("the account's e-mail address is not verified yet")
         if not isinstance(email, str) or not email:
