@@ -4,7 +4,7 @@ console command; the one-shot commands against the console scripts of their imag
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Any
 
 import pytest
@@ -28,12 +28,12 @@ from tests.deploy.support import (
 
 #: Variables the README promises are set in compose, even where Settings has a default.
 PROMISED_ENV = {
-    "applications": {"KAFKA_BOOTSTRAP_SERVERS", "APPLICATIONS_DATABASE_URL", "STAFF_TOKEN_SECRET"},
-    "programs": {"KAFKA_BOOTSTRAP_SERVERS", "PROGRAMS_DATABASE_URL", "STAFF_TOKEN_SECRET"},
+    "applications": {"KAFKA_BOOTSTRAP_SERVERS", "APPLICATIONS_DATABASE_URL", "OIDC_ISSUER_URL"},
+    "programs": {"KAFKA_BOOTSTRAP_SERVERS", "PROGRAMS_DATABASE_URL", "OIDC_ISSUER_URL"},
     "notifications": {
         "KAFKA_BOOTSTRAP_SERVERS",
         "NOTIFICATIONS_DATABASE_URL",
-        "STAFF_TOKEN_SECRET",
+        "OIDC_ISSUER_URL",
         "SMTP_HOST",
         "SMTP_PORT",
     },
@@ -94,16 +94,20 @@ def test_settings_load_from_the_compose_environment(
     assert settings.http_port == CONTAINER_PORT
 
 
-def test_staff_token_secret_comes_from_the_environment_with_a_long_enough_default(
-    raw: dict[str, Any],
-) -> None:
-    # The file as written: how the value is taken from the environment, not what it resolves to.
-    pattern = re.compile(r"^\$\{STAFF_TOKEN_SECRET:-(?P<default>[^}]+)\}$")
+def test_services_trust_the_composed_keycloak_realm(compose: dict[str, Any]) -> None:
+    """Tokens carry the issuer people sign in at (KC_HOSTNAME + the realm); the services expect
+    exactly that issuer and fetch the keys from the keycloak container."""
+    services = services_of(compose)
+    keycloak = environment_of(services["keycloak"])
+    realm = json.loads((REPO_ROOT / "deploy" / "keycloak" / "aihub-realm.json").read_text())
+    issuer = f"{keycloak['KC_HOSTNAME']}/realms/{realm['realm']}"
     for name in ("applications", "programs", "programs-seed", "notifications"):
-        value = environment_of(services_of(raw)[name])["STAFF_TOKEN_SECRET"]
-        match = pattern.match(value)
-        assert match, f"{name}: STAFF_TOKEN_SECRET={value}"
-        assert len(match["default"]) >= 32
+        env = environment_of(services[name])
+        assert env["OIDC_ISSUER_URL"] == issuer, name
+        assert env["OIDC_JWKS_URL"].startswith("http://keycloak:8080/realms/aihub/"), name
+    assert keycloak["KC_DB_SCHEMA"] == keycloak["KC_DB_USERNAME"] == "keycloak"
+    volumes = [str(volume) for volume in services["keycloak"]["volumes"]]
+    assert any("/deploy/keycloak:/opt/keycloak/data/import" in v for v in volumes), volumes
 
 
 def test_topic_init_runs_create_topics_as_ops(compose: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ def definition_of(service: str) -> ServiceDefinition:
     settings = settings_class(service).model_validate(
         {
             f"{service.upper()}_DATABASE_URL": "postgresql://unused@localhost/x",
-            "STAFF_TOKEN_SECRET": "s" * 32,
+            "OIDC_ISSUER_URL": "http://127.0.0.1:1/realms/unused",
             **UNUSED_KAFKA_LOGIN,
         }
     )

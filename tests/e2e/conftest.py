@@ -10,10 +10,8 @@ import pytest
 
 from aihub_local.platform import PlatformServices, create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually
+from aihub_local.testing import StaffAccount, StaffHeaders, eventually
 from tests.e2e.support import unique, write_test_catalog
-
-TEST_STAFF_TOKEN_SECRET = "test-staff-token-secret-0123456789abcdef"  # noqa: S105
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +19,7 @@ def platform(local_stack: StackEndpoints) -> Iterator[PlatformServices]:
     create_topics(local_stack)
     log_dir = local_stack.state_dir / "logs" / "services"
     log_dir.mkdir(parents=True, exist_ok=True)
-    services = PlatformServices(
-        local_stack, log_dir=log_dir, staff_token_secret=TEST_STAFF_TOKEN_SECRET
-    )
+    services = PlatformServices(local_stack, log_dir=log_dir)
     try:
         services.start_all()
         yield services
@@ -35,7 +31,7 @@ def platform(local_stack: StackEndpoints) -> Iterator[PlatformServices]:
 
 @pytest.fixture
 async def staff(platform: PlatformServices) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    headers = {"Authorization": f"Bearer {platform.admin_token()}"}
+    headers = StaffHeaders(StaffAccount("admin@hub.example", ("admin",)))
     clients = {
         name: httpx.AsyncClient(base_url=platform.url(name), headers=headers, timeout=10)
         for name in ("applications", "programs", "notifications")

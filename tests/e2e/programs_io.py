@@ -25,7 +25,7 @@ from aihub_shared.runtime.kafka_client import KafkaConnection
 
 @contextmanager
 def programs_instances(
-    endpoints: StackEndpoints, log_dir: Path, *, count: int, staff_token_secret: str
+    endpoints: StackEndpoints, log_dir: Path, *, count: int
 ) -> Iterator[list[str]]:
     """`count` programs services as OS processes (same console script, same consumer groups),
     each on its own HTTP port; yields their base URLs and stops them afterwards (each must exit
@@ -35,9 +35,7 @@ def programs_instances(
     try:
         for n in range(count):
             port = free_port()
-            env = service_env(
-                endpoints, "programs", http_port=port, staff_token_secret=staff_token_secret
-            )
+            env = service_env(endpoints, "programs", http_port=port)
             process = ManagedProcess(
                 f"programs-{n}",
                 [_console_script("aihub-programs"), "serve"],

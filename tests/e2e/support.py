@@ -4,10 +4,8 @@ registration numbers and the captured mails to an address (fixtures stay in conf
 from __future__ import annotations
 
 import json
-import mailbox
 import uuid
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +50,3 @@ def write_test_catalog(
 def business_number(n: int) -> str:
     """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
     return valid_brn(n * 7919 + 101_810_000)
-
-
-def mails_to(mail_dir: Path, address: str) -> list[Message]:
-    box = mailbox.Maildir(mail_dir, create=False)
-    return [m for m in box if address in (m.get("To") or "")]

@@ -13,11 +13,11 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually, header, publish, read_until
+from aihub_local.testing import eventually, header, mails_to, publish, read_until
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
-from tests.e2e.support import business_number, mails_to, unique
+from tests.e2e.support import business_number, unique
 
 pytestmark = pytest.mark.integration
 

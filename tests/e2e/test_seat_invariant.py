@@ -19,10 +19,15 @@ from aiokafka import AIOKafkaProducer
 
 from aihub_local.platform import create_topics, seed_catalog
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually, publish, read_until, valid_brn
-from aihub_shared.identity import Role
+from aihub_local.testing import (
+    StaffAccount,
+    StaffHeaders,
+    eventually,
+    publish,
+    read_until,
+    valid_brn,
+)
 from aihub_shared.runtime.kafka_client import KafkaConnection
-from aihub_shared.runtime.staff_tokens import issue_staff_token
 from tests.e2e.programs_io import (
     SeatHistory,
     accepted_data,
@@ -38,7 +43,7 @@ from tests.e2e.support import unique, write_test_catalog
 
 pytestmark = pytest.mark.integration
 
-SECRET = "seat-invariant-test-secret-0123456789abcdef"  # noqa: S105 - test only
+ADMIN = StaffHeaders(StaffAccount("admin@hub.example", ("admin",)))
 SEATS = 3
 STARTUPS = 36
 
@@ -50,7 +55,7 @@ def instances(
     create_topics(local_stack)
     log_dir = local_stack.state_dir / "logs" / "seat-invariant"
     log_dir.mkdir(parents=True, exist_ok=True)
-    with programs_instances(local_stack, log_dir, count=2, staff_token_secret=SECRET) as urls:
+    with programs_instances(local_stack, log_dir, count=2) as urls:
         yield urls
 
 
@@ -110,11 +115,7 @@ async def test_two_instances_never_exceed_the_seats(
     burst += [(app, withdrawn(app)) for app in sorted(late_withdrawals)[:3]]
     await _publish(local_stack.kafka, burst)
 
-    admin = issue_staff_token(SECRET, subject="admin@hub.example", name="Admin", role=Role.ADMIN)
-    clients = [
-        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {admin}"}, timeout=10)
-        for url in instances
-    ]
+    clients = [httpx.AsyncClient(base_url=url, headers=ADMIN, timeout=10) for url in instances]
     try:
         live = set(apps) - early_withdrawals - late_withdrawals
         state = await eventually(
@@ -208,10 +209,7 @@ async def test_kpi_reports_are_answered_and_counted(
             )
         ],
     )
-    admin = issue_staff_token(SECRET, subject="admin@hub.example", name="Admin", role=Role.ADMIN)
-    async with httpx.AsyncClient(
-        base_url=instances[0], headers={"Authorization": f"Bearer {admin}"}, timeout=10
-    ) as client:
+    async with httpx.AsyncClient(base_url=instances[0], headers=ADMIN, timeout=10) as client:
         state = await eventually(
             lambda: _settled(client, cohort, {enrolled, waiting}), what="both startups enrolled"
         )

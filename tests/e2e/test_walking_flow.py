@@ -11,12 +11,10 @@ import pytest
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually, header, publish, read_until
-from aihub_shared.identity import Role
-from aihub_shared.runtime.staff_tokens import issue_staff_token
+from aihub_local.testing import eventually, header, mails_to, publish, read_until, staff_token
 from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
 from tests.e2e.review_flow import review_and_select, select_for_cohort
-from tests.e2e.support import business_number, mails_to, unique
+from tests.e2e.support import business_number, unique
 
 pytestmark = pytest.mark.integration
 
@@ -141,9 +139,7 @@ async def test_staged_review_seats_the_best_ranks_and_a_withdrawal_frees_the_sea
         ids.append((await receipt_for(local_stack.kafka, f"{tag}-{n}"))["application_id"])
 
     def reviewer_token(email: str) -> str:
-        return issue_staff_token(
-            platform.staff_token_secret, subject=email, name=email, role=Role.REVIEWER
-        )
+        return staff_token(email)  # no realm role: a reviewer by their assignments
 
     # Final scores (30/70): 73.7, 90, 81 → ids[1] and ids[2] take the two seats; no reserve.
     outcomes = await review_and_select(

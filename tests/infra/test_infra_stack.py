@@ -41,6 +41,9 @@ def _component_processes(state_dir: Path) -> dict[str, list[int]]:
         "kafka": _pids_mentioning("kafka.Kafka", str(state_dir / "kafka" / "server.properties")),
         "postgres": _pids_mentioning("-D", str(state_dir / "postgres" / "data")),
         "smtp": _pids_mentioning("aihub_local.smtp_capture", str(state_dir / "mail")),
+        "keycloak": _pids_mentioning(
+            "QuarkusEntryPoint", f"-Dkc.home.dir={state_dir / 'keycloak' / 'home'}"
+        ),
     }
 
 
@@ -94,6 +97,8 @@ async def test_lifecycle_restart_busy_ports_and_down(scratch_stack_dir: Path) ->
     assert after["kafka"] == pids["kafka"]
     assert after["postgres"] == pids["postgres"]
     assert after["smtp"] != smtp_pid
+    # Keycloak keeps running: it is told the SMTP server's new port through its admin API.
+    assert after["keycloak"] == pids["keycloak"]
     assert second.kafka_bootstrap == first.kafka_bootstrap
     assert second.postgres_port == first.postgres_port
 
@@ -102,12 +107,18 @@ async def test_lifecycle_restart_busy_ports_and_down(scratch_stack_dir: Path) ->
     assert stack.endpoints() is None
     assert not (scratch_stack_dir / "state.json").exists()
     assert all(not s.running for s in stack.status())
-    assert _component_processes(scratch_stack_dir) == {"kafka": [], "postgres": [], "smtp": []}
+    assert _component_processes(scratch_stack_dir) == {
+        "kafka": [],
+        "postgres": [],
+        "smtp": [],
+        "keycloak": [],
+    }
 
     # Ports taken by someone else meanwhile: up() picks others (and keeps the data).
     kafka_port = int(first.kafka_bootstrap.rsplit(":", 1)[1])
     squatters = []
-    for port in (kafka_port, first.postgres_port, first.smtp_port):
+    keycloak_port = int(first.keycloak_url.rsplit(":", 1)[1])
+    for port in (kafka_port, first.postgres_port, first.smtp_port, keycloak_port):
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
@@ -121,8 +132,15 @@ async def test_lifecycle_restart_busy_ports_and_down(scratch_stack_dir: Path) ->
     assert third.kafka_bootstrap != first.kafka_bootstrap
     assert third.postgres_port != first.postgres_port
     assert third.smtp_port != first.smtp_port
+    assert third.keycloak_url != first.keycloak_url
+    assert third.oidc_issuer_url == f"{third.keycloak_url}/realms/aihub"
     assert third.postgres_admin_dsn.split("@")[0] == first.postgres_admin_dsn.split("@")[0]
     assert stack.endpoints() == third
     assert all(s.healthy for s in stack.status())
     stack.down()
-    assert _component_processes(scratch_stack_dir) == {"kafka": [], "postgres": [], "smtp": []}
+    assert _component_processes(scratch_stack_dir) == {
+        "kafka": [],
+        "postgres": [],
+        "smtp": [],
+        "keycloak": [],
+    }

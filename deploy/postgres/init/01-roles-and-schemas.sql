@@ -1,4 +1,5 @@
--- One login role and one schema per service; each role can use only its own schema.
+-- One login role and one schema per service, and one for Keycloak (the identity provider keeps
+-- its realms, users and keys in the platform's Postgres); each role can use only its own schema.
 --
 -- Run as a superuser on the platform database (`aihub`):
 --   * by docker compose's postgres image (mounted into /docker-entrypoint-initdb.d, run by psql
@@ -7,7 +8,8 @@
 -- Idempotent: safe to run any number of times. Plain SQL only (no psql meta-commands), so any
 -- client can execute it.
 --
--- DEV-ONLY PASSWORDS: each role's password equals its name (applications/applications, ...).
+-- DEV-ONLY PASSWORDS: each role's password equals its name (applications/applications,
+-- keycloak/keycloak, ...).
 -- They are set only when the role is created; anything beyond a developer machine or CI must
 -- create the roles with real secrets first (or ALTER ROLE ... PASSWORD afterwards).
 
@@ -15,7 +17,7 @@ DO $provision$
 DECLARE
     service text;
 BEGIN
-    FOREACH service IN ARRAY ARRAY['applications', 'programs', 'notifications'] LOOP
+    FOREACH service IN ARRAY ARRAY['applications', 'programs', 'notifications', 'keycloak'] LOOP
         -- The login role.
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = service) THEN
             EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', service, service);
@@ -48,8 +50,8 @@ DECLARE
     owner_role text;
     other_role text;
 BEGIN
-    FOREACH owner_role IN ARRAY ARRAY['applications', 'programs', 'notifications'] LOOP
-        FOREACH other_role IN ARRAY ARRAY['applications', 'programs', 'notifications'] LOOP
+    FOREACH owner_role IN ARRAY ARRAY['applications', 'programs', 'notifications', 'keycloak'] LOOP
+        FOREACH other_role IN ARRAY ARRAY['applications', 'programs', 'notifications', 'keycloak'] LOOP
             IF owner_role <> other_role THEN
                 EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %I', owner_role, other_role);
                 EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', owner_role, other_role);

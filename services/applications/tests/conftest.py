@@ -21,7 +21,12 @@ from aihub_local.testing import scratch_database_url
 from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import http_app
-from services.applications.tests.support import PROGRAM, CohortFactory, service_settings
+from services.applications.tests.support import (
+    MANAGERS_OF,
+    PROGRAM,
+    CohortFactory,
+    service_settings,
+)
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +68,9 @@ def make_cohort(applications_pool: asyncpg.Pool) -> CohortFactory:
             ],
         }
         data.update(overrides)
+        manager = MANAGERS_OF.get(data["program_code"])
+        if manager is not None and "program_managers" not in overrides:
+            data["program_managers"] = [{"name": "PM", "email": manager.email, "locale": "en"}]
         cohort = CohortPublished.model_validate(data)
         async with applications_pool.acquire() as conn:
             await catalog_replica.replicate_cohort(conn, cohort, now)

@@ -1,5 +1,5 @@
-"""Helpers the applications tests share: tokens for every role, a valid submission, reading
-the outbox. (Fixtures are in `conftest.py`.)"""
+"""Helpers the applications tests share: staff accounts (real Keycloak tokens), a valid
+submission, reading the outbox. (Fixtures are in `conftest.py`.)"""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ import asyncpg
 import httpx
 
 from aihub_applications.settings import Settings
-from aihub_local.testing import UNUSED_KAFKA_LOGIN, valid_brn
+from aihub_local.testing import UNUSED_KAFKA_LOGIN, StaffAccount, oidc_issuer_url, valid_brn
 from aihub_shared.contracts.programs import CohortPublished
-from aihub_shared.identity import Role
-from aihub_shared.runtime.staff_tokens import issue_staff_token
 
-SECRET = "applications-test-secret-0123456789abcdef"  # noqa: S105 - test only
 PROGRAM = "cyber-valley-batch"
 OTHER_PROGRAM = "membership"
 
@@ -27,24 +24,23 @@ def business_number(n: int) -> str:
     return valid_brn(n * 7919 + 301_810_000)
 
 
-def token(role: Role, email: str, programs: tuple[str, ...] = ()) -> str:
-    return issue_staff_token(
-        SECRET, subject=email, name=email.split("@")[0], role=role, programs=list(programs)
-    )
+ADMIN = StaffAccount("admin@hub.example", ("admin",))
+OPS = StaffAccount("portal@hub.example", ("ops",))
+#: Program managers are the catalog's: `make_cohort` lists them as their program's managers.
+MANAGER = StaffAccount("pm@hub.example")
+OTHER_MANAGER = StaffAccount("pm-other@hub.example")
+MANAGERS_OF = {PROGRAM: MANAGER, OTHER_PROGRAM: OTHER_MANAGER}
 
 
-ADMIN = token(Role.ADMIN, "admin@hub.example")
-MANAGER = token(Role.PROGRAM_MANAGER, "pm@hub.example", (PROGRAM,))
-OTHER_MANAGER = token(Role.PROGRAM_MANAGER, "pm-other@hub.example", (OTHER_PROGRAM,))
-OPS = token(Role.OPS, "portal@hub.example")
+def reviewer_account(email: str) -> StaffAccount:
+    """A reviewer: no realm role, no program; what they see are their assignments."""
+    return StaffAccount(email)
 
 
-def reviewer_token(email: str) -> str:
-    return token(Role.REVIEWER, email)
-
-
-def bearer(value: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {value}"}
+def bearer(caller: StaffAccount | str) -> dict[str, str]:
+    """Headers with the account's real token (or with the given raw token)."""
+    token = caller.token() if isinstance(caller, StaffAccount) else caller
+    return {"Authorization": f"Bearer {token}"}
 
 
 def service_settings() -> Settings:
@@ -52,7 +48,7 @@ def service_settings() -> Settings:
     return Settings.model_validate(
         {
             "APPLICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
-            "STAFF_TOKEN_SECRET": SECRET,
+            "OIDC_ISSUER_URL": oidc_issuer_url(),
             **UNUSED_KAFKA_LOGIN,
         }
     )

@@ -13,6 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from aihub_applications.entrypoints.app import definition
+from aihub_local.stack import StackEndpoints
 from aihub_shared.contracts.programs import CohortPublished
 from services.applications.tests.support import (
     ADMIN,
@@ -25,7 +26,7 @@ from services.applications.tests.support import (
     locations,
     outbox_events,
     outbox_events_keyed,
-    reviewer_token,
+    reviewer_account,
     service_settings,
     submission,
     submit,
@@ -61,8 +62,8 @@ TOKENS = {
     "admin": ADMIN,
     "manager": MANAGER,
     "other_manager": OTHER_MANAGER,
-    "assigned_reviewer": reviewer_token(ASSIGNED),
-    "other_reviewer": reviewer_token(STRANGER),
+    "assigned_reviewer": reviewer_account(ASSIGNED),
+    "other_reviewer": reviewer_account(STRANGER),
     "ops": OPS,
 }
 
@@ -223,7 +224,7 @@ MATRIX: dict[str, dict[str, int]] = {
 CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]
 
 
-def test_the_matrix_covers_every_route_and_every_caller() -> None:
+def test_the_matrix_covers_every_route_and_every_caller(local_stack: StackEndpoints) -> None:
     served = {
         (method, route.path)
         for router in definition(service_settings()).routers
@@ -257,7 +258,7 @@ async def test_no_token_or_a_forged_one_is_401(
 ) -> None:
     method, path, body = request_for(action, world)
     assert (await api.request(method, path, json=body)).status_code == 401
-    forged = bearer(TOKENS["admin"][:-4] + "AAAA")
+    forged = bearer(ADMIN.token()[:-4] + "AAAA")
     assert (await api.request(method, path, json=body, headers=forged)).status_code == 401
 
 

@@ -27,7 +27,7 @@ from services.applications.tests.support import (
     bearer,
     locations,
     outbox_events_keyed,
-    reviewer_token,
+    reviewer_account,
     service_settings,
     submission,
     submit,
@@ -71,13 +71,13 @@ async def test_a_score_comment_with_nul_is_422(
     response = await api.put(
         path,
         json={"scores": scores, "comment": "good\x00team"},
-        headers=bearer(reviewer_token(REVIEWER)),
+        headers=bearer(reviewer_account(REVIEWER)),
     )
     assert locations(response) == [["body", "comment"]]
     fine = await api.put(
         path,
         json={"scores": scores, "comment": "<b>Strong</b>\r\nteam"},
-        headers=bearer(reviewer_token(REVIEWER)),
+        headers=bearer(reviewer_account(REVIEWER)),
     )
     assert fine.status_code == 200, fine.text
 
@@ -140,7 +140,7 @@ async def test_a_lone_surrogate_anywhere_is_422_naming_the_field(
     response = await api.put(
         f"/applications/{app}/stages/{DOC}/scores",
         content=sent["content"],
-        headers={**sent["headers"], **bearer(reviewer_token(REVIEWER))},
+        headers={**sent["headers"], **bearer(reviewer_account(REVIEWER))},
     )
     assert locations(response) == [["body", "comment"]]
 

@@ -19,7 +19,7 @@ from services.applications.tests.support import (
     CohortFactory,
     bearer,
     outbox_events,
-    reviewer_token,
+    reviewer_account,
     submission,
     submit,
 )
@@ -51,7 +51,7 @@ async def score_all(
         response = await api.put(
             f"/applications/{pair['application_id']}/stages/{stage}/scores",
             json={"scores": dict.fromkeys(criteria, value), "comment": "ok"},
-            headers=bearer(reviewer_token(pair["reviewer_id"])),
+            headers=bearer(reviewer_account(pair["reviewer_id"])),
         )
         assert response.status_code == 200, response.text
         assert response.json() == {"review_score": value}
@@ -76,7 +76,7 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
     response = await api.post(
         f"/applications/{conflicted['application_id']}/stages/{DOC}/conflict",
         json={"reason": "I advised this startup last year"},
-        headers=bearer(reviewer_token(conflicted["reviewer_id"])),
+        headers=bearer(reviewer_account(conflicted["reviewer_id"])),
     )
     assert response.status_code == 200, response.text
     replacement = response.json()["replacement"]
@@ -88,7 +88,7 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
     refused = await api.put(
         f"/applications/{conflicted['application_id']}/stages/{DOC}/scores",
         json={"scores": {"technology": 1, "market": 1, "team": 1}},
-        headers=bearer(reviewer_token(conflicted["reviewer_id"])),
+        headers=bearer(reviewer_account(conflicted["reviewer_id"])),
     )
     assert refused.status_code == 409, refused.text
     assigned = [p for p in assigned if p != conflicted] + [
@@ -99,7 +99,7 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
     mine = assigned[0]
     seen_by_reviewer = await api.get(
         f"/applications/{mine['application_id']}",
-        headers=bearer(reviewer_token(mine["reviewer_id"])),
+        headers=bearer(reviewer_account(mine["reviewer_id"])),
     )
     assert seen_by_reviewer.status_code == 200
     others = {
@@ -210,7 +210,7 @@ async def test_a_threshold_rejects_with_the_reason_and_top_k_caps_who_advances(
         response = await api.put(
             f"/applications/{pair['application_id']}/stages/{DOC}/scores",
             json={"scores": {"technology": scores[pair["application_id"]]}},
-            headers=bearer(reviewer_token(pair["reviewer_id"])),
+            headers=bearer(reviewer_account(pair["reviewer_id"])),
         )
         assert response.status_code == 200, response.text
     outcomes = (
@@ -232,7 +232,7 @@ async def test_a_threshold_rejects_with_the_reason_and_top_k_caps_who_advances(
         f"/applications/{ids[0]}/stages/{DOC}/scores",
         json={"scores": {"technology": 99}},
         headers=bearer(
-            reviewer_token(
+            reviewer_account(
                 next(p["reviewer_id"] for p in assigned if p["application_id"] == ids[0])
             )
         ),
@@ -376,7 +376,7 @@ async def test_the_ranking_before_selection_breaks_ties_as_the_selection_will(
             response = await api.put(
                 f"/applications/{pair['application_id']}/stages/{code}/scores",
                 json={"scores": {criterion: scores[pair["application_id"]]}},
-                headers=bearer(reviewer_token(pair["reviewer_id"])),
+                headers=bearer(reviewer_account(pair["reviewer_id"])),
             )
             assert response.status_code == 200, response.text
         if code == DOC:

@@ -15,7 +15,7 @@ from services.applications.tests.support import (
     CohortFactory,
     bearer,
     outbox_events,
-    reviewer_token,
+    reviewer_account,
     submission,
     submit,
 )
@@ -36,7 +36,7 @@ async def put_scores(
     return await api.put(
         f"/applications/{app_id}/stages/{DOC}/scores",
         json={"scores": scores, "comment": "solid team"},
-        headers=bearer(reviewer_token(reviewer)),
+        headers=bearer(reviewer_account(reviewer)),
     )
 
 

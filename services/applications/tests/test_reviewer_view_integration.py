@@ -10,7 +10,7 @@ from services.applications.tests.support import (
     ADMIN,
     CohortFactory,
     bearer,
-    reviewer_token,
+    reviewer_account,
     submission,
     submit,
 )
@@ -38,11 +38,11 @@ async def test_a_reviewer_sees_no_other_reviewer_not_even_the_one_replaced(
     recused = await api.post(
         f"/applications/{app}/stages/{DOC}/conflict",
         json={"reason": "former employer"},
-        headers=bearer(reviewer_token(JOANN)),
+        headers=bearer(reviewer_account(JOANN)),
     )
     assert recused.json() == {"replacement": ZED}
 
-    seen_by_ann = await api.get(f"/applications/{app}", headers=bearer(reviewer_token(ANN)))
+    seen_by_ann = await api.get(f"/applications/{app}", headers=bearer(reviewer_account(ANN)))
     assert seen_by_ann.status_code == 200
     assert "joann" not in seen_by_ann.text
     assert "zed" not in seen_by_ann.text
@@ -50,7 +50,7 @@ async def test_a_reviewer_sees_no_other_reviewer_not_even_the_one_replaced(
         f"reviewer {ANN} assigned"
     ]
 
-    seen_by_zed = await api.get(f"/applications/{app}", headers=bearer(reviewer_token(ZED)))
+    seen_by_zed = await api.get(f"/applications/{app}", headers=bearer(reviewer_account(ZED)))
     assert seen_by_zed.status_code == 200
     assert "ann@" not in seen_by_zed.text  # neither ANN nor JOANN, whom ZED replaces
     (review,) = seen_by_zed.json()["reviews"]
@@ -80,7 +80,7 @@ async def test_a_reviewer_is_the_same_person_whatever_the_case_of_their_address(
         ZED,
     }
     for address in ("kim.minsu@hub.example", "KIM.minsu@hub.example"):
-        kim = bearer(reviewer_token(address))
+        kim = bearer(reviewer_account(address))
         assert (await api.get(f"/applications/{app}", headers=kim)).status_code == 200
         listed = await api.get(
             "/applications", params={"cohort_code": cohort.cohort_code}, headers=kim

@@ -8,7 +8,12 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
-from aihub_local.testing import UNUSED_KAFKA_LOGIN, consumer_record, handle_in_transaction
+from aihub_local.testing import (
+    UNUSED_KAFKA_LOGIN,
+    consumer_record,
+    handle_in_transaction,
+    oidc_issuer_url,
+)
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
@@ -210,7 +215,11 @@ def record(topic: str, cloud_event: CloudEvent) -> ConsumerRecord:
 def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
     """The service's own consumers, as `definition()` assembles them, on the test pool."""
     settings = Settings.model_validate(
-        {"NOTIFICATIONS_DATABASE_URL": dsn, "STAFF_TOKEN_SECRET": "s" * 32, **UNUSED_KAFKA_LOGIN}
+        {
+            "NOTIFICATIONS_DATABASE_URL": dsn,
+            "OIDC_ISSUER_URL": oidc_issuer_url(),
+            **UNUSED_KAFKA_LOGIN,
+        }
     )
     service = definition(settings)
     retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)

@@ -10,35 +10,45 @@ import asyncpg
 import httpx
 import pytest
 
-from aihub_local.testing import UNUSED_KAFKA_LOGIN
+from aihub_local.testing import (
+    UNUSED_KAFKA_LOGIN,
+    StaffAccount,
+    StaffHeaders,
+    handle_in_transaction,
+    oidc_issuer_url,
+)
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.app import definition
+from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.settings import Settings
-from aihub_shared.identity import Role
 from aihub_shared.runtime.service import http_app
-from aihub_shared.runtime.staff_tokens import issue_staff_token
-from services.notifications.tests.support import manager, queue_enrollment
+from services.notifications.tests.support import (
+    cohort_published,
+    event,
+    manager,
+    queue_enrollment,
+)
 
 pytestmark = pytest.mark.integration
 
-SECRET = "notifications-test-secret-0123456789abcdef"  # noqa: S105 - test only
+ADMIN = StaffHeaders(StaffAccount("admin@hub.example", ("admin",)))
+OPS = StaffHeaders(StaffAccount("ops@hub.example", ("ops",)))
+REVIEWER = StaffHeaders(StaffAccount("reviewer@hub.example"))
+#: Program managers are the catalog's: the `api` fixture replicates a cohort of each program
+#: naming them.
+PM = StaffHeaders(StaffAccount(manager(1).email))
+OTHER_PM = StaffHeaders(StaffAccount(manager(9).email))
 
 
-def token(role: Role, email: str = "someone@hub.example", programs: list[str] | None = None) -> str:
-    return issue_staff_token(
-        SECRET, subject=email, name="Some One", role=role, programs=programs or []
+async def replicate_managers(db: asyncpg.Pool) -> None:
+    """pm1 manages cyber-valley, pm9 membership, as their cohorts' `cohort.published` says."""
+    cyber_valley = cohort_published("cv-managers", [manager(1)])
+    membership = cohort_published("ms-managers", [manager(9)]).model_copy(
+        update={"program_code": "membership"}
     )
-
-
-def bearer(role: Role, email: str = "someone@hub.example", **kw: list[str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(role, email, **kw)}"}
-
-
-ADMIN = bearer(Role.ADMIN, "admin@hub.example")
-OPS = bearer(Role.OPS, "ops@hub.example")
-REVIEWER = bearer(Role.REVIEWER, "reviewer@hub.example")
-PM = bearer(Role.PROGRAM_MANAGER, "pm1@hub.example.com", programs=["cyber-valley"])
-OTHER_PM = bearer(Role.PROGRAM_MANAGER, "pm9@hub.example.com", programs=["membership"])
+    for published in (cyber_valley, membership):
+        cohort_event = event("cohort.published", published)
+        await handle_in_transaction(db, replicate_cohort, cohort_event, published)
 
 
 @pytest.fixture
@@ -46,10 +56,11 @@ async def api(db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings.model_validate(
         {
             "NOTIFICATIONS_DATABASE_URL": "postgresql://unused@localhost/x",
-            "STAFF_TOKEN_SECRET": SECRET,
+            "OIDC_ISSUER_URL": oidc_issuer_url(),
             **UNUSED_KAFKA_LOGIN,
         }
     )
+    await replicate_managers(db)
     app = http_app(definition(settings))
     app.state.runtime = SimpleNamespace(pool=db)
     transport = httpx.ASGITransport(app=app)

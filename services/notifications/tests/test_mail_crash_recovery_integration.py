@@ -22,7 +22,7 @@ from prometheus_client import REGISTRY
 
 from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.processes import ManagedProcess
-from aihub_local.testing import UNUSED_KAFKA_LOGIN, eventually
+from aihub_local.testing import UNUSED_KAFKA_LOGIN, eventually, oidc_issuer_url
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from services.notifications.tests.support import (
@@ -46,7 +46,7 @@ def sender_process(
 ) -> ManagedProcess:
     env = {
         "NOTIFICATIONS_DATABASE_URL": dsn,
-        "STAFF_TOKEN_SECRET": "crash-test-secret-0123456789abcdef",
+        "OIDC_ISSUER_URL": oidc_issuer_url(),
         **UNUSED_KAFKA_LOGIN,
         "SMTP_HOST": smtp.host,
         "SMTP_PORT": str(smtp.port),

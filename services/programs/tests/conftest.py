@@ -14,7 +14,7 @@ from aihub_programs.entrypoints.app import definition
 from aihub_programs.settings import Settings
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.service import ServiceRuntime, build_broker, http_app
-from services.programs.tests.support import API_SETTINGS
+from services.programs.tests.support import api_settings
 
 TEST_ROLE = "programs_test"
 
@@ -41,7 +41,7 @@ async def db(programs_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 async def api(db: asyncpg.Pool, programs_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings.model_validate({**API_SETTINGS, "PROGRAMS_DATABASE_URL": programs_dsn})
+    settings = Settings.model_validate({**api_settings(), "PROGRAMS_DATABASE_URL": programs_dsn})
     app = http_app(definition(settings))
     # The broker is never started: the routes only use the pool.
     app.state.runtime = ServiceRuntime(

@@ -15,7 +15,14 @@ import asyncpg
 from asyncpg.transaction import Transaction
 from pydantic import BaseModel
 
-from aihub_local.testing import UNUSED_KAFKA_LOGIN, handle_in_transaction, valid_brn
+from aihub_local.testing import (
+    UNUSED_KAFKA_LOGIN,
+    StaffAccount,
+    StaffHeaders,
+    handle_in_transaction,
+    oidc_issuer_url,
+    valid_brn,
+)
 from aihub_programs.domain.catalog import CohortSpec, ProgramSpec
 from aihub_programs.service_layer.catalog import create_cohort, create_program
 from aihub_programs.service_layer.enrollment import (
@@ -26,7 +33,6 @@ from aihub_shared.contracts.applications import ApplicationDecided, ApplicationW
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract
 from aihub_shared.identity import Role, StaffPrincipal
-from aihub_shared.runtime.staff_tokens import issue_staff_token
 
 PROGRAM = "cv-batch"
 
@@ -58,7 +64,7 @@ def program_spec(code: str = PROGRAM, cohorts: list[CohortSpec] | None = None) -
             "name_ko": "사이버밸리 배치 프로그램",
             "name_en": "Cyber Valley batch program",
             "partner": "Cyber Valley",
-            "program_managers": [{"name": "PM", "email": "pm@hub.example", "locale": "en"}],
+            "program_managers": [{"name": "PM", "email": manager_of(code), "locale": "en"}],
             "cohorts": [c.model_dump() for c in cohorts or []],
         }
     )
@@ -219,30 +225,30 @@ class _HeldTransaction:
 
 # -- the staff HTTP API -------------------------------------------------------------------------
 
-SECRET = "programs-api-test-secret-0123456789abcdef"  # noqa: S105 - test only
-API_SETTINGS = {
-    "PROGRAMS_DATABASE_URL": "postgresql://unused",
-    "STAFF_TOKEN_SECRET": SECRET,
-    **UNUSED_KAFKA_LOGIN,
-}
+
+def api_settings() -> dict[str, str]:
+    """The API's environment in tests: tokens are verified with the test stack's Keycloak."""
+    return {
+        "PROGRAMS_DATABASE_URL": "postgresql://unused",
+        "OIDC_ISSUER_URL": oidc_issuer_url(),
+        **UNUSED_KAFKA_LOGIN,
+    }
 
 
-def token(role: Role, programs: tuple[str, ...] = ()) -> dict[str, str]:
-    signed = issue_staff_token(
-        SECRET,
-        subject=f"{role.value}@hub.example",
-        name=role.value,
-        role=role,
-        programs=list(programs),
-    )
-    return {"Authorization": f"Bearer {signed}"}
+#: Program managers are the catalog's: `program_body` and `program_spec` list them.
+PM_CV_EMAIL = "pm@hub.example"
+PM_OTHER_EMAIL = "pm-membership@hub.example"
 
 
-ADMIN = token(Role.ADMIN)
-PM_CV = token(Role.PROGRAM_MANAGER, ("cv-batch",))
-PM_OTHER = token(Role.PROGRAM_MANAGER, ("membership",))
-REVIEWER = token(Role.REVIEWER)
-OPS = token(Role.OPS)
+def manager_of(program_code: str) -> str:
+    return PM_OTHER_EMAIL if program_code == "membership" else PM_CV_EMAIL
+
+
+ADMIN = StaffHeaders(StaffAccount("admin@hub.example", ("admin",)))
+PM_CV = StaffHeaders(StaffAccount(PM_CV_EMAIL))
+PM_OTHER = StaffHeaders(StaffAccount(PM_OTHER_EMAIL))
+REVIEWER = StaffHeaders(StaffAccount("reviewer@hub.example"))
+OPS = StaffHeaders(StaffAccount("ops@hub.example", ("ops",)))
 
 
 def cohort_body(code: str = "cv-2027-1", seats: int = 2, **extra: Any) -> dict[str, Any]:
@@ -266,7 +272,7 @@ def program_body(code: str = "cv-batch", **extra: Any) -> dict[str, Any]:
         "partner": "Cyber Valley",
         "description_ko": "유럽 진출",
         "description_en": "European market entry",
-        "program_managers": [{"name": "PM", "email": "pm@hub.example", "locale": "en"}],
+        "program_managers": [{"name": "PM", "email": manager_of(code), "locale": "en"}],
         **extra,
     }
 

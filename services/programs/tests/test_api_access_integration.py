@@ -13,12 +13,12 @@ from aihub_programs.entrypoints.api import build_router
 from aihub_programs.settings import Settings
 from services.programs.tests.support import (
     ADMIN,
-    API_SETTINGS,
     OPS,
     PM_CV,
     PM_OTHER,
     REVIEWER,
     accept,
+    api_settings,
     cohort_body,
     program_body,
 )
@@ -28,6 +28,9 @@ pytestmark = pytest.mark.integration
 
 async def test_who_may_change_what(api: httpx.AsyncClient) -> None:
     assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    # PM_OTHER manages membership (the catalog says so), not cv-batch.
+    other = program_body("membership")
+    assert (await api.post("/programs", json=other, headers=ADMIN)).status_code == 201
     body = program_body()
     del body["code"]
     # Programs: admins only.
@@ -57,6 +60,28 @@ async def test_who_may_change_what(api: httpx.AsyncClient) -> None:
         assert cohort.json()["seats"] == 5
 
 
+async def test_the_catalog_says_who_manages_a_program(api: httpx.AsyncClient) -> None:
+    """A manager listed for program A acts on A, not on B; taken off A's list, not on A either
+    (with the same token: the right is the catalog's, looked up on every request)."""
+    for code in ("cv-batch", "membership"):
+        assert (
+            await api.post("/programs", json=program_body(code), headers=ADMIN)
+        ).status_code == 201
+    own = await api.post("/programs/cv-batch/cohorts", json=cohort_body(), headers=PM_CV)
+    assert own.status_code == 201, own.text
+    foreign = await api.post(
+        "/programs/membership/cohorts", json=cohort_body("ms-2027-1"), headers=PM_CV
+    )
+    assert foreign.status_code == 403
+    settings = program_body(program_managers=[])
+    del settings["code"]
+    assert (await api.put("/programs/cv-batch", json=settings, headers=ADMIN)).status_code == 200
+    update = cohort_body(seats=5)
+    del update["code"]
+    removed = await api.put("/cohorts/cv-2027-1", json=update, headers=PM_CV)
+    assert removed.status_code == 403, removed.text
+
+
 ROLES = {
     "none": {},
     "admin": ADMIN,
@@ -74,6 +99,8 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
     but 401/403 for one that may (writes may then answer 200, 201 or 409)."""
     program = program_body(cohorts=[cohort_body(seats=5)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    other = program_body("membership")
+    assert (await api.post("/programs", json=other, headers=ADMIN)).status_code == 201
     for app in "abcde":
         await accept(db, app, rank=1)
     settings = program_body()
@@ -96,7 +123,7 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
     ]
     served = {
         (method, route.path)
-        for route in build_router(Settings.model_validate(API_SETTINGS)).routes
+        for route in build_router(Settings.model_validate(api_settings())).routes
         if isinstance(route, APIRoute)
         for method in route.methods or ()
     }
@@ -133,6 +160,8 @@ async def test_reviewers_see_a_cohort_but_not_who_holds_its_seats(
 ) -> None:
     program = program_body(cohorts=[cohort_body(seats=1)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    other = program_body("membership")
+    assert (await api.post("/programs", json=other, headers=ADMIN)).status_code == 201
     for app, rank in (("a", 1), ("b", 2)):
         await accept(db, app, rank=rank)
     seen = (await api.get("/cohorts/cv-2027-1", headers=REVIEWER)).json()

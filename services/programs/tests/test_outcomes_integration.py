@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
 
-from aihub_local.testing import UNUSED_KAFKA_LOGIN, consumer_record, handle_in_transaction
+from aihub_local.testing import consumer_record, handle_in_transaction
 from aihub_programs.adapters import outcomes
 from aihub_programs.entrypoints.app import definition
 from aihub_programs.service_layer.outcomes import receive_kpi_report
@@ -21,6 +21,7 @@ from aihub_shared.runtime.retry import RetryPolicy
 from services.programs.tests.support import (
     BRNS,
     accept,
+    api_settings,
     event,
     make_cohort,
     queued,
@@ -194,9 +195,7 @@ async def test_hostile_reports_end_in_a_refused_receipt_or_a_dead_letter_while_v
     gets exactly one answer: a receipt, or the dead-letter topic with the reason."""
     await make_cohort(db, seats=1)
     await enroll(db, "a", 0)
-    settings = Settings.model_validate(
-        {"PROGRAMS_DATABASE_URL": programs_dsn, "STAFF_TOKEN_SECRET": "s" * 32} | UNUSED_KAFKA_LOGIN
-    )
+    settings = Settings.model_validate({**api_settings(), "PROGRAMS_DATABASE_URL": programs_dsn})
     retry = RetryPolicy(retry_later_max_seconds=5, initial_backoff=0.01, max_backoff=0.05)
     (consumer,) = [
         spec.build(db, retry) for spec in definition(settings).consumers if "kpi" in spec.name

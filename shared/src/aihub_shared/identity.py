@@ -28,7 +28,7 @@ class StaffPrincipal:
         return self.role is Role.ADMIN
 
     def manages(self, program_code: str) -> bool:
-        """Admins manage every program; a program manager only the ones in the token."""
+        """Admins manage every program; a program manager those the catalog lists them for."""
         return self.is_admin or (
             self.role is Role.PROGRAM_MANAGER and program_code in self.programs
         )

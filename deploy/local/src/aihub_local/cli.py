@@ -29,6 +29,13 @@ from aihub_local.platform import (
     stop_recorded_services,
 )
 from aihub_local.stack import SERVICE_ROLES, LocalStack, StackEndpoints
+from aihub_local.staff_accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_ROLE_NAMES,
+    REALM_ROLES_OF,
+    ensure_demo_accounts,
+    local_token,
+)
 from aihub_local.system import MissingDependencyError
 from aihub_shared.kafka_access.table import PORTAL
 
@@ -79,6 +86,8 @@ def print_endpoints(endpoints: StackEndpoints) -> None:
         table.add_row(f"Postgres ({service})", endpoints.service_database_url(service))
     table.add_row("SMTP", f"{endpoints.smtp_host}:{endpoints.smtp_port}")
     table.add_row("Maildir", str(endpoints.mail_dir))
+    table.add_row("Keycloak", f"{endpoints.keycloak_url} (admin console: /admin)")
+    table.add_row("OIDC issuer", endpoints.oidc_issuer_url)
     table.add_row("State dir", str(endpoints.state_dir))
     console.print(table)
 
@@ -93,6 +102,23 @@ def print_publisher_login(endpoints: StackEndpoints) -> None:
         f" {portal.security_protocol} {portal.sasl_mechanism}, user {portal.username},"
         f" password {portal.password.get_secret_value()} (local only)",
         soft_wrap=True,
+        highlight=False,
+    )
+
+
+def print_demo_accounts(endpoints: StackEndpoints) -> None:
+    table = Table(
+        title="Local demo accounts (local passwords, never outside this machine)",
+        title_justify="left",
+    )
+    for column in ("e-mail (sign-in name)", "password", "role"):
+        table.add_column(column, overflow="fold")
+    for account in DEMO_ACCOUNTS:
+        table.add_row(account.email, account.password, DEMO_ROLE_NAMES[account.email])
+    console.print(table)
+    console.print(
+        f"sign in: {endpoints.keycloak_url}/realms/aihub/account · "
+        "a token: ./dev token --role admin --email admin@hub.example",
         highlight=False,
     )
 
@@ -279,6 +305,8 @@ def platform_up(state_dir: StateDirOption = None) -> None:
             services.record(endpoints.state_dir / PIDS_FILE)
         with err_console.status("Seeding the hub's programs..."):
             seeded = seed_catalog(endpoints)
+        with err_console.status("Creating the local demo accounts in Keycloak..."):
+            ensure_demo_accounts(endpoints)
     except (StartupError, MissingDependencyError, RuntimeError, TimeoutError) as exc:
         raise _fail(str(exc)) from exc
     print_endpoints(endpoints)
@@ -292,7 +320,8 @@ def platform_up(state_dir: StateDirOption = None) -> None:
         )
     console.print(table)
     console.print(seeded, highlight=False)
-    console.print("admin token (30 days), for `Authorization: Bearer ...`:")
+    print_demo_accounts(endpoints)
+    console.print("admin token (5 minutes; more: ./dev token), for `Authorization: Bearer ...`:")
     # One unbroken line, whatever the terminal's width, so it can be copied.
     console.print(services.admin_token(), soft_wrap=True, highlight=False)
     print_publisher_login(endpoints)
@@ -313,3 +342,23 @@ def platform_down(state_dir: StateDirOption = None) -> None:
     console.print(
         f"[green]stopped[/] {', '.join([*stopped, 'infrastructure'])} ({stack.state_dir})"
     )
+
+
+@app.command("token")
+def token_command(
+    role: Annotated[
+        str, typer.Option(help=f"One of {', '.join(REALM_ROLES_OF)} (the last two: the catalog's).")
+    ],
+    email: Annotated[str, typer.Option(help="The staff member's e-mail (created if new).")],
+    name: Annotated[str, typer.Option(help="Display name of a new account.")] = "",
+    state_dir: StateDirOption = None,
+) -> None:
+    """Print an access token from the local Keycloak (password grant, local stacks only)."""
+    endpoints = stack_for(state_dir).endpoints()
+    if endpoints is None:
+        raise _fail("the local stack is not running; start it with ./dev up")
+    try:
+        token = local_token(endpoints, email=email, role=role, name=name)
+    except (ValueError, RuntimeError) as exc:
+        raise _fail(str(exc)) from exc
+    print(token)

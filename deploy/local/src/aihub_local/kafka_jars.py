@@ -71,12 +71,40 @@ _POM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def maven_argv(*args: str) -> list[str]:
+    """A batch-mode Maven call; ``AIHUB_MAVEN_REPO`` points it at another local repository
+    (default ``~/.m2/repository``)."""
+    argv = [maven_binary(), "-B", "-ntp", *args]
+    maven_repo = os.environ.get("AIHUB_MAVEN_REPO")
+    if maven_repo:
+        argv.append(f"-Dmaven.repo.local={maven_repo}")
+    return argv
+
+
+def run_logged(
+    argv: list[str], log: Path, *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> int:
+    """Run a tool to completion with its output in `log`; its exit code."""
+    with log.open("wb") as out:
+        result = subprocess.run(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            check=False,
+        )
+    return result.returncode
+
+
 def kafka_version() -> str:
     return os.environ.get("AIHUB_KAFKA_VERSION", DEFAULT_KAFKA_VERSION)
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
+    """Exclusive across processes: parallel stacks share the download cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -97,7 +125,7 @@ def ensure_kafka_libs(version: str | None = None) -> Path:
     complete = base / "libs.complete"
     if complete.exists() and libs.is_dir():
         return libs
-    with _file_lock(base / ".lock"):
+    with file_lock(base / ".lock"):
         if complete.exists() and libs.is_dir():
             return libs
         print(
@@ -120,26 +148,17 @@ def _copy_dependencies(version: str, *, work: Path, into: Path) -> None:
     """Have Maven copy the broker's runtime classpath into `into` (its log in `work`)."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "pom.xml").write_text(_POM.format(kafka=version, log4j=LOG4J_VERSION))
-    argv = [
-        maven_binary(),
-        "-B",
-        "-ntp",
+    log = work / "mvn.log"
+    argv = maven_argv(
         "-f",
         str(work / "pom.xml"),
         f"{DEPENDENCY_PLUGIN}:copy-dependencies",
         "-DincludeScope=runtime",
         f"-DoutputDirectory={into}",
-    ]
-    maven_repo = os.environ.get("AIHUB_MAVEN_REPO")
-    if maven_repo:
-        argv.append(f"-Dmaven.repo.local={maven_repo}")
-    log = work / "mvn.log"
-    with log.open("wb") as out:
-        result = subprocess.run(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False
-        )
-    if result.returncode != 0 or not (into / f"kafka_2.13-{version}.jar").exists():
+    )
+    returncode = run_logged(argv, log)
+    if returncode != 0 or not (into / f"kafka_2.13-{version}.jar").exists():
         raise RuntimeError(
-            f"Maven could not resolve Kafka {version} (exit {result.returncode}); "
+            f"Maven could not resolve Kafka {version} (exit {returncode}); "
             f"see {log}:\n{tail(log, 30)}"
         )

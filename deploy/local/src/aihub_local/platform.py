@@ -20,9 +20,9 @@ from pathlib import Path
 
 from aihub_local.processes import ManagedProcess, wait_http_ok
 from aihub_local.stack import SERVICE_ROLES, StackEndpoints
+from aihub_local.staff_accounts import invitations_client_secret, local_token
 
 DEV_HTTP_PORTS = {"applications": 8001, "programs": 8002, "notifications": 8003}
-DEV_STAFF_TOKEN_SECRET = "dev-staff-token-secret-change-me-0123456789"  # noqa: S105 - local only
 PIDS_FILE = "services.json"
 
 
@@ -48,9 +48,7 @@ def _console_script(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def service_env(
-    endpoints: StackEndpoints, service: str, *, http_port: int, staff_token_secret: str
-) -> dict[str, str]:
+def service_env(endpoints: StackEndpoints, service: str, *, http_port: int) -> dict[str, str]:
     """Exactly the variables the service reads (see its Settings and docker-compose.yml)."""
     env = {
         **endpoints.kafka_as(service).environment(),  # each service its own principal
@@ -58,11 +56,13 @@ def service_env(
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
-        "STAFF_TOKEN_SECRET": staff_token_secret,
+        "OIDC_ISSUER_URL": endpoints.oidc_issuer_url,
     }
     if service == "notifications":
         env["SMTP_HOST"] = endpoints.smtp_host
         env["SMTP_PORT"] = str(endpoints.smtp_port)
+        # Keycloak generated it when it imported the realm; only the stack's admin can read it.
+        env["INVITATIONS_CLIENT_SECRET"] = invitations_client_secret(endpoints)
     return env
 
 
@@ -91,7 +91,6 @@ def programs_command(
             endpoints,
             "programs",
             http_port=DEV_HTTP_PORTS["programs"],
-            staff_token_secret=DEV_STAFF_TOKEN_SECRET,
         ),
         "LOG_JSON": "false",
     }
@@ -111,20 +110,11 @@ class PlatformServices:
     endpoints: StackEndpoints
     log_dir: Path
     http_ports: dict[str, int] = field(default_factory=dict)
-    staff_token_secret: str = DEV_STAFF_TOKEN_SECRET
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
 
     def admin_token(self) -> str:
-        """A token for a local admin, signed with this platform's secret."""
-        from aihub_shared.identity import Role
-        from aihub_shared.runtime.staff_tokens import issue_staff_token
-
-        return issue_staff_token(
-            self.staff_token_secret,
-            subject="admin@hub.example",
-            name="Local admin",
-            role=Role.ADMIN,
-        )
+        """A fresh access token of the local demo admin, from Keycloak."""
+        return local_token(self.endpoints, email="admin@hub.example", role="admin")
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.http_ports[service]}"
@@ -144,9 +134,7 @@ class PlatformServices:
         if service in self.processes and self.processes[service].is_running():
             raise RuntimeError(f"{service} is already running")
         port = self.http_ports.setdefault(service, free_port())
-        env = service_env(
-            self.endpoints, service, http_port=port, staff_token_secret=self.staff_token_secret
-        )
+        env = service_env(self.endpoints, service, http_port=port)
         process = ManagedProcess(
             service,
             [_console_script(f"aihub-{service}"), "serve"],

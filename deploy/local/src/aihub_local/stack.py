@@ -1,4 +1,5 @@
-"""The local stack: Kafka, Postgres and the SMTP capture as background processes of one state dir.
+"""The local stack: Kafka, Postgres, the SMTP capture and Keycloak as background processes of one
+state dir.
 
 ``LocalStack(state_dir).up()`` is idempotent: it reuses every process recorded in
 ``<state_dir>/state.json`` that is still running and healthy, starts the others, and blocks until
@@ -13,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +23,7 @@ from urllib.parse import quote
 from aihub_local.component import HOST, Component, PortAllocator, ProcessRecord, StartupError
 from aihub_local.kafka import KafkaComponent
 from aihub_local.kafka_credentials import local_connection
+from aihub_local.keycloak import BOOTSTRAP_ADMIN, KeycloakComponent
 from aihub_local.paths import default_state_dir
 from aihub_local.postgres import DATABASE, SUPERUSER, PostgresComponent
 from aihub_local.procutil import spawn_daemon
@@ -51,6 +53,12 @@ class StackEndpoints:
     smtp_host: str
     smtp_port: int
     mail_dir: Path
+    #: Keycloak's base URL (admin API, token endpoint) and the issuer of the ``aihub`` realm.
+    keycloak_url: str
+    oidc_issuer_url: str
+    #: Keycloak's bootstrap admin of the ``master`` realm (local stacks only).
+    keycloak_admin_user: str
+    keycloak_admin_password: str
 
     def kafka_as(self, principal: str) -> KafkaConnection:
         """A client of the local broker as one principal of the access table (or `admin`)."""
@@ -133,7 +141,7 @@ class ComponentStatus:
 
 
 class LocalStack:
-    """Kafka + Postgres + SMTP capture of one state directory."""
+    """Kafka + Postgres + SMTP capture + Keycloak of one state directory."""
 
     def __init__(self, state_dir: Path, *, fixed_ports: bool = True) -> None:
         self.state_dir = Path(state_dir).resolve()
@@ -141,7 +149,13 @@ class LocalStack:
         self._kafka = KafkaComponent(self.state_dir, fixed_ports=fixed_ports)
         self._postgres = PostgresComponent(self.state_dir, fixed_ports=fixed_ports)
         self._smtp = SmtpComponent(self.state_dir, fixed_ports=fixed_ports)
-        self._components: tuple[Component, ...] = (self._kafka, self._postgres, self._smtp)
+        self._keycloak = KeycloakComponent(self.state_dir, fixed_ports=fixed_ports)
+        self._components: tuple[Component, ...] = (
+            self._kafka,
+            self._postgres,
+            self._smtp,
+            self._keycloak,
+        )
 
     # -- state file --------------------------------------------------------------------------
 
@@ -197,6 +211,10 @@ class LocalStack:
             smtp_host=HOST,
             smtp_port=records["smtp"].ports["smtp"],
             mail_dir=self._smtp.mail_dir,
+            keycloak_url=f"http://{HOST}:{records['keycloak'].ports['http']}",
+            oidc_issuer_url=self._keycloak.issuer(records["keycloak"].ports),
+            keycloak_admin_user=BOOTSTRAP_ADMIN,
+            keycloak_admin_password=self._keycloak.admin_password(),
         )
 
     # -- public API --------------------------------------------------------------------------
@@ -205,7 +223,8 @@ class LocalStack:
         """Start whatever is not running and healthy; block until everything serves.
 
         Kafka answers metadata requests, Postgres accepts connections with the roles and
-        schemas provisioned, and the SMTP capture greets.
+        schemas provisioned, the SMTP capture greets, and Keycloak's realm is ready. Keycloak
+        starts once Postgres and SMTP serve (it stores its data in Postgres, mails through SMTP).
         """
         with self._locked():
             previous = self._load_records()
@@ -216,21 +235,49 @@ class LocalStack:
                     ports.reserve(record.ports.values())
             records: dict[str, ProcessRecord] = {}
             errors: dict[str, BaseException] = {}
+
+            def collect(name: str, future: Future[ProcessRecord]) -> None:
+                try:
+                    records[name] = future.result()
+                except Exception as exc:  # collect every failure, keep what started
+                    errors[name] = exc
+
             with ThreadPoolExecutor(max_workers=len(self._components)) as pool:
                 futures = {
                     c.name: pool.submit(c.ensure, previous.get(c.name), ports)
                     for c in self._components
+                    if c is not self._keycloak
                 }
+                collect("postgres", futures.pop("postgres"))
+                collect("smtp", futures.pop("smtp"))
+                if "postgres" in records and "smtp" in records:
+                    collect(
+                        "keycloak", pool.submit(self._ensure_keycloak, previous, records, ports)
+                    )
                 for name, future in futures.items():
-                    try:
-                        records[name] = future.result()
-                    except Exception as exc:  # collect every failure, keep what started
-                        errors[name] = exc
+                    collect(name, future)
             self._save_records(records)
             if errors:
                 detail = "\n\n".join(f"[{name}] {exc}" for name, exc in errors.items())
                 raise StartupError(f"local stack did not come up ({', '.join(errors)}):\n{detail}")
             return self._endpoints(records)
+
+    def _ensure_keycloak(
+        self,
+        previous: dict[str, ProcessRecord],
+        records: dict[str, ProcessRecord],
+        ports: PortAllocator,
+    ) -> ProcessRecord:
+        self._keycloak.depend_on(
+            postgres_port=records["postgres"].ports["postgres"],
+            smtp_port=records["smtp"].ports["smtp"],
+        )
+        recorded = previous.get("keycloak")
+        if recorded is not None and not self._keycloak.matches_dependencies(recorded):
+            # Postgres moved to another port: a restart picks it up (the recorded process is
+            # stopped as an orphan of this state dir).
+            recorded = None
+        return self._keycloak.ensure(recorded, ports)
 
     def down(self) -> None:
         """Stop every process of this state dir: graceful signal, wait, SIGKILL as last resort.

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import mailbox
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
+from aihub_local.keycloak_admin import KeycloakAdmin
 from aihub_local.stack import StackEndpoints
+from aihub_local.staff_accounts import TokenCache
 from aihub_shared.contracts.values import business_registration_check_digit
 from aihub_shared.runtime.kafka_client import KafkaConnection
 
@@ -159,3 +164,81 @@ async def scratch_database_url(endpoints: StackEndpoints, role: str) -> str:
 #: Kafka login variables for a service's settings in tests that never start its broker (in-process
 #: API tests, the mail sender alone): the settings require a login, these tests need none.
 UNUSED_KAFKA_LOGIN = {"KAFKA_USERNAME": "unused", "KAFKA_PASSWORD": "unused"}
+
+
+def mails_to(mail_dir: Path, address: str) -> list[mailbox.MaildirMessage]:
+    """The mails the SMTP capture holds for `address` (in their To header)."""
+    box = mailbox.Maildir(mail_dir, create=False)
+    return [m for m in box if address in (m.get("To") or "")]
+
+
+# -- staff tokens from the test stack's Keycloak ------------------------------------------------
+
+_token_cache: TokenCache | None = None
+
+
+def use_stack_for_tokens(endpoints: StackEndpoints) -> None:
+    """Called by the `local_stack` fixture: tokens come from this stack's Keycloak."""
+    global _token_cache
+    if _token_cache is None or _token_cache.endpoints != endpoints:
+        _token_cache = TokenCache(endpoints)
+
+
+def _tokens() -> TokenCache:
+    if _token_cache is None:
+        raise RuntimeError("staff tokens need the running test stack: use the local_stack fixture")
+    return _token_cache
+
+
+def staff_token(email: str, roles: tuple[str, ...] = (), name: str = "") -> str:
+    """A real access token (password grant) of a test account, created in Keycloak if new, with
+    exactly these realm roles (`admin`, `ops`); cached until shortly before it expires."""
+    return _tokens().token(email, roles, name)
+
+
+def oidc_issuer_url() -> str:
+    return _tokens().endpoints.oidc_issuer_url
+
+
+def keycloak_admin() -> KeycloakAdmin:
+    """The test realm's admin API (to disable a user, rotate keys, read invitations)."""
+    return _tokens().admin
+
+
+def forget_tokens(email: str) -> None:
+    _tokens().forget(email)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """A staff member of the test realm. Only admin and ops are token roles; a program manager
+    is whoever the catalog lists, a reviewer whoever is assigned."""
+
+    email: str
+    roles: tuple[str, ...] = ()
+    name: str = ""
+
+    def token(self) -> str:
+        return staff_token(self.email, self.roles, self.name)
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+
+class StaffHeaders(Mapping[str, str]):
+    """`headers=` for an HTTP client that signs in when a request is sent, not at import time
+    (module constants of the tests are built before the stack runs)."""
+
+    def __init__(self, account: StaffAccount) -> None:
+        self.account = account
+
+    def __getitem__(self, key: str) -> str:
+        if key != "Authorization":
+            raise KeyError(key)
+        return f"Bearer {self.account.token()}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("Authorization",))
+
+    def __len__(self) -> int:
+        return 1

@@ -7,11 +7,11 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from aihub_shared.runtime.oidc import OidcSettings
 from aihub_shared.runtime.settings import ServiceSettings
-from aihub_shared.runtime.staff_tokens import StaffApiSettings
 
 
-class Settings(ServiceSettings, StaffApiSettings):
+class Settings(ServiceSettings, OidcSettings):
     service_name: ClassVar[str] = "notifications"
 
     database_url: SecretStr = Field(validation_alias="NOTIFICATIONS_DATABASE_URL")
@@ -54,3 +54,28 @@ class Settings(ServiceSettings, StaffApiSettings):
         description="When the program managers' daily digest goes out, Asia/Seoul (HH:MM).",
     )
     digest_enabled: bool = Field(default=True, validation_alias="DIGEST_ENABLED")
+    invitations_client_id: str = Field(
+        default="aihub-invitations", validation_alias="INVITATIONS_CLIENT_ID"
+    )
+    invitations_client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="INVITATIONS_CLIENT_SECRET",
+        description="Secret of the Keycloak client that invites reviewers; unset: nobody is "
+        "invited (requests wait in reviewer_invitations until it is set).",
+    )
+    invitations_keycloak_url: str | None = Field(
+        default=None,
+        validation_alias="INVITATIONS_KEYCLOAK_URL",
+        description="Keycloak's base URL as this service reaches it; default: the issuer's.",
+    )
+    invitations_retry_base_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="INVITATIONS_RETRY_BASE_SECONDS"
+    )
+    invitations_retry_max_seconds: float = Field(
+        default=600.0, gt=0, validation_alias="INVITATIONS_RETRY_MAX_SECONDS"
+    )
+
+    def keycloak_base_and_realm(self) -> tuple[str, str]:
+        """Keycloak's base URL and the realm, from the issuer `<base>/realms/<realm>`."""
+        issuer_base, _, realm = self.oidc_issuer_url.rstrip("/").rpartition("/realms/")
+        return (self.invitations_keycloak_url or issuer_base), realm

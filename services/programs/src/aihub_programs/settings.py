@@ -6,11 +6,11 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from aihub_shared.runtime.oidc import OidcSettings
 from aihub_shared.runtime.settings import ServiceSettings
-from aihub_shared.runtime.staff_tokens import StaffApiSettings
 
 
-class Settings(ServiceSettings, StaffApiSettings):
+class Settings(ServiceSettings, OidcSettings):
     service_name: ClassVar[str] = "programs"
 
     database_url: SecretStr = Field(validation_alias="PROGRAMS_DATABASE_URL")

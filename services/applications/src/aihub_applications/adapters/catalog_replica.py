@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from aihub_applications.domain.eligibility import CohortRules
 from aihub_applications.domain.review import CohortReview
 from aihub_shared.contracts.programs import (
@@ -24,14 +26,15 @@ async def replicate_cohort(
     await conn.execute(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en, seats,"
         " application_opens_at, application_closes_at, max_startup_age_years, event_time,"
-        " questions, review_stages, agreement_due_days)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " questions, review_stages, agreement_due_days, program_managers)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (cohort_code) DO UPDATE SET program_code = $2, program_name_ko = $3,"
         " program_name_en = $4, seats = $5, application_opens_at = $6,"
         " application_closes_at = $7, max_startup_age_years = $8, event_time = $9,"
         " questions = $10, review_stages = $11, agreement_due_days = $12,"
+        " program_managers = $13,"
         " replicated_at = now()"
-        " WHERE cohorts.event_time <= EXCLUDED.event_time OR $13",
+        " WHERE cohorts.event_time <= EXCLUDED.event_time OR $14",
         cohort.cohort_code,
         cohort.program_code,
         cohort.program_name_ko,
@@ -44,6 +47,7 @@ async def replicate_cohort(
         [q.model_dump(mode="json") for q in cohort.questions],
         [stage.model_dump(mode="json") for stage in cohort.review_stages],
         cohort.agreement_due_days,
+        [m.model_dump(mode="json") for m in cohort.program_managers],
         cohort.snapshot,
     )
 
@@ -85,3 +89,13 @@ async def cohort_review(conn: DbConnection, cohort_code: str) -> CohortReview | 
 async def list_cohorts(conn: DbConnection) -> list[dict[str, Any]]:
     rows = await conn.fetch("SELECT * FROM cohorts ORDER BY application_closes_at, cohort_code")
     return [dict(r) for r in rows]
+
+
+async def managed_programs(pool: asyncpg.Pool, email: str) -> frozenset[str]:
+    """The programs whose cohorts list `email` (lower case) among their program managers."""
+    rows = await pool.fetch(
+        "SELECT DISTINCT program_code FROM cohorts, jsonb_array_elements(program_managers) AS m"
+        " WHERE lower(m->>'email') = $1",
+        email,
+    )
+    return frozenset(str(row["program_code"]) for row in rows)

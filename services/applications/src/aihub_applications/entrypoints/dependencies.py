@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Path
 
+from aihub_applications.adapters.catalog_replica import managed_programs
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import CODE_PATTERN
 from aihub_shared.runtime.http_auth import StaffDependency, staff_principal
@@ -16,5 +17,6 @@ CodePath = Annotated[str, Path(min_length=2, max_length=64, pattern=CODE_PATTERN
 
 
 def staff_of(settings: Settings) -> StaffDependency:
-    """The caller, verified with this service's secret (their e-mail is in lower case)."""
-    return staff_principal(lambda: settings.staff_token_secret)
+    """The caller, verified by the issuer's keys; the programs they manage from the replica of
+    the catalog (their e-mail is in lower case)."""
+    return staff_principal(settings, managed_programs)

@@ -149,3 +149,13 @@ async def applicant(conn: DbConnection, application_id: str) -> ApplicantReplica
             name=row["contact_name"], email=row["contact_email"], locale=row["contact_locale"]
         ),
     )
+
+
+async def managed_programs(pool: asyncpg.Pool, email: str) -> frozenset[str]:
+    """The programs whose cohorts list `email` (lower case) among their program managers."""
+    rows = await pool.fetch(
+        "SELECT DISTINCT program_code FROM cohorts, jsonb_array_elements(program_managers) AS m"
+        " WHERE lower(m->>'email') = $1",
+        email,
+    )
+    return frozenset(str(row["program_code"]) for row in rows)

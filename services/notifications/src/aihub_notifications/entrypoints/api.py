@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from aihub_notifications.adapters.replicas import managed_programs
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.delivery_routes import delivery_router
 from aihub_notifications.entrypoints.staff_routes import staff_router
@@ -21,7 +22,7 @@ from aihub_shared.runtime.http_auth import require_role, staff_principal
 
 
 def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
-    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    current_staff = staff_principal(settings, managed_programs)
     router = APIRouter(dependencies=[Depends(current_staff)])
     router.include_router(
         staff_router(current_staff, directory_admin=require_role(current_staff, Role.OPS))

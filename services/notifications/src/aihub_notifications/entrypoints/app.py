@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import structlog
+
+from aihub_notifications.adapters.keycloak_accounts import KeycloakAccounts, KeycloakAccountsConfig
 from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.api import build_router
@@ -15,6 +18,7 @@ from aihub_notifications.service_layer.dead_letter_alerts import (
 )
 from aihub_notifications.service_layer.digest import DigestScheduler
 from aihub_notifications.service_layer.enrollments import enrollment_handlers
+from aihub_notifications.service_layer.invitations import InvitationConfig, InvitationSender
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.service_layer.sender import MailSender, SenderConfig
@@ -25,6 +29,7 @@ from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, Se
 from aihub_shared.runtime.wakeup import Wakeup
 
 NAME = Settings.service_name
+log = structlog.get_logger(__name__)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -46,6 +51,27 @@ def sender_config(settings: Settings) -> SenderConfig:
         retry_base_seconds=settings.mail_retry_base_seconds,
         retry_max_seconds=settings.mail_retry_max_seconds,
     )
+
+
+def invitations_worker(runtime: ServiceRuntime, settings: Settings) -> InvitationSender | None:
+    secret = settings.invitations_client_secret
+    if secret is None or not secret.get_secret_value():
+        log.warning("INVITATIONS_CLIENT_SECRET unset: reviewer invitations wait until it is set")
+        return None
+    base_url, realm = settings.keycloak_base_and_realm()
+    accounts = KeycloakAccounts(
+        KeycloakAccountsConfig(
+            base_url=base_url,
+            realm=realm,
+            client_id=settings.invitations_client_id,
+            client_secret=secret.get_secret_value(),
+        )
+    )
+    config = InvitationConfig(
+        retry_base_seconds=settings.invitations_retry_base_seconds,
+        retry_max_seconds=settings.invitations_retry_max_seconds,
+    )
+    return InvitationSender(runtime.pool, accounts, config)
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
@@ -85,6 +111,9 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
                 runtime.pool, renderer, window_seconds=settings.dead_letter_alert_window_seconds
             ),
         ]
+        invitation_sender = invitations_worker(runtime, settings)
+        if invitation_sender is not None:
+            found.append(invitation_sender)
         if settings.digest_enabled:
             found.append(
                 DigestScheduler(

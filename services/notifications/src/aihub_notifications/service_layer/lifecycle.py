@@ -9,6 +9,7 @@ from aihub_notifications.adapters import directory, replicas, reviews
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.staff import MailKind, reviewer_recipient
+from aihub_notifications.service_layer.invitations import invite_reviewer
 from aihub_notifications.service_layer.mailing import (
     cohort_replica,
     event_name,
@@ -101,6 +102,10 @@ class LifecycleMails:
             due_at=data.due_at,
             assigned_at=event.time,
             replaces_email=str(data.replaces.id) if data.replaces else None,
+        )
+        # Named reviewers without an account get one, with an invitation (once per person).
+        await invite_reviewer(
+            conn, email=str(data.reviewer.id), name=data.reviewer.name, event_id=event.id
         )
         reviewer = reviewer_recipient(
             str(data.reviewer.id), data.reviewer.name, await directory.staff_directory(conn)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
 from aihub_programs.domain.catalog import CohortSettings, ProgramSettings
 from aihub_shared.runtime.db import DbConnection
 
@@ -132,3 +134,13 @@ async def list_programs(conn: DbConnection) -> list[dict[str, Any]]:
         " FROM programs p ORDER BY code"
     )
     return [dict(r) for r in rows]
+
+
+async def managed_programs(pool: asyncpg.Pool, email: str) -> frozenset[str]:
+    """The programs that list `email` (lower case) among their program managers."""
+    rows = await pool.fetch(
+        "SELECT code FROM programs, jsonb_array_elements(managers) AS m"
+        " WHERE lower(m->>'email') = $1",
+        email,
+    )
+    return frozenset(str(row["code"]) for row in rows)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, ConfigDict
 
+from aihub_programs.adapters.catalog import managed_programs
 from aihub_programs.domain.allocation import APPLICATION_ID_PATTERN
 from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
 from aihub_programs.service_layer import catalog, enrollment, outcomes
@@ -56,7 +57,7 @@ class _Callers:
 
 
 def build_router(settings: Settings) -> APIRouter:
-    current_staff = staff_principal(lambda: settings.staff_token_secret)
+    current_staff = staff_principal(settings, managed_programs)
     callers = _Callers(
         anyone=current_staff,
         admin=require_role(current_staff),
