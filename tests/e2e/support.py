@@ -1,16 +1,21 @@
 """Helpers the end-to-end tests share: unique names, a one-cohort catalog file, valid business
-registration numbers and the captured mails to an address (fixtures stay in conftest.py)."""
+registration numbers, the captured mails to an address and outages of the infrastructure
+(fixtures stay in conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import mailbox
+import signal
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from aihub_local.procutil import stop_pid
+from aihub_local.stack import LocalStack
 from aihub_local.testing import valid_brn
 
 
@@ -57,3 +62,17 @@ def business_number(n: int) -> str:
 def mails_to(mail_dir: Path, address: str) -> list[Message]:
     box = mailbox.Maildir(mail_dir, create=False)
     return [m for m in box if address in (m.get("To") or "")]
+
+
+async def stop_infrastructure(state_dir: Path, component: str) -> None:
+    """An outage: stop one process of the test stack (`kafka` or `postgres`) the way `down`
+    does; `restore_infrastructure` brings it back on the same port with its data."""
+    stack = LocalStack(state_dir, fixed_ports=False)
+    pid = next(s.pid for s in stack.status() if s.name == component and s.running)
+    assert pid is not None
+    stop_signal = signal.SIGINT if component == "postgres" else signal.SIGTERM
+    await asyncio.to_thread(stop_pid, pid, sig=stop_signal, timeout=60)
+
+
+async def restore_infrastructure(state_dir: Path) -> None:
+    await asyncio.to_thread(LocalStack(state_dir, fixed_ports=False).up)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StrictBool,
+    StrictInt,
+)
 
 from aihub_shared.contracts.values import (
     AnswerKey,
@@ -17,13 +25,21 @@ from aihub_shared.contracts.values import (
 )
 
 
+def _date_as_text(value: object) -> object:
+    # The schema says an ISO date; lax pydantic would also read a number as a Unix time.
+    if isinstance(value, int | float):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
 class StartupProfile(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: SingleLineText
     business_registration_number: BusinessRegistrationNumber
-    founded_on: date
-    employees: int = Field(ge=0, le=100_000)
+    founded_on: Annotated[date, BeforeValidator(_date_as_text)]
+    # Strict: the schema says integer and boolean, so "5" or 0 must not pass either.
+    employees: StrictInt = Field(ge=0, le=100_000)
     website: HttpUrl | None = None
     ai_field: SingleLineText
     description: FreeText = ""
@@ -45,7 +61,7 @@ class ApplicationSubmitted(BaseModel):
     startup: StartupProfile
     contact: Contact
     answers: dict[AnswerKey, FreeText] = Field(default_factory=dict, max_length=50)
-    consent_personal_info: bool = Field(
+    consent_personal_info: StrictBool = Field(
         description="Consent to the collection and use of personal information; must be true."
     )
 

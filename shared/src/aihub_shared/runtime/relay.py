@@ -40,7 +40,9 @@ SET_ASIDE = Counter(
     "Outbox rows Kafka refused for good (too large, bad topic)",
     ["service"],
 )
-PENDING = Gauge("outbox_pending", "Unpublished outbox rows seen at the last poll", ["service"])
+PENDING = Gauge(
+    "outbox_pending", "Outbox rows waiting to be published (counted after each batch)", ["service"]
+)
 
 
 def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
@@ -148,8 +150,26 @@ class OutboxRelay:
                         "outbox row set aside: Kafka will never take it", id=row_id, reason=reason
                     )
         PUBLISHED.labels(self._config.service).inc(len(published))
-        PENDING.labels(self._config.service).set(0 if len(rows) < self._config.batch_size else 1)
+        # A short batch took everything there was; after a full one, count what is left.
+        left = 0 if len(rows) < self._config.batch_size else await self.count_pending()
+        PENDING.labels(self._config.service).set(left)
         return len(rows)
+
+    async def count_pending(self) -> int:
+        """Rows waiting to be published (not those set aside), by the partial index."""
+        count: int = await self._pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
+        )
+        return count
+
+    async def _backlog_after_failure(self) -> int | None:
+        """The backlog while publishing fails (None if Postgres cannot tell either)."""
+        try:
+            backlog = await self.count_pending()
+        except (asyncpg.PostgresError, OSError):
+            return None
+        PENDING.labels(self._config.service).set(backlog)
+        return backlog
 
     async def purge_published(self) -> int:
         result: str = await self._pool.execute(
@@ -172,10 +192,12 @@ class OutboxRelay:
                 expected = isinstance(
                     exc, KafkaError | OSError | TimeoutError | asyncpg.PostgresError
                 )
+                # One line per attempt, at most every 10 s: the backlog while Kafka refuses it.
                 log.warning(
                     "outbox batch failed; will retry",
                     error=repr(exc),
                     backoff=backoff,
+                    backlog=await self._backlog_after_failure(),
                     exc_info=not expected,
                 )
                 await self._discard_producer()

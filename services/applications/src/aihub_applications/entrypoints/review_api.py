@@ -16,6 +16,7 @@ from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
+from aihub_shared.runtime.http_errors import CHANGE_ERRORS, STAFF_ROUTE_ERRORS
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -70,14 +71,16 @@ class ConflictRequest(BaseModel):
 
 def build_review_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
-    router = APIRouter(tags=["review"], dependencies=[Depends(current_staff)])
+    router = APIRouter(
+        tags=["review"], dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS
+    )
     _add_assignment_route(router, require_role(current_staff, Role.PROGRAM_MANAGER))
     _add_reviewer_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
     return router
 
 
 def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependency) -> None:
-    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/assignments")
+    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/assignments", responses=CHANGE_ERRORS)
     async def assign_reviewers(
         cohort_code: CodePath,
         stage_code: CodePath,
@@ -107,7 +110,9 @@ def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependen
 
 
 def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDependency) -> None:
-    @router.put("/applications/{application_id}/stages/{stage_code}/scores")
+    @router.put(
+        "/applications/{application_id}/stages/{stage_code}/scores", responses=CHANGE_ERRORS
+    )
     async def submit_scores(
         application_id: uuid.UUID,
         stage_code: CodePath,
@@ -130,7 +135,9 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
         )
         return {"review_score": score}
 
-    @router.post("/applications/{application_id}/stages/{stage_code}/conflict")
+    @router.post(
+        "/applications/{application_id}/stages/{stage_code}/conflict", responses=CHANGE_ERRORS
+    )
     async def declare_conflict(
         application_id: uuid.UUID,
         stage_code: CodePath,
