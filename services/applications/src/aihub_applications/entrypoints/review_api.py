@@ -47,8 +47,13 @@ class AssignmentRequest(BaseModel):
     )
 
 
+class Assignment(BaseModel):
+    application_id: str
+    reviewer_id: str
+
+
 class AssignmentResponse(BaseModel):
-    assigned: list[dict[str, str]]
+    assigned: list[Assignment]
     short_of_reviewers: list[str] = Field(
         description="Applications the pool could not bring up to the number of reviewers."
     )
@@ -61,6 +66,16 @@ class ScoresRequest(BaseModel):
         min_length=1, max_length=20, description="Criterion code → score 0–100."
     )
     comment: FreeText = ""
+
+
+class ScoresAnswer(BaseModel):
+    review_score: float = Field(description="The calling reviewer's weighted score, 0–100.")
+
+
+class ConflictAnswer(BaseModel):
+    replacement: str | None = Field(
+        description="The reviewer who takes over from the pool, or null if the pool had none."
+    )
 
 
 class ConflictRequest(BaseModel):
@@ -103,7 +118,8 @@ def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependen
         )
         return AssignmentResponse(
             assigned=[
-                {"application_id": p.application_id, "reviewer_id": p.reviewer_id} for p in pairs
+                Assignment(application_id=p.application_id, reviewer_id=p.reviewer_id)
+                for p in pairs
             ],
             short_of_reviewers=short,
         )
@@ -120,7 +136,7 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_reviewing_role),
         correlation_id: str | None = Depends(correlation_header),
-    ) -> dict[str, float]:
+    ) -> ScoresAnswer:
         """The calling reviewer's scores, one per criterion; sending again replaces them until
         the stage closes. Answers the weighted review score. The first scores publish
         `review.submitted` (without the scores); a correction publishes nothing."""
@@ -133,7 +149,7 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
             staff=staff,
             correlation_id=correlation_id,
         )
-        return {"review_score": score}
+        return ScoresAnswer(review_score=score)
 
     @router.post(
         "/applications/{application_id}/stages/{stage_code}/conflict", responses=CHANGE_ERRORS
@@ -145,7 +161,7 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_reviewing_role),
         correlation_id: str | None = Depends(correlation_header),
-    ) -> dict[str, str | None]:
+    ) -> ConflictAnswer:
         """The calling reviewer declares a conflict of interest and is replaced from the pool."""
         replacement = await review.declare_conflict(
             runtime.pool,
@@ -155,4 +171,4 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
             staff=staff,
             correlation_id=correlation_id,
         )
-        return {"replacement": replacement}
+        return ConflictAnswer(replacement=replacement)

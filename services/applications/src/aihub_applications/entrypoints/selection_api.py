@@ -52,6 +52,11 @@ class OutcomeOut(BaseModel):
     rank: int | None
 
 
+class AdvancedOne(BaseModel):
+    application_id: uuid.UUID
+    stage_code: str = Field(description="The stage it is in now.")
+
+
 def build_selection_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
@@ -92,7 +97,7 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
         correlation_id: str | None = Depends(correlation_header),
-    ) -> dict[str, str]:
+    ) -> AdvancedOne:
         """Move one application to the next stage by hand, with a reason (threshold and top-K
         do not apply; it still needs its stage score). 409 in the last stage or out of review."""
         stage = await selection.advance_one(
@@ -102,7 +107,7 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
             staff=staff,
             correlation_id=correlation_id,
         )
-        return {"application_id": str(application_id), "stage_code": stage}
+        return AdvancedOne(application_id=application_id, stage_code=stage)
 
     @router.post("/cohorts/{cohort_code}/selection", responses=CHANGE_ERRORS)
     async def select_cohort(

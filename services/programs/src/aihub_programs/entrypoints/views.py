@@ -48,10 +48,9 @@ class ProgramDetail(ProgramSummary):
     cohorts: list[CohortView]  # type: ignore[assignment]  # in full, not only their codes
 
 
-class ListedEnrollment(BaseModel):
-    """One seat, waitlist place or ended enrollment of a cohort."""
+class EnrollmentFields(BaseModel):
+    """What every answer about an enrollment says."""
 
-    enrollment_id: str
     application_id: str
     startup_name: str
     business_registration_number: str | None
@@ -65,6 +64,12 @@ class ListedEnrollment(BaseModel):
     waitlist_position: int | None = Field(description="Current place in line, if waitlisted.")
 
 
+class ListedEnrollment(EnrollmentFields):
+    """One seat, waitlist place or ended enrollment of a cohort."""
+
+    enrollment_id: str
+
+
 class CohortDetail(CohortView):
     seats_taken: int
     waitlisted: int
@@ -73,26 +78,15 @@ class CohortDetail(CohortView):
     )
 
 
-class Enrollment(BaseModel):
+class Enrollment(EnrollmentFields):
     """An enrollment after a staff action."""
 
     id: uuid.UUID
-    application_id: str
     cohort_code: str
     program_code: str | None
-    startup_name: str
-    business_registration_number: str | None
-    status: str = Field(description="`confirmed`, `waitlisted` or `cancelled`.")
-    rank: int | None
-    agreement_due_at: datetime | None
-    agreement_signed_at: datetime | None
-    reason: str | None
     held_seat: bool
     seat_released_at: datetime | None
     arrival: int = Field(description="Order of arrival: the waitlist's tie-breaker.")
-    waitlist_position: int | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class HubOutcomes(BaseModel):
