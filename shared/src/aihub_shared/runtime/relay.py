@@ -33,6 +33,9 @@ log = structlog.get_logger(__name__)
 # Sending these again can never succeed; everything else is retried.
 NEVER_ACCEPTED = (MessageSizeTooLargeError, RecordTooLargeError, InvalidTopicError)
 
+#: Longest wait for one batch to be sent and acknowledged (the producer's request timeout is 15 s).
+SEND_TIMEOUT_SECONDS = 30.0
+
 PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka", ["service"])
 PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox batches", ["service"])
 SET_ASIDE = Counter(
@@ -95,8 +98,8 @@ class OutboxRelay:
         # aiokafka's idempotent producer can stay stuck after a broker outage (aiokafka #1017):
         # only a new producer (new producer id, fresh sequences) is sure to recover.
         if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
+            with contextlib.suppress(Exception):  # a stop that hangs in an outage counts too
+                await asyncio.wait_for(self._producer.stop(), timeout=SEND_TIMEOUT_SECONDS)
         self._producer = None
 
     async def publish_batch(self) -> int:
@@ -126,7 +129,11 @@ class OutboxRelay:
                     set_aside.append((r["id"], repr(exc)))
                     continue
                 sent.append((r["id"], future))
-            outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            # Bounded: with the broker gone, aiokafka can keep a batch's futures pending for
+            # good, and the relay would neither retry nor say so (a TimeoutError is retried).
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(*(f for _, f in sent), return_exceptions=True), SEND_TIMEOUT_SECONDS
+            )
             crash_if_armed(f"after-publish:{self._config.service}")  # sent, not yet marked
             published: list[int] = []
             for (row_id, _), outcome in zip(sent, outcomes, strict=True):
