@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from aihub_shared.contracts.values import SingleLineText
 from aihub_shared.refusals import Conflict, Forbidden, InvalidInput, NotFound, Refused
-from aihub_shared.runtime.http_errors import answer_refusals, answer_validation_errors_encodably
+from aihub_shared.runtime.http_errors import (
+    answer_method_not_allowed_truly,
+    answer_refusals,
+    answer_validation_errors_encodably,
+)
 
 
 class Body(BaseModel):
@@ -66,3 +70,26 @@ async def test_each_refusal_is_answered_with_its_status_and_reason() -> None:
             {"loc": ["body", "scores", "team"], "msg": "must be at most 10", "type": "value_error"}
         ]
     }
+
+
+async def test_a_405_allows_every_method_of_the_path_across_routers() -> None:
+    app = FastAPI()
+    answer_method_not_allowed_truly(app)
+    router = APIRouter()
+
+    @router.put("/staff/{email}")
+    async def put(email: str) -> str:
+        return email
+
+    @router.delete("/staff/{email}")
+    async def delete(email: str) -> None:
+        return None
+
+    outer = APIRouter()
+    outer.include_router(router)
+    app.include_router(outer)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.post("/staff/kim@hub.example")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "DELETE, PUT"

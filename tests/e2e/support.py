@@ -1,14 +1,19 @@
 """Helpers the end-to-end tests share: unique names, a one-cohort catalog file, valid business
-registration numbers and the captured mails to an address (fixtures stay in conftest.py)."""
+registration numbers, the captured mails to an address and outages of the infrastructure
+(fixtures stay in conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aihub_local.procutil import stop_pid
+from aihub_local.stack import LocalStack
 from aihub_local.testing import valid_brn
 
 
@@ -50,3 +55,17 @@ def write_test_catalog(
 def business_number(n: int) -> str:
     """A valid 사업자등록번호 for each n: nine digits, then their check digit."""
     return valid_brn(n * 7919 + 101_810_000)
+
+
+async def stop_infrastructure(state_dir: Path, component: str) -> None:
+    """An outage: stop one process of the test stack (`kafka` or `postgres`) the way `down`
+    does; `restore_infrastructure` brings it back on the same port with its data."""
+    stack = LocalStack(state_dir, fixed_ports=False)
+    pid = next(s.pid for s in stack.status() if s.name == component and s.running)
+    assert pid is not None
+    stop_signal = signal.SIGINT if component == "postgres" else signal.SIGTERM
+    await asyncio.to_thread(stop_pid, pid, sig=stop_signal, timeout=60)
+
+
+async def restore_infrastructure(state_dir: Path) -> None:
+    await asyncio.to_thread(LocalStack(state_dir, fixed_ports=False).up)

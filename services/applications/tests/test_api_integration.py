@@ -226,7 +226,7 @@ CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, co
 
 def test_the_matrix_covers_every_route_and_every_caller(local_stack: StackEndpoints) -> None:
     served = {
-        (method, route.path)
+        (method, route.path_format)
         for router in definition(service_settings()).routers
         for route in router.routes
         if isinstance(route, APIRoute)
@@ -357,7 +357,11 @@ async def test_validation_errors_are_422_field_by_field(
         f"/applications/{app}/decision", json={"outcome": "accepted"}, headers=bearer(ADMIN)
     )
     assert locations(no_reason) == [["body", "reason"]]
-    bad_id = await api.get("/applications/not-a-uuid", headers=bearer(ADMIN))
+    no_such_path = await api.get("/applications/not-a-uuid", headers=bearer(ADMIN))
+    assert no_such_path.status_code == 404  # only a UUID names an application
+    bad_id = await api.post(
+        "/applications/not-a-uuid/withdrawal", json={"reason": "r"}, headers=bearer(ADMIN)
+    )
     assert locations(bad_id) == [["path", "application_id"]]
     hostile = submission(world.cohort, 3)
     hostile["contact"]["name"] = "Mallory\r\nBcc: all@example.com"

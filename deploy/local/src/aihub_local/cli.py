@@ -28,6 +28,7 @@ from aihub_local.platform import (
     seed_catalog,
     stop_recorded_services,
 )
+from aihub_local.services_cli import platform_restart, print_service_rows, service_rows
 from aihub_local.stack import SERVICE_ROLES, LocalStack, StackEndpoints
 from aihub_local.staff_accounts import (
     DEMO_ACCOUNTS,
@@ -48,6 +49,7 @@ infra_app = typer.Typer(help="Kafka, Postgres and the SMTP capture.", no_args_is
 mail_app = typer.Typer(help="Mail received by the SMTP capture.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
 app.add_typer(mail_app, name="mail")
+app.command("restart")(platform_restart)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -160,20 +162,34 @@ def infra_down(state_dir: StateDirOption = None) -> None:
 @infra_app.command("status")
 def infra_status(state_dir: StateDirOption = None, as_json: JsonOption = False) -> None:
     """Show each component's pid, ports and health. Exit code 1 unless all are healthy."""
+    if not _show_status(stack_for(state_dir), as_json, services=None):
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def platform_status(state_dir: StateDirOption = None, as_json: JsonOption = False) -> None:
+    """The infrastructure and the three services: pid, address, health. Exit code 1 unless all
+    are healthy (a service: ready and consuming)."""
     stack = stack_for(state_dir)
+    services = service_rows(stack.state_dir)
+    if not _show_status(stack, as_json, services=services):
+        raise typer.Exit(1)
+
+
+def _show_status(
+    stack: LocalStack, as_json: bool, *, services: list[dict[str, Any]] | None
+) -> bool:
     statuses = stack.status()
     endpoints = stack.endpoints()
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "state_dir": str(stack.state_dir),
-                    "components": [asdict(s) for s in statuses],
-                    "endpoints": endpoints_json(endpoints) if endpoints else None,
-                },
-                indent=2,
-            )
-        )
+        shown: dict[str, Any] = {
+            "state_dir": str(stack.state_dir),
+            "components": [asdict(s) for s in statuses],
+            "endpoints": endpoints_json(endpoints) if endpoints else None,
+        }
+        if services is not None:
+            shown["services"] = services
+        print(json.dumps(shown, indent=2))
     else:
         table = Table(title=f"State dir {stack.state_dir}", title_justify="left")
         for column in ("component", "pid", "ports", "state", "details"):
@@ -195,8 +211,12 @@ def infra_status(state_dir: StateDirOption = None, as_json: JsonOption = False) 
         console.print(table)
         if endpoints:
             print_endpoints(endpoints)
-    if not all(s.healthy for s in statuses):
-        raise typer.Exit(1)
+        if services is not None:
+            print_service_rows(services)
+    infra_ok = all(s.healthy for s in statuses)
+    return infra_ok and all(
+        row.get(kind) == "ok" for row in services or [] for kind in ("ready", "consuming")
+    )
 
 
 def _decode(value: str | None) -> str:

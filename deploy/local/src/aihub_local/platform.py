@@ -164,29 +164,52 @@ class PlatformServices:
         )
 
 
-def stop_recorded_services(state_dir: Path, *, timeout: float = 20.0) -> list[str]:
-    """Stop services recorded by an earlier `up` (SIGTERM to each process group, then SIGKILL)."""
-
+def recorded_services(state_dir: Path) -> dict[str, dict[str, int]]:
+    """Service name → `pid` and `port`, as the last `up` or `restart` recorded them."""
     path = state_dir / PIDS_FILE
     if not path.exists():
-        return []
-    stopped = []
-    for name, info in json.loads(path.read_text()).items():
-        pid = int(info["pid"])
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.2)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-        stopped.append(name)
-    path.unlink()
+        return {}
+    recorded: dict[str, dict[str, int]] = json.loads(path.read_text())
+    return recorded
+
+
+def record_service(state_dir: Path, name: str, *, pid: int, port: int) -> None:
+    """Record one service next to the others (`restart` replaces one line of the file)."""
+    recorded = recorded_services(state_dir)
+    recorded[name] = {"pid": pid, "port": port}
+    (state_dir / PIDS_FILE).write_text(json.dumps(recorded))
+
+
+def stop_recorded_service(state_dir: Path, name: str, *, timeout: float = 20.0) -> bool:
+    """Stop one recorded service; True if it was running. Its record stays (port for restart)."""
+    info = recorded_services(state_dir).get(name)
+    return info is not None and _stop_process_group(int(info["pid"]), timeout)
+
+
+def stop_recorded_services(state_dir: Path, *, timeout: float = 20.0) -> list[str]:
+    """Stop services recorded by an earlier `up` (SIGTERM to each process group, then SIGKILL)."""
+    stopped = [
+        name
+        for name, info in recorded_services(state_dir).items()
+        if _stop_process_group(int(info["pid"]), timeout)
+    ]
+    (state_dir / PIDS_FILE).unlink(missing_ok=True)
     return stopped
+
+
+def _stop_process_group(pid: int, timeout: float) -> bool:
+    """SIGTERM the group, wait up to `timeout`, then SIGKILL; False if it was gone already."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    return True

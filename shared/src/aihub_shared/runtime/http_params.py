@@ -5,6 +5,10 @@ from __future__ import annotations
 from fastapi import Header
 
 CORRELATION_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+#: Free text in a query: anything but NUL, which Postgres cannot store or compare (a 500 before).
+NO_NUL_PATTERN = r"^[^\x00]*$"
+#: Deep enough for any real list; beyond Postgres' bigint an offset would be a 500.
+MAX_OFFSET = 1_000_000
 
 
 def correlation_header(

@@ -34,6 +34,9 @@ log = structlog.get_logger(__name__)
 # Sending these again can never succeed; everything else is retried.
 NEVER_ACCEPTED = (MessageSizeTooLargeError, RecordTooLargeError, InvalidTopicError)
 
+#: Longest wait for one batch to be sent and acknowledged (the producer's request timeout is 15 s).
+SEND_TIMEOUT_SECONDS = 30.0
+
 PUBLISHED = Counter("outbox_published_total", "Outbox rows published to Kafka", ["service"])
 PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Failed outbox batches", ["service"])
 SET_ASIDE = Counter(
@@ -41,7 +44,9 @@ SET_ASIDE = Counter(
     "Outbox rows Kafka refused for good (too large, bad topic)",
     ["service"],
 )
-PENDING = Gauge("outbox_pending", "Unpublished outbox rows seen at the last poll", ["service"])
+PENDING = Gauge(
+    "outbox_pending", "Outbox rows waiting to be published (counted after each batch)", ["service"]
+)
 
 
 def idempotent_producer(kafka: KafkaConnection, client_id: str) -> AIOKafkaProducer:
@@ -96,8 +101,8 @@ class OutboxRelay:
         # aiokafka's idempotent producer can stay stuck after a broker outage (aiokafka #1017):
         # only a new producer (new producer id, fresh sequences) is sure to recover.
         if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
+            with contextlib.suppress(Exception):  # a stop that hangs in an outage counts too
+                await asyncio.wait_for(self._producer.stop(), timeout=SEND_TIMEOUT_SECONDS)
         self._producer = None
 
     async def publish_batch(self) -> int:
@@ -127,7 +132,11 @@ class OutboxRelay:
                     set_aside.append((r["id"], repr(exc)))
                     continue
                 sent.append((r["id"], future))
-            outcomes = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            # Bounded: with the broker gone, aiokafka can keep a batch's futures pending for
+            # good, and the relay would neither retry nor say so (a TimeoutError is retried).
+            outcomes = await asyncio.wait_for(
+                asyncio.gather(*(f for _, f in sent), return_exceptions=True), SEND_TIMEOUT_SECONDS
+            )
             crash_if_armed(f"after-publish:{self._config.service}")  # sent, not yet marked
             published: list[int] = []
             for (row_id, _), outcome in zip(sent, outcomes, strict=True):
@@ -151,8 +160,26 @@ class OutboxRelay:
                         "outbox row set aside: Kafka will never take it", id=row_id, reason=reason
                     )
         PUBLISHED.labels(self._config.service).inc(len(published))
-        PENDING.labels(self._config.service).set(0 if len(rows) < self._config.batch_size else 1)
+        # A short batch took everything there was; after a full one, count what is left.
+        left = 0 if len(rows) < self._config.batch_size else await self.count_pending()
+        PENDING.labels(self._config.service).set(left)
         return len(rows)
+
+    async def count_pending(self) -> int:
+        """Rows waiting to be published (not those set aside), by the partial index."""
+        count: int = await self._pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
+        )
+        return count
+
+    async def _backlog_after_failure(self) -> int | None:
+        """The backlog while publishing fails (None if Postgres cannot tell either)."""
+        try:
+            backlog = await self.count_pending()
+        except (asyncpg.PostgresError, OSError):
+            return None
+        PENDING.labels(self._config.service).set(backlog)
+        return backlog
 
     async def purge_published(self) -> int:
         result: str = await self._pool.execute(
@@ -175,10 +202,12 @@ class OutboxRelay:
                 expected = isinstance(
                     exc, KafkaError | OSError | TimeoutError | asyncpg.PostgresError
                 )
+                # One line per attempt, at most every 10 s: the backlog while Kafka refuses it.
                 log.warning(
                     "outbox batch failed; will retry",
                     error=repr(exc),
                     backoff=backoff,
+                    backlog=await self._backlog_after_failure(),
                     exc_info=not expected,
                 )
                 await self._discard_producer()

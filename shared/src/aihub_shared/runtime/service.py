@@ -19,14 +19,20 @@ from typing import Any, Protocol
 import asyncpg
 import structlog
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
-from prometheus_client import make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.health import health_router
-from aihub_shared.runtime.http_errors import answer_refusals, answer_validation_errors_encodably
+from aihub_shared.runtime.http_body_limit import BodySizeLimit
+from aihub_shared.runtime.http_errors import (
+    answer_database_unavailable,
+    answer_method_not_allowed_truly,
+    answer_refusals,
+    answer_validation_errors_encodably,
+)
 from aihub_shared.runtime.logging import configure_logging
 from aihub_shared.runtime.relay import OutboxRelay, RelayConfig, idempotent_producer
 from aihub_shared.runtime.retry import RetryPolicy
@@ -156,13 +162,21 @@ def http_app(
     """The service's HTTP surface: its routers, health, metrics and the shared error answers.
     Tests mount it without the lifespan and set `app.state.runtime` themselves."""
     app = FastAPI(title=definition.title, lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=definition.settings.http_max_body_bytes)
     answer_validation_errors_encodably(app)
     answer_refusals(app)
+    answer_database_unavailable(app)
+    answer_method_not_allowed_truly(app)
     app.include_router(health_router)
     for router in definition.routers:
         app.include_router(router)
-    app.mount("/metrics", make_asgi_app())
+    app.add_api_route("/metrics", _metrics, include_in_schema=False)
     return app
+
+
+async def _metrics() -> Response:
+    # A route, not a mounted app: a mount answers `/metrics` with a redirect to `/metrics/`.
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 async def _settle(tasks: Sequence[asyncio.Task[Any]], grace_seconds: float) -> None:

@@ -30,6 +30,9 @@ class ServiceSettings(KafkaSettings):
     unexpected_error_max_attempts: int = Field(default=5, ge=1)
     db_pool_max_size: int = Field(default=10, ge=2)
     shutdown_grace_seconds: float = Field(default=15.0, gt=0)
+    http_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
 
     #: The service's name: its schema, its DB role and its consumer-group prefix.
     service_name: ClassVar[str]

@@ -10,16 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aihub_applications.domain.status import Status
 from aihub_applications.entrypoints.dependencies import staff_of
+from aihub_applications.entrypoints.views import (
+    ApplicationDetail,
+    ApplicationSummary,
+    ReplicatedCohort,
+)
 from aihub_applications.service_layer import decisions, reading
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import CODE_PATTERN, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
-from aihub_shared.runtime.http_params import correlation_header
+from aihub_shared.runtime.http_errors import CHANGE_ERRORS, READ_ONE_ERRORS, STAFF_ROUTE_ERRORS
+from aihub_shared.runtime.http_params import MAX_OFFSET, correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
-
-#: Deep enough for any real list; beyond Postgres' bigint an offset would be a 500.
-MAX_OFFSET = 1_000_000
 
 
 class RankedOutcome(BaseModel):
@@ -82,6 +85,7 @@ def build_router(settings: Settings) -> APIRouter:
     router = APIRouter(
         tags=["applications"],
         dependencies=[Depends(current_staff)],
+        responses=STAFF_ROUTE_ERRORS,
     )
     _add_reading_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
     _add_decision_routes(
@@ -90,7 +94,7 @@ def build_router(settings: Settings) -> APIRouter:
         require_role(current_staff, Role.PROGRAM_MANAGER, Role.OPS),
     )
 
-    @router.get("/cohorts", tags=["cohorts"])
+    @router.get("/cohorts", tags=["cohorts"], response_model=list[ReplicatedCohort])
     async def list_cohorts(runtime: ServiceRuntime = Depends(runtime_of)) -> list[dict[str, Any]]:
         """The replica of the programs catalog this service decides eligibility with."""
         return await reading.list_cohorts(runtime.pool)
@@ -99,7 +103,7 @@ def build_router(settings: Settings) -> APIRouter:
 
 
 def _add_reading_routes(router: APIRouter, require_reading_role: StaffDependency) -> None:
-    @router.get("/applications")
+    @router.get("/applications", response_model=list[ApplicationSummary])
     async def list_applications(
         response: Response,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -133,7 +137,12 @@ def _add_reading_routes(router: APIRouter, require_reading_role: StaffDependency
         response.headers["X-Total-Count"] = str(total)
         return items
 
-    @router.get("/applications/{application_id}")
+    # `:uuid`: only an id matches, so `GET /applications/decisions` is a 405, not a bad id.
+    @router.get(
+        "/applications/{application_id:uuid}",
+        response_model=ApplicationDetail,
+        responses=READ_ONE_ERRORS,
+    )
     async def get_application(
         application_id: uuid.UUID,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -149,7 +158,7 @@ def _add_decision_routes(
     require_manager_role: StaffDependency,
     require_withdrawing_role: StaffDependency,
 ) -> None:
-    @router.post("/applications/{application_id}/decision")
+    @router.post("/applications/{application_id}/decision", responses=CHANGE_ERRORS)
     async def decide_application(
         application_id: uuid.UUID,
         body: DecisionRequest,
@@ -167,7 +176,7 @@ def _add_decision_routes(
         )
         return DecisionResponse(application_id=application_id, status=new_status)
 
-    @router.post("/applications/decisions")
+    @router.post("/applications/decisions", responses=CHANGE_ERRORS)
     async def decide_applications(
         body: BulkDecisionRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -188,7 +197,7 @@ def _add_decision_routes(
             for d, s in zip(body.decisions, statuses, strict=True)
         ]
 
-    @router.post("/applications/{application_id}/withdrawal")
+    @router.post("/applications/{application_id}/withdrawal", responses=CHANGE_ERRORS)
     async def withdraw_application(
         application_id: uuid.UUID,
         body: WithdrawalRequest,

@@ -17,6 +17,7 @@ from aihub_applications.settings import Settings
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import require_role
+from aihub_shared.runtime.http_errors import STAFF_ROUTE_ERRORS, error_responses
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -24,9 +25,9 @@ from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 def build_intake_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_publisher = require_role(current_staff, Role.OPS)
-    router = APIRouter(tags=["intake"])
+    router = APIRouter(tags=["intake"], responses=STAFF_ROUTE_ERRORS)
 
-    @router.post("/intake/applications")
+    @router.post("/intake/applications", responses=error_responses(400, 413))
     async def submit_application(
         submission: ApplicationSubmitted,
         runtime: ServiceRuntime = Depends(runtime_of),

@@ -16,6 +16,7 @@ from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
+from aihub_shared.runtime.http_errors import CHANGE_ERRORS, STAFF_ROUTE_ERRORS
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -46,8 +47,13 @@ class AssignmentRequest(BaseModel):
     )
 
 
+class Assignment(BaseModel):
+    application_id: str
+    reviewer_id: str
+
+
 class AssignmentResponse(BaseModel):
-    assigned: list[dict[str, str]]
+    assigned: list[Assignment]
     short_of_reviewers: list[str] = Field(
         description="Applications the pool could not bring up to the number of reviewers."
     )
@@ -62,6 +68,16 @@ class ScoresRequest(BaseModel):
     comment: FreeText = ""
 
 
+class ScoresAnswer(BaseModel):
+    review_score: float = Field(description="The calling reviewer's weighted score, 0–100.")
+
+
+class ConflictAnswer(BaseModel):
+    replacement: str | None = Field(
+        description="The reviewer who takes over from the pool, or null if the pool had none."
+    )
+
+
 class ConflictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -70,14 +86,16 @@ class ConflictRequest(BaseModel):
 
 def build_review_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
-    router = APIRouter(tags=["review"], dependencies=[Depends(current_staff)])
+    router = APIRouter(
+        tags=["review"], dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS
+    )
     _add_assignment_route(router, require_role(current_staff, Role.PROGRAM_MANAGER))
     _add_reviewer_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
     return router
 
 
 def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependency) -> None:
-    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/assignments")
+    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/assignments", responses=CHANGE_ERRORS)
     async def assign_reviewers(
         cohort_code: CodePath,
         stage_code: CodePath,
@@ -100,14 +118,17 @@ def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependen
         )
         return AssignmentResponse(
             assigned=[
-                {"application_id": p.application_id, "reviewer_id": p.reviewer_id} for p in pairs
+                Assignment(application_id=p.application_id, reviewer_id=p.reviewer_id)
+                for p in pairs
             ],
             short_of_reviewers=short,
         )
 
 
 def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDependency) -> None:
-    @router.put("/applications/{application_id}/stages/{stage_code}/scores")
+    @router.put(
+        "/applications/{application_id}/stages/{stage_code}/scores", responses=CHANGE_ERRORS
+    )
     async def submit_scores(
         application_id: uuid.UUID,
         stage_code: CodePath,
@@ -115,7 +136,7 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_reviewing_role),
         correlation_id: str | None = Depends(correlation_header),
-    ) -> dict[str, float]:
+    ) -> ScoresAnswer:
         """The calling reviewer's scores, one per criterion; sending again replaces them until
         the stage closes. Answers the weighted review score. The first scores publish
         `review.submitted` (without the scores); a correction publishes nothing."""
@@ -128,9 +149,11 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
             staff=staff,
             correlation_id=correlation_id,
         )
-        return {"review_score": score}
+        return ScoresAnswer(review_score=score)
 
-    @router.post("/applications/{application_id}/stages/{stage_code}/conflict")
+    @router.post(
+        "/applications/{application_id}/stages/{stage_code}/conflict", responses=CHANGE_ERRORS
+    )
     async def declare_conflict(
         application_id: uuid.UUID,
         stage_code: CodePath,
@@ -138,7 +161,7 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_reviewing_role),
         correlation_id: str | None = Depends(correlation_header),
-    ) -> dict[str, str | None]:
+    ) -> ConflictAnswer:
         """The calling reviewer declares a conflict of interest and is replaced from the pool."""
         replacement = await review.declare_conflict(
             runtime.pool,
@@ -148,4 +171,4 @@ def _add_reviewer_routes(router: APIRouter, require_reviewing_role: StaffDepende
             staff=staff,
             correlation_id=correlation_id,
         )
-        return {"replacement": replacement}
+        return ConflictAnswer(replacement=replacement)

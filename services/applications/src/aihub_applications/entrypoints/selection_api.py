@@ -14,12 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
+from aihub_applications.entrypoints.views import RankingLine
 from aihub_applications.service_layer import selection
 from aihub_applications.service_layer.ranking import RankingEntry, cohort_ranking
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
+from aihub_shared.runtime.http_errors import CHANGE_ERRORS, READ_ONE_ERRORS, STAFF_ROUTE_ERRORS
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -50,17 +52,24 @@ class OutcomeOut(BaseModel):
     rank: int | None
 
 
+class AdvancedOne(BaseModel):
+    application_id: uuid.UUID
+    stage_code: str = Field(description="The stage it is in now.")
+
+
 def build_selection_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_manager_role = require_role(current_staff, Role.PROGRAM_MANAGER)
-    router = APIRouter(tags=["review"], dependencies=[Depends(current_staff)])
+    router = APIRouter(
+        tags=["review"], dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS
+    )
     _add_closing_routes(router, require_manager_role)
     _add_ranking_routes(router, require_manager_role)
     return router
 
 
 def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
-    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/advance")
+    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/advance", responses=CHANGE_ERRORS)
     async def advance_stage(
         cohort_code: CodePath,
         stage_code: CodePath,
@@ -81,14 +90,14 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
         )
         return [OutcomeOut(**vars(o)) for o in outcomes]
 
-    @router.post("/applications/{application_id}/advance")
+    @router.post("/applications/{application_id}/advance", responses=CHANGE_ERRORS)
     async def advance_application(
         application_id: uuid.UUID,
         body: StageCloseRequest,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
         correlation_id: str | None = Depends(correlation_header),
-    ) -> dict[str, str]:
+    ) -> AdvancedOne:
         """Move one application to the next stage by hand, with a reason (threshold and top-K
         do not apply; it still needs its stage score). 409 in the last stage or out of review."""
         stage = await selection.advance_one(
@@ -98,9 +107,9 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
             staff=staff,
             correlation_id=correlation_id,
         )
-        return {"application_id": str(application_id), "stage_code": stage}
+        return AdvancedOne(application_id=application_id, stage_code=stage)
 
-    @router.post("/cohorts/{cohort_code}/selection")
+    @router.post("/cohorts/{cohort_code}/selection", responses=CHANGE_ERRORS)
     async def select_cohort(
         cohort_code: CodePath,
         body: SelectionRequest,
@@ -122,7 +131,11 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
 
 
 def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
-    @router.get("/cohorts/{cohort_code}/ranking")
+    @router.get(
+        "/cohorts/{cohort_code}/ranking",
+        response_model=list[RankingLine],
+        responses=READ_ONE_ERRORS,
+    )
     async def ranking(
         cohort_code: CodePath,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -136,7 +149,7 @@ def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency
     @router.get(
         "/cohorts/{cohort_code}/ranking.csv",
         response_class=Response,
-        responses={200: {"content": {"text/csv": {}}}},
+        responses={200: {"content": {"text/csv": {}}}, **READ_ONE_ERRORS},
     )
     async def ranking_csv(
         cohort_code: CodePath,

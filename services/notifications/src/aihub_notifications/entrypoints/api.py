@@ -19,11 +19,12 @@ from aihub_notifications.entrypoints.template_routes import template_router
 from aihub_notifications.settings import Settings
 from aihub_shared.identity import Role
 from aihub_shared.runtime.http_auth import require_role, staff_principal
+from aihub_shared.runtime.http_errors import STAFF_ROUTE_ERRORS
 
 
 def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
     current_staff = staff_principal(settings, managed_programs)
-    router = APIRouter(dependencies=[Depends(current_staff)])
+    router = APIRouter(dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS)
     router.include_router(
         staff_router(current_staff, directory_admin=require_role(current_staff, Role.OPS))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -37,7 +39,11 @@ def _email_address(value: str) -> str:
 
 EmailPath = Annotated[
     str,
-    Path(max_length=254, description="The staff member's e-mail address."),
+    Path(
+        max_length=254,
+        description="The staff member's e-mail address.",
+        json_schema_extra={"format": "email"},
+    ),
     AfterValidator(_email_address),
 ]
 
@@ -72,7 +78,7 @@ class StaffBody(BaseModel):
     name: SingleLineText
     locale: Locale = "ko"
     role: Role
-    active: bool = True
+    active: StrictBool = True  # the schema says boolean: 0 or "no" must not pass as false
 
 
 class SubscriptionsBody(BaseModel):
@@ -128,3 +134,41 @@ class Preview(BaseModel):
 class Resent(BaseModel):
     id: uuid.UUID
     resend_of: uuid.UUID
+
+
+class DeliverySummary(BaseModel):
+    """One e-mail: to whom, which template, where it stands."""
+
+    id: uuid.UUID
+    event_id: str = Field(description="The event that caused it.")
+    event_type: str
+    correlation_id: str | None
+    template: str
+    locale: Locale
+    recipient: str
+    subject: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    sent_at: datetime | None
+    failed_at: datetime | None
+    created_at: datetime
+    program_code: str | None
+    message_id: str
+    resend_of: uuid.UUID | None
+    requested_by: str | None
+
+
+class DeliveryAttempt(BaseModel):
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: Literal["sent", "retry", "failed", "interrupted"] | None
+    error: str | None
+
+
+class DeliveryDetail(DeliverySummary):
+    recipient_name: str
+    body_text: str
+    body_html: str
+    attempt_log: list[DeliveryAttempt]

@@ -15,6 +15,7 @@ from aihub_notifications.entrypoints.schemas import (
 from aihub_notifications.service_layer import directory
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency
+from aihub_shared.runtime.http_errors import CHANGE_ERRORS, READ_ONE_ERRORS, error_responses
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
@@ -28,7 +29,13 @@ def staff_router(current_staff: StaffDependency, directory_admin: StaffDependenc
     ) -> list[StaffView]:
         return [StaffView.of(m) for m in await directory.list_staff(runtime.pool)]
 
-    @router.put("/staff/{email}")
+    @router.put(
+        "/staff/{email}",
+        responses={
+            201: {"model": StaffView, "description": "Added to the directory."},
+            **error_responses(400, 409, 413),
+        },
+    )
     async def put_staff(
         email: EmailPath,
         body: StaffBody,
@@ -47,7 +54,9 @@ def staff_router(current_staff: StaffDependency, directory_admin: StaffDependenc
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return StaffView.of(member)
 
-    @router.delete("/staff/{email}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        "/staff/{email}", status_code=status.HTTP_204_NO_CONTENT, responses=READ_ONE_ERRORS
+    )
     async def delete_staff(
         email: EmailPath,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -55,7 +64,7 @@ def staff_router(current_staff: StaffDependency, directory_admin: StaffDependenc
     ) -> None:
         await directory.remove_staff(runtime.pool, email)
 
-    @router.get("/staff/{email}/subscriptions")
+    @router.get("/staff/{email}/subscriptions", responses=READ_ONE_ERRORS)
     async def get_subscriptions(
         email: EmailPath,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -63,7 +72,7 @@ def staff_router(current_staff: StaffDependency, directory_admin: StaffDependenc
     ) -> list[SubscriptionBody]:
         return SubscriptionBody.all_of(await directory.subscriptions_of(runtime.pool, staff, email))
 
-    @router.put("/staff/{email}/subscriptions")
+    @router.put("/staff/{email}/subscriptions", responses=CHANGE_ERRORS)
     async def put_subscriptions(
         email: EmailPath,
         body: SubscriptionsBody,

@@ -10,6 +10,7 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.schemas import Preview
 from aihub_notifications.service_layer import previews
 from aihub_shared.contracts.values import Locale
+from aihub_shared.runtime.http_errors import READ_ONE_ERRORS
 
 
 def template_router(renderer: MailRenderer) -> APIRouter:
@@ -20,7 +21,7 @@ def template_router(renderer: MailRenderer) -> APIRouter:
         """Template name → the languages it is written in."""
         return previews.template_languages(renderer)
 
-    @router.get("/templates/{template}/preview")
+    @router.get("/templates/{template}/preview", responses=READ_ONE_ERRORS)
     async def preview_template(
         template: Annotated[str, Path(max_length=64, pattern=r"^[a-z_]+$")],
         locale: Locale = Query(default="ko"),

@@ -17,11 +17,25 @@ from pydantic import BaseModel, ConfigDict
 from aihub_programs.adapters.catalog import managed_programs
 from aihub_programs.domain.allocation import APPLICATION_ID_PATTERN
 from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
+from aihub_programs.entrypoints.views import (
+    CohortDetail,
+    CohortOutcomes,
+    Enrollment,
+    HubOutcomes,
+    ProgramDetail,
+    ProgramSummary,
+)
 from aihub_programs.service_layer import catalog, enrollment, outcomes
 from aihub_programs.settings import Settings
 from aihub_shared.contracts.values import CODE_PATTERN, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role, staff_principal
+from aihub_shared.runtime.http_errors import (
+    CHANGE_ERRORS,
+    READ_ONE_ERRORS,
+    STAFF_ROUTE_ERRORS,
+    error_responses,
+)
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -63,7 +77,7 @@ def build_router(settings: Settings) -> APIRouter:
         admin=require_role(current_staff),
         manager=require_role(current_staff, Role.PROGRAM_MANAGER),
     )
-    router = APIRouter(dependencies=[Depends(current_staff)])
+    router = APIRouter(dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS)
     # Each part adds its routes to this one router: `router.routes` lists every route served.
     _add_program_routes(router, callers)
     _add_cohort_routes(router, callers)
@@ -73,22 +87,33 @@ def build_router(settings: Settings) -> APIRouter:
 
 
 def _add_program_routes(router: APIRouter, callers: _Callers) -> None:
-    @router.get("/programs", tags=["catalog"])
+    @router.get("/programs", tags=["catalog"], response_model=list[ProgramSummary])
     async def list_programs(runtime: Runtime) -> list[dict[str, Any]]:
         return await catalog.list_programs(runtime.pool)
 
-    @router.get("/programs/{program_code}", tags=["catalog"])
+    @router.get(
+        "/programs/{program_code}",
+        tags=["catalog"],
+        response_model=ProgramDetail,
+        response_model_exclude_unset=True,
+        responses=READ_ONE_ERRORS,
+    )
     async def get_program(program_code: ProgramCode, runtime: Runtime) -> dict[str, Any]:
         return await catalog.get_program(runtime.pool, program_code)
 
-    @router.post("/programs", tags=["catalog"], status_code=status.HTTP_201_CREATED)
+    @router.post(
+        "/programs",
+        tags=["catalog"],
+        status_code=status.HTTP_201_CREATED,
+        responses=error_responses(400, 409, 413),
+    )
     async def create_program(
         body: ProgramSpec, runtime: Runtime, staff: StaffPrincipal = Depends(callers.admin)
     ) -> Published:
         """Admins only: a program and (optionally) its first cohorts."""
         return Published(published=await catalog.create_program(runtime.pool, body))
 
-    @router.put("/programs/{program_code}", tags=["catalog"])
+    @router.put("/programs/{program_code}", tags=["catalog"], responses=CHANGE_ERRORS)
     async def update_program(
         program_code: ProgramCode,
         body: ProgramSettings,
@@ -102,7 +127,10 @@ def _add_program_routes(router: APIRouter, callers: _Callers) -> None:
 
 def _add_cohort_routes(router: APIRouter, callers: _Callers) -> None:
     @router.post(
-        "/programs/{program_code}/cohorts", tags=["catalog"], status_code=status.HTTP_201_CREATED
+        "/programs/{program_code}/cohorts",
+        tags=["catalog"],
+        status_code=status.HTTP_201_CREATED,
+        responses=CHANGE_ERRORS,
     )
     async def create_cohort(
         program_code: ProgramCode,
@@ -114,7 +142,7 @@ def _add_cohort_routes(router: APIRouter, callers: _Callers) -> None:
         codes = await catalog.create_cohort(runtime.pool, program_code, body, staff=staff)
         return Published(published=codes)
 
-    @router.put("/cohorts/{cohort_code}", tags=["catalog"])
+    @router.put("/cohorts/{cohort_code}", tags=["catalog"], responses=CHANGE_ERRORS)
     async def update_cohort(
         cohort_code: CohortCode,
         body: CohortSettings,
@@ -126,7 +154,14 @@ def _add_cohort_routes(router: APIRouter, callers: _Callers) -> None:
         codes = await catalog.update_cohort(runtime.pool, cohort_code, body, staff=staff)
         return Published(published=codes)
 
-    @router.get("/cohorts/{cohort_code}", tags=["catalog", "enrollments"])
+    @router.get(
+        "/cohorts/{cohort_code}",
+        tags=["catalog", "enrollments"],
+        response_model=CohortDetail,
+        # A reviewer's answer has no `enrollments` at all, not an empty or null one.
+        response_model_exclude_unset=True,
+        responses=READ_ONE_ERRORS,
+    )
     async def get_cohort(
         cohort_code: CohortCode, runtime: Runtime, staff: StaffPrincipal = Depends(callers.anyone)
     ) -> dict[str, Any]:
@@ -138,7 +173,12 @@ def _add_cohort_routes(router: APIRouter, callers: _Callers) -> None:
 
 
 def _add_enrollment_routes(router: APIRouter, callers: _Callers) -> None:
-    @router.post("/enrollments/{application_id}/cancellation", tags=["enrollments"])
+    @router.post(
+        "/enrollments/{application_id}/cancellation",
+        tags=["enrollments"],
+        response_model=Enrollment,
+        responses=CHANGE_ERRORS,
+    )
     async def cancel_enrollment(
         application_id: ApplicationId,
         body: CancellationRequest,
@@ -156,7 +196,12 @@ def _add_enrollment_routes(router: APIRouter, callers: _Callers) -> None:
             correlation_id=correlation_id,
         )
 
-    @router.post("/enrollments/{application_id}/agreement", tags=["enrollments"])
+    @router.post(
+        "/enrollments/{application_id}/agreement",
+        tags=["enrollments"],
+        response_model=Enrollment,
+        responses=error_responses(404, 409),
+    )
     async def record_signed_agreement(
         application_id: ApplicationId,
         runtime: Runtime,
@@ -171,11 +216,16 @@ def _add_enrollment_routes(router: APIRouter, callers: _Callers) -> None:
 
 
 def _add_outcome_routes(router: APIRouter) -> None:
-    @router.get("/outcomes", tags=["outcomes"])
+    @router.get("/outcomes", tags=["outcomes"], response_model=HubOutcomes)
     async def hub_outcomes(runtime: Runtime) -> dict[str, Any]:
         """The hub's headline figures, over every cohort."""
         return await outcomes.hub_outcomes(runtime.pool)
 
-    @router.get("/cohorts/{cohort_code}/outcomes", tags=["outcomes"])
+    @router.get(
+        "/cohorts/{cohort_code}/outcomes",
+        tags=["outcomes"],
+        response_model=CohortOutcomes,
+        responses=READ_ONE_ERRORS,
+    )
     async def cohort_outcomes(cohort_code: CohortCode, runtime: Runtime) -> dict[str, Any]:
         return await outcomes.cohort_outcomes(runtime.pool, cohort_code)

@@ -1,0 +1,109 @@
+"""What the staff API answers, typed, so OpenAPI names every field a client reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from aihub_applications.domain.status import Status
+
+
+class ApplicationSummary(BaseModel):
+    """One line of `GET /applications`."""
+
+    id: uuid.UUID
+    submitted_by: str = Field(description="The publishing system (`source`, or `/http/<who>`).")
+    submission_id: str
+    program_code: str
+    cohort_code: str
+    startup_name: str
+    status: Status
+    stage_code: str | None = Field(description="The review stage; null: the cohort's first.")
+    rank: int | None
+    final_score: float | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class HistoryEntryView(BaseModel):
+    action: str = Field(description="`status`, `advanced`, `assigned`, `scored`, `conflict`, ...")
+    stage_code: str | None
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str
+    at: datetime
+
+
+class ReviewView(BaseModel):
+    """One reviewer's assignment in one stage, with their scores once given."""
+
+    stage_code: str
+    reviewer_id: str
+    reviewer_name: str
+    assigned_by: str
+    assigned_at: datetime
+    due_at: datetime | None
+    replaces: str | None
+    conflict_reason: str | None
+    scores: dict[str, int | float] | None = Field(description="Criterion code → score 0–100.")
+    comment: str | None
+    scored_at: datetime | None
+
+
+class ApplicationDetail(BaseModel):
+    """`GET /applications/{id}`: the application, its history and the reviews the caller sees."""
+
+    id: uuid.UUID
+    submitted_by: str
+    submission_id: str
+    program_code: str
+    cohort_code: str
+    startup_name: str
+    business_registration_number: str
+    status: Status
+    stage_code: str | None
+    stage_scores: dict[str, float] = Field(description="Each closed stage's score.")
+    rank: int | None
+    final_score: float | None
+    refusals: list[dict[str, Any]] = Field(description="Eligibility reasons, if it was refused.")
+    submission: dict[str, Any] = Field(description="The `application.submitted` data as sent.")
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryEntryView]
+    reviews: list[ReviewView]
+
+
+class ReplicatedCohort(BaseModel):
+    """One cohort of this service's replica of the programs catalog."""
+
+    cohort_code: str
+    program_code: str
+    program_name_ko: str
+    program_name_en: str
+    seats: int
+    application_opens_at: datetime
+    application_closes_at: datetime
+    max_startup_age_years: int | None
+    questions: list[dict[str, Any]]
+    review_stages: list[dict[str, Any]] | None = Field(description="null: the default stages.")
+    agreement_due_days: int
+    event_time: datetime = Field(description="When programs published this state.")
+    replicated_at: datetime
+
+
+class RankingLine(BaseModel):
+    """One application in the cohort's ranking."""
+
+    id: uuid.UUID
+    startup_name: str
+    business_registration_number: str
+    status: Status
+    stage_code: str | None
+    stage_scores: dict[str, float]
+    rank: int | None
+    final_score: float | None
+    created_at: datetime
