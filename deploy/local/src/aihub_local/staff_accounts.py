@@ -66,14 +66,21 @@ def local_password(endpoints: StackEndpoints, email: str) -> str:
     return hashlib.sha256(seed).hexdigest()[:32]
 
 
+def password_of(endpoints: StackEndpoints, email: str) -> str:
+    """The one password a local account has: a demo account's documented one, else the stack's
+    derived one. (Two rules for one address would make each sign-in reset the other's password,
+    until the realm's password history refuses the reset.)"""
+    demo = {a.email: a for a in DEMO_ACCOUNTS}.get(email.lower())
+    return demo.password if demo else local_password(endpoints, email)
+
+
 def local_token(endpoints: StackEndpoints, *, email: str, role: str, name: str = "") -> str:
     """A fresh access token of `email` (created with `role`'s realm roles if needed)."""
     if role not in REALM_ROLES_OF:
         raise ValueError(f"unknown role {role!r}; expected one of {sorted(REALM_ROLES_OF)}")
     demo = {a.email: a for a in DEMO_ACCOUNTS}.get(email.lower())
-    password = demo.password if demo else local_password(endpoints, email)
     display = name or (demo.name if demo else email.split("@")[0].title())
-    user = LocalUser(email.lower(), password, display, REALM_ROLES_OF[role])
+    user = LocalUser(email.lower(), password_of(endpoints, email), display, REALM_ROLES_OF[role])
     admin = admin_client(endpoints)
     try:
         return admin.token_for(user)
@@ -98,7 +105,7 @@ class TokenCache:
             if cached is not None and cached[1] - time.time() > 60:
                 return cached[0]
             display = name or email.split("@")[0].replace(".", " ").title()
-            user = LocalUser(email.lower(), local_password(self.endpoints, email), display, roles)
+            user = LocalUser(email.lower(), password_of(self.endpoints, email), display, roles)
             token = self._admin.token_for(user)
             expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
             self._tokens[key] = (token, expires)
