@@ -64,6 +64,11 @@ class PortAllocator:
         with self._lock:
             self._taken.update(ports)
 
+    def release(self, ports: Iterable[int]) -> None:
+        """Ports of a process we stopped: free for its successor to take again."""
+        with self._lock:
+            self._taken.difference_update(ports)
+
     def pick(self, preferred: Iterable[int | None]) -> int:
         with self._lock:
             for port in preferred:
@@ -152,6 +157,9 @@ class Component(ABC):
                 self._wait_ready(previous.pid, previous.ports, self.startup_timeout)
             except StartupError:
                 stop_pid(previous.pid, sig=self.stop_signal, timeout=self.stop_timeout)
+                # Its successor takes the same ports: clients (and Keycloak's issuer URL, which
+                # every token carries) keep their addresses.
+                ports.release(previous.ports.values())
             else:
                 self.after_ready(previous)
                 return previous

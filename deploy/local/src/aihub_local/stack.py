@@ -274,9 +274,10 @@ class LocalStack:
         )
         recorded = previous.get("keycloak")
         if recorded is not None and not self._keycloak.matches_dependencies(recorded):
-            # Postgres moved to another port: a restart picks it up (the recorded process is
-            # stopped as an orphan of this state dir).
-            recorded = None
+            # Postgres moved to another port: a restart picks it up, on Keycloak's own ports, so
+            # the issuer URL that tokens and the services' settings carry stays the same.
+            self._keycloak.stop(recorded)
+            ports.release(recorded.ports.values())
         return self._keycloak.ensure(recorded, ports)
 
     def down(self) -> None:
