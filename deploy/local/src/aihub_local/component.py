@@ -155,13 +155,15 @@ class Component(ABC):
         if previous is not None and self.is_ours(previous):
             try:
                 self._wait_ready(previous.pid, previous.ports, self.startup_timeout)
+                # A process that answers its probe but cannot do its work (Keycloak with stale
+                # database connections after a Postgres restart) is restarted too.
+                self.after_ready(previous)
             except StartupError:
                 stop_pid(previous.pid, sig=self.stop_signal, timeout=self.stop_timeout)
                 # Its successor takes the same ports: clients (and Keycloak's issuer URL, which
                 # every token carries) keep their addresses.
                 ports.release(previous.ports.values())
             else:
-                self.after_ready(previous)
                 return previous
         # A process of ours that the state file lost track of would hold the data directory.
         for orphan in find_pids(self.markers()):

@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 from typing import ClassVar
 
-from aihub_local.component import HOST, Component, ProcessRecord
-from aihub_local.keycloak_admin import KeycloakAdmin
+from aihub_local.component import HOST, Component, ProcessRecord, StartupError
+from aihub_local.keycloak_admin import KeycloakAdmin, KeycloakAdminError
 from aihub_local.keycloak_dist import ensure_keycloak_home, keycloak_version
 from aihub_local.paths import repo_root
 from aihub_local.postgres import DATABASE
@@ -105,6 +105,8 @@ class KeycloakComponent(Component):
             admin.ensure_dev_client()
             # The SMTP capture may have moved to another port since the realm was imported.
             admin.set_smtp_server(HOST, self.smtp_port)
+        except KeycloakAdminError as exc:
+            raise StartupError(f"[keycloak] {exc}") from exc
         finally:
             admin.close()
 
