@@ -66,6 +66,10 @@ async def review_and_select(
     (cohort,) = [c for c in cohorts if c["cohort_code"] == cohort_code]
     stages = cohort["review_stages"]
     assert stages, "the replica has the cohort's review stages"
+    # The reviewers have accounts before they are named: notifications then invites nobody, and no
+    # invitation (which asks for a new password) races the test's own sign-in.
+    for reviewer in reviewers:
+        reviewer_token(reviewer)
     for index, stage in enumerate(stages):
         assigned = await client.post(
             f"/cohorts/{cohort_code}/stages/{stage['code']}/assignments",
