@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import mailbox
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,9 @@ from aihub_shared.contracts.values import business_registration_check_digit
 from aihub_shared.runtime.kafka_client import KafkaConnection
 
 T = TypeVar("T")
-_offsets = count()
+#: Record positions never repeat, not even across test sessions on a warm stack: the inbox keys
+#: refusals and dead letters by position, so a repeated one would read as a duplicate.
+_offsets = count(time.time_ns() // 1000)
 
 
 async def eventually(
