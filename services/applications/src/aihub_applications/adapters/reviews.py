@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aihub_applications.domain.progress import AssignmentState
 from aihub_applications.domain.review import ReviewAssignment
 from aihub_shared.runtime.db import DbConnection
 
@@ -149,3 +150,20 @@ async def is_assigned(conn: DbConnection, application_id: uuid.UUID, reviewer_id
             reviewer_id,
         )
     )
+
+
+async def assignment_states(
+    conn: DbConnection, cohort_code: str, stage_code: str
+) -> list[AssignmentState]:
+    """Every assignment of the stage, as far as progress needs it."""
+    rows = await conn.fetch(
+        "SELECT r.reviewer_id, r.reviewer_name, r.conflict_reason IS NOT NULL AS conflict,"
+        " r.scores IS NOT NULL AS scored, r.due_at,"
+        # NULL stage: the first stage, the only one assigned before any application advanced.
+        " a.status = 'received' AND coalesce(a.stage_code, r.stage_code) = r.stage_code AS open"
+        " FROM review_assignments r JOIN applications a ON a.id = r.application_id"
+        " WHERE a.cohort_code = $1 AND r.stage_code = $2",
+        cohort_code,
+        stage_code,
+    )
+    return [AssignmentState(**dict(r)) for r in rows]
