@@ -84,7 +84,7 @@ async def cohort_round(
                 "consent_personal_info": True,
             }
             receipt = (await ops.post("/intake/applications", json=body)).json()
-            assert receipt["status"] == "accepted", receipt
+            assert receipt["outcome"] == "accepted", receipt
             ids.append(receipt["application_id"])
     return Round(cohort, manager, reviewers, ids)
 
@@ -208,7 +208,7 @@ async def test_a_manager_runs_a_cohort_through_its_pages(
     await page.get_by_text("협약서 서명을 기록했습니다.").wait_for()
 
     await page.goto(f"/cohorts/{r.cohort}/settings")
-    await page.get_by_label("정원").fill("-1")
+    await page.get_by_label("정원").fill("20000")  # the service allows at most 10,000
     await page.get_by_role("button", name="저장").click()
     await page.locator("#seats-error").wait_for()
     await visit(page, screenshot, "settings-refused")
