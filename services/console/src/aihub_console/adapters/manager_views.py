@@ -65,6 +65,7 @@ class ReplicatedCohort(BaseModel):
     application_opens_at: datetime
     application_closes_at: datetime
     review_stages: list[Stage] | None
+    questions: list[dict[str, Any]] = []
 
     @property
     def program_name(self) -> dict[str, str]:

@@ -12,7 +12,13 @@ from fastapi.responses import HTMLResponse
 from aihub_console.adapters import manager_calls as calls
 from aihub_console.entrypoints.deps import Services, services
 from aihub_console.entrypoints.manager_labels import manager_page
-from aihub_console.service_layer.cohort_overview import managed_cohorts, stage_names
+from aihub_console.service_layer.cohort_overview import (
+    answer_labels,
+    criterion_names,
+    managed_cohorts,
+    replicated_cohort,
+    stage_names,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,8 +91,11 @@ async def application_detail(
 ) -> HTMLResponse:
     detail = await calls.application(apis.applications, str(application_id))
     pipeline = await calls.pipeline(apis.applications, detail.cohort_code)
+    cohort = await replicated_cohort(apis.applications, detail.cohort_code)
     context = {
         "application": detail,
+        "answer_labels": answer_labels(cohort),
+        "criterion_names": criterion_names(cohort),
         "stage_names": stage_names(pipeline),
         "first_stage": pipeline.stages[0].stage_code if pipeline.stages else "",
     }

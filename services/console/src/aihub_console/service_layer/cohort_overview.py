@@ -42,3 +42,24 @@ async def replicated_cohort(api: ApplicationsApi, cohort_code: str) -> Replicate
 def stage_names(pipeline: Pipeline) -> dict[str, dict[str, str]]:
     """Each stage's Korean and English name by code (pages show names, never codes)."""
     return {s.stage_code: s.name for s in pipeline.stages}
+
+
+def answer_labels(cohort: ReplicatedCohort | None) -> dict[str, dict[str, str]]:
+    """Each question's label in both languages by its key (answers are stored by key)."""
+    questions = cohort.questions if cohort else []
+    return {
+        str(q["key"]): {"ko": str(q.get("label_ko", "")), "en": str(q.get("label_en", ""))}
+        for q in questions
+        if "key" in q
+    }
+
+
+def criterion_names(cohort: ReplicatedCohort | None) -> dict[str, dict[str, str]]:
+    """Each rubric criterion's name in both languages by its code (scores are kept by code)."""
+    stages = (cohort.review_stages if cohort else None) or []
+    return {
+        str(c["code"]): {"ko": str(c.get("name_ko", "")), "en": str(c.get("name_en", ""))}
+        for stage in stages
+        for c in stage.criteria
+        if "code" in c
+    }
