@@ -206,9 +206,19 @@ async def test_a_manager_runs_a_cohort_through_its_pages(
     await visit(page, screenshot, "enrollments")
     await page.get_by_role("button", name="협약 체결").first.click()
     await page.get_by_text("협약서 서명을 기록했습니다.").wait_for()
+    await page.get_by_text("취소", exact=True).last.click()  # opens the cancellation form
+    await page.get_by_label("사유").last.fill("창업자가 다른 프로그램을 택함")
+    await page.get_by_role("button", name="등록 취소").last.click()
+    await page.get_by_text("등록을 취소했습니다.").wait_for()
+    await page.get_by_text("정원 2석 중 1석 확정").wait_for()
 
     await page.goto(f"/cohorts/{r.cohort}/settings")
     await page.get_by_label("정원").fill("20000")  # the service allows at most 10,000
     await page.get_by_role("button", name="저장").click()
     await page.locator("#seats-error").wait_for()
     await visit(page, screenshot, "settings-refused")
+    # Saving sends the rest of the cohort's settings back as they were.
+    await page.get_by_label("정원").fill("3")
+    await page.get_by_role("button", name="저장").click()
+    await page.get_by_text("기수 설정을 저장했습니다.").wait_for()
+    assert await page.get_by_label("정원").input_value() == "3"
