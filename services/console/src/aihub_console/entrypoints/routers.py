@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from aihub_console.entrypoints import (
     auth,
+    cohort_settings,
     cohorts,
     enrollments,
     health,
@@ -25,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     reviewers.router,
     selection.router,
     enrollments.router,
+    cohort_settings.router,
 ]
