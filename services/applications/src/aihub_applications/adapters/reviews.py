@@ -161,14 +161,17 @@ async def is_assigned(conn: DbConnection, application_id: uuid.UUID, reviewer_id
 async def assignment_states(
     conn: DbConnection, cohort_code: str, stage_code: str
 ) -> list[AssignmentState]:
-    """Every assignment of the stage, as far as progress needs it."""
+    """The stage's assignments grouped by the state progress reads (a few rows per reviewer,
+    not one per assignment: counting them is `domain.progress`)."""
     rows = await conn.fetch(
-        "SELECT r.reviewer_id, r.reviewer_name, r.conflict_reason IS NOT NULL AS conflict,"
-        " r.scores IS NOT NULL AS scored, r.due_at,"
+        "SELECT r.reviewer_id, min(r.reviewer_name) AS reviewer_name,"
+        " r.conflict_reason IS NOT NULL AS conflict, r.scores IS NOT NULL AS scored, r.due_at,"
         # NULL stage: the first stage, the only one assigned before any application advanced.
-        " a.status = 'received' AND coalesce(a.stage_code, r.stage_code) = r.stage_code AS open"
+        " a.status = 'received' AND coalesce(a.stage_code, r.stage_code) = r.stage_code AS open,"
+        " count(*) AS count"
         " FROM review_assignments r JOIN applications a ON a.id = r.application_id"
-        " WHERE a.cohort_code = $1 AND r.stage_code = $2",
+        " WHERE a.cohort_code = $1 AND r.stage_code = $2"
+        " GROUP BY r.reviewer_id, conflict, scored, r.due_at, open",
         cohort_code,
         stage_code,
     )

@@ -45,7 +45,7 @@ def pipeline(review: CohortReview, counts: Iterable[StatusCount]) -> Pipeline:
 
 @dataclass(frozen=True)
 class AssignmentState:
-    """One assignment of a stage, as much as progress needs of it."""
+    """Assignments of a stage in one state (`count` of them), as much as progress needs."""
 
     reviewer_id: str
     reviewer_name: str
@@ -54,6 +54,7 @@ class AssignmentState:
     due_at: datetime | None
     #: The application is still in review in this stage (else nothing of it can be late).
     open: bool
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,13 @@ def reviewer_progress(
     for a in assignments:
         names.setdefault(a.reviewer_id, a.reviewer_name)
         if a.conflict:
-            conflicts[a.reviewer_id] += 1
+            conflicts[a.reviewer_id] += a.count
             continue
-        assigned[a.reviewer_id] += 1
+        assigned[a.reviewer_id] += a.count
         if a.scored:
-            scored[a.reviewer_id] += 1
+            scored[a.reviewer_id] += a.count
         elif a.open and a.due_at is not None and a.due_at < now:
-            overdue[a.reviewer_id] += 1
+            overdue[a.reviewer_id] += a.count
     outside = sorted(set(names) - set(pool))
     return [
         ReviewerProgress(r, names[r], assigned[r], scored[r], conflicts[r], overdue[r])
