@@ -22,6 +22,8 @@ from tests.browser.conftest import Screenshot, SignedIn
 from tests.browser.support import assert_accessible
 from tests.e2e.support import business_number, unique, write_test_catalog
 
+pytestmark = pytest.mark.integration
+
 OPS = StaffAccount("portal@hub.example", ("ops",))
 DOC, PRES = "document-review", "presentation-review"
 
