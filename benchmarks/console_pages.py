@@ -24,11 +24,9 @@ import argparse
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 from playwright.async_api import async_playwright
 
@@ -110,16 +108,11 @@ def console_url(state_dir: Path) -> str:
 async def seeded_manager_pages(endpoints: StackEndpoints, n: int) -> tuple[str, list[str]]:
     """Writes the benchmark cohort into the stack's services' schemas; its manager and pages."""
 
-    def pool_of(role: str) -> Awaitable[asyncpg.Pool]:
-        # The services' dev login roles (password = name, search_path = their schema).
-        host, port = endpoints.postgres_host, endpoints.postgres_port
-        return create_pool(
-            f"postgresql://{role}:{role}@{host}:{port}/{endpoints.postgres_database}"
-        )
-
     use_stack_for_tokens(endpoints)
     await asyncio.to_thread(staff_token, seed_cohort.MANAGER)  # the manager's account exists
-    applications, programs = await pool_of("applications"), await pool_of("programs")
+    # The services' own dev login roles (their schema on their search_path).
+    applications = await create_pool(endpoints.service_database_url("applications"))
+    programs = await create_pool(endpoints.service_database_url("programs"))
     try:
         await seed_cohort.seed_enrollments(programs, n)
         await seed_cohort.seed_applications(applications, n)
