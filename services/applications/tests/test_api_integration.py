@@ -86,6 +86,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "select": ("POST", "/cohorts/{cohort_code}/selection"),
     "ranking": ("GET", "/cohorts/{cohort_code}/ranking"),
     "ranking_csv": ("GET", "/cohorts/{cohort_code}/ranking.csv"),
+    "pipeline": ("GET", "/cohorts/{cohort_code}/pipeline"),
+    "reviewers": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/reviewers"),
+    "advance_preview": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/advance/preview"),
+    "selection_preview": ("GET", "/cohorts/{cohort_code}/selection/preview"),
     "cohorts": ("GET", "/cohorts"),
     "submit": ("POST", "/intake/applications"),
 }
@@ -110,6 +114,15 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
     path = template.format(application_id=app, cohort_code=w.cohort.cohort_code, stage_code=DOC)
     return method, path, bodies.get(action)
 
+
+MANAGERS_ONLY = {
+    "admin": 200,
+    "manager": 200,
+    "other_manager": 403,
+    "assigned_reviewer": 403,
+    "other_reviewer": 403,
+    "ops": 403,
+}
 
 # Expected status per action and caller. 409 on advancing and selecting: allowed, but the stage
 # lacks scores (selection: the application is still in the first stage).
@@ -222,6 +235,12 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    # A cohort's standing and the previews of closing a stage: its managers only (the
+    # previews are 409 like the advance and the selection: the stage lacks scores).
+    "pipeline": MANAGERS_ONLY,
+    "reviewers": MANAGERS_ONLY,
+    "advance_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
+    "selection_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     # The replica of the public catalog (windows, questions, rubric): any staff member.
     "cohorts": dict.fromkeys(TOKENS, 200),
     "submit": {

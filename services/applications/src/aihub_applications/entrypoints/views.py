@@ -95,6 +95,14 @@ class ReplicatedCohort(BaseModel):
     replicated_at: datetime
 
 
+class TieBreakView(BaseModel):
+    """The rule of the tie-break that put an application below the one above it, which has
+    the same final score."""
+
+    rule: str = Field(description="`stage_score`, `earlier_submission` or `application_id`.")
+    stage_code: str | None = Field(description="For `stage_score`: the stage that decided.")
+
+
 class RankingLine(BaseModel):
     """One application in the cohort's ranking."""
 
@@ -107,3 +115,6 @@ class RankingLine(BaseModel):
     rank: int | None
     final_score: float | None
     created_at: datetime
+    tie_broken_by: TieBreakView | None = Field(
+        description="Set when its final score equals the one ranked just above."
+    )

@@ -4,7 +4,8 @@ then the others in the order selection will give them, then the incompletely sco
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 import asyncpg
@@ -23,6 +24,13 @@ class RankingEntry:
     #: Closed stages' scores and the current stage's as far as scored.
     stage_scores: dict[str, float]
     final_score: float | None
+    #: Set when it has the final score of the one ranked just above: the rule that decided.
+    tie_broken_by: rules.TieBreak | None = None
+
+    @property
+    def candidate(self) -> rules.Candidate:
+        a = self.application
+        return rules.Candidate(str(a.id), a.created_at, self.stage_scores)
 
     def shown(self) -> dict[str, Any]:
         a = self.application
@@ -36,6 +44,7 @@ class RankingEntry:
             "rank": a.rank,
             "final_score": self.final_score,
             "created_at": a.created_at,
+            "tie_broken_by": asdict(self.tie_broken_by) if self.tie_broken_by else None,
         }
 
 
@@ -54,7 +63,7 @@ async def cohort_ranking(
             for stage in review.stages
         }
     entries = [_entry(a, review, live) for a in applications]
-    return review, _in_ranking_order(entries, review)
+    return review, _with_tie_breaks(_in_ranking_order(entries, review), review)
 
 
 def _entry(
@@ -76,11 +85,7 @@ def _entry(
 
 def _in_ranking_order(entries: list[RankingEntry], review: CohortReview) -> list[RankingEntry]:
     # Undecided ones in the order selection will give them (its tie-break, not arrival alone).
-    complete = [
-        rules.Candidate(str(e.application.id), e.application.created_at, e.stage_scores)
-        for e in entries
-        if all(stage.code in e.stage_scores for stage in review.stages)
-    ]
+    complete = [e.candidate for e in entries if _complete(e, review)]
     place = {c.application_id: i for i, c in enumerate(rules.ranking(review.stages, complete))}
     return sorted(
         entries,
@@ -92,3 +97,18 @@ def _in_ranking_order(entries: list[RankingEntry], review: CohortReview) -> list
             str(e.application.id),
         ),
     )
+
+
+def _complete(entry: RankingEntry, review: CohortReview) -> bool:
+    return all(stage.code in entry.stage_scores for stage in review.stages)
+
+
+def _with_tie_breaks(entries: list[RankingEntry], review: CohortReview) -> list[RankingEntry]:
+    """Each fully scored entry that ties with the one above it names the rule that decided."""
+    shown = entries[:1]
+    for above, entry in pairwise(entries):
+        tie = None
+        if _complete(above, review) and _complete(entry, review):
+            tie = rules.tie_broken_by(review.stages, above.candidate, entry.candidate)
+        shown.append(replace(entry, tie_broken_by=tie) if tie else entry)
+    return shown

@@ -21,6 +21,8 @@ class NavLink:
 
 NAV_LINKS: list[NavLink] = [
     NavLink("/reviews", N_("My reviews")),
+    # Program managers and admins: which cohorts is the applications service's answer.
+    NavLink("/cohorts", N_("Cohorts")),
 ]
 
 

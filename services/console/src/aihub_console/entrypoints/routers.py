@@ -4,11 +4,27 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aihub_console.entrypoints import auth, health, home, reviews
+from aihub_console.entrypoints import (
+    auth,
+    cohort_settings,
+    cohorts,
+    enrollments,
+    health,
+    home,
+    reviewers,
+    reviews,
+    selection,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
     auth.router,
     home.router,
     reviews.router,
+    # manager pages
+    cohorts.router,
+    reviewers.router,
+    selection.router,
+    enrollments.router,
+    cohort_settings.router,
 ]

@@ -174,22 +174,49 @@ async def ended_cohorts_with_waitlist(conn: DbConnection, now: datetime) -> list
     return [r["code"] for r in rows]
 
 
-async def cohort_enrollments(conn: DbConnection, cohort_code: str) -> list[dict[str, Any]]:
-    """Every enrollment of the cohort: seats first, then the waitlist in its order, then the
-    cancelled ones; waitlist positions are computed here, never stored. Tombstones (withdrawals
-    of applications never enrolled) are left out: only an acceptance stores the registration
-    number."""
-    rows = await conn.fetch(
-        "SELECT id::text AS enrollment_id, application_id, startup_name,"
-        " business_registration_number, status, rank, agreement_due_at, agreement_signed_at,"
-        " reason, created_at, updated_at,"
-        " CASE WHEN status = 'waitlisted' THEN row_number() OVER (PARTITION BY status"
-        "   ORDER BY rank NULLS LAST, arrival) END AS waitlist_position"
-        " FROM enrollments WHERE cohort_code = $1"
-        # Tombstones (withdrawals of applications never enrolled) are no one's enrollment.
-        " AND NOT (status = 'cancelled' AND business_registration_number IS NULL)"
-        " ORDER BY array_position(ARRAY['confirmed', 'waitlisted', 'cancelled'], status),"
-        " rank NULLS LAST, arrival",
+# Tombstones (withdrawals of applications never enrolled) are no one's enrollment: only an
+# acceptance stores the registration number.
+_LISTED = (
+    " FROM enrollments WHERE cohort_code = $1"
+    " AND NOT (status = 'cancelled' AND business_registration_number IS NULL)"
+)
+
+
+async def enrollment_counts(conn: DbConnection, cohort_code: str) -> tuple[int, int]:
+    """How many of the cohort's enrollments hold a seat, and how many wait."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,"
+        " count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted"
+        " FROM enrollments WHERE cohort_code = $1",
         cohort_code,
     )
-    return [dict(r) for r in rows]
+    assert row is not None  # an aggregate always answers one row
+    return int(row["confirmed"]), int(row["waitlisted"])
+
+
+async def cohort_enrollments(
+    conn: DbConnection, cohort_code: str, status: str | None, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the cohort's enrollments (of one status, if given) and how many there are:
+    seats first, then the waitlist in its order, then the cancelled ones. Waitlist positions
+    are counted over the whole waitlist (never stored), whatever the page."""
+    rows = await conn.fetch(
+        "SELECT * FROM (SELECT id::text AS enrollment_id, application_id, startup_name,"  # noqa: S608
+        " business_registration_number, status, rank, arrival, agreement_due_at,"
+        " agreement_signed_at, reason, created_at, updated_at,"
+        " CASE WHEN status = 'waitlisted' THEN row_number() OVER (PARTITION BY status"
+        "   ORDER BY rank NULLS LAST, arrival) END AS waitlist_position"
+        f"{_LISTED}) listed WHERE $2::text IS NULL OR status = $2"
+        " ORDER BY array_position(ARRAY['confirmed', 'waitlisted', 'cancelled'], status),"
+        " rank NULLS LAST, arrival LIMIT $3 OFFSET $4",
+        cohort_code,
+        status,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval(
+        f"SELECT count(*){_LISTED} AND ($2::text IS NULL OR status = $2)",
+        cohort_code,
+        status,
+    )
+    return [dict(r) for r in rows], int(total)
