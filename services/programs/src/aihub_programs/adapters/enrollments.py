@@ -126,6 +126,20 @@ async def _ahead_of(conn: DbConnection, cohort: LockedCohort, newcomer: Newcomer
     return cohort.waitlisted - behind
 
 
+async def known_cohort_and_arrival(
+    conn: DbConnection, application_id: str
+) -> tuple[str | None, int]:
+    """The cohort of the application's enrollment if it has one (a tombstone included), and
+    the next arrival number: one round trip for an acceptance."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT cohort_code FROM enrollments WHERE application_id = $1) AS cohort_code,"
+        " nextval(pg_get_serial_sequence('enrollments', 'arrival')) AS arrival",
+        application_id,
+    )
+    assert row is not None
+    return row["cohort_code"], row["arrival"]
+
+
 async def next_arrival(conn: DbConnection) -> int:
     value: int = await conn.fetchval(
         "SELECT nextval(pg_get_serial_sequence('enrollments', 'arrival'))"

@@ -55,11 +55,11 @@ async def enroll_accepted_application(
             f" not {accepted.program_code!r}"
         )
     # Read under the lock: a concurrent handler of the same application has committed by now.
-    if await enrollments_db.enrollment_row(conn, accepted.application_id) is not None:
+    known_in, arrival = await enrollments_db.known_cohort_and_arrival(conn, accepted.application_id)
+    if known_in is not None:
         # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
         log.info("acceptance of a known application ignored", application=accepted.application_id)
         return
-    arrival = await enrollments_db.next_arrival(conn)
     moment = now()
     newcomer = Newcomer(accepted.rank, arrival)
     seats = await enrollments_db.load_seats(conn, cohort, moment, accepted.application_id, newcomer)
