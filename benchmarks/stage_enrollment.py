@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from aiokafka import ConsumerRecord
+from stage_result import log_as_service, report
 
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url, valid_brn
@@ -130,12 +131,23 @@ async def enrollment_stage(endpoints: StackEndpoints, sizes: list[int]) -> list[
         await pool.close()
 
 
-async def main(sizes: list[int]) -> None:
+async def main(sizes: list[int], as_json: bool) -> None:
     from aihub_local.paths import state_dir_for_tests
     from aihub_local.stack import LocalStack
 
+    if as_json:
+        log_as_service("programs")
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
-    for run in await enrollment_stage(endpoints, sizes):
+    runs = await enrollment_stage(endpoints, sizes)
+    if as_json:
+        figures = {}
+        for run in runs:
+            figures[f"enrollment n={run.n}"] = run.rate
+            figures[f"enrollment n={run.n} first quarter"] = run.first_quarter_rate
+            figures[f"enrollment n={run.n} last quarter"] = run.last_quarter_rate
+        report(figures)
+        return
+    for run in runs:
         print(
             f"enrollment n={run.n:>6}: {run.rate:8,.0f}/s"
             f" (first quarter {run.first_quarter_rate:,.0f}/s,"
@@ -146,4 +158,6 @@ async def main(sizes: list[int]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, action="append")
-    asyncio.run(main(parser.parse_args().n or [1000, 10000]))
+    parser.add_argument("--json", action="store_true", help="for pipeline.py")
+    args = parser.parse_args()
+    asyncio.run(main(args.n or [1000, 10000], args.json))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiosmtplib
 import asyncpg
+from stage_result import log_as_service, report
 
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
@@ -87,7 +88,7 @@ async def raw_smtp(endpoints: StackEndpoints, n: int) -> MailRun:
         await client.send_message(message, sender=sender.addr_spec, recipients=[recipient])
     seconds = time.perf_counter() - began
     await client.quit()
-    return MailRun("raw aiosmtplib, 1 connection", n, seconds)
+    return MailRun("raw SMTP (aiosmtplib, 1 connection)", n, seconds)
 
 
 async def sender_run(
@@ -117,7 +118,7 @@ async def sender_run(
     sent = await pool.fetchval("SELECT count(*) FROM deliveries WHERE status = 'sent'")
     if sent != n:
         raise RuntimeError(f"{sent} of {n} sent")
-    return MailRun(f"mail sender, SMTP_CONNECTIONS={connections}", n, seconds)
+    return MailRun(f"mail SMTP_CONNECTIONS={connections}", n, seconds)
 
 
 def forget_bench_mail(maildir: Path) -> None:
@@ -142,12 +143,17 @@ async def mail_stage(endpoints: StackEndpoints, n: int, connections: list[int]) 
         forget_bench_mail(endpoints.mail_dir)
 
 
-async def main(n: int, connections: list[int]) -> None:
+async def main(n: int, connections: list[int], as_json: bool) -> None:
     from aihub_local.paths import state_dir_for_tests
     from aihub_local.stack import LocalStack
 
+    if as_json:
+        log_as_service("notifications")
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
     runs = await mail_stage(endpoints, n, connections)
+    if as_json:
+        report({run.label: run.rate for run in runs})
+        return
     raw = runs[0].rate
     for run in runs:
         print(f"{run.label:<36} n={run.n:>6}: {run.rate:8,.0f}/s  ({run.rate / raw:.2f} of raw)")
@@ -157,5 +163,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--connections", type=int, action="append")
+    parser.add_argument("--json", action="store_true", help="for pipeline.py")
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.connections or [1, 2, 4]))
+    asyncio.run(main(args.n, args.connections or [1, 4], args.json))
