@@ -1,22 +1,27 @@
 """Mail stage: pending deliveries → `email.sent`, through the notifications service's own mail
-sender (claim, attempt record, SMTP, mark, outbox) against the test stack's Postgres and SMTP
-capture; and the raw limit: one aiosmtplib connection sending the same messages to the same
-server. Prints figures; asserts nothing.
+sender (claim, attempt record, SMTP, mark, outbox) against the test stack's Postgres and the
+launcher's SMTP capture; and the raw limit: one aiosmtplib connection sending the same messages
+to the same server. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/stage_mail.py [--n 2000]
 
-It uses the scratch schema `notifications_bench_test` (created if needed); the captured mails
-go to recipients `@bench.example` and are removed from the capture's Maildir afterwards, so the
-test suite's mailbox stays small.
+It uses the scratch schema `notifications_bench_test` (created if needed), and its own instance
+of the launcher's SMTP capture (`aihub_local.smtp_capture`, same program, a temporary Maildir):
+the test stack's mailbox, which the tests read, never sees a benchmark mail.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import mailbox
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +29,7 @@ import aiosmtplib
 import asyncpg
 from stage_result import log_as_service, report
 
+from aihub_local.platform import free_port
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
 from aihub_notifications.adapters.deliveries import NewDelivery, insert_deliveries
@@ -71,7 +77,7 @@ def delivery(i: int) -> NewDelivery:
     )
 
 
-async def raw_smtp(endpoints: StackEndpoints, n: int) -> MailRun:
+async def raw_smtp(host: str, port: int, n: int) -> MailRun:
     """The server's limit for one client: one connection, messages built beforehand."""
     sender = parse_sender(MAIL_FROM)
     messages = []
@@ -81,7 +87,7 @@ async def raw_smtp(endpoints: StackEndpoints, n: int) -> MailRun:
             str(d.id), d.message_id, d.locale, d.recipient, d.recipient_name, d.subject, TEXT, HTML
         )
         messages.append((build_message(mail, sender=sender), d.recipient))
-    client = aiosmtplib.SMTP(hostname=endpoints.smtp_host, port=endpoints.smtp_port)
+    client = aiosmtplib.SMTP(hostname=host, port=port)
     await client.connect()
     began = time.perf_counter()
     for message, recipient in messages:
@@ -92,7 +98,7 @@ async def raw_smtp(endpoints: StackEndpoints, n: int) -> MailRun:
 
 
 async def sender_run(
-    pool: asyncpg.Pool, dsn: str, endpoints: StackEndpoints, n: int, connections: int
+    pool: asyncpg.Pool, dsn: str, host: str, port: int, n: int, connections: int
 ) -> MailRun:
     await pool.execute("TRUNCATE deliveries, delivery_attempts, outbox CASCADE")
     rows = [delivery(i) for i in range(n)]
@@ -102,7 +108,7 @@ async def sender_run(
     senders = mail_senders(
         pool,
         lambda: Wakeup(dsn, f"{ROLE}_deliveries", poll_interval=0.2),
-        SmtpConfig(host=endpoints.smtp_host, port=endpoints.smtp_port),
+        SmtpConfig(host=host, port=port),
         SenderConfig(mail_from=MAIL_FROM),
         connections=connections,
     )
@@ -121,12 +127,39 @@ async def sender_run(
     return MailRun(f"mail SMTP_CONNECTIONS={connections}", n, seconds)
 
 
-def forget_bench_mail(maildir: Path) -> None:
-    box = mailbox.Maildir(maildir, factory=None, create=False)
-    for key in list(box.iterkeys()):
-        message = box.get_message(key)
-        if (message.get("To") or "").endswith(f"@{DOMAIN}>") or DOMAIN in (message["To"] or ""):
-            box.discard(key)
+@contextlib.contextmanager
+def smtp_capture() -> Iterator[tuple[str, int]]:
+    """The launcher's SMTP capture, run for the benchmark alone; its (host, port)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="aihub-bench-mail-") as maildir:
+        for sub in ("tmp", "new", "cur"):
+            Path(maildir, sub).mkdir()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aihub_local.smtp_capture",
+                "--port",
+                str(port),
+                "--maildir",
+                maildir,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_tcp("127.0.0.1", port)
+            yield "127.0.0.1", port
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def wait_tcp(host: str, port: int) -> None:
+    for _ in range(200):
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"SMTP capture not listening on {host}:{port}")
 
 
 async def mail_stage(endpoints: StackEndpoints, n: int, connections: list[int]) -> list[MailRun]:
@@ -134,13 +167,13 @@ async def mail_stage(endpoints: StackEndpoints, n: int, connections: list[int]) 
     pool = await create_pool(dsn, max_size=10)
     try:
         await apply_migrations(pool, "aihub_notifications")
-        runs = [await raw_smtp(endpoints, n)]
-        for count in connections:
-            runs.append(await sender_run(pool, dsn, endpoints, n, count))
+        with smtp_capture() as (host, port):
+            runs = [await raw_smtp(host, port, n)]
+            for count in connections:
+                runs.append(await sender_run(pool, dsn, host, port, n, count))
         return runs
     finally:
         await pool.close()
-        forget_bench_mail(endpoints.mail_dir)
 
 
 async def main(n: int, connections: list[int], as_json: bool) -> None:
