@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from aihub_shared.contracts.intake import Refusal
+from aihub_shared.contracts.privacy import ConsentTextRef
 from aihub_shared.contracts.values import (
     AnswerKey,
     BusinessRegistrationNumber,
@@ -123,6 +124,11 @@ class CohortPublished(BaseModel):
         ge=1,
         le=180,
         description="Days an enrolled startup has to sign its agreement before the seat is freed.",
+    )
+    consent_text: ConsentTextRef | None = Field(
+        default=None,
+        description="The consent text a submission must have agreed to (id and version); none:"
+        " the boolean `consent_personal_info` suffices.",
     )
     snapshot: bool = Field(
         default=False,

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+)
 from pydantic_core import PydanticCustomError
 
 Locale = Literal["ko", "en"]
@@ -231,18 +239,34 @@ def _json_boolean(value: object) -> object:
 JsonBoolean = Annotated[bool, BeforeValidator(_json_boolean)]
 
 
-class Contact(BaseModel):
-    """A person we write to: name, address and the language they read."""
+def _rfc3339_text(value: object) -> object:
+    # The schema says `format: date-time`, a string; pydantic alone would take a number too.
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
+    return value
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: SingleLineText
-    email: EmailStr = Field(
+Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+
+
+EmailAddress = Annotated[
+    EmailStr,
+    Field(
         max_length=254,
         json_schema_extra={
             "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
             "description": "An address as the `email-validator` library accepts it (RFC 5322"
             " addr-spec with a DNS domain); deliverability is not checked.",
         },
-    )
+    ),
+]
+
+
+class Contact(BaseModel):
+    """A person we write to: name, address and the language they read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: SingleLineText
+    email: EmailAddress
     locale: Locale = "ko"
