@@ -72,7 +72,7 @@ async def insert_application(
     await conn.execute(
         "INSERT INTO applications (id, submitted_by, submission_id, content_hash, program_code,"
         " cohort_code, startup_name, business_registration_number, submission, status, refusals,"
-        " stage_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        " stage_code, consent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         application_id,
         submitted_by,
         submission.submission_id,
@@ -85,6 +85,7 @@ async def insert_application(
         status.value,
         [r.model_dump() for r in refusals],
         stage_code,
+        submission.consent.model_dump(mode="json") if submission.consent else None,
     )
     reason = "; ".join(r.code for r in refusals) or "submission received"
     await add_history(conn, application_id, None, status, actor, reason, stage_code=stage_code)

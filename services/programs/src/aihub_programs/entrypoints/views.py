@@ -35,6 +35,9 @@ class CohortView(BaseModel):
         default=None, description="Absent: the default stages (서류평가 → 발표평가)."
     )
     agreement_due_days: int
+    consent_text: dict[str, Any] | None = Field(
+        default=None, description="The consent text (id, version) submissions must agree to."
+    )
     program_code: str
     program_name_ko: str
     program_name_en: str
