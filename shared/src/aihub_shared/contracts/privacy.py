@@ -26,8 +26,8 @@ from aihub_shared.contracts.values import (
 OptionalPurpose = Literal["marketing_mail", "partner_sharing"]
 
 #: The services that hold personal data and confirm an erasure.
-ERASING_SERVICES: tuple[str, ...] = ("applications", "programs", "notifications")
 ErasingService = Literal["applications", "programs", "notifications"]
+ERASING_SERVICES: tuple[ErasingService, ...] = ("applications", "programs", "notifications")
 
 ApplicationId = Annotated[
     str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -60,7 +60,13 @@ _EVENT_TOPICS = [
     # off a program is gone from the cohort's next state, and compaction drops the older ones.
     TopicSpec(
         PROGRAMS_CATALOG,
-        config={"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"},
+        # Segments roll daily so compaction (which skips the active segment) drops a
+        # manager's older states within about a day of their removal.
+        config={
+            "cleanup.policy": "compact",
+            "min.compaction.lag.ms": "60000",
+            "segment.ms": str(_DAY_MS),
+        },
         description="The latest state of each cohort and its program.",
     ),
     TopicSpec(

@@ -10,6 +10,7 @@ from typing import Any
 from aihub_applications.adapters.history import add_history
 from aihub_applications.domain.status import Status
 from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
+from aihub_shared.privacy import hashed_brn
 from aihub_shared.runtime.db import DbConnection
 
 
@@ -48,11 +49,13 @@ async def lock_brn_in_cohort(conn: DbConnection, cohort_code: str, brn: str) -> 
 
 
 async def active_application_for_brn(conn: DbConnection, cohort_code: str, brn: str) -> str | None:
+    # An erased application keeps its number hashed: the duplicate is still found.
     value = await conn.fetchval(
         "SELECT id::text FROM applications WHERE cohort_code = $1"
-        " AND business_registration_number = $2 AND status <> 'ineligible'",
+        " AND business_registration_number IN ($2, $3) AND status <> 'ineligible'",
         cohort_code,
         brn,
+        hashed_brn(brn),
     )
     return str(value) if value is not None else None
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
+from aihub_applications.entrypoints.privacy_api import build_privacy_router
 from aihub_applications.entrypoints.review_api import build_review_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
+from aihub_applications.service_layer.erasure import collect_confirmation, receive_request
 from aihub_applications.service_layer.events import EVENTS
 from aihub_applications.service_layer.intake import receive_submission
 from aihub_applications.service_layer.replicas import (
@@ -40,6 +42,16 @@ CONSUMERS = [
         [topics.PROGRAMS_ENROLLMENTS],
         {name: follow_enrollment(name) for name in STATUS_BY_ENROLLMENT_EVENT},
     ),
+    ConsumerSpec(
+        "applications.erasure-requests",
+        [topics.INTAKE_ERASURE_REQUESTS],
+        {"person.erasure_requested": receive_request},
+    ),
+    ConsumerSpec(
+        "applications.erasures",
+        [topics.PRIVACY_ERASURES],
+        {"person.erased": collect_confirmation},
+    ),
 ]
 
 
@@ -55,5 +67,6 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_review_router(settings),
             build_selection_router(settings),
             build_intake_router(settings),
+            build_privacy_router(settings),
         ],
     )

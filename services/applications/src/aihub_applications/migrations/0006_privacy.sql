@@ -5,3 +5,4 @@ ALTER TABLE cohorts ADD COLUMN IF NOT EXISTS consent_text jsonb;   -- {"id", "ve
 ALTER TABLE applications ADD COLUMN IF NOT EXISTS consent jsonb;
 -- Set when the applicant's data was erased (by request or by the retention worker).
 ALTER TABLE applications ADD COLUMN IF NOT EXISTS erased_at timestamptz;
+

@@ -1,0 +1,84 @@
+"""SQL for erasing a person from this schema: the applicant replica and the e-mails to them or
+about them. Delivery rows stay (template, status, times: the counts), their content goes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aihub_shared.privacy import ERASED, ERASED_DOMAIN, containing
+from aihub_shared.runtime.db import DbConnection
+
+#: Shorter names would blank unrelated mails that happen to contain them.
+_MIN_NAME_LENGTH = 3
+
+
+async def person_of(
+    conn: DbConnection, application_ids: Sequence[str], email_sha256: str | None
+) -> tuple[list[str], list[str]]:
+    """The person's addresses (their applications' contact, any recipient whose address hashes
+    to `email_sha256`) and the names that identify them (contact and startup)."""
+    rows = await conn.fetch(
+        "SELECT lower(contact_email) AS email, contact_name, startup_name FROM applicants"
+        " WHERE application_id = ANY($1::text[]) AND erased_at IS NULL FOR UPDATE",
+        list(application_ids),
+    )
+    addresses = {row["email"] for row in rows}
+    if email_sha256 is not None:
+        found = await conn.fetch(
+            "SELECT DISTINCT lower(recipient) AS email FROM deliveries"
+            " WHERE encode(sha256(convert_to(lower(recipient), 'UTF8')), 'hex') = $1",
+            email_sha256,
+        )
+        addresses |= {row["email"] for row in found}
+    names = {row[k] for row in rows for k in ("contact_name", "startup_name")}
+    return sorted(addresses), sorted(n for n in names if len(n) >= _MIN_NAME_LENGTH)
+
+
+async def erase(
+    conn: DbConnection,
+    application_ids: Sequence[str],
+    addresses: Sequence[str],
+    names: Sequence[str],
+) -> dict[str, int]:
+    to_person = await conn.fetch(
+        "UPDATE deliveries SET recipient = 'erased-' || id || '@' || $2::text,"
+        " recipient_name = $3::text, subject = $3::text, body_text = '', body_html = '',"
+        " last_error = NULL,"
+        # A mail not sent yet never will be: its content is gone.
+        " failed_at = CASE WHEN status = 'pending' THEN now() ELSE failed_at END,"
+        " status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,"
+        " updated_at = now()"
+        " WHERE lower(recipient) = ANY($1::text[]) RETURNING id",
+        list(addresses),
+        ERASED_DOMAIN,
+        ERASED,
+    )
+    about_person = await conn.fetch(
+        "UPDATE deliveries SET subject = $2::text, body_text = '', body_html = '',"
+        " updated_at = now()"
+        " WHERE body_text <> ''"
+        " AND (body_text LIKE ANY($1::text[]) OR subject LIKE ANY($1::text[]))"
+        " RETURNING id",
+        containing([*application_ids, *names, *addresses]),
+        ERASED,
+    )
+    touched = [row["id"] for row in [*to_person, *about_person]]
+    await conn.execute(
+        "UPDATE delivery_attempts SET error = NULL"
+        " WHERE delivery_id = ANY($1) AND error IS NOT NULL",
+        touched,
+    )
+    applicants = await conn.execute(
+        "UPDATE applicants SET startup_name = $2::text, contact_name = $2::text,"
+        " contact_email = 'erased-' || application_id || '@' || $3::text,"
+        " erased_at = coalesce(erased_at, now()), updated_at = now()"
+        " WHERE application_id = ANY($1::text[])",
+        list(application_ids),
+        ERASED,
+        ERASED_DOMAIN,
+    )
+    return {
+        "applicants": int(applicants.split()[-1]),
+        "mails_to_person": len(to_person),
+        "mails_about_person": len(about_person),
+    }
