@@ -44,6 +44,16 @@ class ConsentTextRef(BaseModel):
     version: WholeNumber = Field(ge=1, le=10_000)
 
 
+class RetentionPeriods(BaseModel):
+    """How long after a cohort ends its applicants' data is kept, then anonymised as an erasure
+    would: longer for the selected (their enrollment and agreement), shorter for the others."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    selected_days: int = Field(default=3 * 365, ge=1, le=36_500)
+    not_selected_days: int = Field(default=365, ge=1, le=36_500)
+
+
 class ConsentRecord(BaseModel):
     """Which consent text the applicant agreed to, in which language and when."""
 

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from aihub_shared.contracts.intake import Refusal
-from aihub_shared.contracts.privacy import ConsentTextRef
+from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.values import (
     AnswerKey,
     BusinessRegistrationNumber,
@@ -129,6 +129,11 @@ class CohortPublished(BaseModel):
         default=None,
         description="The consent text a submission must have agreed to (id and version); none:"
         " the boolean `consent_personal_info` suffices.",
+    )
+    retention: RetentionPeriods = Field(
+        default_factory=RetentionPeriods,
+        description="Days after `ends_on` that applicants' data is kept, selected or not;"
+        " then it is anonymised (a cohort without `ends_on` keeps it until one is set).",
     )
     snapshot: bool = Field(
         default=False,

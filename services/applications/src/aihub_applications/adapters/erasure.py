@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from aihub_shared.contracts.privacy import RetentionPeriods
 from aihub_shared.privacy import ERASED, hashed_brn
 from aihub_shared.runtime.db import DbConnection
 
@@ -143,3 +144,25 @@ async def complete(conn: DbConnection, requested_by: str, request_id: str) -> da
         request_id,
     )
     return completed
+
+
+async def retention_candidates(
+    conn: DbConnection, today: date, selected: list[str], limit: int
+) -> list[uuid.UUID]:
+    """Applications not yet erased whose cohort's period for them (the selected one when their
+    status is in `selected`, else the other) ended before `today`."""
+    rows = await conn.fetch(
+        "SELECT a.id FROM applications a"
+        " JOIN cohorts c USING (cohort_code)"
+        " WHERE a.erased_at IS NULL AND c.ends_on IS NOT NULL AND c.ends_on + CASE"
+        "   WHEN a.status = ANY($3::text[])"
+        "   THEN coalesce((c.retention ->> 'selected_days')::int, $4)"
+        "   ELSE coalesce((c.retention ->> 'not_selected_days')::int, $5) END < $1"
+        " ORDER BY c.ends_on, a.id LIMIT $2",
+        today,
+        limit,
+        selected,
+        RetentionPeriods().selected_days,
+        RetentionPeriods().not_selected_days,
+    )
+    return [r["id"] for r in rows]

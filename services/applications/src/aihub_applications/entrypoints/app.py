@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.privacy_api import build_privacy_router
@@ -15,11 +18,12 @@ from aihub_applications.service_layer.replicas import (
     follow_enrollment,
     replicate_cohort,
 )
+from aihub_applications.service_layer.retention import RetentionWorker
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.refused_receipts import RefusedReceipts
-from aihub_shared.runtime.service import ServiceDefinition
+from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 
 # One group per upstream topic: a slow or blocked intake never delays the replicas.
 CONSUMERS = [
@@ -57,6 +61,16 @@ CONSUMERS = [
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
     settings = settings or Settings()
+
+    def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
+        return [
+            RetentionWorker(
+                runtime.pool,
+                interval=settings.retention_check_interval_seconds,
+                clock=lambda: datetime.now(UTC),
+            )
+        ]
+
     return ServiceDefinition(
         package="aihub_applications",
         title="Seoul AI Hub — applications",
@@ -69,4 +83,5 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_intake_router(settings),
             build_privacy_router(settings),
         ],
+        workers=workers,
     )

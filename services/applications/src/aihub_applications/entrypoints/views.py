@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -100,6 +100,11 @@ class ReplicatedCohort(BaseModel):
     agreement_due_days: int
     consent_text: dict[str, Any] | None = Field(
         default=None, description="The consent text (id, version) submissions must agree to."
+    )
+    ends_on: date | None = Field(default=None, description="When the cohort ends.")
+    retention: dict[str, int] | None = Field(
+        default=None,
+        description="Days after `ends_on` applicants' data is kept (selected / not selected).",
     )
     event_time: datetime = Field(description="When programs published this state.")
     replicated_at: datetime

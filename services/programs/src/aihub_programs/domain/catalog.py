@@ -10,7 +10,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aihub_shared.contracts.privacy import ConsentTextRef
+from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.programs import (
     CohortQuestion,
     ReviewStage,
@@ -51,6 +51,10 @@ class StrictConsentText(ConsentTextRef):
     model_config = _STRICT
 
 
+class StrictRetention(RetentionPeriods):
+    model_config = _STRICT
+
+
 def _default_stages() -> list[StrictStage]:
     return [StrictStage.model_validate(s.model_dump()) for s in default_review_stages()]
 
@@ -74,6 +78,10 @@ class CohortSettings(BaseModel):
     consent_text: StrictConsentText | None = Field(
         default=None,
         description="The consent text (id, version) submissions must have agreed to.",
+    )
+    retention: StrictRetention = Field(
+        default_factory=StrictRetention,
+        description="Days after `ends_on` applicants' data is kept (selected / not selected).",
     )
 
     @field_validator(

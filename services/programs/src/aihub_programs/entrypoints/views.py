@@ -38,6 +38,10 @@ class CohortView(BaseModel):
     consent_text: dict[str, Any] | None = Field(
         default=None, description="The consent text (id, version) submissions must agree to."
     )
+    retention: dict[str, int] = Field(
+        description="Days after `ends_on` applicants' data is kept: `selected_days`,"
+        " `not_selected_days`."
+    )
     program_code: str
     program_name_ko: str
     program_name_en: str
