@@ -4,23 +4,36 @@ A founder applies, is reviewed (with a comment naming them), selected, enrolled,
 their startup reports its figures. Then a publishing system asks for their erasure; notifications
 is killed (-9) right after committing its part. Afterwards no text column of any service's schema
 (nor any outbox row) holds their name, address or registration number, the hub's outcomes are
-unchanged, the receipt came once, and asking again changes nothing.
+unchanged, the receipt came once, and asking again changes nothing. No service ever logged their
+data, and no log line of any service holds a full e-mail address.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import eventually, mails_to, publish, read_until, staff_token
+from aihub_local.testing import (
+    StaffAccount,
+    eventually,
+    mails_to,
+    publish,
+    read_until,
+    staff_token,
+)
+from aihub_shared import privacy_cli
 from aihub_shared.contracts.registry import contract
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
@@ -31,6 +44,8 @@ from tests.e2e.support import business_number, unique
 pytestmark = pytest.mark.integration
 
 PORTAL = "/test/portal"
+#: What a full e-mail address in a log line looks like (a masked one is `k***@domain`).
+ADDRESS = re.compile(r"[^\s@\"'<>()]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
 SCHEMAS = ("applications", "programs", "notifications")
 
 
@@ -83,6 +98,27 @@ async def places_holding(local_stack: StackEndpoints, secrets: list[str]) -> lis
         return found
     finally:
         await conn.close()
+
+
+def service_logs(local_stack: StackEndpoints) -> list[Path]:
+    """The services' log files of this stack (every run and restart appends to them)."""
+    return sorted((local_stack.state_dir / "logs" / "services").glob("*.log"))
+
+
+async def export_with_the_command(
+    platform: PlatformServices, *, email: str | None = None, application_id: str | None = None
+) -> dict[str, Any]:
+    """`aihub-privacy export`, as an admin runs it (its token and the URLs from the environment)."""
+    args = ["export", *(["--email", email] if email else [])]
+    args += ["--application-id", application_id] if application_id else []
+    env = {
+        "AIHUB_ADMIN_TOKEN": StaffAccount("admin@hub.example", ("admin",)).token(),
+        **{f"{name.upper()}_URL": platform.url(name) for name in SCHEMAS},
+    }
+    result = await asyncio.to_thread(CliRunner().invoke, privacy_cli.app, args, env=env)
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
 
 
 async def review_with_a_comment(
@@ -167,6 +203,19 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     secrets = [founder, email, startup, brn]
     assert await places_holding(local_stack, secrets), "the flow stored the founder's data"
 
+    # An access request first: `aihub-privacy export` joins what each service holds.
+    held = await export_with_the_command(platform, email=email)
+    parts = held["services"]
+    assert parts["applications"]["application_ids"] == [application_id]
+    (stored,) = parts["applications"]["records"]["applications"]
+    assert stored["submission"]["contact"] == {"name": founder, "email": email, "locale": "en"}
+    assert any(r["comment"] for r in parts["applications"]["records"]["review_assignments"])
+    (enrollment,) = parts["programs"]["records"]["enrollments"]
+    assert enrollment["business_registration_number"] == brn
+    assert [r["revenue_krw"] for r in parts["programs"]["records"]["kpi_reports"]] == [123_000_000]
+    assert parts["notifications"]["records"]["applicants"][0]["contact_email"] == email
+    assert {d["recipient"] for d in parts["notifications"]["records"]["deliveries"]} == {email}
+
     # notifications dies (-9) right after committing its erasure, before its offset commit.
     platform.process("notifications").terminate()
     platform.start("notifications", extra_env={FAILPOINT: "after-commit:notifications.erasures"})
@@ -194,6 +243,9 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     assert body["applications"] == 1
 
     assert await places_holding(local_stack, secrets) == []
+    after = json.dumps(await export_with_the_command(platform, application_id=application_id))
+    assert not [s for s in secrets if s in after]
+    assert application_id in after  # what stays (the legal holds) is still shown
     assert (await programs.get("/outcomes")).json() == hub_before
     assert (await programs.get(f"/cohorts/{open_cohort['cohort']}/outcomes")).json() == (
         cohort_before
@@ -239,3 +291,11 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     assert status.json()["confirmed_by"] == sorted(SCHEMAS)
     assert status.json()["completed_at"] is not None
     assert await places_holding(local_stack, secrets) == []
+
+    # Nothing of theirs was ever logged, by any service, and no full address of anyone is.
+    logs = {p.name: p.read_text(errors="replace") for p in service_logs(local_stack)}
+    assert set(logs) >= {f"{service}.log" for service in SCHEMAS}
+    assert application_id in logs["applications.log"]  # the flow was logged
+    assert [(name, s) for name, text in logs.items() for s in secrets if s in text] == []
+    unmasked = {a for text in logs.values() for a in ADDRESS.findall(text) if "***@" not in a}
+    assert unmasked == set()

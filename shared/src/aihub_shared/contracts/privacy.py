@@ -8,7 +8,7 @@ each service confirms with `person.erased` on `privacy.erasures`, and the reques
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -74,12 +74,9 @@ class ConsentRecord(BaseModel):
         return ConsentTextRef(id=self.text_id, version=self.text_version)
 
 
-class PersonErasureRequested(BaseModel):
-    """`person.erasure_requested` on `intake.erasure-requests`, keyed by `request_id`.
-
-    Names the person by e-mail address and/or application ids; every application of that address
-    is erased, whatever system submitted it.
-    """
+class NamesAPerson(BaseModel):
+    """A person, by e-mail address and/or application ids: every application of that address
+    counts, whatever system submitted it."""
 
     model_config = ConfigDict(
         extra="ignore",
@@ -96,17 +93,28 @@ class PersonErasureRequested(BaseModel):
         },
     )
 
-    request_id: ExternalId = Field(
-        description="Unique per requesting system (the envelope's `source`); resending is safe."
-    )
     email: EmailAddress | None = None
     application_ids: list[ApplicationId] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
-    def _names_someone(self) -> PersonErasureRequested:
+    def _names_someone(self) -> NamesAPerson:
         if self.email is None and not self.application_ids:
             raise ValueError("name the person by email or application_ids")
         return self
+
+
+class PersonErasureRequested(NamesAPerson):
+    """`person.erasure_requested` on `intake.erasure-requests`, keyed by `request_id`."""
+
+    request_id: ExternalId = Field(
+        description="Unique per requesting system (the envelope's `source`); resending is safe."
+    )
+
+
+class PersonRef(NamesAPerson):
+    """Whom an access request (an export of what the platform holds) is about."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class PersonErased(BaseModel):
@@ -143,3 +151,15 @@ class ErasureReceipt(BaseModel):
     services: list[ErasingService]
     applications: int = Field(ge=0, description="How many applications were erased.")
     completed_at: Rfc3339DateTime
+
+
+class PersonalDataHeld(BaseModel):
+    """One service's answer to an access request: every row it holds about the person."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    service: ErasingService
+    application_ids: list[str] = Field(description="The person's applications this service knows.")
+    records: dict[str, list[dict[str, Any]]] = Field(
+        description="Rows by kind (table), as stored; timestamps in UTC."
+    )

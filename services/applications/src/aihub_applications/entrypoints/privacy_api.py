@@ -1,4 +1,5 @@
-"""HTTP API of personal-data requests: an admin asks for a person's erasure and follows it."""
+"""HTTP API of personal-data requests: an admin asks for a person's erasure and follows it, or
+exports what this service holds about them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import ConfigDict
 
 from aihub_applications.entrypoints.dependencies import staff_of
-from aihub_applications.service_layer import erasure
+from aihub_applications.service_layer import erasure, personal_data
 from aihub_applications.service_layer.erasure import ErasureStatus
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.privacy import PersonErasureRequested
@@ -16,6 +17,7 @@ from aihub_shared.contracts.values import EXTERNAL_ID_PATTERN
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import require_role
 from aihub_shared.runtime.http_errors import READ_ONE_ERRORS, STAFF_ROUTE_ERRORS, error_responses
+from aihub_shared.runtime.privacy_routes import export_router
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 RequestIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=EXTERNAL_ID_PATTERN)]
@@ -28,8 +30,10 @@ class ErasureRequestBody(PersonErasureRequested):
 
 
 def build_privacy_router(settings: Settings) -> APIRouter:
-    require_admin = require_role(staff_of(settings), Role.ADMIN)
+    current_staff = staff_of(settings)
+    require_admin = require_role(current_staff, Role.ADMIN)
     router = APIRouter(tags=["privacy"], responses=STAFF_ROUTE_ERRORS)
+    router.include_router(export_router(current_staff, personal_data.export_person))
 
     @router.post("/privacy/erasures", responses=error_responses(400, 413))
     async def request_erasure(

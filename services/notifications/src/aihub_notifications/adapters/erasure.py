@@ -4,6 +4,7 @@ about them. Delivery rows stay (template, status, times: the counts), their cont
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aihub_shared.privacy import ERASED, ERASED_DOMAIN, containing
 from aihub_shared.runtime.db import DbConnection
@@ -81,4 +82,27 @@ async def erase(
         "applicants": int(applicants.split()[-1]),
         "mails_to_person": len(to_person),
         "mails_about_person": len(about_person),
+    }
+
+
+async def rows_about(
+    conn: DbConnection, application_ids: Sequence[str], addresses: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """An access request: the applicant replica and every mail to the person, with attempts."""
+    applicants = await conn.fetch(
+        "SELECT * FROM applicants WHERE application_id = ANY($1::text[])", list(application_ids)
+    )
+    every_address = sorted({*addresses, *(r["contact_email"].lower() for r in applicants)})
+    deliveries = await conn.fetch(
+        "SELECT * FROM deliveries WHERE lower(recipient) = ANY($1::text[]) ORDER BY created_at",
+        every_address,
+    )
+    attempts = await conn.fetch(
+        "SELECT * FROM delivery_attempts WHERE delivery_id = ANY($1) ORDER BY id",
+        [r["id"] for r in deliveries],
+    )
+    return {
+        "applicants": [dict(r) for r in applicants],
+        "deliveries": [dict(r) for r in deliveries],
+        "delivery_attempts": [dict(r) for r in attempts],
     }

@@ -1,14 +1,16 @@
-"""Erasing a person here, when the applications service has erased them (`person.erased` from
-applications names their applications and their address's SHA-256); then confirming it."""
+"""A person's data here. Erased when the applications service has erased them
+(`person.erased` from applications names their applications and their address's SHA-256),
+then confirmed; exported for an access request."""
 
 from __future__ import annotations
 
+import asyncpg
 import structlog
 
 from aihub_notifications.adapters import erasure
 from aihub_notifications.service_layer.events import new_event
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.privacy import PersonErased
+from aihub_shared.contracts.privacy import PersonalDataHeld, PersonErased, PersonRef
 from aihub_shared.privacy import forget_published_events
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
@@ -35,3 +37,12 @@ async def erase_person(conn: DbConnection, event: CloudEvent, erased: PersonEras
         [new_event("person.erased", subject=erased.request_id, data=confirmation, caused_by=event)],
     )
     log.info("person erased", request_id=erased.request_id, **counts)
+
+
+async def export_person(pool: asyncpg.Pool, person: PersonRef) -> PersonalDataHeld:
+    """Access requests: the replica of the person's applications and every mail to them."""
+    addresses = [person.email.lower()] if person.email else []
+    async with pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
+        records = await erasure.rows_about(conn, person.application_ids, addresses)
+    known = sorted(r["application_id"] for r in records["applicants"])
+    return PersonalDataHeld(service="notifications", application_ids=known, records=records)

@@ -1,6 +1,9 @@
-"""SQL for erasing a person from this schema: their startup's enrollments and KPI reports."""
+"""SQL for a person in this schema (erasure, access requests): their startup's enrollments and
+KPI reports."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aihub_shared.privacy import ERASED, HASHED_BRN_PREFIX, hashed_brn
 from aihub_shared.runtime.db import DbConnection
@@ -41,3 +44,29 @@ async def erase_enrollments(conn: DbConnection, application_ids: list[str]) -> d
 
 def _count(status: str) -> int:
     return int(status.split()[-1])
+
+
+async def rows_about(
+    conn: DbConnection, application_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """An access request: the person's enrollments and their startup's KPI reports."""
+    enrollments = await conn.fetch(
+        "SELECT * FROM enrollments WHERE application_id = ANY($1) ORDER BY created_at",
+        application_ids,
+    )
+    numbers = sorted(
+        {
+            r["business_registration_number"]
+            for r in enrollments
+            if r["business_registration_number"]
+        }
+    )
+    reports = await conn.fetch(
+        "SELECT * FROM kpi_reports WHERE business_registration_number = ANY($1)"
+        " ORDER BY quarter, received_at",
+        numbers,
+    )
+    return {
+        "enrollments": [dict(r) for r in enrollments],
+        "kpi_reports": [dict(r) for r in reports],
+    }
