@@ -69,11 +69,18 @@ async def erase(
         " WHERE delivery_id = ANY($1) AND error IS NOT NULL",
         touched,
     )
+    # An application whose `application.received` has not arrived yet gets its erased row now:
+    # stamped at the end of time, no later replication overwrites it (`upsert_applicant` keeps
+    # the newer state), and its arrival mails nobody (`is_erased`).
     applicants = await conn.execute(
-        "UPDATE applicants SET startup_name = $2::text, contact_name = $2::text,"
-        " contact_email = 'erased-' || application_id || '@' || $3::text,"
-        " erased_at = coalesce(erased_at, now()), updated_at = now()"
-        " WHERE application_id = ANY($1::text[])",
+        "INSERT INTO applicants AS a (application_id, program_code, cohort_code, startup_name,"
+        " contact_name, contact_email, contact_locale, event_id, event_time, erased_at)"
+        " SELECT id, '', '', $2::text, $2::text, 'erased-' || id || '@' || $3::text, 'ko',"
+        "   'erased', 'infinity', now() FROM unnest($1::text[]) AS id"
+        " ON CONFLICT (application_id) DO UPDATE SET startup_name = $2::text,"
+        " contact_name = $2::text,"
+        " contact_email = 'erased-' || a.application_id || '@' || $3::text,"
+        " event_time = 'infinity', erased_at = coalesce(a.erased_at, now()), updated_at = now()",
         list(application_ids),
         ERASED,
         ERASED_DOMAIN,
@@ -106,3 +113,10 @@ async def rows_about(
         "deliveries": [dict(r) for r in deliveries],
         "delivery_attempts": [dict(r) for r in attempts],
     }
+
+
+async def is_erased(conn: DbConnection, application_id: str) -> bool:
+    erased = await conn.fetchval(
+        "SELECT erased_at IS NOT NULL FROM applicants WHERE application_id = $1", application_id
+    )
+    return bool(erased)
