@@ -240,7 +240,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         program_code=_PROGRAM, cohort_code=_COHORT, seats=10, seats_taken=10, waitlisted=4
     ),
     "startup.kpi_reported": StartupKpiReported(
-        report_id="kpi-2027-Q2-2208162517",
+        report_id="kpi-2027-Q2-000123",
         business_registration_number=_BRN,
         cohort_code=_COHORT,
         quarter="2027-Q2",
@@ -249,7 +249,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         headcount=18,
     ),
     "kpi.receipt": KpiReceipt(
-        report_id="kpi-2027-Q2-2208162517",
+        report_id="kpi-2027-Q2-000123",
         submitted_by="/partners/kpi-portal",
         outcome="accepted",
     ),
@@ -314,8 +314,8 @@ _SUBJECTS = {
         if name.startswith(("enrollment.", "application.", "review."))
         and name != "application.submitted"
     },
-    "startup.kpi_reported": "kpi-2027-Q2-2208162517",
-    "kpi.receipt": "kpi-2027-Q2-2208162517",
+    "startup.kpi_reported": "kpi-2027-Q2-000123",
+    "kpi.receipt": "kpi-2027-Q2-000123",
     "email.sent": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
     "email.failed": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
     **dict.fromkeys(

@@ -49,7 +49,9 @@ class ApplicationSubmitted(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     submission_id: ExternalId = Field(
-        description="Unique per publishing system (the envelope's `source`); resending it is safe.",
+        description="Unique per publishing system (the envelope's `source`); resending it is safe."
+        " It is the Kafka key, which is never erased: no personal data in it (not the"
+        " registration number).",
     )
     program_code: Code
     cohort_code: Code

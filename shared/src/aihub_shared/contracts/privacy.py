@@ -108,6 +108,7 @@ class PersonErasureRequested(NamesAPerson):
 
     request_id: ExternalId = Field(
         description="Unique per requesting system (the envelope's `source`); resending is safe."
+        " It is the Kafka key, which is never erased: no personal data in it."
     )
 
 

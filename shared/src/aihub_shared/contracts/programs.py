@@ -207,7 +207,9 @@ class StartupKpiReported(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     report_id: ExternalId = Field(
-        description="Unique per publishing system (the envelope's `source`); resending is safe.",
+        description="Unique per publishing system (the envelope's `source`); resending is safe."
+        " It is the Kafka key, which is never erased: no personal data in it (not the"
+        " registration number).",
     )
     business_registration_number: BusinessRegistrationNumber
     cohort_code: Code

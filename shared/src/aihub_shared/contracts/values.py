@@ -190,7 +190,9 @@ SubmittedBusinessRegistrationNumber = Annotated[
     AfterValidator(_ten_digits),
 ]
 
-#: An id a publishing system chooses (`submission_id`, `report_id`): the key of its receipt.
+#: An id a publishing system chooses (`submission_id`, `report_id`): the key of its receipt, so
+#: it must not carry personal data (no `@`; and no registration number, by agreement: keys are
+#: never erased).
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 ExternalId = Annotated[str, Field(min_length=1, max_length=128, pattern=EXTERNAL_ID_PATTERN)]
 

@@ -53,7 +53,9 @@ def build_privacy_router(settings: Settings) -> APIRouter:
         requested_by: Annotated[
             str | None,
             Query(
+                min_length=1,
                 max_length=256,
+                pattern=r"^[\x21-\x7e]+$",
                 description="Who asked (a publishing system's `source`); default: the caller.",
             ),
         ] = None,
