@@ -84,9 +84,8 @@ async def places_holding(local_stack: StackEndpoints, secrets: list[str]) -> lis
         for c in columns:
             column = f'"{c["table_schema"]}"."{c["table_name"]}"."{c["column_name"]}"'
             name = f'"{c["column_name"]}"'
-            as_text = (
-                f"convert_from({name}, 'UTF8')" if c["data_type"] == "bytea" else f"{name}::text"
-            )
+            # Bytes as text whatever they hold (a dead letter keeps a publisher's raw bytes).
+            as_text = f"encode({name}, 'escape')" if c["data_type"] == "bytea" else f"{name}::text"
             table = f'"{c["table_schema"]}"."{c["table_name"]}"'
             hits = await conn.fetchval(
                 f"SELECT count(*) FROM {table} WHERE lower({as_text}) LIKE ANY($1::text[])",  # noqa: S608

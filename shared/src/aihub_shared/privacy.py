@@ -57,9 +57,10 @@ async def forget_published_events(conn: DbConnection, mentions: Sequence[str]) -
     Rows not yet published stay: they must still reach Kafka, whose retention bounds them."""
     if not mentions:
         return 0
+    # Compared as bytes: a dead letter keeps the publisher's bytes, which need not be UTF-8.
     status = await conn.execute(
-        "DELETE FROM outbox WHERE published_at IS NOT NULL"
-        " AND convert_from(value, 'UTF8') LIKE ANY($1::text[])",
-        containing(mentions),
+        "DELETE FROM outbox WHERE published_at IS NOT NULL AND EXISTS (SELECT 1"
+        " FROM unnest($1::text[]) AS m WHERE position(convert_to(m, 'UTF8') IN value) > 0)",
+        sorted({*mentions, *(m.lower() for m in mentions)}),
     )
     return int(status.split()[-1])

@@ -20,11 +20,16 @@ Export = Callable[[asyncpg.Pool, PersonRef], Awaitable[PersonalDataHeld]]
 EXPORT_PATH = "/privacy/exports"
 
 
-def export_router(current_staff: StaffDependency, export: Export) -> APIRouter:
+def add_export_route(router: APIRouter, current_staff: StaffDependency, export: Export) -> None:
+    """Adds the route to the service's own router (not a nested one: `router.routes` then lists
+    it, which the authorization tests read)."""
     require_admin = require_role(current_staff)
-    router = APIRouter(tags=["privacy"], responses=STAFF_ROUTE_ERRORS)
 
-    @router.post(EXPORT_PATH, responses=error_responses(400, 413))
+    @router.post(
+        EXPORT_PATH,
+        tags=["privacy"],
+        responses={**STAFF_ROUTE_ERRORS, **error_responses(400, 413)},
+    )
     async def export_person(
         person: PersonRef,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -32,5 +37,3 @@ def export_router(current_staff: StaffDependency, export: Export) -> APIRouter:
     ) -> PersonalDataHeld:
         """Admins only: everything this service holds about a person, as stored."""
         return await export(runtime.pool, person)
-
-    return router

@@ -40,12 +40,13 @@ async def applications_of(
 
 
 async def contact_addresses(conn: DbConnection, ids: list[uuid.UUID]) -> list[str]:
+    """The addresses as submitted (events carry them so) and in lower case."""
     rows = await conn.fetch(
-        "SELECT DISTINCT lower(submission -> 'contact' ->> 'email') AS email FROM applications"
+        "SELECT DISTINCT submission -> 'contact' ->> 'email' AS email FROM applications"
         " WHERE id = ANY($1) AND submission -> 'contact' ->> 'email' IS NOT NULL",
         ids,
     )
-    return [row["email"] for row in rows]
+    return sorted({e for row in rows for e in (row["email"], row["email"].lower())})
 
 
 async def anonymise(

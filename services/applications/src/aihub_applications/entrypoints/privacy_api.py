@@ -17,7 +17,7 @@ from aihub_shared.contracts.values import EXTERNAL_ID_PATTERN
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import require_role
 from aihub_shared.runtime.http_errors import READ_ONE_ERRORS, STAFF_ROUTE_ERRORS, error_responses
-from aihub_shared.runtime.privacy_routes import export_router
+from aihub_shared.runtime.privacy_routes import add_export_route
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 RequestIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=EXTERNAL_ID_PATTERN)]
@@ -33,7 +33,7 @@ def build_privacy_router(settings: Settings) -> APIRouter:
     current_staff = staff_of(settings)
     require_admin = require_role(current_staff, Role.ADMIN)
     router = APIRouter(tags=["privacy"], responses=STAFF_ROUTE_ERRORS)
-    router.include_router(export_router(current_staff, personal_data.export_person))
+    add_export_route(router, current_staff, personal_data.export_person)
 
     @router.post("/privacy/erasures", responses=error_responses(400, 413))
     async def request_erasure(

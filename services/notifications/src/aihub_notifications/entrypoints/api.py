@@ -21,7 +21,7 @@ from aihub_notifications.settings import Settings
 from aihub_shared.identity import Role
 from aihub_shared.runtime.http_auth import require_role, staff_principal
 from aihub_shared.runtime.http_errors import STAFF_ROUTE_ERRORS
-from aihub_shared.runtime.privacy_routes import export_router
+from aihub_shared.runtime.privacy_routes import add_export_route
 
 
 def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
@@ -34,5 +34,5 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
         delivery_router(require_role(current_staff, Role.OPS, Role.PROGRAM_MANAGER))
     )
     router.include_router(template_router(renderer))
-    router.include_router(export_router(current_staff, export_person))
+    add_export_route(router, current_staff, export_person)
     return router

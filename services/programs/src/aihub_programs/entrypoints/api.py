@@ -37,7 +37,7 @@ from aihub_shared.runtime.http_errors import (
     error_responses,
 )
 from aihub_shared.runtime.http_params import correlation_header
-from aihub_shared.runtime.privacy_routes import export_router
+from aihub_shared.runtime.privacy_routes import add_export_route
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 # Path parameters are checked like bodies: a code or id that cannot exist is a 422 with its
@@ -84,7 +84,7 @@ def build_router(settings: Settings) -> APIRouter:
     _add_cohort_routes(router, callers)
     _add_enrollment_routes(router, callers)
     _add_outcome_routes(router)
-    router.include_router(export_router(current_staff, erasure.export_person))
+    add_export_route(router, current_staff, erasure.export_person)
     return router
 
 
