@@ -10,177 +10,96 @@ data, and no log line of any service holds a full e-mail address.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 import uuid
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
 
 import asyncpg
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from aihub_local.platform import PlatformServices
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import (
-    StaffAccount,
-    eventually,
-    mails_to,
-    publish,
-    read_until,
-    staff_token,
-)
-from aihub_shared import privacy_cli
-from aihub_shared.contracts.registry import contract
+from aihub_local.testing import eventually, mails_to, publish, read_until
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
-from tests.e2e.kafka_io import as_bytes, receipt_for, submit, submitted_event
+from tests.e2e.kafka_io import receipt_for, submit, submitted_event
+from tests.e2e.privacy_io import (
+    ADDRESS,
+    PORTAL,
+    SCHEMAS,
+    erasure_request,
+    export_with_the_command,
+    places_holding,
+    request_erasure,
+    review_with_a_comment,
+    service_logs,
+)
 from tests.e2e.programs_io import kpi_report_event
 from tests.e2e.review_flow import select_for_cohort
 from tests.e2e.support import business_number, unique
 
 pytestmark = pytest.mark.integration
 
-PORTAL = "/test/portal"
-#: What a full e-mail address in a log line looks like (a masked one is `k***@domain`).
-ADDRESS = re.compile(r"[^\s@\"'<>()]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")
-SCHEMAS = ("applications", "programs", "notifications")
+
+@dataclass(frozen=True)
+class Founder:
+    name: str
+    email: str
+    startup: str
+    brn: str
+    application_id: str = ""
+
+    @property
+    def secrets(self) -> list[str]:
+        return [self.name, self.email, self.startup, self.brn]
 
 
-def erasure_request(request_id: str, **person: Any) -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": PORTAL,
-        "type": contract("person.erasure_requested").type,
-        "time": datetime.now(UTC).isoformat(),
-        "subject": request_id,
-        "datacontenttype": "application/json",
-        "data": {"request_id": request_id, **person},
-    }
-
-
-async def request_erasure(local_stack: StackEndpoints, event: dict[str, Any]) -> None:
-    key = event["data"]["request_id"].encode()
-    await publish(local_stack.kafka, "intake.erasure-requests", [(key, as_bytes(event), [])])
-
-
-async def places_holding(local_stack: StackEndpoints, secrets: list[str]) -> list[str]:
-    """Every `schema.table.column` (text, json or an outbox's bytes) that holds any secret."""
-    patterns = [f"%{s.lower()}%" for s in secrets]
-    conn = await asyncpg.connect(local_stack.postgres_admin_dsn)
-    try:
-        columns = await conn.fetch(
-            "SELECT table_schema, table_name, column_name, data_type"
-            " FROM information_schema.columns JOIN information_schema.tables"
-            " USING (table_schema, table_name)"
-            " WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE'"
-            " AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')",
-            list(SCHEMAS),
-        )
-        found = []
-        for c in columns:
-            column = f'"{c["table_schema"]}"."{c["table_name"]}"."{c["column_name"]}"'
-            name = f'"{c["column_name"]}"'
-            # Bytes as text whatever they hold (a dead letter keeps a publisher's raw bytes).
-            as_text = f"encode({name}, 'escape')" if c["data_type"] == "bytea" else f"{name}::text"
-            table = f'"{c["table_schema"]}"."{c["table_name"]}"'
-            hits = await conn.fetchval(
-                f"SELECT count(*) FROM {table} WHERE lower({as_text}) LIKE ANY($1::text[])",  # noqa: S608
-                patterns,
-            )
-            if hits:
-                found.append(f"{column}: {hits}")
-        assert columns, "the schemas have columns to search"
-        return found
-    finally:
-        await conn.close()
-
-
-def service_logs(local_stack: StackEndpoints) -> list[Path]:
-    """The services' log files of this stack (every run and restart appends to them)."""
-    return sorted((local_stack.state_dir / "logs" / "services").glob("*.log"))
-
-
-async def export_with_the_command(
-    platform: PlatformServices, *, email: str | None = None, application_id: str | None = None
-) -> dict[str, Any]:
-    """`aihub-privacy export`, as an admin runs it (its token and the URLs from the environment)."""
-    args = ["export", *(["--email", email] if email else [])]
-    args += ["--application-id", application_id] if application_id else []
-    env = {
-        "AIHUB_ADMIN_TOKEN": StaffAccount("admin@hub.example", ("admin",)).token(),
-        **{f"{name.upper()}_URL": platform.url(name) for name in SCHEMAS},
-    }
-    result = await asyncio.to_thread(CliRunner().invoke, privacy_cli.app, args, env=env)
-    assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
-
-
-async def review_with_a_comment(
-    applications: httpx.AsyncClient, cohort_code: str, application_id: str, comment: str
-) -> None:
-    cohorts = (await applications.get("/cohorts")).json()
-    (cohort,) = [c for c in cohorts if c["cohort_code"] == cohort_code]
-    stage = cohort["review_stages"][0]
-    reviewers = [f"{unique('reviewer')}@hub.example" for _ in range(stage["min_reviewers"])]
-    tokens = [staff_token(r) for r in reviewers]  # accounts first: no invitation races us
-    assigned = await applications.post(
-        f"/cohorts/{cohort_code}/stages/{stage['code']}/assignments",
-        json={"reviewers": [{"id": r, "name": "Reviewer"} for r in reviewers]},
+async def applies(local_stack: StackEndpoints, open_cohort: dict[str, str]) -> Founder:
+    founder = Founder(
+        name=f"Erasa {uuid.uuid4().hex[:8]}",
+        email=f"{unique('erased')}@startup.example",
+        startup=f"Forgotten Labs {uuid.uuid4().hex[:6]}",
+        brn=business_number(uuid.uuid4().int % 10**6),
     )
-    assert assigned.status_code == 200, assigned.text
-    token = tokens[0]
-    scored = await applications.put(
-        f"/applications/{application_id}/stages/{stage['code']}/scores",
-        json={"scores": {c["code"]: 90 for c in stage["criteria"]}, "comment": comment},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert scored.status_code == 200, scored.text
-
-
-async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_comes_once(
-    local_stack: StackEndpoints,
-    platform: PlatformServices,
-    staff: dict[str, httpx.AsyncClient],
-    open_cohort: dict[str, str],
-) -> None:
-    applications, programs = staff["applications"], staff["programs"]
-    founder = f"Erasa {uuid.uuid4().hex[:8]}"
-    email = f"{unique('erased')}@startup.example"
-    startup = f"Forgotten Labs {uuid.uuid4().hex[:6]}"
-    brn = business_number(uuid.uuid4().int % 10**6)
     submission_id = unique("erase-sub")
     event = submitted_event(
         submission_id,
         program_code=open_cohort["program"],
         cohort_code=open_cohort["cohort"],
-        contact_email=email,
-        startup_name=startup,
-        brn=brn,
+        contact_email=founder.email,
+        startup_name=founder.startup,
+        brn=founder.brn,
     )
-    event["data"]["contact"]["name"] = founder
+    event["data"]["contact"]["name"] = founder.name
     await submit(local_stack.kafka, event)
-    application_id = (await receipt_for(local_stack.kafka, submission_id))["application_id"]
+    receipt = await receipt_for(local_stack.kafka, submission_id)
+    return replace(founder, application_id=receipt["application_id"])
 
+
+async def is_reviewed_enrolled_mailed_and_reports(
+    local_stack: StackEndpoints,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+    founder: Founder,
+) -> None:
+    applications, cohort = staff["applications"], open_cohort["cohort"]
     await review_with_a_comment(
-        applications, open_cohort["cohort"], application_id, f"{founder} pitched well"
+        applications, cohort, founder.application_id, f"{founder.name} pitched well"
     )
-    await select_for_cohort(applications, [application_id], reason=f"{startup}: best fit")
+    await select_for_cohort(
+        applications, [founder.application_id], reason=f"{founder.startup}: best fit"
+    )
 
     async def enrolled() -> bool:
-        detail = (await applications.get(f"/applications/{application_id}")).json()
+        detail = (await applications.get(f"/applications/{founder.application_id}")).json()
         return bool(detail["status"] == "enrolled")
 
     await eventually(enrolled, within=90, what="the founder's enrollment")
     report_id = unique("kpi")
     report = {
         "report_id": report_id,
-        "business_registration_number": brn,
-        "cohort_code": open_cohort["cohort"],
+        "business_registration_number": founder.brn,
+        "cohort_code": cohort,
         "quarter": "2027-Q1",
         "revenue_krw": 123_000_000,
         "investment_raised_krw": 50_000_000,
@@ -193,33 +112,37 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     )
 
     async def mailed_and_reported() -> bool:
-        totals = (await programs.get(f"/cohorts/{open_cohort['cohort']}/outcomes")).json()
-        return bool(mails_to(local_stack.mail_dir, email)) and totals["reports"] == 1
+        totals = (await staff["programs"].get(f"/cohorts/{cohort}/outcomes")).json()
+        return bool(mails_to(local_stack.mail_dir, founder.email)) and totals["reports"] == 1
 
     await eventually(mailed_and_reported, within=90, what="a mail to the founder and the report")
-    hub_before = (await programs.get("/outcomes")).json()
-    cohort_before = (await programs.get(f"/cohorts/{open_cohort['cohort']}/outcomes")).json()
-    secrets = [founder, email, startup, brn]
-    assert await places_holding(local_stack, secrets), "the flow stored the founder's data"
 
-    # An access request first: `aihub-privacy export` joins what each service holds.
-    held = await export_with_the_command(platform, email=email)
-    parts = held["services"]
-    assert parts["applications"]["application_ids"] == [application_id]
+
+async def assert_the_export_holds_everything(platform: PlatformServices, founder: Founder) -> None:
+    """An access request: `aihub-privacy export` joins what each service holds."""
+    parts = (await export_with_the_command(platform, email=founder.email))["services"]
+    assert parts["applications"]["application_ids"] == [founder.application_id]
     (stored,) = parts["applications"]["records"]["applications"]
-    assert stored["submission"]["contact"] == {"name": founder, "email": email, "locale": "en"}
+    contact = {"name": founder.name, "email": founder.email, "locale": "en"}
+    assert stored["submission"]["contact"] == contact
     assert any(r["comment"] for r in parts["applications"]["records"]["review_assignments"])
     (enrollment,) = parts["programs"]["records"]["enrollments"]
-    assert enrollment["business_registration_number"] == brn
+    assert enrollment["business_registration_number"] == founder.brn
     assert [r["revenue_krw"] for r in parts["programs"]["records"]["kpi_reports"]] == [123_000_000]
-    assert parts["notifications"]["records"]["applicants"][0]["contact_email"] == email
-    assert {d["recipient"] for d in parts["notifications"]["records"]["deliveries"]} == {email}
+    assert parts["notifications"]["records"]["applicants"][0]["contact_email"] == founder.email
+    recipients = {d["recipient"] for d in parts["notifications"]["records"]["deliveries"]}
+    assert recipients == {founder.email}
 
-    # notifications dies (-9) right after committing its erasure, before its offset commit.
+
+async def erase_while_notifications_dies(
+    local_stack: StackEndpoints, platform: PlatformServices, founder: Founder
+) -> str:
+    """notifications dies (-9) right after committing its erasure, before its offset commit;
+    restarted, the receipt still comes. Returns the request id."""
     platform.process("notifications").terminate()
     platform.start("notifications", extra_env={FAILPOINT: "after-commit:notifications.erasures"})
     request_id = unique("erase")
-    await request_erasure(local_stack, erasure_request(request_id, email=email))
+    await request_erasure(local_stack, erasure_request(request_id, email=founder.email))
 
     async def crashed() -> bool:
         return not platform.process("notifications").is_running()
@@ -227,7 +150,6 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     await eventually(crashed, within=90, what="notifications to hit its failpoint")
     assert platform.process("notifications").returncode == -9
     platform.start("notifications")
-
     (receipt,) = await read_until(
         local_stack.kafka,
         "intake.receipts",
@@ -240,22 +162,22 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     assert body["submitted_by"] == PORTAL
     assert sorted(body["services"]) == sorted(SCHEMAS)
     assert body["applications"] == 1
+    return request_id
 
-    assert await places_holding(local_stack, secrets) == []
-    after = json.dumps(await export_with_the_command(platform, application_id=application_id))
-    assert not [s for s in secrets if s in after]
-    assert application_id in after  # what stays (the legal holds) is still shown
-    assert (await programs.get("/outcomes")).json() == hub_before
-    assert (await programs.get(f"/cohorts/{open_cohort['cohort']}/outcomes")).json() == (
-        cohort_before
-    )
 
-    # Asked again (same request, new event): nothing changes, no second receipt. Asked anew by
-    # application id: a harmless second erasure with its own receipt.
-    repeat = erasure_request(request_id, email=email)
+async def assert_asking_again_is_harmless(
+    local_stack: StackEndpoints,
+    applications: httpx.AsyncClient,
+    founder: Founder,
+    request_id: str,
+) -> None:
+    """The same request again (a new event): nothing changes, no second receipt. A new request
+    by application id: a harmless second erasure with its own receipt."""
+    repeat = erasure_request(request_id, email=founder.email)
     await request_erasure(local_stack, repeat)
     again = unique("erase-again")
-    await request_erasure(local_stack, erasure_request(again, application_ids=[application_id]))
+    anew = erasure_request(again, application_ids=[founder.application_id])
+    await request_erasure(local_stack, anew)
     await read_until(
         local_stack.kafka,
         "intake.receipts",
@@ -289,12 +211,41 @@ async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_come
     assert status.status_code == 200, status.text
     assert status.json()["confirmed_by"] == sorted(SCHEMAS)
     assert status.json()["completed_at"] is not None
-    assert await places_holding(local_stack, secrets) == []
 
-    # Nothing of theirs was ever logged, by any service, and no full address of anyone is.
+
+def assert_no_log_holds_personal_data(local_stack: StackEndpoints, founder: Founder) -> None:
+    """Nothing of theirs was ever logged, by any service, and no full address of anyone is."""
     logs = {p.name: p.read_text(errors="replace") for p in service_logs(local_stack)}
     assert set(logs) >= {f"{service}.log" for service in SCHEMAS}
-    assert application_id in logs["applications.log"]  # the flow was logged
-    assert [(name, s) for name, text in logs.items() for s in secrets if s in text] == []
+    assert founder.application_id in logs["applications.log"]  # the flow was logged
+    leaks = [(name, s) for name, text in logs.items() for s in founder.secrets if s in text]
+    assert leaks == []
     unmasked = {a for text in logs.values() for a in ADDRESS.findall(text) if "***@" not in a}
     assert unmasked == set()
+
+
+async def test_an_erased_founder_is_gone_from_every_service_and_the_receipt_comes_once(
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    staff: dict[str, httpx.AsyncClient],
+    open_cohort: dict[str, str],
+) -> None:
+    programs, cohort = staff["programs"], open_cohort["cohort"]
+    founder = await applies(local_stack, open_cohort)
+    await is_reviewed_enrolled_mailed_and_reports(local_stack, staff, open_cohort, founder)
+    hub_before = (await programs.get("/outcomes")).json()
+    cohort_before = (await programs.get(f"/cohorts/{cohort}/outcomes")).json()
+    assert await places_holding(local_stack, founder.secrets), "the flow stored their data"
+    await assert_the_export_holds_everything(platform, founder)
+
+    request_id = await erase_while_notifications_dies(local_stack, platform, founder)
+
+    assert await places_holding(local_stack, founder.secrets) == []
+    after = await export_with_the_command(platform, application_id=founder.application_id)
+    assert not [s for s in founder.secrets if s in json.dumps(after)]
+    assert founder.application_id in json.dumps(after)  # what stays (legal holds) is shown
+    assert (await programs.get("/outcomes")).json() == hub_before
+    assert (await programs.get(f"/cohorts/{cohort}/outcomes")).json() == cohort_before
+    await assert_asking_again_is_harmless(local_stack, staff["applications"], founder, request_id)
+    assert await places_holding(local_stack, founder.secrets) == []
+    assert_no_log_holds_personal_data(local_stack, founder)
