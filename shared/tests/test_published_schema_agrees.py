@@ -190,6 +190,30 @@ KPI_REPORTED: list[tuple[str, object]] = [
     ("data.cohort_code", "' OR 1=1 --"),
     ("data.report_id", "bad id"),
 ]
+CONSENT: list[tuple[str, object]] = [
+    ("data.consent", MISSING),
+    ("data.consent", None),
+    ("data.consent.text_id", "Privacy Text"),
+    ("data.consent.text_version", 0),
+    ("data.consent.text_version", "3"),
+    ("data.consent.locale", "de"),
+    ("data.consent.agreed_at", "2027-01-19T23:58:12"),
+    ("data.consent.agreed_at", 1800000000),
+    ("data.consent.agreed_at", "2027-02-30T10:00:00Z"),
+    ("data.consent.optional", {"resale": True}),
+    ("data.consent.optional", {"marketing_mail": "yes"}),
+    ("data.consent.optional", {}),
+    ("data.consent.optional", [{"purpose": "marketing_mail", "agreed": True}]),
+]
+ERASURE_REQUESTED: list[tuple[str, object]] = [
+    ("data.email", MISSING),
+    ("data.email", None),
+    ("data.email", "not-an-address"),
+    ("data.application_ids", []),
+    ("data.application_ids", ["0B8F5A52-3C1E-4E0B-9A57-6F1D2A7C9E01"]),
+    ("data.application_ids", ["not-a-uuid"]),
+    ("data.request_id", "bad id"),
+]
 ENVELOPE: list[tuple[str, object]] = [
     ("specversion", "0.3"),
     ("id", "a b"),
@@ -208,6 +232,10 @@ ENVELOPE: list[tuple[str, object]] = [
 CASES = [
     *[("application.submitted", path, value) for path, value in SUBMITTED],
     *[("startup.kpi_reported", path, value) for path, value in KPI_REPORTED],
+    *[("application.submitted", path, value) for path, value in CONSENT],
+    *[("person.erasure_requested", path, value) for path, value in ERASURE_REQUESTED],
+    ("person.erasure_requested", "data", {"request_id": "r-1"}),
+    ("person.erasure_requested", "data", {"request_id": "r-1", "email": None}),
     *[(c.name, path, value) for c in EVENT_CONTRACTS for path, value in ENVELOPE],
 ]
 

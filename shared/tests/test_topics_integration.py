@@ -7,6 +7,7 @@ import time
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import read_until
@@ -48,3 +49,32 @@ async def test_intake_is_stamped_with_the_brokers_arrival_time(
     )
     assert record.timestamp_type == 1  # LogAppendTime
     assert record.timestamp >= before_ms - 5_000
+
+
+async def test_topics_with_personal_data_keep_it_one_week_at_most(
+    local_stack: StackEndpoints,
+) -> None:
+    """Erasure does not rewrite the log: retention bounds how long it keeps a person's data."""
+    await ensure_topics(local_stack.kafka_as("ops"))
+    personal = [t.name for t in ALL_TOPICS if t.personal_data and "retention.ms" in t.config]
+    assert INTAKE_APPLICATIONS in personal
+    assert len(personal) == len([t for t in ALL_TOPICS if t.personal_data])
+    admin = AIOKafkaAdminClient(**local_stack.kafka_as("ops").aiokafka_options())
+    await admin.start()
+    try:
+        responses = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in personal]
+        )
+    finally:
+        await admin.close()
+    retention = {
+        resource[3]: int(value)
+        for response in responses
+        for resource in response.resources
+        for name, value, *_ in resource[4]
+        if name == "retention.ms"
+    }
+    assert set(retention) == set(personal)
+    week = 7 * 24 * 3600 * 1000
+    assert all(ms <= 30 * 24 * 3600 * 1000 for ms in retention.values())
+    assert all(retention[t] <= week for t in personal if not t.endswith(".dlq")), retention

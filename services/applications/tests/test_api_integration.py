@@ -92,6 +92,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "selection_preview": ("GET", "/cohorts/{cohort_code}/selection/preview"),
     "cohorts": ("GET", "/cohorts"),
     "submit": ("POST", "/intake/applications"),
+    "erase": ("POST", "/privacy/erasures"),
+    "erasure": ("GET", "/privacy/erasures/{request_id}"),
+    "export": ("POST", "/privacy/exports"),
 }
 
 
@@ -109,9 +112,17 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "advance_one": {"reason": "appeal"},
         "select": {"reason": "r"},
         "submit": submission(w.cohort, 2),
+        # Nobody has this address: an admin's request is taken and erases nothing.
+        "erase": {"request_id": f"matrix-{uuid.uuid4().hex}", "email": "nobody@matrix.example"},
+        "export": {"application_ids": [app]},
     }
     method, template = ROUTES[action]
-    path = template.format(application_id=app, cohort_code=w.cohort.cohort_code, stage_code=DOC)
+    path = template.format(
+        application_id=app,
+        cohort_code=w.cohort.cohort_code,
+        stage_code=DOC,
+        request_id="matrix-never-asked",
+    )
     return method, path, bodies.get(action)
 
 
@@ -251,6 +262,10 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 200,
     },
+    # Personal-data requests: admins only (404: no such request of theirs).
+    "erase": dict.fromkeys(TOKENS, 403) | {"admin": 200},
+    "erasure": dict.fromkeys(TOKENS, 403) | {"admin": 404},
+    "export": dict.fromkeys(TOKENS, 403) | {"admin": 200},
 }
 CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]
 

@@ -257,14 +257,13 @@ async def test_enrollment_queues_one_rendered_delivery_per_recipient_once(
 # Through the service's own consumers (as assembled by `definition()`), minus Kafka.
 
 
-async def test_three_consumer_groups_on_their_topics(
-    db: asyncpg.Pool, notifications_dsn: str
-) -> None:
+async def test_one_consumer_group_per_topic(db: asyncpg.Pool, notifications_dsn: str) -> None:
     consumers = service_consumers(db, notifications_dsn)
     assert {name: c.topics for name, c in consumers.items()} == {
         "notifications.catalog": [topics.PROGRAMS_CATALOG],
         "notifications.lifecycle": [topics.APPLICATIONS_LIFECYCLE],
         "notifications.enrollments": [topics.PROGRAMS_ENROLLMENTS],
+        "notifications.erasures": [topics.PRIVACY_ERASURES],
     }
 
 

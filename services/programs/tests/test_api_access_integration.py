@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import asyncpg
@@ -121,6 +122,8 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
         ("PUT", "/cohorts/{cohort_code}", cohort_settings, MANAGERS),
         ("POST", "/enrollments/{application_id}/cancellation", reason, MANAGERS),
         ("POST", "/enrollments/{application_id}/agreement", None, MANAGERS),
+        # An access request: admins only (an id nobody has: an empty export).
+        ("POST", "/privacy/exports", {"application_ids": [str(uuid.UUID(int=1))]}, {"admin"}),
     ]
     served = {
         (method, route.path)

@@ -14,3 +14,6 @@ class Settings(ServiceSettings, OidcSettings):
     service_name: ClassVar[str] = "applications"
 
     database_url: SecretStr = Field(validation_alias="APPLICATIONS_DATABASE_URL")
+    retention_check_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often applications past their retention are erased."
+    )

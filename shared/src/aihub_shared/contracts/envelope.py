@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+
+from aihub_shared.contracts.values import Rfc3339DateTime
 
 TYPE_PREFIX = "kr.seoul.aihub."
 MAX_EVENT_BYTES = 256 * 1024
@@ -23,13 +25,6 @@ MAX_EVENT_BYTES = 256 * 1024
 _PRINTABLE = r"^[\x21-\x7e]+$"
 EventSource = Annotated[str, Field(min_length=1, max_length=256, pattern=_PRINTABLE)]
 EventRef = Annotated[str, Field(min_length=1, max_length=128, pattern=_PRINTABLE)]
-
-
-def _rfc3339_text(value: object) -> object:
-    # The schema says `format: date-time`, a string; pydantic alone would take a number too.
-    if not isinstance(value, str | datetime):
-        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
-    return value
 
 
 class EventContractError(ValueError):
@@ -63,7 +58,7 @@ class CloudEvent(BaseModel):
     id: EventRef
     source: EventSource
     type: str = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9_.]+\.v[0-9]+$")
-    time: Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+    time: Rfc3339DateTime
     subject: str | None = Field(default=None, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
     datacontenttype: Literal["application/json"] = "application/json"
     correlationid: EventRef | None = None

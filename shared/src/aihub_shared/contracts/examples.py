@@ -24,6 +24,12 @@ from aihub_shared.contracts.applications import (
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
 from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.privacy import (
+    ConsentTextRef,
+    ErasureReceipt,
+    PersonErased,
+    PersonErasureRequested,
+)
 from aihub_shared.contracts.programs import (
     CohortFilled,
     CohortPublished,
@@ -79,6 +85,13 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
                 "why-cyber-valley": "튀빙겐의 로보틱스 연구진과 공동 실증을 원합니다.",
             },
             "consent_personal_info": True,
+            "consent": {
+                "text_id": "aihub-application-privacy",
+                "text_version": 3,
+                "locale": "ko",
+                "agreed_at": "2027-01-19T23:58:12+09:00",
+                "optional": {"marketing_mail": False, "partner_sharing": True},
+            },
         }
     ),
     "intake.receipt": IntakeReceipt(
@@ -161,6 +174,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         starts_on=date(2027, 4, 1),
         ends_on=date(2027, 9, 30),
         max_startup_age_years=7,
+        consent_text=ConsentTextRef(id="aihub-application-privacy", version=3),
         program_managers=[
             Contact(name="이매니저", email="pm@seoulaihub.example", locale="ko"),
         ],
@@ -226,7 +240,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         program_code=_PROGRAM, cohort_code=_COHORT, seats=10, seats_taken=10, waitlisted=4
     ),
     "startup.kpi_reported": StartupKpiReported(
-        report_id="kpi-2027-Q2-2208162517",
+        report_id="kpi-2027-Q2-000123",
         business_registration_number=_BRN,
         cohort_code=_COHORT,
         quarter="2027-Q2",
@@ -235,7 +249,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         headcount=18,
     ),
     "kpi.receipt": KpiReceipt(
-        report_id="kpi-2027-Q2-2208162517",
+        report_id="kpi-2027-Q2-000123",
         submitted_by="/partners/kpi-portal",
         outcome="accepted",
     ),
@@ -254,11 +268,36 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         reason="550 5.1.1 mailbox unavailable",
         attempts=1,
     ),
+    "person.erasure_requested": PersonErasureRequested(
+        request_id="erase-2027-000042",
+        email="sky@deeplearninglab.example",
+        application_ids=[_APPLICATION_ID],
+    ),
+    "person.erased": PersonErased(
+        request_id="erase-2027-000042",
+        requested_by="/partners/recruit-portal",
+        service="applications",
+        application_ids=[_APPLICATION_ID],
+        email_sha256="a123506d44cc097a2f188f1aa9602d58bab5f4a36475f76cb0f129b663fa10c6",
+        erased={"applications": 1, "history_entries": 6, "review_comments": 2},
+        held=["consent record (text id, version, time)", "scores and rank, without names"],
+    ),
+    "erasure.receipt": ErasureReceipt(
+        request_id="erase-2027-000042",
+        submitted_by="/partners/recruit-portal",
+        outcome="erased",
+        services=["applications", "programs", "notifications"],
+        applications=1,
+        completed_at=datetime(2027, 1, 20, 1, 31, 5, tzinfo=UTC),
+    ),
 }
 
 # Inbound events come from partner systems; the rest from the service that owns the topic.
 _SOURCES = {
     "application.submitted": "/partners/recruit-portal",
+    "person.erasure_requested": "/partners/recruit-portal",
+    "erasure.receipt": "/services/applications",
+    "person.erased": "/services/applications",
     "startup.kpi_reported": "/partners/kpi-portal",
     "intake.receipt": "/services/applications",
     "kpi.receipt": "/services/programs",
@@ -275,10 +314,13 @@ _SUBJECTS = {
         if name.startswith(("enrollment.", "application.", "review."))
         and name != "application.submitted"
     },
-    "startup.kpi_reported": "kpi-2027-Q2-2208162517",
-    "kpi.receipt": "kpi-2027-Q2-2208162517",
+    "startup.kpi_reported": "kpi-2027-Q2-000123",
+    "kpi.receipt": "kpi-2027-Q2-000123",
     "email.sent": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
     "email.failed": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+    **dict.fromkeys(
+        ("person.erasure_requested", "person.erased", "erasure.receipt"), "erase-2027-000042"
+    ),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from aihub_shared.contracts.privacy import ConsentRecord
 from aihub_shared.contracts.values import (
     AnswerKey,
     CalendarDate,
@@ -48,7 +49,9 @@ class ApplicationSubmitted(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     submission_id: ExternalId = Field(
-        description="Unique per publishing system (the envelope's `source`); resending it is safe.",
+        description="Unique per publishing system (the envelope's `source`); resending it is safe."
+        " It is the Kafka key, which is never erased: no personal data in it (not the"
+        " registration number).",
     )
     program_code: Code
     cohort_code: Code
@@ -59,6 +62,12 @@ class ApplicationSubmitted(BaseModel):
     )
     consent_personal_info: JsonBoolean = Field(
         description="Consent to the collection and use of personal information; must be true."
+    )
+    consent: ConsentRecord | None = Field(
+        default=None,
+        description="Which consent text (id, version, language) was agreed to and when; required"
+        " when the cohort names a consent text (`cohort.published`'s `consent_text`), which it"
+        " must match.",
     )
 
 

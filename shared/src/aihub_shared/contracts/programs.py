@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from aihub_shared.contracts.intake import Refusal
+from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.values import (
     AnswerKey,
     BusinessRegistrationNumber,
@@ -124,6 +125,16 @@ class CohortPublished(BaseModel):
         le=180,
         description="Days an enrolled startup has to sign its agreement before the seat is freed.",
     )
+    consent_text: ConsentTextRef | None = Field(
+        default=None,
+        description="The consent text a submission must have agreed to (id and version); none:"
+        " the boolean `consent_personal_info` suffices.",
+    )
+    retention: RetentionPeriods = Field(
+        default_factory=RetentionPeriods,
+        description="Days after `ends_on` that applicants' data is kept, selected or not;"
+        " then it is anonymised (a cohort without `ends_on` keeps it until one is set).",
+    )
     snapshot: bool = Field(
         default=False,
         description=(
@@ -196,7 +207,9 @@ class StartupKpiReported(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     report_id: ExternalId = Field(
-        description="Unique per publishing system (the envelope's `source`); resending is safe.",
+        description="Unique per publishing system (the envelope's `source`); resending is safe."
+        " It is the Kafka key, which is never erased: no personal data in it (not the"
+        " registration number).",
     )
     business_registration_number: BusinessRegistrationNumber
     cohort_code: Code

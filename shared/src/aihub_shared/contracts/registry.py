@@ -19,6 +19,7 @@ from aihub_shared.contracts.applications import (
 from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
 from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.privacy import ErasureReceipt, PersonErased, PersonErasureRequested
 from aihub_shared.contracts.programs import (
     CohortFilled,
     CohortPublished,
@@ -188,6 +189,27 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.NOTIFICATIONS_DELIVERIES,
         EmailFailed,
         "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
+    ),
+    EventContract(
+        "person.erasure_requested",
+        1,
+        topics.INTAKE_ERASURE_REQUESTS,
+        PersonErasureRequested,
+        "A publishing system asks that everything held about a person be erased.",
+    ),
+    EventContract(
+        "person.erased",
+        1,
+        topics.PRIVACY_ERASURES,
+        PersonErased,
+        "One service anonymised what it held about a person (counts, no personal data).",
+    ),
+    EventContract(
+        "erasure.receipt",
+        1,
+        topics.INTAKE_RECEIPTS,
+        ErasureReceipt,
+        "Every service confirmed an erasure request; sent once per request.",
     ),
 ]
 

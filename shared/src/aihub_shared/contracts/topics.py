@@ -13,6 +13,8 @@ class TopicSpec:
     partitions: int = 3
     config: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    #: What personal data its messages carry ("" for none): the README's table is made from this.
+    personal_data: str = ""
 
 
 INTAKE_APPLICATIONS = "intake.applications"
@@ -22,6 +24,17 @@ APPLICATIONS_LIFECYCLE = "applications.lifecycle"
 PROGRAMS_CATALOG = "programs.catalog"
 PROGRAMS_ENROLLMENTS = "programs.enrollments"
 NOTIFICATIONS_DELIVERIES = "notifications.deliveries"
+INTAKE_ERASURE_REQUESTS = "intake.erasure-requests"
+PRIVACY_ERASURES = "privacy.erasures"
+
+_DAY_MS = 24 * 3600 * 1000
+#: How long a topic carrying personal data keeps it: Kafka deletes whole segments older than
+#: this, so an erased person's data leaves the log at the latest one week (plus one segment's
+#: age, `segment.ms`) after the erasure. The services' own tables are what erasure rewrites.
+PERSONAL_DATA_RETENTION = {
+    "retention.ms": str(7 * _DAY_MS),
+    "segment.ms": str(1 * _DAY_MS),
+}
 
 # Keyed topics get 3 partitions so one aggregate's events stay ordered while consumers scale out.
 _EVENT_TOPICS = [
@@ -29,22 +42,53 @@ _EVENT_TOPICS = [
     # reached our door, which a publisher cannot backdate and a slow consumer cannot delay.
     TopicSpec(
         INTAKE_APPLICATIONS,
-        config={"message.timestamp.type": "LogAppendTime"},
+        config={"message.timestamp.type": "LogAppendTime", **PERSONAL_DATA_RETENTION},
         description="Publishing systems submit applications.",
+        personal_data="founder's name, e-mail, business registration number, answers",
     ),
     TopicSpec(INTAKE_RECEIPTS, description="The outcome of each submission, by submission id."),
     TopicSpec(INTAKE_KPI_REPORTS, description="Publishing systems report startup KPIs."),
     TopicSpec(
-        APPLICATIONS_LIFECYCLE, description="Application state changes, keyed by cohort code."
+        APPLICATIONS_LIFECYCLE,
+        config=dict(PERSONAL_DATA_RETENTION),
+        description="Application state changes, keyed by cohort code.",
+        personal_data="founder's name and e-mail, business registration number,"
+        " decision reasons, reviewers' names and e-mails",
     ),
     # Compacted: a consumer that starts late rebuilds its replica from the latest event per cohort.
+    # It carries no applicant's data, only the program managers' work contacts; a manager taken
+    # off a program is gone from the cohort's next state, and compaction drops the older ones.
     TopicSpec(
         PROGRAMS_CATALOG,
-        config={"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"},
+        # Segments roll daily so compaction (which skips the active segment) drops a
+        # manager's older states within about a day of their removal.
+        config={
+            "cleanup.policy": "compact",
+            "min.compaction.lag.ms": "60000",
+            "segment.ms": str(_DAY_MS),
+        },
         description="The latest state of each cohort and its program.",
     ),
-    TopicSpec(PROGRAMS_ENROLLMENTS, description="Seat allocation, keyed by cohort code."),
-    TopicSpec(NOTIFICATIONS_DELIVERIES, description="Each e-mail sent or failed."),
+    TopicSpec(
+        PROGRAMS_ENROLLMENTS,
+        config=dict(PERSONAL_DATA_RETENTION),
+        description="Seat allocation, keyed by cohort code.",
+        personal_data="startup name (a sole founder's trade name can name them)",
+    ),
+    TopicSpec(
+        NOTIFICATIONS_DELIVERIES,
+        description="Each e-mail sent or failed.",
+    ),
+    TopicSpec(
+        INTAKE_ERASURE_REQUESTS,
+        config=dict(PERSONAL_DATA_RETENTION),
+        description="Publishing systems ask for a person's data to be erased.",
+        personal_data="the e-mail address to erase",
+    ),
+    TopicSpec(
+        PRIVACY_ERASURES,
+        description="Each service confirms an erasure (`person.erased`), keyed by request id.",
+    ),
 ]
 
 CONSUMED_TOPICS = [
@@ -53,6 +97,8 @@ CONSUMED_TOPICS = [
     APPLICATIONS_LIFECYCLE,
     PROGRAMS_CATALOG,
     PROGRAMS_ENROLLMENTS,
+    INTAKE_ERASURE_REQUESTS,
+    PRIVACY_ERASURES,
 ]
 
 
@@ -64,8 +110,9 @@ ALL_TOPICS: list[TopicSpec] = _EVENT_TOPICS + [
     TopicSpec(
         dead_letter_topic(t),
         partitions=1,
-        config={"retention.ms": str(30 * 24 * 3600 * 1000)},
+        config={"retention.ms": str(30 * _DAY_MS)},
         description=f"Messages from {t} that could not be processed, with the reason in headers.",
+        personal_data="whatever the original message carried, for 30 days",
     )
     for t in CONSUMED_TOPICS
 ]

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+)
 from pydantic_core import PydanticCustomError
 
 Locale = Literal["ko", "en"]
@@ -182,7 +190,9 @@ SubmittedBusinessRegistrationNumber = Annotated[
     AfterValidator(_ten_digits),
 ]
 
-#: An id a publishing system chooses (`submission_id`, `report_id`): the key of its receipt.
+#: An id a publishing system chooses (`submission_id`, `report_id`): the key of its receipt, so
+#: it must not carry personal data (no `@`; and no registration number, by agreement: keys are
+#: never erased).
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
 ExternalId = Annotated[str, Field(min_length=1, max_length=128, pattern=EXTERNAL_ID_PATTERN)]
 
@@ -231,18 +241,34 @@ def _json_boolean(value: object) -> object:
 JsonBoolean = Annotated[bool, BeforeValidator(_json_boolean)]
 
 
-class Contact(BaseModel):
-    """A person we write to: name, address and the language they read."""
+def _rfc3339_text(value: object) -> object:
+    # The schema says `format: date-time`, a string; pydantic alone would take a number too.
+    if not isinstance(value, str | datetime):
+        raise PydanticCustomError("datetime_type", "must be an RFC 3339 date-time string")
+    return value
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: SingleLineText
-    email: EmailStr = Field(
+Rfc3339DateTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+
+
+EmailAddress = Annotated[
+    EmailStr,
+    Field(
         max_length=254,
         json_schema_extra={
             "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
             "description": "An address as the `email-validator` library accepts it (RFC 5322"
             " addr-spec with a DNS domain); deliverability is not checked.",
         },
-    )
+    ),
+]
+
+
+class Contact(BaseModel):
+    """A person we write to: name, address and the language they read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: SingleLineText
+    email: EmailAddress
     locale: Locale = "ko"

@@ -19,9 +19,11 @@ from aihub_shared.contracts.topics import (
     APPLICATIONS_LIFECYCLE,
     CONSUMED_TOPICS,
     INTAKE_APPLICATIONS,
+    INTAKE_ERASURE_REQUESTS,
     INTAKE_KPI_REPORTS,
     INTAKE_RECEIPTS,
     NOTIFICATIONS_DELIVERIES,
+    PRIVACY_ERASURES,
     PROGRAMS_CATALOG,
     PROGRAMS_ENROLLMENTS,
     dead_letter_topic,
@@ -63,7 +65,8 @@ class Principal:
 
 
 def publisher(name: str) -> Principal:
-    """A system that submits applications and KPI reports and reads the receipts."""
+    """A system that submits applications, KPI reports and erasure requests and reads the
+    receipts."""
     if not PUBLISHER_NAME.fullmatch(name) or name in {p.name for p in _FIXED} | set(SUPER_USERS):
         raise ValueError(
             f"{name!r} cannot name a publisher: lower-case letters, digits and '-', 2-40 "
@@ -73,10 +76,10 @@ def publisher(name: str) -> Principal:
         name=name,
         kind="publisher",
         reads=(INTAKE_RECEIPTS,),
-        writes=(INTAKE_APPLICATIONS, INTAKE_KPI_REPORTS),
+        writes=(INTAKE_APPLICATIONS, INTAKE_KPI_REPORTS, INTAKE_ERASURE_REQUESTS),
         groups=(f"{name}.",),
         required=False,
-        why="submits applications and KPI reports, reads the receipts",
+        why="submits applications, KPI reports and erasure requests, reads the receipts",
     )
 
 
@@ -84,38 +87,64 @@ _FIXED: tuple[Principal, ...] = (
     Principal(
         "applications",
         "service",
-        reads=(INTAKE_APPLICATIONS, PROGRAMS_CATALOG, PROGRAMS_ENROLLMENTS),
+        reads=(
+            INTAKE_APPLICATIONS,
+            PROGRAMS_CATALOG,
+            PROGRAMS_ENROLLMENTS,
+            INTAKE_ERASURE_REQUESTS,
+            PRIVACY_ERASURES,
+        ),
         writes=(
             INTAKE_RECEIPTS,
             APPLICATIONS_LIFECYCLE,
-            *_dlqs(INTAKE_APPLICATIONS, PROGRAMS_CATALOG, PROGRAMS_ENROLLMENTS),
+            PRIVACY_ERASURES,
+            *_dlqs(
+                INTAKE_APPLICATIONS,
+                PROGRAMS_CATALOG,
+                PROGRAMS_ENROLLMENTS,
+                INTAKE_ERASURE_REQUESTS,
+                PRIVACY_ERASURES,
+            ),
         ),
         groups=("applications.",),
-        why="intake, catalog replica, follows enrollments; publishes receipts and lifecycle",
+        why="intake, catalog replica, follows enrollments, takes erasure requests and collects"
+        " their confirmations; publishes receipts and lifecycle",
     ),
     Principal(
         "programs",
         "service",
-        reads=(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS),
+        reads=(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS, PRIVACY_ERASURES),
         writes=(
             PROGRAMS_CATALOG,
             PROGRAMS_ENROLLMENTS,
             INTAKE_RECEIPTS,
-            *_dlqs(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS),
+            PRIVACY_ERASURES,
+            *_dlqs(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS, PRIVACY_ERASURES),
         ),
         groups=("programs.",),
-        why="seats from lifecycle, KPI reports; publishes the catalog, enrollments, KPI receipts",
+        why="seats from lifecycle, KPI reports, erasures; publishes the catalog, enrollments,"
+        " KPI receipts, erasure confirmations",
     ),
     Principal(
         "notifications",
         "service",
-        reads=(PROGRAMS_CATALOG, APPLICATIONS_LIFECYCLE, PROGRAMS_ENROLLMENTS, *_DLQ_TOPICS),
+        reads=(
+            PROGRAMS_CATALOG,
+            APPLICATIONS_LIFECYCLE,
+            PROGRAMS_ENROLLMENTS,
+            PRIVACY_ERASURES,
+            *_DLQ_TOPICS,
+        ),
         writes=(
             NOTIFICATIONS_DELIVERIES,
-            *_dlqs(PROGRAMS_CATALOG, APPLICATIONS_LIFECYCLE, PROGRAMS_ENROLLMENTS),
+            PRIVACY_ERASURES,
+            *_dlqs(
+                PROGRAMS_CATALOG, APPLICATIONS_LIFECYCLE, PROGRAMS_ENROLLMENTS, PRIVACY_ERASURES
+            ),
         ),
         groups=("notifications.",),
-        why="mails from catalog, lifecycle, enrollments; every dead letter for ops alerts",
+        why="mails from catalog, lifecycle, enrollments, erasures; every dead letter for ops"
+        " alerts; publishes deliveries and erasure confirmations",
     ),
     Principal(
         "ops",

@@ -16,3 +16,13 @@ async def claim(conn: DbConnection, consumer: str, message_key: str, outcome: st
         outcome,
     )
     return bool(inserted)
+
+
+async def prune(conn: DbConnection, older_than_days: int) -> int:
+    """Forget claims older than `older_than_days`: a message that old can no longer be
+    redelivered once Kafka's retention (7 days on the personal-data topics, 30 for dead
+    letters) has deleted it, so its claim guards nothing. Returns how many went."""
+    status = await conn.execute(
+        "DELETE FROM inbox WHERE processed_at < now() - make_interval(days => $1)", older_than_days
+    )
+    return int(status.split()[-1])

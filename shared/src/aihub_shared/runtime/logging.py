@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            mask_personal_data,
             renderer,
         ],
     )
@@ -89,3 +91,42 @@ def mask_email(address: str) -> str:
     """`kim@example.com` → `k***@example.com`: enough for ops to tell mails apart, no more."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+#: An address anywhere in a text (a library's message, an exception, a value we log).
+_EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]]+@[^\s@<>\"'(),;:\[\]]+\.[A-Za-z0-9-]+")
+#: A business registration number, with or without its dashes (123-45-67890), standing alone.
+_BRN = re.compile(r"(?<![\w.:-])[0-9]{3}-?[0-9]{2}-?[0-9]{5}(?![\w.-])")
+#: Keys whose value names a person or their startup, whatever the value looks like.
+NAME_KEYS = frozenset(
+    {"name", "contact_name", "startup_name", "recipient_name", "reviewer_name", "founder"}
+)
+
+
+def mask_text(text: str) -> str:
+    """Every address masked (`k***@example.com`) and every registration number hidden."""
+    text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    return _BRN.sub("**********", text)
+
+
+def _masked(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if depth < 4 and isinstance(value, dict):
+        return {
+            k: mask_name(v) if k in NAME_KEYS and isinstance(v, str) else _masked(v, depth + 1)
+            for k, v in value.items()
+        }
+    if depth < 4 and isinstance(value, list | tuple):
+        return [_masked(v, depth + 1) for v in value]
+    return value
+
+
+def mask_name(name: str) -> str:
+    return f"{name[:1]}***" if name else name
+
+
+def mask_personal_data(_logger: Any, _method: str, event: Any) -> Any:
+    """The last step before a line is written, for our lines and every library's alike: no full
+    address, name or registration number reaches a log (PIPA, GDPR: logs are kept and copied)."""
+    return _masked(event)

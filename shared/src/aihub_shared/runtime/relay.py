@@ -24,6 +24,7 @@ from aiokafka.errors import (
 )
 from prometheus_client import Counter, Gauge
 
+from aihub_shared.runtime import inbox
 from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.kafka_client import KafkaConnection
 from aihub_shared.runtime.outbox import decode_headers
@@ -68,6 +69,7 @@ class RelayConfig:
     service: str
     batch_size: int = 500
     retention_days: int = 7
+    inbox_retention_days: int = 35
 
 
 class OutboxRelay:
@@ -182,10 +184,14 @@ class OutboxRelay:
         return backlog
 
     async def purge_published(self) -> int:
-        result: str = await self._pool.execute(
-            "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)",
-            self._config.retention_days,
-        )
+        """Published rows past their retention go, and so do inbox claims past theirs (the
+        relay is the one periodic task every service runs)."""
+        async with self._pool.acquire() as conn:
+            result: str = await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)",
+                self._config.retention_days,
+            )
+            await inbox.prune(conn, self._config.inbox_retention_days)
         return int(result.split()[-1])
 
     async def run(self) -> None:

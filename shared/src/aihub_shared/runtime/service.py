@@ -125,6 +125,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
                 service=definition.name,
                 batch_size=settings.outbox_batch_size,
                 retention_days=settings.outbox_retention_days,
+                inbox_retention_days=settings.inbox_retention_days,
             ),
         )
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")

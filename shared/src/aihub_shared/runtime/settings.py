@@ -24,6 +24,9 @@ class ServiceSettings(KafkaSettings):
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1)
+    inbox_retention_days: int = Field(
+        default=35, ge=31, description="Longer than any topic keeps a message (dead letters: 30)."
+    )
     retry_later_max_seconds: float = Field(
         default=600.0, gt=0, description="How long a lagging dependency is waited for."
     )

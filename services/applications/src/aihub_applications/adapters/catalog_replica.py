@@ -9,6 +9,7 @@ import asyncpg
 
 from aihub_applications.domain.eligibility import CohortRules
 from aihub_applications.domain.review import CohortReview
+from aihub_shared.contracts.privacy import ConsentTextRef
 from aihub_shared.contracts.programs import (
     CohortPublished,
     CohortQuestion,
@@ -26,13 +27,14 @@ async def replicate_cohort(
     await conn.execute(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en, seats,"
         " application_opens_at, application_closes_at, max_startup_age_years, event_time,"
-        " questions, review_stages, agreement_due_days, program_managers)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " questions, review_stages, agreement_due_days, program_managers, consent_text,"
+        " ends_on, retention)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $17)"
         " ON CONFLICT (cohort_code) DO UPDATE SET program_code = $2, program_name_ko = $3,"
         " program_name_en = $4, seats = $5, application_opens_at = $6,"
         " application_closes_at = $7, max_startup_age_years = $8, event_time = $9,"
         " questions = $10, review_stages = $11, agreement_due_days = $12,"
-        " program_managers = $13,"
+        " program_managers = $13, consent_text = $15, ends_on = $16, retention = $17,"
         " replicated_at = now()"
         " WHERE cohorts.event_time <= EXCLUDED.event_time OR $14",
         cohort.cohort_code,
@@ -49,19 +51,24 @@ async def replicate_cohort(
         cohort.agreement_due_days,
         [m.model_dump(mode="json") for m in cohort.program_managers],
         cohort.snapshot,
+        cohort.consent_text.model_dump() if cohort.consent_text else None,
+        cohort.ends_on,
+        cohort.retention.model_dump(),
     )
 
 
 async def cohort_rules(conn: DbConnection, cohort_code: str) -> CohortRules | None:
     row = await conn.fetchrow(
         "SELECT cohort_code, program_code, application_opens_at, application_closes_at,"
-        " max_startup_age_years, questions FROM cohorts WHERE cohort_code = $1",
+        " max_startup_age_years, questions, consent_text FROM cohorts WHERE cohort_code = $1",
         cohort_code,
     )
     if row is None:
         return None
     values = dict(row)
     values["questions"] = tuple(CohortQuestion.model_validate(q) for q in row["questions"])
+    if row["consent_text"] is not None:
+        values["consent_text"] = ConsentTextRef.model_validate(row["consent_text"])
     return CohortRules(**values)
 
 

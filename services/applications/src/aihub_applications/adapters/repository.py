@@ -117,7 +117,8 @@ async def application_detail(
     row = await conn.fetchrow(
         "SELECT id, submitted_by, submission_id, program_code, cohort_code, startup_name,"
         " business_registration_number, status, stage_code, stage_scores, rank, final_score,"
-        " refusals, submission, created_at, updated_at FROM applications WHERE id = $1",
+        " refusals, submission, consent, erased_at, created_at, updated_at"
+        " FROM applications WHERE id = $1",
         application_id,
     )
     return dict(row) if row is not None else None

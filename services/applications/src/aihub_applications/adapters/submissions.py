@@ -10,6 +10,7 @@ from typing import Any
 from aihub_applications.adapters.history import add_history
 from aihub_applications.domain.status import Status
 from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
+from aihub_shared.privacy import hashed_brn
 from aihub_shared.runtime.db import DbConnection
 
 
@@ -48,11 +49,13 @@ async def lock_brn_in_cohort(conn: DbConnection, cohort_code: str, brn: str) -> 
 
 
 async def active_application_for_brn(conn: DbConnection, cohort_code: str, brn: str) -> str | None:
+    # An erased application keeps its number hashed: the duplicate is still found.
     value = await conn.fetchval(
         "SELECT id::text FROM applications WHERE cohort_code = $1"
-        " AND business_registration_number = $2 AND status <> 'ineligible'",
+        " AND business_registration_number IN ($2, $3) AND status <> 'ineligible'",
         cohort_code,
         brn,
+        hashed_brn(brn),
     )
     return str(value) if value is not None else None
 
@@ -72,7 +75,7 @@ async def insert_application(
     await conn.execute(
         "INSERT INTO applications (id, submitted_by, submission_id, content_hash, program_code,"
         " cohort_code, startup_name, business_registration_number, submission, status, refusals,"
-        " stage_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        " stage_code, consent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         application_id,
         submitted_by,
         submission.submission_id,
@@ -85,6 +88,7 @@ async def insert_application(
         status.value,
         [r.model_dump() for r in refusals],
         stage_code,
+        submission.consent.model_dump(mode="json") if submission.consent else None,
     )
     reason = "; ".join(r.code for r in refusals) or "submission received"
     await add_history(conn, application_id, None, status, actor, reason, stage_code=stage_code)

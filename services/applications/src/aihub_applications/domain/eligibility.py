@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aihub_shared.contracts.intake import ApplicationSubmitted, Refusal
+from aihub_shared.contracts.privacy import ConsentTextRef
 from aihub_shared.contracts.programs import CohortQuestion
 from aihub_shared.contracts.values import Locale, is_valid_business_registration_number
 
@@ -22,6 +23,8 @@ class CohortRules:
     application_closes_at: datetime
     max_startup_age_years: int | None
     questions: tuple[CohortQuestion, ...] = ()
+    #: The consent text a submission must have agreed to; None: the boolean suffices.
+    consent_text: ConsentTextRef | None = None
 
 
 _MESSAGES: dict[str, dict[Locale, str]] = {
@@ -63,6 +66,18 @@ _MESSAGES: dict[str, dict[Locale, str]] = {
     "consent_missing": {
         "ko": "개인정보 수집·이용에 동의해야 신청할 수 있습니다.",
         "en": "Consent to the collection and use of personal information is required.",
+    },
+    "consent_text_missing": {
+        "ko": "이 기수는 개인정보 수집·이용 동의서 {text} (버전 {version})에 대한"
+        " 동의 기록이 필요합니다.",
+        "en": "This cohort requires a record of consent to the privacy notice {text}"
+        " (version {version}).",
+    },
+    "consent_text_mismatch": {
+        "ko": "동의한 동의서 {agreed}은(는) 이 기수가 요구하는 {text} (버전 {version})와 다릅니다."
+        " 최신 동의서에 다시 동의해 주세요.",
+        "en": "The consent given was to {agreed}, not to the notice this cohort requires,"
+        " {text} (version {version}); please agree to the current notice.",
     },
     "conflicting_resubmission": {
         "ko": "제출 번호 {submission}은(는) 이미 다른 내용으로 접수되었습니다 (신청 번호 {first})."
@@ -142,11 +157,28 @@ def check_eligibility(
             reasons.append(refusal("answer_missing", locale, label=label, key=question.key))
     if not submission.consent_personal_info:
         reasons.append(refusal("consent_missing", locale))
+    reasons += consent_refusals(submission, cohort.consent_text)
     if first_application_id is not None:
         reasons.append(
             refusal("duplicate_business_registration", locale, first=first_application_id)
         )
     return reasons
+
+
+def consent_refusals(
+    submission: ApplicationSubmitted, required: ConsentTextRef | None
+) -> list[Refusal]:
+    """A cohort that names a consent text takes only a submission agreeing to that version."""
+    if required is None:
+        return []
+    locale = submission.contact.locale
+    named = {"text": required.id, "version": required.version}
+    if submission.consent is None:
+        return [refusal("consent_text_missing", locale, **named)]
+    if submission.consent.text != required:
+        agreed = f"{submission.consent.text_id} v{submission.consent.text_version}"
+        return [refusal("consent_text_mismatch", locale, agreed=agreed, **named)]
+    return []
 
 
 def _timing_refusals(

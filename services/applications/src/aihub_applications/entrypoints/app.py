@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.overview_api import build_overview_router
+from aihub_applications.entrypoints.privacy_api import build_privacy_router
 from aihub_applications.entrypoints.review_api import build_review_router
 from aihub_applications.entrypoints.reviewer_api import build_reviewer_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
+from aihub_applications.service_layer.erasure import collect_confirmation, receive_request
 from aihub_applications.service_layer.events import EVENTS
 from aihub_applications.service_layer.intake import receive_submission
 from aihub_applications.service_layer.replicas import (
@@ -15,11 +20,12 @@ from aihub_applications.service_layer.replicas import (
     follow_enrollment,
     replicate_cohort,
 )
+from aihub_applications.service_layer.retention import RetentionWorker
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
 from aihub_shared.runtime.refused_receipts import RefusedReceipts
-from aihub_shared.runtime.service import ServiceDefinition
+from aihub_shared.runtime.service import BackgroundWorker, ServiceDefinition, ServiceRuntime
 
 # One group per upstream topic: a slow or blocked intake never delays the replicas.
 CONSUMERS = [
@@ -42,11 +48,31 @@ CONSUMERS = [
         [topics.PROGRAMS_ENROLLMENTS],
         {name: follow_enrollment(name) for name in STATUS_BY_ENROLLMENT_EVENT},
     ),
+    ConsumerSpec(
+        "applications.erasure-requests",
+        [topics.INTAKE_ERASURE_REQUESTS],
+        {"person.erasure_requested": receive_request},
+    ),
+    ConsumerSpec(
+        "applications.erasures",
+        [topics.PRIVACY_ERASURES],
+        {"person.erased": collect_confirmation},
+    ),
 ]
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
     settings = settings or Settings()
+
+    def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
+        return [
+            RetentionWorker(
+                runtime.pool,
+                interval=settings.retention_check_interval_seconds,
+                clock=lambda: datetime.now(UTC),
+            )
+        ]
+
     return ServiceDefinition(
         package="aihub_applications",
         title="Seoul AI Hub — applications",
@@ -59,5 +85,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_selection_router(settings),
             build_overview_router(settings),
             build_intake_router(settings),
+            build_privacy_router(settings),
         ],
+        workers=workers,
     )

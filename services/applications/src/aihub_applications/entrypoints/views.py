@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -70,7 +70,14 @@ class ApplicationDetail(BaseModel):
     rank: int | None
     final_score: float | None
     refusals: list[dict[str, Any]] = Field(description="Eligibility reasons, if it was refused.")
-    submission: dict[str, Any] = Field(description="The `application.submitted` data as sent.")
+    submission: dict[str, Any] = Field(
+        description="The `application.submitted` data as sent (after an erasure: without the"
+        " person's data)."
+    )
+    consent: dict[str, Any] | None = Field(
+        description="The consent on record: text id, version, language, when, optional uses."
+    )
+    erased_at: datetime | None = Field(description="When the applicant's data was erased.")
     created_at: datetime
     updated_at: datetime
     history: list[HistoryEntryView]
@@ -91,6 +98,14 @@ class ReplicatedCohort(BaseModel):
     questions: list[dict[str, Any]]
     review_stages: list[dict[str, Any]] | None = Field(description="null: the default stages.")
     agreement_due_days: int
+    consent_text: dict[str, Any] | None = Field(
+        default=None, description="The consent text (id, version) submissions must agree to."
+    )
+    ends_on: date | None = Field(default=None, description="When the cohort ends.")
+    retention: dict[str, int] | None = Field(
+        default=None,
+        description="Days after `ends_on` applicants' data is kept (selected / not selected).",
+    )
     event_time: datetime = Field(description="When programs published this state.")
     replicated_at: datetime
 

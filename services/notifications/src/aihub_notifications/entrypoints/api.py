@@ -16,10 +16,12 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.delivery_routes import delivery_router
 from aihub_notifications.entrypoints.staff_routes import staff_router
 from aihub_notifications.entrypoints.template_routes import template_router
+from aihub_notifications.service_layer.erasure import export_person
 from aihub_notifications.settings import Settings
 from aihub_shared.identity import Role
 from aihub_shared.runtime.http_auth import require_role, staff_principal
 from aihub_shared.runtime.http_errors import STAFF_ROUTE_ERRORS
+from aihub_shared.runtime.privacy_routes import add_export_route
 
 
 def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
@@ -32,4 +34,5 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
         delivery_router(require_role(current_staff, Role.OPS, Role.PROGRAM_MANAGER))
     )
     router.include_router(template_router(renderer))
+    add_export_route(router, current_staff, export_person)
     return router

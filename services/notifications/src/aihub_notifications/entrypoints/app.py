@@ -18,6 +18,7 @@ from aihub_notifications.service_layer.dead_letter_alerts import (
 )
 from aihub_notifications.service_layer.digest import DigestScheduler
 from aihub_notifications.service_layer.enrollments import enrollment_handlers
+from aihub_notifications.service_layer.erasure import erase_person
 from aihub_notifications.service_layer.invitations import InvitationConfig, InvitationSender
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
@@ -91,6 +92,9 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         ),
         ConsumerSpec(
             f"{NAME}.enrollments", [topics.PROGRAMS_ENROLLMENTS], enrollment_handlers(renderer)
+        ),
+        ConsumerSpec(
+            f"{NAME}.erasures", [topics.PRIVACY_ERASURES], {"person.erased": erase_person}
         ),
     ]
 

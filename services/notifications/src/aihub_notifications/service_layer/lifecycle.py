@@ -5,7 +5,7 @@ the mails in the consumer's transaction (`mailing.py`)."""
 
 from __future__ import annotations
 
-from aihub_notifications.adapters import directory, replicas, reviews
+from aihub_notifications.adapters import directory, erasure, replicas, reviews
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.staff import MailKind, reviewer_recipient
@@ -54,6 +54,8 @@ class LifecycleMails:
         self, conn: DbConnection, event: CloudEvent, data: ApplicationReceived
     ) -> None:
         cohort = await cohort_replica(conn, data.cohort_code)
+        if await erasure.is_erased(conn, data.application_id):
+            return  # erased before its arrival reached us: nobody is told about it
         await replicate_applicant(conn, event, data)
         staff = await staff_for(conn, MailKind.NEW_APPLICATION, cohort)
         requests = mails.application_received(data, cohort, staff)

@@ -23,6 +23,7 @@ from aihub_notifications.domain.staff import MailKind, staff_recipients
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract_for_type
 from aihub_shared.contracts.values import Contact
+from aihub_shared.privacy import is_erased_address
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater
 from aihub_shared.runtime.logging import mask_email
@@ -82,12 +83,14 @@ async def queue_requests(
     correlation_id: str | None = None,
 ) -> int:
     """Like `queue_mails`, for mails not caused by one CloudEvent (alerts, digests): `event_id`
-    is then the caller's own idempotency key."""
+    is then the caller's own idempotency key. A person whose data was erased is written to no
+    more (their replica's address stands for the erased one)."""
     rows = [
         new_delivery(
             r, renderer, event_id=event_id, event_type=event_type, correlation_id=correlation_id
         )
         for r in requests
+        if not is_erased_address(r.recipient.email)
     ]
     new = await deliveries.insert_deliveries(conn, rows)
     for row in rows:

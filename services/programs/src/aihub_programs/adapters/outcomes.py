@@ -6,6 +6,7 @@ from typing import Any
 
 from aihub_programs.domain.outcomes import NEVER_HELD, SeatHistory, StoredReport
 from aihub_shared.contracts.programs import StartupKpiReported
+from aihub_shared.privacy import HASHED_BRN_PREFIX, hashed_brn
 from aihub_shared.runtime.db import DbConnection
 
 _SELECT = (
@@ -17,10 +18,23 @@ _SELECT = (
 def _stored(row: Any) -> StoredReport | None:
     if row is None:
         return None
-    figures = StartupKpiReported.model_validate(
-        {k: v for k, v in dict(row).items() if k != "source"}
-    )
+    values = {k: v for k, v in dict(row).items() if k != "source"}
+    if values["business_registration_number"].startswith(HASHED_BRN_PREFIX):
+        # An erased startup's number is stored hashed; the rest was validated when it came in.
+        figures = StartupKpiReported.model_construct(**values)
+    else:
+        figures = StartupKpiReported.model_validate(values)
     return StoredReport(row["source"], row["report_id"], figures)
+
+
+async def stored_number(conn: DbConnection, business_registration_number: str) -> str:
+    """The form a startup's number is kept in here: its hash once the startup was erased, so
+    its later reports still meet its seat and count as the same company."""
+    hashed = hashed_brn(business_registration_number)
+    erased = await conn.fetchval(
+        "SELECT true FROM enrollments WHERE business_registration_number = $1 LIMIT 1", hashed
+    )
+    return hashed if erased else business_registration_number
 
 
 async def lock_startup(conn: DbConnection, business_registration_number: str) -> None:

@@ -10,6 +10,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.programs import (
     CohortQuestion,
     ReviewStage,
@@ -46,6 +47,14 @@ class StrictContact(Contact):
     model_config = _STRICT
 
 
+class StrictConsentText(ConsentTextRef):
+    model_config = _STRICT
+
+
+class StrictRetention(RetentionPeriods):
+    model_config = _STRICT
+
+
 def _default_stages() -> list[StrictStage]:
     return [StrictStage.model_validate(s.model_dump()) for s in default_review_stages()]
 
@@ -66,6 +75,14 @@ class CohortSettings(BaseModel):
         default_factory=_default_stages, min_length=1, max_length=5
     )
     agreement_due_days: int = Field(default=14, ge=1, le=180)
+    consent_text: StrictConsentText | None = Field(
+        default=None,
+        description="The consent text (id, version) submissions must have agreed to.",
+    )
+    retention: StrictRetention = Field(
+        default_factory=StrictRetention,
+        description="Days after `ends_on` applicants' data is kept (selected / not selected).",
+    )
 
     @field_validator(
         "application_opens_at", "application_closes_at", "starts_on", "ends_on", mode="after"

@@ -26,7 +26,7 @@ from aihub_programs.entrypoints.views import (
     ProgramDetail,
     ProgramSummary,
 )
-from aihub_programs.service_layer import catalog, enrollment, outcomes
+from aihub_programs.service_layer import catalog, enrollment, erasure, outcomes
 from aihub_programs.settings import Settings
 from aihub_shared.contracts.values import CODE_PATTERN, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
@@ -38,6 +38,7 @@ from aihub_shared.runtime.http_errors import (
     error_responses,
 )
 from aihub_shared.runtime.http_params import MAX_OFFSET, correlation_header
+from aihub_shared.runtime.privacy_routes import add_export_route
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 # Path parameters are checked like bodies: a code or id that cannot exist is a 422 with its
@@ -85,6 +86,7 @@ def build_router(settings: Settings) -> APIRouter:
     _add_cohort_routes(router, callers)
     _add_enrollment_routes(router, callers)
     _add_outcome_routes(router)
+    add_export_route(router, current_staff, erasure.export_person)
     return router
 
 

@@ -10,6 +10,7 @@ from aihub_programs.service_layer.enrollment import (
     enroll_accepted_application,
     release_withdrawn_application,
 )
+from aihub_programs.service_layer.erasure import erase_person
 from aihub_programs.service_layer.events import EVENTS
 from aihub_programs.service_layer.outcomes import receive_kpi_report
 from aihub_programs.settings import Settings
@@ -35,6 +36,7 @@ CONSUMERS = [
         # A report that breaks the contract still hears back, field by field (no locale in it).
         refuse=RefusedReceipts(EVENTS, "kpi.receipt", "report_id"),
     ),
+    ConsumerSpec("programs.erasures", [topics.PRIVACY_ERASURES], {"person.erased": erase_person}),
 ]
 
 

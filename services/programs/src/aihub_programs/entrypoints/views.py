@@ -35,6 +35,13 @@ class CohortView(BaseModel):
         default=None, description="Absent: the default stages (서류평가 → 발표평가)."
     )
     agreement_due_days: int
+    consent_text: dict[str, Any] | None = Field(
+        default=None, description="The consent text (id, version) submissions must agree to."
+    )
+    retention: dict[str, int] = Field(
+        description="Days after `ends_on` applicants' data is kept: `selected_days`,"
+        " `not_selected_days`."
+    )
     program_code: str
     program_name_ko: str
     program_name_en: str

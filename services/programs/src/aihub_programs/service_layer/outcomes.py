@@ -20,6 +20,8 @@ from aihub_shared.runtime.db import DbConnection
 async def receive_kpi_report(
     conn: DbConnection, event: CloudEvent, report: StartupKpiReported
 ) -> None:
+    number = await outcomes_db.stored_number(conn, report.business_registration_number)
+    report = report.model_copy(update={"business_registration_number": number})
     await outcomes_db.lock_startup(conn, report.business_registration_number)
     verdict = judge(
         event.source,
