@@ -84,19 +84,30 @@ _FIXED: tuple[Principal, ...] = (
     Principal(
         "applications",
         "service",
-        reads=(INTAKE_APPLICATIONS, PROGRAMS_CATALOG, PROGRAMS_ENROLLMENTS),
+        reads=(
+            INTAKE_APPLICATIONS,
+            PROGRAMS_CATALOG,
+            PROGRAMS_ENROLLMENTS,
+            # Its own dead letters, for ops to see and replay over its HTTP API (no group).
+            *_dlqs(INTAKE_APPLICATIONS, PROGRAMS_CATALOG, PROGRAMS_ENROLLMENTS),
+        ),
         writes=(
             INTAKE_RECEIPTS,
             APPLICATIONS_LIFECYCLE,
             *_dlqs(INTAKE_APPLICATIONS, PROGRAMS_CATALOG, PROGRAMS_ENROLLMENTS),
         ),
         groups=("applications.",),
-        why="intake, catalog replica, follows enrollments; publishes receipts and lifecycle",
+        why="intake, catalog replica, follows enrollments; publishes receipts and lifecycle;"
+        " reads its dead letters for replay",
     ),
     Principal(
         "programs",
         "service",
-        reads=(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS),
+        reads=(
+            APPLICATIONS_LIFECYCLE,
+            INTAKE_KPI_REPORTS,
+            *_dlqs(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS),
+        ),
         writes=(
             PROGRAMS_CATALOG,
             PROGRAMS_ENROLLMENTS,
@@ -104,7 +115,8 @@ _FIXED: tuple[Principal, ...] = (
             *_dlqs(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS),
         ),
         groups=("programs.",),
-        why="seats from lifecycle, KPI reports; publishes the catalog, enrollments, KPI receipts",
+        why="seats from lifecycle, KPI reports; publishes the catalog, enrollments, KPI receipts;"
+        " reads its dead letters for replay",
     ),
     Principal(
         "notifications",
@@ -115,7 +127,8 @@ _FIXED: tuple[Principal, ...] = (
             *_dlqs(PROGRAMS_CATALOG, APPLICATIONS_LIFECYCLE, PROGRAMS_ENROLLMENTS),
         ),
         groups=("notifications.",),
-        why="mails from catalog, lifecycle, enrollments; every dead letter for ops alerts",
+        why="mails from catalog, lifecycle, enrollments; every dead letter for ops alerts (and"
+        " its own for replay)",
     ),
     Principal(
         "ops",

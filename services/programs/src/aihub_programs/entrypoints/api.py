@@ -37,6 +37,7 @@ from aihub_shared.runtime.http_errors import (
     error_responses,
 )
 from aihub_shared.runtime.http_params import correlation_header
+from aihub_shared.runtime.ops_routes import ops_router
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 # Path parameters are checked like bodies: a code or id that cannot exist is a 422 with its
@@ -83,6 +84,7 @@ def build_router(settings: Settings) -> APIRouter:
     _add_cohort_routes(router, callers)
     _add_enrollment_routes(router, callers)
     _add_outcome_routes(router)
+    router.include_router(ops_router(current_staff))
     return router
 
 
