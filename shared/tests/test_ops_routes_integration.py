@@ -204,4 +204,6 @@ async def test_set_aside_outbox_rows_are_listed_retried_and_dropped(
     dropped = await api.post("/ops/outbox/drop", json={"ids": [first, second]}, headers=ADMIN)
     assert dropped.json() == {"ids": [second]}  # the first belongs to the relay again
     assert [r["id"] for r in await kit_pool.fetch("SELECT id FROM outbox ORDER BY id")] == [first]
-    assert (await api.post("/ops/outbox/drop", json={"ids": []}, headers=OPS)).status_code == 422
+    for wrong in ([], [True], [2**63], ["1"]):
+        refused = await api.post("/ops/outbox/drop", json={"ids": wrong}, headers=OPS)
+        assert refused.status_code == 422, wrong

@@ -5,7 +5,7 @@ dropped (`outbox_admin.py`). The staff console's `/ops` pages call these on each
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, Path, Query
@@ -24,6 +24,9 @@ from aihub_shared.runtime.logging import mask_email
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 log = structlog.get_logger(__name__)
+
+#: A route with a body: one that is not JSON (400) or too large (413).
+BODY_ERRORS = error_responses(400, 413)
 
 DLQ_TOPIC_PATTERN = r"^[a-z0-9.-]+\.dlq$"
 
@@ -102,10 +105,14 @@ class SetAsideView(BaseModel):
     failed_reason: str
 
 
+#: An outbox row's id: a Postgres bigint, never a JSON `true` read as 1.
+OutboxId = Annotated[int, Field(strict=True, ge=1, le=2**63 - 1)]
+
+
 class OutboxIds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[OutboxId] = Field(min_length=1, max_length=500)
 
 
 class OutboxSettled(BaseModel):
@@ -183,7 +190,7 @@ def ops_router(current_staff: StaffDependency) -> APIRouter:
             rows = await outbox_admin.list_set_aside(conn, limit=limit)
         return [SetAsideView.model_validate(r) for r in rows]
 
-    @router.post("/outbox/retry", response_model=OutboxSettled)
+    @router.post("/outbox/retry", response_model=OutboxSettled, responses=BODY_ERRORS)
     async def retry_set_aside(
         body: OutboxIds,
         runtime: ServiceRuntime = Depends(runtime_of),
@@ -195,7 +202,7 @@ def ops_router(current_staff: StaffDependency) -> APIRouter:
         log.info("outbox rows retried", ids=done, requested_by=mask_email(staff.id))
         return OutboxSettled(ids=done)
 
-    @router.post("/outbox/drop", response_model=OutboxSettled)
+    @router.post("/outbox/drop", response_model=OutboxSettled, responses=BODY_ERRORS)
     async def drop_set_aside(
         body: OutboxIds,
         runtime: ServiceRuntime = Depends(runtime_of),
