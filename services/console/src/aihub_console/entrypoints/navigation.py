@@ -21,6 +21,8 @@ class NavLink:
 
 NAV_LINKS: list[NavLink] = [
     NavLink("/reviews", N_("My reviews")),
+    NavLink("/outcomes", N_("Outcomes")),
+    NavLink("/ops/health", N_("Operations"), lambda person: person.is_ops),
 ]
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aihub_console.entrypoints import auth, health, home, reviews
+from aihub_console.entrypoints import auth, health, home, ops, ops_mail, outcomes, reviews
 
 ROUTERS: list[APIRouter] = [
     health.router,
     auth.router,
     home.router,
     reviews.router,
+    outcomes.router,
+    ops.router,
+    ops_mail.router,
 ]

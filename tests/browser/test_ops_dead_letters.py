@@ -1,0 +1,96 @@
+"""Ops replay a real dead letter in the console: notifications dead-letters a rejection of an
+application it never received; once the receipt arrives (the cause fixed), ops find the dead
+letter by its topic, read its reason, confirm the replay, watch it being handled — and the
+rejection mail it owed reaches the applicant. The health, outbox and staff pages on the way;
+axe-core and a screenshot on every page."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from aihub_local.platform import PlatformServices
+from aihub_local.stack import StackEndpoints
+from aihub_local.testing import eventually
+from tests.browser.conftest import Screenshot, SignedIn
+from tests.browser.ops_support import (
+    OPS,
+    applicant_of,
+    mails_of,
+    publish_lifecycle,
+    publish_received,
+    seeded_cohort,
+    staff_get,
+)
+from tests.browser.support import assert_accessible
+from tests.e2e.programs_io import accepted_data
+from tests.e2e.support import business_number
+
+DLQ = "applications.lifecycle.dlq"
+
+
+async def visit(page: Page, path: str, screenshot: Screenshot, name: str) -> None:
+    await page.goto(path)
+    await assert_accessible(page)
+    await screenshot(page, name)
+
+
+async def test_ops_replay_a_dead_letter_and_it_is_handled(
+    signed_in: SignedIn,
+    screenshot: Screenshot,
+    console: str,
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    browser_console: dict[Page, list[str]],
+    tmp_path: Path,
+) -> None:
+    cohort = await seeded_cohort(local_stack, tmp_path)
+    application = str(uuid.uuid4())
+    # Published before its receipt: notifications cannot mail a rejection to nobody.
+    decided = accepted_data(
+        application, program=cohort.program, cohort=cohort.cohort, rank=None, brn=business_number(7)
+    )
+    rejection = {**decided, "reason": "서류평가 기준 점수 미달"}
+    event_id = await publish_lifecycle(local_stack, cohort, "application.rejected", rejection)
+
+    async def dead_lettered() -> dict[str, Any] | None:
+        listed = await staff_get(platform.url("notifications"), "/ops/dead-letters", {"topic": DLQ})
+        return next((d for d in listed["items"] if d["event_id"] == event_id), None)
+
+    letter = await eventually(dead_lettered, within=120, what="the rejection's dead letter")
+    assert letter["consumer"] == "notifications.lifecycle"
+    # The cause, fixed: the receipt arrives (and is mailed to the applicant).
+    await publish_received(local_stack, cohort, application)
+    await mails_of(local_stack, applicant_of(application), "application_received_applicant")
+
+    page = await signed_in(OPS)
+    await visit(page, "/ops/health", screenshot, "ops-health")
+    await expect(page.get_by_role("row", name="notifications")).to_contain_text("정상")
+    await visit(page, "/ops/outbox", screenshot, "ops-outbox")
+    await expect(page.locator(".page-error")).to_have_count(0)
+    await visit(page, "/ops/staff", screenshot, "ops-staff")
+
+    await visit(page, f"/ops/dead-letters?topic={DLQ}", screenshot, "ops-dead-letters")
+    await expect(page.locator(".page-error")).to_have_count(0)  # every service answered
+    where = f"/ops/dead-letters/{DLQ}/{letter['partition']}/{letter['offset']}"
+    await page.locator(f"a[href='{where}']").click()
+    await page.wait_for_url(f"{console}{where}")
+    await expect(page.locator("main")).to_contain_text("was never received")
+    await assert_accessible(page)
+    await screenshot(page, "ops-dead-letter")
+
+    await page.get_by_label("원인을 고쳤습니다", exact=False).check()
+    await page.get_by_role("button", name="다시 처리").click()
+    result = page.locator("#replay-result")
+    await expect(result).to_contain_text("적용됨")
+    await assert_accessible(page)
+    await screenshot(page, "ops-dead-letter-replayed")
+
+    # Handled: the rejection reaches the applicant, once; the replay is on record.
+    await mails_of(local_stack, applicant_of(application), "application_rejected_applicant")
+    await page.reload()
+    await expect(page.locator("main table").first).to_contain_text(OPS.email)
+    assert not [m for m in browser_console[page] if "Content Security Policy" in m]
