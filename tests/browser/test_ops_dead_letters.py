@@ -38,6 +38,30 @@ async def visit(page: Page, path: str, screenshot: Screenshot, name: str) -> Non
     await screenshot(page, name)
 
 
+async def subscribe_to_dead_letter_alerts(page: Page, screenshot: Screenshot) -> None:
+    """Ops put themselves in the directory and subscribe to the alerts; a subscription the
+    service refuses (alerts for one program only) shows its reason."""
+    await page.get_by_label("이메일").fill(OPS.email)
+    await page.get_by_label("이름").fill(OPS.name)
+    await page.get_by_label("역할").select_option("ops")
+    await page.get_by_role("button", name="구성원 저장").click()
+    await expect(page.get_by_text(f"{OPS.email} 저장했습니다.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text=OPS.email)
+    await row.get_by_label("추가").select_option("dead_letters")
+    await row.get_by_label("대상 프로그램").fill("growth-residency")
+    await row.get_by_role("button", name="구독 저장").click()
+    await expect(page.locator(".flash-error")).to_contain_text(
+        "dead_letters alerts are for every program"
+    )
+    row = page.get_by_role("row").filter(has_text=OPS.email)
+    await row.get_by_label("추가").select_option("dead_letters")
+    await row.get_by_role("button", name="구독 저장").click()
+    row = page.get_by_role("row").filter(has_text=OPS.email)
+    await expect(row).to_contain_text("dead_letters — 모든 프로그램")
+    await assert_accessible(page)
+    await screenshot(page, "ops-staff-subscribed")
+
+
 async def test_ops_replay_a_dead_letter_and_it_is_handled(
     signed_in: SignedIn,
     screenshot: Screenshot,
@@ -72,6 +96,7 @@ async def test_ops_replay_a_dead_letter_and_it_is_handled(
     await visit(page, "/ops/outbox", screenshot, "ops-outbox")
     await expect(page.locator(".page-error")).to_have_count(0)
     await visit(page, "/ops/staff", screenshot, "ops-staff")
+    await subscribe_to_dead_letter_alerts(page, screenshot)
 
     await visit(page, f"/ops/dead-letters?topic={DLQ}", screenshot, "ops-dead-letters")
     await expect(page.locator(".page-error")).to_have_count(0)  # every service answered

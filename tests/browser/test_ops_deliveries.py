@@ -13,7 +13,7 @@ from playwright.async_api import expect
 from aihub_local.stack import StackEndpoints
 from tests.browser.conftest import Screenshot, SignedIn
 from tests.browser.ops_support import OPS, applicant_of, mails_of, publish_received, seeded_cohort
-from tests.browser.support import assert_accessible
+from tests.browser.support import assert_accessible, console_link
 
 TEMPLATE = "application_received_applicant"
 
@@ -30,6 +30,10 @@ async def test_ops_resend_a_delivery(
     applicant = applicant_of(application)
     await publish_received(local_stack, cohort, application)
     (first,) = await mails_of(local_stack, applicant, TEMPLATE)
+    # The cohort's manager was told too, with a link to the application in this very console
+    # (the launcher gives notifications the console's address as CONSOLE_BASE_URL).
+    told = await mails_of(local_stack, cohort.manager_email, "application_received_manager")
+    assert console_link(told, console, "/applications/") == f"{console}/applications/{application}"
 
     page = await signed_in(OPS)
     await page.goto(f"/ops/deliveries?recipient={applicant}")

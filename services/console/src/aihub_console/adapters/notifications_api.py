@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -56,6 +57,18 @@ class Resent(BaseModel):
     resend_of: uuid.UUID
 
 
+#: What a staff member can subscribe to (notifications' `MailKind`, as its OpenAPI lists it).
+MAIL_KINDS = (
+    "new_application",
+    "ineligible",
+    "decision",
+    "enrollment",
+    "cohort_filled",
+    "dead_letters",
+    "daily_digest",
+)
+
+
 class Subscription(BaseModel):
     kind: str
     program_code: str
@@ -68,6 +81,16 @@ class StaffMember(BaseModel):
     role: str
     active: bool
     subscriptions: list[Subscription]
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    """`PUT /staff/{email}`'s body: a member added or changed."""
+
+    name: str
+    locale: str
+    role: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -102,6 +125,17 @@ class NotificationsApi(ServiceApi):
 
     async def staff(self) -> list[StaffMember]:
         return await self.call("GET", "/staff", list[StaffMember])
+
+    async def put_staff(self, email: str, member: StaffChange) -> StaffMember:
+        path = f"/staff/{quote(email, safe='@')}"
+        return await self.call("PUT", path, StaffMember, json=vars(member))
+
+    async def put_subscriptions(
+        self, email: str, subscriptions: list[Subscription]
+    ) -> list[Subscription]:
+        path = f"/staff/{quote(email, safe='@')}/subscriptions"
+        body = {"subscriptions": [s.model_dump() for s in subscriptions]}
+        return await self.call("PUT", path, list[Subscription], json=body)
 
     async def mail_templates(self) -> list[str]:
         found: dict[str, list[str]] = await self.call("GET", "/templates", dict[str, list[str]])
