@@ -18,6 +18,7 @@ from aihub_local.testing import eventually
 from tests.browser.conftest import Screenshot, SignedIn
 from tests.browser.ops_support import (
     OPS,
+    Cohort,
     applicant_of,
     mails_of,
     publish_lifecycle,
@@ -62,20 +63,14 @@ async def subscribe_to_dead_letter_alerts(page: Page, screenshot: Screenshot) ->
     await screenshot(page, "ops-staff-subscribed")
 
 
-async def test_ops_replay_a_dead_letter_and_it_is_handled(
-    signed_in: SignedIn,
-    screenshot: Screenshot,
-    console: str,
-    local_stack: StackEndpoints,
-    platform: PlatformServices,
-    browser_console: dict[Page, list[str]],
-    tmp_path: Path,
-) -> None:
-    cohort = await seeded_cohort(local_stack, tmp_path)
+async def reject_before_receipt(
+    local_stack: StackEndpoints, platform: PlatformServices, cohort: Cohort, n: int
+) -> tuple[str, dict[str, Any]]:
+    """A rejection published before its receipt: notifications cannot mail it to nobody and
+    dead-letters it. The application and its dead letter, as notifications lists it."""
     application = str(uuid.uuid4())
-    # Published before its receipt: notifications cannot mail a rejection to nobody.
     decided = accepted_data(
-        application, program=cohort.program, cohort=cohort.cohort, rank=None, brn=business_number(7)
+        application, program=cohort.program, cohort=cohort.cohort, rank=None, brn=business_number(n)
     )
     rejection = {**decided, "reason": "서류평가 기준 점수 미달"}
     event_id = await publish_lifecycle(local_stack, cohort, "application.rejected", rejection)
@@ -86,9 +81,25 @@ async def test_ops_replay_a_dead_letter_and_it_is_handled(
 
     letter = await eventually(dead_lettered, within=120, what="the rejection's dead letter")
     assert letter["consumer"] == "notifications.lifecycle"
-    # The cause, fixed: the receipt arrives (and is mailed to the applicant).
-    await publish_received(local_stack, cohort, application)
-    await mails_of(local_stack, applicant_of(application), "application_received_applicant")
+    return application, letter
+
+
+async def test_ops_replay_dead_letters_and_they_are_handled_once(
+    signed_in: SignedIn,
+    screenshot: Screenshot,
+    console: str,
+    local_stack: StackEndpoints,
+    platform: PlatformServices,
+    browser_console: dict[Page, list[str]],
+    tmp_path: Path,
+) -> None:
+    cohort = await seeded_cohort(local_stack, tmp_path)
+    first, letter = await reject_before_receipt(local_stack, platform, cohort, 7)
+    second, other = await reject_before_receipt(local_stack, platform, cohort, 8)
+    # The cause, fixed: the receipts arrive (and are mailed to the applicants).
+    for application in (first, second):
+        await publish_received(local_stack, cohort, application)
+        await mails_of(local_stack, applicant_of(application), "application_received_applicant")
 
     page = await signed_in(OPS)
     await visit(page, "/ops/health", screenshot, "ops-health")
@@ -98,6 +109,7 @@ async def test_ops_replay_a_dead_letter_and_it_is_handled(
     await visit(page, "/ops/staff", screenshot, "ops-staff")
     await subscribe_to_dead_letter_alerts(page, screenshot)
 
+    # One, from its own page: the reason, a confirmed replay, the result.
     await visit(page, f"/ops/dead-letters?topic={DLQ}", screenshot, "ops-dead-letters")
     await expect(page.locator(".page-error")).to_have_count(0)  # every service answered
     where = f"/ops/dead-letters/{DLQ}/{letter['partition']}/{letter['offset']}"
@@ -106,16 +118,31 @@ async def test_ops_replay_a_dead_letter_and_it_is_handled(
     await expect(page.locator("main")).to_contain_text("was never received")
     await assert_accessible(page)
     await screenshot(page, "ops-dead-letter")
-
     await page.get_by_label("원인을 고쳤습니다", exact=False).check()
     await page.get_by_role("button", name="다시 처리").click()
-    result = page.locator("#replay-result")
-    await expect(result).to_contain_text("적용됨")
+    await expect(page.locator("#replay-result")).to_contain_text("적용됨")
     await assert_accessible(page)
     await screenshot(page, "ops-dead-letter-replayed")
-
-    # Handled: the rejection reaches the applicant, once; the replay is on record.
-    await mails_of(local_stack, applicant_of(application), "application_rejected_applicant")
+    await mails_of(local_stack, applicant_of(first), "application_rejected_applicant")
     await page.reload()
     await expect(page.locator("main table").first).to_contain_text(OPS.email)
+
+    # Both, from the list, with progress: the first again changes nothing, the second applies.
+    await page.goto(f"/ops/dead-letters?topic={DLQ}")
+    for chosen in (letter, other):
+        await page.get_by_label(f"{DLQ}:{chosen['partition']}:{chosen['offset']} 선택").check()
+    await page.get_by_label("원인을 고쳤습니다", exact=False).check()
+    await page.get_by_role("button", name="선택한 메시지 다시 처리").click()
+    # A long operation, shown as it goes: each step reads the dead letter from Kafka.
+    done = page.locator("#batch-status")
+    await expect(done).to_contain_text("2건 중 2건 처리 — 완료", timeout=60_000)
+    results = page.locator("#batch-results")
+    await expect(results).to_contain_text("이미 반영됨")
+    await expect(results).to_contain_text("적용됨")
+    await assert_accessible(page)
+    await screenshot(page, "ops-dead-letters-replayed")
+    await mails_of(local_stack, applicant_of(second), "application_rejected_applicant")
+    # Exactly once: the first rejection's mail was not written again.
+    repeated = await mails_of(local_stack, applicant_of(first), "application_rejected_applicant")
+    assert len(repeated) == 1
     assert not [m for m in browser_console[page] if "Content Security Policy" in m]

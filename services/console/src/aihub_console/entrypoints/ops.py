@@ -60,6 +60,56 @@ async def dead_letters(
     return render(request, "ops/dead_letters.html", {"overview": overview, "topic": topic})
 
 
+@router.post("/dead-letters/replay")
+async def replay_many(
+    request: Request,
+    positions: Annotated[list[str] | None, Form(max_length=240)] = None,
+    queue: Annotated[str, Form(max_length=100_000)] = "",
+    total: Annotated[int, Form(ge=0, le=1000)] = 0,
+    confirm: Annotated[str | None, Form()] = None,
+    apis: Services = Depends(services),
+) -> Response:
+    """The chosen dead letters, replayed one after the other. With htmx each request replays
+    one and answers its result, the progress, and an element that asks for the next one
+    (`queue`): the page shows progress as it goes. Without, all in this request, then back to
+    the list with a summary."""
+    wanted = [p for p in (positions or queue.split()) if p]
+    parsed = [operations.Position.parse(p) for p in wanted]
+    chosen = [p for p in parsed if p is not None]
+    htmx = bool(request.headers.get("HX-Request"))
+    problem = None
+    if confirm != "yes":
+        problem = gettext(request, "Tick the box to confirm the replay.")
+    elif not chosen or len(chosen) != len(parsed):
+        problem = gettext(request, "Choose at least one row.")
+    if problem is not None:
+        if htmx:
+            return render(request, "ops/_batch_step.html", {"problem": problem}, status=422)
+        flash(request, problem, "error")
+        return RedirectResponse("/ops/dead-letters", status_code=303)
+    total = total or len(chosen)
+    if htmx:
+        step = await operations.replay_step(apis_of(apis), chosen[0])
+        context = {
+            "step": step,
+            "problem": None,
+            "queue": " ".join(str(p) for p in chosen[1:]),
+            "done": total - len(chosen) + 1,
+            "total": total,
+        }
+        return render(request, "ops/_batch_step.html", context)
+    steps = [await operations.replay_step(apis_of(apis), p) for p in chosen]
+    failed = [s for s in steps if s.problem]
+    summary = gettext(request, "Replayed %(done)d of %(total)d.") % {
+        "done": len(steps) - len(failed),
+        "total": len(steps),
+    }
+    flash(request, summary, "error" if failed else "success")
+    for step in failed:
+        flash(request, f"{step.position}: {step.problem}", "error")
+    return RedirectResponse("/ops/dead-letters", status_code=303)
+
+
 @router.get("/dead-letters/{topic}/{partition}/{offset}")
 async def dead_letter(
     request: Request,

@@ -6,6 +6,7 @@ when every service refuses is the page itself refused (with the first reason).""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
@@ -93,25 +94,73 @@ async def dead_letters(apis: Apis, topic: str | None) -> DeadLetterOverview:
 async def dead_letter(
     apis: Apis, topic: str, partition: int, offset: int
 ) -> tuple[str, DeadLetterDetail]:
-    """The dead letter at this position and the service whose consumer wrote it (the others
-    answer 404); the first other failure, or a 404 with its reason, when none has it."""
-    results = await asyncio.gather(
-        *(ops_api.dead_letter(api, topic, partition, offset) for api in apis.values()),
-        return_exceptions=True,
+    """The dead letter at this position and the service whose consumer wrote it."""
+    return await _from_its_owner(
+        apis, lambda api: ops_api.dead_letter(api, topic, partition, offset)
     )
+
+
+async def replay(apis: Apis, topic: str, partition: int, offset: int) -> tuple[str, ops_api.Replay]:
+    """Hand the dead letter back to the consumer that failed it. Asked of every service at
+    once: only the one whose consumer wrote it acts, the others answer 404. A `ServiceRefusal`
+    (409) with the reason if it fails again."""
+    return await _from_its_owner(
+        apis, lambda api: ops_api.replay_dead_letter(api, topic, partition, offset)
+    )
+
+
+async def _from_its_owner(apis: Apis, ask: Callable[[ServiceApi], Awaitable[T]]) -> tuple[str, T]:
+    """The one service's answer about a dead letter (the others, not its owners, answer 404);
+    the first other failure, or a 404 with its reason, when none answers."""
+    results = await asyncio.gather(*(ask(api) for api in apis.values()), return_exceptions=True)
+    failures: list[BaseException] = []
     for name, result in zip(apis, results, strict=True):
-        if isinstance(result, DeadLetterDetail):
+        if isinstance(result, BaseException):
+            failures.append(result)
+        else:
             return name, result
-    failures = [r for r in results if isinstance(r, BaseException)]
     not_found = [r for r in failures if isinstance(r, ServiceRefusal) and r.status == 404]
     raise next((r for r in failures if r not in not_found), not_found[0])
 
 
-async def replay(apis: Apis, topic: str, partition: int, offset: int) -> tuple[str, ops_api.Replay]:
-    """Hand the dead letter back to the consumer that failed it, in the service that owns it;
-    a `ServiceRefusal` (409) with the reason if it fails again."""
-    owner, _ = await dead_letter(apis, topic, partition, offset)
-    return owner, await ops_api.replay_dead_letter(apis[owner], topic, partition, offset)
+@dataclass(frozen=True)
+class Position:
+    """Where a dead letter is: `topic:partition:offset` in forms and batch queues."""
+
+    topic: str
+    partition: int
+    offset: int
+
+    @classmethod
+    def parse(cls, text: str) -> Position | None:
+        found = _POSITION.fullmatch(text)
+        return cls(found[1], int(found[2]), int(found[3])) if found else None
+
+    def __str__(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+_POSITION = re.compile(r"([a-z0-9.-]{1,200}\.dlq):(\d{1,5}):(\d{1,19})")
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """One replay of a batch: the service that handled it and how, or why not."""
+
+    position: Position
+    service: str | None = None
+    replay: ops_api.Replay | None = None
+    problem: str | None = None
+
+
+async def replay_step(apis: Apis, position: Position) -> ReplayStep:
+    """`replay`, with a refusal (failed again, not found) as the step's problem: a batch goes
+    on after one that fails."""
+    try:
+        service, done = await replay(apis, position.topic, position.partition, position.offset)
+    except ServiceRefusal as refusal:
+        return ReplayStep(position, problem=_reason(refusal))
+    return ReplayStep(position, service, done)
 
 
 async def set_aside(apis: Apis) -> PerService[list[SetAsideRow]]:
