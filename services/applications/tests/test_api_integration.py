@@ -77,6 +77,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "withdraw": ("POST", "/applications/{application_id}/withdrawal"),
     "score": ("PUT", "/applications/{application_id}/stages/{stage_code}/scores"),
     "conflict": ("POST", "/applications/{application_id}/stages/{stage_code}/conflict"),
+    "my_reviews": ("GET", "/reviews/mine"),
+    "sheet": ("GET", "/applications/{application_id}/stages/{stage_code}/review"),
+    "preview": ("POST", "/applications/{application_id}/stages/{stage_code}/scores/preview"),
     "assign": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/assignments"),
     "advance": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/advance"),
     "advance_one": ("POST", "/applications/{application_id}/advance"),
@@ -96,6 +99,7 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "withdraw": {"reason": "asked"},
         "score": {"scores": {"technology": 70, "market": 70, "team": 70}},
         "conflict": {"reason": "advisor"},
+        "preview": {"scores": {"technology": 70, "market": 70, "team": 70}},
         "assign": {},
         "advance": {"reason": "r"},
         "advance_one": {"reason": "appeal"},
@@ -162,6 +166,14 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    # A reviewer's own desk: anyone who may review has one (empty unless assigned).
+    "my_reviews": dict.fromkeys(
+        ["admin", "manager", "other_manager", "assigned_reviewer", "other_reviewer"], 200
+    )
+    | {"ops": 403},
+    # One application as its reviewer sees it, and the score preview: its reviewer only.
+    "sheet": dict.fromkeys(TOKENS, 403) | {"assigned_reviewer": 200},
+    "preview": dict.fromkeys(TOKENS, 403) | {"assigned_reviewer": 200},
     "assign": {
         "admin": 200,
         "manager": 200,

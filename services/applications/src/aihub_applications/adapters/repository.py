@@ -23,8 +23,11 @@ def _application(row: asyncpg.Record) -> Application:
     return Application(**{**dict(row), "status": Status(row["status"])})
 
 
-async def lock_application(conn: DbConnection, application_id: uuid.UUID) -> Application | None:
-    row = await conn.fetchrow(f"{_APPLICATION_ROW} WHERE id = $1 FOR UPDATE", application_id)
+async def lock_application(
+    conn: DbConnection, application_id: uuid.UUID, *, lock: bool = True
+) -> Application | None:
+    locking = " FOR UPDATE" if lock else ""
+    row = await conn.fetchrow(f"{_APPLICATION_ROW} WHERE id = $1{locking}", application_id)
     return _application(row) if row is not None else None
 
 

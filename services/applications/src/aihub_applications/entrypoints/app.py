@@ -5,6 +5,7 @@ from __future__ import annotations
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.review_api import build_review_router
+from aihub_applications.entrypoints.reviewer_api import build_reviewer_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
 from aihub_applications.service_layer.events import EVENTS
 from aihub_applications.service_layer.intake import receive_submission
@@ -53,6 +54,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         routers=[
             build_router(settings),
             build_review_router(settings),
+            build_reviewer_router(settings),
             build_selection_router(settings),
             build_intake_router(settings),
         ],
