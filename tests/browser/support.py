@@ -3,6 +3,7 @@ accessibility check with axe-core (from npm), screenshots, and the links in capt
 
 from __future__ import annotations
 
+import email.header
 import email.policy
 import mailbox
 import re
@@ -64,6 +65,11 @@ def screenshot_dir(state_dir: Path) -> Path:
     directory = state_dir / "screenshots"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+def subject_of(message: mailbox.MaildirMessage) -> str:
+    """A captured mail's subject, decoded (Korean subjects travel RFC 2047-encoded)."""
+    return str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
 
 
 def links_in_mail(message: mailbox.MaildirMessage) -> list[str]:

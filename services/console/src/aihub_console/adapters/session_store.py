@@ -51,6 +51,18 @@ class SessionStore:
             self._lifetime,
         )
 
+    async def touch(self, session_id: str) -> bool:
+        """Move the idle expiry forward without writing the data; False if there is no such
+        session (a new one, or one that expired meanwhile)."""
+        status: str = await self._pool.execute(
+            "UPDATE sessions SET last_seen_at = now(),"
+            " expires_at = LEAST(now() + $2::interval, ends_at)"
+            " WHERE id_hash = $1 AND expires_at > now()",
+            _hash(session_id),
+            self._idle,
+        )
+        return status.endswith(" 1")
+
     async def delete(self, session_id: str) -> None:
         await self._pool.execute("DELETE FROM sessions WHERE id_hash = $1", _hash(session_id))
 

@@ -27,8 +27,10 @@ log = structlog.get_logger(__name__)
 
 def sign_in_again(request: Request) -> Response:
     """To the sign-in, coming back to this page (for htmx: the whole page goes there)."""
-    back = request.url.path if request.method == "GET" else "/"
-    location = f"/auth/login?next={quote(back, safe='/')}"
+    back = "/"
+    if request.method == "GET":
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/auth/login?next={quote(back, safe='')}"
     if request.headers.get("HX-Request"):
         return Response(status_code=204, headers={"HX-Redirect": location})
     return RedirectResponse(location, status_code=303)

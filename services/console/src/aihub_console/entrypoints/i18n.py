@@ -52,14 +52,18 @@ def gettext(request: Request, message: str) -> str:
 
 
 def localized(value: Any, language: str) -> str:
-    """A service's bilingual text (`{"ko": "서류평가", "en": "Document review"}`) in the reader's
-    language, else the other one; plain text as it is."""
-    if isinstance(value, Mapping):
-        for key in (language, *LANGUAGES):
-            if value.get(key):
-                return str(value[key])
+    """A service's bilingual text (`{"ko": "서류평가", "en": "Document review"}`, as a mapping or
+    a model with `ko` and `en`) in the reader's language, else the other one; plain text as it
+    is."""
+    if value is None:
         return ""
-    return "" if value is None else str(value)
+    if not isinstance(value, Mapping) and not all(hasattr(value, key) for key in LANGUAGES):
+        return str(value)
+    for key in (language, *LANGUAGES):
+        text = value.get(key) if isinstance(value, Mapping) else getattr(value, key)
+        if text:
+            return str(text)
+    return ""
 
 
 def seoul_time(value: datetime | None, language: str, *, with_time: bool = True) -> str:

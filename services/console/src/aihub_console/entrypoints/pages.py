@@ -61,13 +61,18 @@ def render(
         "person": person,
         "nav": links_for(person),
         "csrf_token": request.session.get("csrf", ""),
-        "flashes": request.session.pop("flash", []),
+        # An htmx partial leaves the messages for the next whole page.
+        "flashes": [] if _is_htmx(request) else request.session.pop("flash", []),
         "current_path": request.url.path,
         "errors": FormErrors(),
         **(context or {}),
     }
     html = environment(language).get_template(template).render(page)
     return HTMLResponse(html, status_code=status)
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def error_page(request: Request, status: int, title: str, reason: str | None) -> HTMLResponse:

@@ -9,6 +9,7 @@ nonce, PKCE verifier) in the same dict without knowing where it is stored.
 
 from __future__ import annotations
 
+import json
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any
@@ -46,13 +47,14 @@ class ServerSideSessions:
         if session_id is None or data is None:
             session_id, data = new_session_id(), new_session_data()
         scope["session"] = data
+        loaded = _fingerprint(data)
         saved = False
 
         async def send_with_session(message: Message) -> None:
             nonlocal saved
             if message["type"] == "http.response.start" and not saved:
                 saved = True
-                current_id = await _persist(store, scope, session_id)
+                current_id = await _persist(store, scope, session_id, loaded)
                 headers = MutableHeaders(scope=message)
                 headers.append("Set-Cookie", self._set_cookie(current_id))
                 headers.append("Cache-Control", "no-store")
@@ -85,9 +87,11 @@ class ServerSideSessions:
         return "; ".join(parts)
 
 
-async def _persist(store: SessionStore, scope: Scope, session_id: str) -> str:
-    """Save the session (moving its idle expiry forward, like Keycloak's); under a new id if a
-    route asked for it. Returns the id the cookie carries from now on."""
+async def _persist(store: SessionStore, scope: Scope, session_id: str, loaded: str) -> str:
+    """Save the session if the request changed it, else only move its idle expiry forward (like
+    Keycloak's): a request that changed nothing never overwrites what a concurrent one saved
+    (htmx previews run while a form is posted). Under a new id if a route asked for it. Returns
+    the id the cookie carries from now on."""
     data: dict[str, Any] = scope["session"]
     if scope.get(END) or scope.get(ROTATE):
         await store.delete(session_id)
@@ -96,8 +100,14 @@ async def _persist(store: SessionStore, scope: Scope, session_id: str) -> str:
             data = new_session_data(language=data.get("language"), flash=data.get("flash"))
         else:
             data["csrf"] = secrets.token_urlsafe(32)  # a new session, a new token
+    elif _fingerprint(data) == loaded and await store.touch(session_id):
+        return session_id
     await store.save(session_id, data)
     return session_id
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def new_session_data(
