@@ -58,7 +58,7 @@ def test_no_applicant_mail_links_into_the_console() -> None:
     assert len(applicant) == 8
     for template in applicant:
         for locale in ("ko", "en"):
-            mail = RENDERER.render(template, locale, sample_request(template, locale).context)  # type: ignore[arg-type]
+            mail = RENDERER.render(template, locale, sample_request(template, locale).context)
             assert "console.hub.example" not in mail.html + mail.text
 
 

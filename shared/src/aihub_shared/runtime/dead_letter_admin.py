@@ -89,7 +89,7 @@ class DeadLetterDesk:
         """The dead-letter topics of every topic this service consumes."""
         return sorted({dead_letter_topic(t) for c in self.consumers.values() for t in c.topics})
 
-    async def list(self, topic: str | None = None) -> list[DeadLetterEntry]:
+    async def letters(self, topic: str | None = None) -> list[DeadLetterEntry]:
         """This service's dead letters (of one topic, or all), newest first."""
         topics = [self._own_topic(topic)] if topic is not None else self.topics()
         read = await asyncio.gather(*(read_dead_letters(self.kafka, name) for name in topics))

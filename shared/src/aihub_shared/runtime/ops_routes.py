@@ -140,7 +140,7 @@ def ops_router(current_staff: StaffDependency) -> APIRouter:
         _: StaffPrincipal = Depends(operator),
     ) -> DeadLetterList:
         """The dead letters this service's consumers set aside (404: not a topic it reads)."""
-        entries = await desk.list(topic)
+        entries = await desk.letters(topic)
         return DeadLetterList(
             topics=desk.topics(),
             total=len(entries),
