@@ -5,7 +5,6 @@ named. The pages themselves are then used only through the browser."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ import httpx
 from aihub_local.platform import PlatformServices, seed_catalog
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import StaffAccount, StaffHeaders, eventually, valid_brn
+from tests.e2e.support import write_test_catalog
 
 ADMIN = StaffAccount("admin@hub.example", ("admin",))
 PORTAL = StaffAccount("portal@hub.example", ("ops",))
@@ -32,33 +32,6 @@ class ReviewedApplication:
     due_at: datetime
 
 
-def write_catalog(directory: Path, *, program: str, cohort: str, manager_email: str) -> Path:
-    now = datetime.now(UTC)
-    catalog: dict[str, Any] = {
-        "programs": [
-            {
-                "code": program,
-                "name_ko": "콘솔 시험 프로그램",
-                "name_en": "Console test program",
-                "program_managers": [{"name": "매니저", "email": manager_email, "locale": "ko"}],
-                "cohorts": [
-                    {
-                        "code": cohort,
-                        "seats": 2,
-                        "application_opens_at": (now - timedelta(hours=1)).isoformat(),
-                        "application_closes_at": (now + timedelta(days=1)).isoformat(),
-                        "max_startup_age_years": 7,
-                        "questions": [QUESTION],
-                    }
-                ],
-            }
-        ]
-    }
-    path = directory / f"{cohort}.json"
-    path.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 async def application_under_review(
     stack: StackEndpoints, platform: PlatformServices, tmp_path: Path, reviewers: list[StaffAccount]
 ) -> ReviewedApplication:
@@ -66,7 +39,14 @@ async def application_under_review(
     first two of them assigned (the pool's least loaded, then by e-mail), due in three days."""
     suffix = uuid.uuid4().hex[:8]
     program, cohort = f"console-{suffix}", f"console-cohort-{suffix}"
-    path = write_catalog(tmp_path, program=program, cohort=cohort, manager_email="pm@hub.example")
+    path = write_test_catalog(
+        tmp_path,
+        program=program,
+        cohort=cohort,
+        seats=2,
+        manager_email="pm@hub.example",
+        questions=[QUESTION],
+    )
     await asyncio.to_thread(seed_catalog, stack, path)
     # Accounts before they are named: nobody is invited (an invitation asks for a new password).
     for reviewer in reviewers:

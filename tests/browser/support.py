@@ -13,19 +13,10 @@ from typing import Any
 
 from playwright.async_api import Page
 
+from aihub_local.browser import CHROMIUM, CHROMIUM_ARGS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-#: Debian's package (deploy/apt-packages.txt); Playwright's own browser download cannot work here.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "assert_accessible", "console_link", "subject_of"]
 #: Copied from npm by ./dev bootstrap (services/console/package.json "vendor").
 AXE_SOURCE = REPO_ROOT / "services/console/src/aihub_console/static/vendor/axe.min.js"
 #: axe-core's impact levels that fail a test.

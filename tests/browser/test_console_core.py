@@ -5,9 +5,13 @@ never in a URL or the console's log; axe-core and a screenshot on every page vis
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
 from playwright.async_api import Page
 
 from aihub_local.platform import CONSOLE, PlatformServices
@@ -16,6 +20,7 @@ from aihub_local.testing import StaffAccount
 from tests.browser.conftest import Screenshot, SignedIn, sign_in_at_keycloak
 from tests.browser.support import JWT_PATTERN, assert_accessible
 
+TOKENS_OF_SESSION = "SELECT data -> 'tokens' FROM sessions WHERE id_hash = $1"
 REVIEWER = StaffAccount("console-core-reviewer@hub.example", name="Core Reviewer")
 
 
@@ -56,6 +61,33 @@ async def test_sign_in_and_out_ends_the_provider_session(
     log = await asyncio.to_thread(log_file.read_text, encoding="utf-8")
     assert not JWT_PATTERN.search(log)
     assert not [m for m in browser_console[page] if "Content Security Policy" in m]
+
+
+async def test_an_access_token_about_to_expire_is_refreshed_before_a_service_call(
+    signed_in: SignedIn, local_stack: StackEndpoints, console: str
+) -> None:
+    page = await signed_in(REVIEWER)
+    (cookie,) = [c for c in await page.context.cookies(console) if c["name"] == "aihub_session"]
+    id_hash = hashlib.sha256(cookie["value"].encode()).digest()
+    conn = await asyncpg.connect(local_stack.service_database_url("console"))
+    try:
+        before = json.loads(await conn.fetchval(TOKENS_OF_SESSION, id_hash))
+        # As if the five minutes of Keycloak's access token were nearly over.
+        await conn.execute(
+            "UPDATE sessions SET data = jsonb_set(data, '{tokens,expires_at}',"
+            " to_jsonb($2::float8)) WHERE id_hash = $1",
+            id_hash,
+            time.time() + 5,
+        )
+        await page.goto("/reviews")
+        await page.get_by_role("heading", name="내 심사").wait_for()
+        after = json.loads(await conn.fetchval(TOKENS_OF_SESSION, id_hash))
+    finally:
+        await conn.close()
+    # Keycloak answered the refresh: a new access token, a new refresh token (it rotates them).
+    assert after["access_token"] != before["access_token"]
+    assert after["refresh_token"] != before["refresh_token"]
+    assert after["expires_at"] > time.time() + 60
 
 
 async def test_language_switch(

@@ -15,6 +15,8 @@ import pytest
 from aihub_console.entrypoints.session_middleware import ServerSideSessions
 from aihub_local.stack import StackEndpoints
 
+pytestmark = pytest.mark.integration
+
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -74,11 +74,8 @@ async def save_scores(
     try:
         saved = await apis.applications.save_scores(application_id, stage, scores, comment)
     except ServiceRefusal as refusal:
-        sheet = await _sheet(apis, application_id, stage)
         typed = {"scores": scores, "comment": comment}
-        return _sheet_page(
-            request, sheet, form_errors_of(request, refusal), typed, status=refusal.status
-        )
+        return await _refused(request, apis, application_id, stage, refusal, typed)
     message = gettext(request, "Scores saved. Your weighted score: %(score)s")
     flash(request, message % {"score": f"{saved.review_score:.2f}"}, "success")
     return RedirectResponse(f"/reviews/{application_id}?stage={stage}", status_code=303)
@@ -95,14 +92,7 @@ async def declare_conflict(
     try:
         await apis.applications.declare_conflict(application_id, stage, reason)
     except ServiceRefusal as refusal:
-        sheet = await _sheet(apis, application_id, stage)
-        return _sheet_page(
-            request,
-            sheet,
-            form_errors_of(request, refusal),
-            {"reason": reason},
-            status=refusal.status,
-        )
+        return await _refused(request, apis, application_id, stage, refusal, {"reason": reason})
     flash(request, gettext(request, "Your conflict of interest is recorded."), "success")
     return RedirectResponse(f"/reviews/{application_id}?stage={stage}", status_code=303)
 
@@ -116,6 +106,20 @@ async def _sheet(apis: Services, application_id: str, stage: str | None) -> Revi
             raise ServiceRefusal("applications", 404, None)
         stage = shown.stage_code
     return await apis.applications.review_sheet(application_id, stage)
+
+
+async def _refused(
+    request: Request,
+    apis: Services,
+    application_id: str,
+    stage: str,
+    refusal: ServiceRefusal,
+    typed: dict[str, Any],
+) -> HTMLResponse:
+    """The page again, with what the person typed and the service's reasons at the fields."""
+    sheet = await _sheet(apis, application_id, stage)
+    errors = form_errors_of(request, refusal)
+    return _sheet_page(request, sheet, errors, typed, status=refusal.status)
 
 
 def _sheet_page(
