@@ -16,7 +16,7 @@ from aihub_local.stack import StackEndpoints
 from aihub_local.testing import StaffAccount, eventually, mails_to
 from tests.browser.conftest import Screenshot, SignedIn
 from tests.browser.review_setup import ANSWER, application_under_review
-from tests.browser.support import assert_accessible, subject_of
+from tests.browser.support import assert_accessible, console_link, subject_of
 
 pytestmark = pytest.mark.integration
 
@@ -45,9 +45,10 @@ async def test_a_reviewer_scores_corrects_and_another_declares_a_conflict(
         return any(reviewed.startup_name in s for s in subjects)
 
     await eventually(assignment_mail, what="the review-assigned mail to reviewer A")
-    # The mail's console link is the ops helper's part; until it lands the reviewer goes to
-    # the page directly. One-line switch once it has: start = console_link(mails, console, path).
-    start = f"/reviews/{app}"
+    # The reviewer follows the mail's button: the scoring page of this application.
+    start = console_link(
+        mails_to(local_stack.mail_dir, REVIEWER_A.email), console, f"/reviews/{app}"
+    )
 
     page = await signed_in(REVIEWER_A, start=start)
     await expect(page.get_by_role("heading", name=reviewed.startup_name)).to_be_visible()

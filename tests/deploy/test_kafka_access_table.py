@@ -1,6 +1,7 @@
 """The access table against the code: each service's row covers exactly what its consumers read
-and the dead letters they write (the broker test in tests/infra proves the broker enforces the
-row; this one proves the row is what the service needs)."""
+(and their dead letters, which its ops routes list and replay) and the dead letters they write
+(the broker test in tests/infra proves the broker enforces the row; this one proves the row is
+what the service needs)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ def test_a_services_consumers_use_exactly_what_its_row_grants(service: str) -> N
     row = principal(service)
     consumers = definition_of(service).consumers
     reads = {topic for spec in consumers for topic in spec.topics}
+    # The dead letters of those topics, read (without a group) by its ops routes for replay.
+    reads |= {dead_letter_topic(t) for spec in consumers for t in spec.topics}
     for spec in consumers:
         assert spec.name.startswith(row.groups), f"{spec.name} is not a group of {service}"
     if service == "notifications":  # and its dead-letter collector, with its default group

@@ -15,6 +15,7 @@ from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.testing import handle_in_transaction
 from aihub_notifications.adapters import directory
 from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.domain.console_links import ConsoleLinks
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_shared.contracts.applications import ReviewAssigned, ReviewerRef
@@ -114,3 +115,32 @@ async def test_a_replacement_reviewer_is_never_told_who_stepped_aside(
                 assert needed in body, (needed, part.get_content_type())
             assert "document-review" not in body
             assert "외부심사위원님" in body  # greeted by the name assignment gave
+
+
+async def test_the_reviewer_mail_leads_to_the_scoring_page(
+    db: asyncpg.Pool, notifications_dsn: str, smtp: FaultySmtp
+) -> None:
+    """As the SMTP server receives it, in both parts and both languages: the scoring page of
+    exactly this application, on the console `CONSOLE_BASE_URL` names."""
+    renderer = MailRenderer(links=ConsoleLinks("https://console.hub.example"))
+    published = cohort_published()
+    await handle_in_transaction(
+        db, replicate_cohort, event("cohort.published", published), published
+    )
+    async with db.acquire() as conn:
+        await directory.upsert_staff(
+            conn, email=str(KNOWN.id), name=KNOWN.name, locale="en", role="reviewer", active=True
+        )
+    handler = lifecycle_handlers(renderer)["review.assigned"]
+    for data in (replacement(KNOWN, None), replacement(UNKNOWN, DUE)):
+        await handle_in_transaction(db, handler, event("review.assigned", data), data)
+
+    assert (await one_batch(make_sender(db, notifications_dsn, smtp.host, smtp.port))).sent == 2
+    assert {str(m["Content-Language"]) for m in smtp.received} == {"ko", "en"}
+    for message in smtp.received:
+        html = message.get_body(("html",))
+        text = message.get_body(("plain",))
+        assert html is not None
+        assert text is not None
+        assert 'href="https://console.hub.example/reviews/app-7"' in str(html.get_content())
+        assert "https://console.hub.example/reviews/app-7" in str(text.get_content()).split()

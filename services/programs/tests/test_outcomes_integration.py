@@ -13,17 +13,22 @@ from aiokafka import ConsumerRecord
 from aihub_local.testing import consumer_record, handle_in_transaction
 from aihub_programs.adapters import outcomes
 from aihub_programs.entrypoints.app import definition
-from aihub_programs.service_layer.outcomes import receive_kpi_report
+from aihub_programs.service_layer.catalog import create_cohort, create_program
+from aihub_programs.service_layer.outcomes import cohort_outcomes, hub_outcomes, receive_kpi_report
 from aihub_programs.settings import Settings
 from aihub_shared.contracts.programs import StartupKpiReported
 from aihub_shared.contracts.topics import INTAKE_KPI_REPORTS
 from aihub_shared.runtime.retry import RetryPolicy
 from services.programs.tests.support import (
+    ADMIN_STAFF,
     BRNS,
+    PROGRAM,
     accept,
     api_settings,
+    cohort_spec,
     event,
     make_cohort,
+    program_spec,
     queued,
     withdraw,
 )
@@ -127,6 +132,56 @@ async def test_reports_are_answered_and_added_up(db: asyncpg.Pool) -> None:
         "cumulative_investment_krw": 5_000,
         "latest_headcount": 15 + 10,
     }
+
+
+async def test_the_figures_by_quarter_and_by_program_add_up_to_the_totals(
+    db: asyncpg.Pool,
+) -> None:
+    """What the console's outcome charts draw: each quarter's own figures, and each program's
+    headline figures by the same rules as the hub's."""
+    await make_cohort(db, "cv-2027-1", seats=2)
+    await create_program(db, program_spec("membership"))
+    await create_cohort(db, "membership", cohort_spec("ms-2027-1", 2), staff=ADMIN_STAFF)
+    await enroll(db, "a", 0)
+    await enroll(db, "b", 1)
+    await accept(db, "c", rank=3, cohort="ms-2027-1", program="membership", startup_brn=BRNS[2])
+    await send(db, report("r1", 0, "2027-Q1", revenue=300, investment=1_000, headcount=12))
+    await send(db, report("r2", 0, "2027-Q2", revenue=500, headcount=15))
+    await send(db, report("r3", 1, "2027-Q1", revenue=200, investment=4_000, headcount=5))
+    await send(db, report("r4", 2, "2027-Q2", cohort="ms-2027-1", revenue=70, headcount=4))
+
+    hub = await hub_outcomes(db)
+    assert hub["by_quarter"] == [
+        {
+            "quarter": "2027-Q1",
+            "companies_reporting": 2,
+            "revenue_krw": 500,
+            "investment_krw": 5_000,
+            "headcount": 17,
+        },
+        {
+            "quarter": "2027-Q2",
+            "companies_reporting": 2,
+            "revenue_krw": 570,
+            "investment_krw": 0,
+            "headcount": 19,
+        },
+    ]
+    assert [(p["program_code"], p["program_name_ko"]) for p in hub["by_program"]] == [
+        (PROGRAM, "사이버밸리 배치 프로그램"),
+        ("membership", "사이버밸리 배치 프로그램"),
+    ]
+    figures = ("companies_supported", "cumulative_revenue_krw", "latest_headcount")
+    assert [tuple(p[f] for f in figures) for p in hub["by_program"]] == [
+        (2, 1_000, 15 + 5),
+        (1, 70, 4),
+    ]
+    for figure in (*figures, "cumulative_investment_krw"):
+        assert sum(p[figure] for p in hub["by_program"]) == hub[figure]
+
+    cohort = await cohort_outcomes(db, "ms-2027-1")
+    assert [q["quarter"] for q in cohort["by_quarter"]] == ["2027-Q2"]
+    assert [p["program_code"] for p in cohort["by_program"]] == ["membership"]
 
 
 async def test_a_startup_that_left_still_counts_and_reports_until_it_left(

@@ -176,6 +176,10 @@ class PlatformServices:
             env = console_env(self.endpoints, http_port=port, service_urls=urls)
         else:
             env = service_env(self.endpoints, service, http_port=port)
+        if service == "notifications":
+            # Its staff mails link to the console, which starts later on a port chosen now.
+            console_port = self.http_ports.setdefault(CONSOLE, free_port())
+            env["CONSOLE_BASE_URL"] = f"http://127.0.0.1:{console_port}"
         process = ManagedProcess(
             service,
             [_console_script(f"aihub-{service}"), "serve"],

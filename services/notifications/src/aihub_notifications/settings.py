@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from aihub_notifications.domain.console_links import DEFAULT_CONSOLE_BASE_URL
 from aihub_shared.runtime.oidc import OidcSettings
 from aihub_shared.runtime.settings import ServiceSettings
 
@@ -62,6 +63,13 @@ class Settings(ServiceSettings, OidcSettings):
         description="When the program managers' daily digest goes out, Asia/Seoul (HH:MM).",
     )
     digest_enabled: bool = Field(default=True, validation_alias="DIGEST_ENABLED")
+    console_base_url: str = Field(
+        default=DEFAULT_CONSOLE_BASE_URL,
+        pattern=r"^https?://[^\s?#]+$",
+        validation_alias="CONSOLE_BASE_URL",
+        description="The staff console's address as staff open it: every staff mail links to"
+        " its page there.",
+    )
     invitations_client_id: str = Field(
         default="aihub-invitations", validation_alias="INVITATIONS_CLIENT_ID"
     )

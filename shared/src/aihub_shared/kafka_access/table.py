@@ -93,6 +93,14 @@ _FIXED: tuple[Principal, ...] = (
             PROGRAMS_ENROLLMENTS,
             INTAKE_ERASURE_REQUESTS,
             PRIVACY_ERASURES,
+            # Its own dead letters, for ops to see and replay over its HTTP API (no group).
+            *_dlqs(
+                INTAKE_APPLICATIONS,
+                PROGRAMS_CATALOG,
+                PROGRAMS_ENROLLMENTS,
+                INTAKE_ERASURE_REQUESTS,
+                PRIVACY_ERASURES,
+            ),
         ),
         writes=(
             INTAKE_RECEIPTS,
@@ -108,12 +116,17 @@ _FIXED: tuple[Principal, ...] = (
         ),
         groups=("applications.",),
         why="intake, catalog replica, follows enrollments, takes erasure requests and collects"
-        " their confirmations; publishes receipts and lifecycle",
+        " their confirmations; publishes receipts and lifecycle; reads its dead letters for replay",
     ),
     Principal(
         "programs",
         "service",
-        reads=(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS, PRIVACY_ERASURES),
+        reads=(
+            APPLICATIONS_LIFECYCLE,
+            INTAKE_KPI_REPORTS,
+            PRIVACY_ERASURES,
+            *_dlqs(APPLICATIONS_LIFECYCLE, INTAKE_KPI_REPORTS, PRIVACY_ERASURES),
+        ),
         writes=(
             PROGRAMS_CATALOG,
             PROGRAMS_ENROLLMENTS,
@@ -123,7 +136,7 @@ _FIXED: tuple[Principal, ...] = (
         ),
         groups=("programs.",),
         why="seats from lifecycle, KPI reports, erasures; publishes the catalog, enrollments,"
-        " KPI receipts, erasure confirmations",
+        " KPI receipts, erasure confirmations; reads its dead letters for replay",
     ),
     Principal(
         "notifications",
@@ -144,7 +157,7 @@ _FIXED: tuple[Principal, ...] = (
         ),
         groups=("notifications.",),
         why="mails from catalog, lifecycle, enrollments, erasures; every dead letter for ops"
-        " alerts; publishes deliveries and erasure confirmations",
+        " alerts (and its own for replay); publishes deliveries and erasure confirmations",
     ),
     Principal(
         "ops",

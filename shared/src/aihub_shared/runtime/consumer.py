@@ -37,7 +37,7 @@ from aihub_shared.contracts.topics import dead_letter_topic
 from aihub_shared.runtime import inbox, outbox, record_context
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
-from aihub_shared.runtime.errors import RejectedEvent, RetryLater, is_transient
+from aihub_shared.runtime.errors import RejectedEvent, ReplayFailed, RetryLater, is_transient
 from aihub_shared.runtime.event_decoding import decode_record
 from aihub_shared.runtime.refused_receipts import ContractRefusal, ContractViolation
 from aihub_shared.runtime.retry import RetryBudget, RetryPolicy, failure_kind
@@ -168,6 +168,33 @@ class EventConsumer:
                     return await self._apply(event, data, handler)
                 except _DeadLetter as exc:
                     return await self._dead_letter(record, exc.reason, exc.detail)
+
+    async def replay(self, conn: DbConnection, record: ConsumerRecord) -> str:
+        """A dead letter handed back by ops (`dead_letter_admin.py`), in the caller's transaction:
+        the same decoding and inbox-guarded claim-and-apply as on the fast path, once, without
+        retries — so an effect already committed is a `duplicate`. A failure raises
+        `ReplayFailed` and writes nothing; infrastructure faults propagate (the caller answers
+        503)."""
+        with record_context.handling(self.name, record):
+            try:
+                event, data, handler = self._decode(record)
+            except EventContractError as exc:
+                raise ReplayFailed(exc.reason, exc.detail) from exc
+            if handler is None:
+                return "ignored"
+            with record_context.about(event):
+                try:
+                    async with conn.transaction():
+                        return await self._claim_and_apply(conn, event, data, handler)
+                except RejectedEvent as exc:
+                    raise ReplayFailed("rejected by a business rule", exc.reason) from exc
+                except RetryLater as exc:
+                    raise ReplayFailed("dependency not ready", str(exc)) from exc
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    detail = "".join(traceback.format_exception_only(exc)).strip()
+                    raise ReplayFailed("unexpected", detail) from exc
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
         try:

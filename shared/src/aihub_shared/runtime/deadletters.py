@@ -125,6 +125,35 @@ async def read_dead_letters(kafka: KafkaConnection, dlq_topic: str) -> list[Cons
         await consumer.stop()
 
 
+async def read_dead_letter(
+    kafka: KafkaConnection, dlq_topic: str, partition: int, offset: int
+) -> ConsumerRecord | None:
+    """The one dead letter at (partition, offset), read by seeking there; None if the topic has
+    no such position (never written, or past its retention)."""
+    # Subscribed without a group, as in `read_dead_letters`: every partition is assigned, so an
+    # unknown partition is simply not among them.
+    consumer = AIOKafkaConsumer(dlq_topic, **kafka.aiokafka_options(), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        async with asyncio.timeout(15):
+            while not consumer.assignment():  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        where = TopicPartition(dlq_topic, partition)
+        if where not in consumer.assignment():
+            return None
+        first = (await consumer.beginning_offsets([where]))[where]
+        end = (await consumer.end_offsets([where]))[where]
+        if not first <= offset < end:
+            return None
+        consumer.seek(where, offset)
+        async with asyncio.timeout(15):
+            while True:
+                for record in (await consumer.getmany(where, timeout_ms=1000)).get(where, []):
+                    return record if record.offset == offset else None
+    finally:
+        await consumer.stop()
+
+
 async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
     for partition, last in end.items():
         if await consumer.position(partition) < last:

@@ -40,3 +40,13 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
 def is_transient(exc: BaseException) -> bool:
     """Infrastructure faults (DB down, deadlock, network) that must never cost an event."""
     return isinstance(exc, _TRANSIENT_TYPES)
+
+
+class ReplayFailed(Exception):
+    """A dead letter handed back to its consumer failed again; nothing was written, and it stays
+    on its dead-letter topic to be replayed once the cause is fixed."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail

@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from aihub_shared.runtime.consumer import ConsumerSpec
+from aihub_shared.runtime.consumer import ConsumerSpec, EventConsumer
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.health import health_router
 from aihub_shared.runtime.http_body_limit import BodySizeLimit
@@ -55,6 +55,8 @@ class ServiceRuntime:
     broker: KafkaBroker
     #: The relay and the workers: readiness fails if one of them has stopped.
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    #: The running consumers by name (dead-letter replays hand records back to them).
+    consumers: dict[str, EventConsumer] = field(default_factory=dict)
 
 
 WorkersFactory = Callable[[ServiceRuntime], Sequence[BackgroundWorker]]
@@ -112,7 +114,9 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             unexpected_max_attempts=settings.unexpected_error_max_attempts,
         )
         for spec in definition.consumers:
-            subscribe(broker, spec.build(pool, retry), batch_size=settings.consumer_batch_size)
+            consumer = spec.build(pool, retry)
+            subscribe(broker, consumer, batch_size=settings.consumer_batch_size)
+            runtime.consumers[consumer.name] = consumer
         relay = OutboxRelay(
             pool,
             Wakeup(

@@ -22,6 +22,7 @@ from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
 from aihub_shared.runtime.http_errors import CHANGE_ERRORS, READ_ONE_ERRORS, STAFF_ROUTE_ERRORS
 from aihub_shared.runtime.http_params import MAX_OFFSET, correlation_header
+from aihub_shared.runtime.ops_routes import ops_router
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 
@@ -99,6 +100,7 @@ def build_router(settings: Settings) -> APIRouter:
         """The replica of the programs catalog this service decides eligibility with."""
         return await reading.list_cohorts(runtime.pool)
 
+    router.include_router(ops_router(current_staff))
     return router
 
 

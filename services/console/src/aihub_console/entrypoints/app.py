@@ -51,8 +51,12 @@ def build_app(settings: ConsoleSettings) -> FastAPI:
         app.state.pool = pool
         app.state.session_store = store
         timeout = httpx.Timeout(settings.service_timeout_seconds)
+        # Idle connections are dropped before the services' own keep-alive (uvicorn: 5 s) ends
+        # them: reusing one the server is closing that instant fails the request
+        # (RemoteProtocolError, seen as a service "not answering" on a page).
+        limits = httpx.Limits(keepalive_expiry=2.0)
         app.state.service_clients = {
-            name: httpx.AsyncClient(base_url=url, timeout=timeout)
+            name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
             for name, url in (
                 ("applications", settings.applications_url),
                 ("programs", settings.programs_url),

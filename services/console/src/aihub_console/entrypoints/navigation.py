@@ -23,6 +23,8 @@ NAV_LINKS: list[NavLink] = [
     NavLink("/reviews", N_("My reviews")),
     # Program managers and admins: which cohorts is the applications service's answer.
     NavLink("/cohorts", N_("Cohorts")),
+    NavLink("/outcomes", N_("Outcomes")),
+    NavLink("/ops/health", N_("Operations"), lambda person: person.is_ops),
 ]
 
 

@@ -11,6 +11,9 @@ from aihub_console.entrypoints import (
     enrollments,
     health,
     home,
+    ops,
+    ops_mail,
+    outcomes,
     reviewers,
     reviews,
     selection,
@@ -27,4 +30,7 @@ ROUTERS: list[APIRouter] = [
     selection.router,
     enrollments.router,
     cohort_settings.router,
+    outcomes.router,
+    ops.router,
+    ops_mail.router,
 ]

@@ -4,6 +4,9 @@ Layout: `templates/<template>/<locale>/{subject.txt,body.txt,body.html}`. Subjec
 are rendered by a plain-text environment, the HTML part by one that escapes every value. Every
 string handed to a template is made single-line first, and the subject once more after rendering:
 a name can never start a new header line, whatever the template does with it.
+
+Staff mails link to the console page of what they are about: templates build those URLs with the
+`console` global (`domain/console_links.py`), whose base is the `CONSOLE_BASE_URL` setting.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from aihub_notifications.domain.console_links import ConsoleLinks
 from aihub_notifications.domain.deliveries import single_line
 from aihub_shared.contracts.values import Locale
 
@@ -31,7 +35,13 @@ class RenderedMail:
 
 
 class MailRenderer:
-    def __init__(self, package: str = "aihub_notifications", folder: str = "templates") -> None:
+    def __init__(
+        self,
+        package: str = "aihub_notifications",
+        folder: str = "templates",
+        *,
+        links: ConsoleLinks | None = None,
+    ) -> None:
         loader = PackageLoader(package, folder)
         common: dict[str, Any] = {
             "loader": loader,
@@ -43,6 +53,8 @@ class MailRenderer:
         # Subjects and text/plain parts are not HTML: escaping would show `&amp;` to the reader.
         self._text = Environment(autoescape=False, **common)  # noqa: S701
         self._html = Environment(autoescape=True, **common)
+        for environment in (self._text, self._html):
+            environment.globals["console"] = links or ConsoleLinks()
         self._available = frozenset(loader.list_templates())
 
     def templates(self) -> dict[str, set[str]]:

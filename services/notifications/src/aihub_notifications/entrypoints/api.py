@@ -21,6 +21,7 @@ from aihub_notifications.settings import Settings
 from aihub_shared.identity import Role
 from aihub_shared.runtime.http_auth import require_role, staff_principal
 from aihub_shared.runtime.http_errors import STAFF_ROUTE_ERRORS
+from aihub_shared.runtime.ops_routes import ops_router
 from aihub_shared.runtime.privacy_routes import add_export_route
 
 
@@ -34,5 +35,6 @@ def build_router(settings: Settings, renderer: MailRenderer) -> APIRouter:
         delivery_router(require_role(current_staff, Role.OPS, Role.PROGRAM_MANAGER))
     )
     router.include_router(template_router(renderer))
+    router.include_router(ops_router(current_staff))
     add_export_route(router, current_staff, export_person)
     return router

@@ -10,6 +10,7 @@ import structlog
 from aihub_notifications.adapters.keycloak_accounts import KeycloakAccounts, KeycloakAccountsConfig
 from aihub_notifications.adapters.smtp import SmtpConfig
 from aihub_notifications.adapters.templates import MailRenderer
+from aihub_notifications.domain.console_links import ConsoleLinks
 from aihub_notifications.entrypoints.api import build_router
 from aihub_notifications.service_layer.dead_letter_alerts import (
     CollectorConfig,
@@ -77,7 +78,7 @@ def invitations_worker(runtime: ServiceRuntime, settings: Settings) -> Invitatio
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
     settings = settings or Settings()
-    renderer = MailRenderer()
+    renderer = MailRenderer(links=ConsoleLinks(settings.console_base_url))
 
     # One consumer group per topic: an enrollment waiting (RetryLater) for a lagging replica
     # must not hold back the events that fill the replicas.

@@ -127,3 +127,60 @@ async def totals(conn: DbConnection, cohort_code: str | None) -> dict[str, Any]:
     assert row is not None
     result = {k: int(v) for k, v in dict(row).items()}
     return {"cohort_code": cohort_code, **result} if cohort_code else result
+
+
+async def by_quarter(conn: DbConnection, cohort_code: str | None) -> list[dict[str, Any]]:
+    """Each reported quarter's figures (revenue and investment of that quarter, the headcount
+    then), oldest first, for one cohort or the whole hub."""
+    rows = await conn.fetch(
+        "SELECT quarter, count(DISTINCT business_registration_number) AS companies_reporting,"
+        " sum(revenue_krw) AS revenue_krw, sum(investment_raised_krw) AS investment_krw,"
+        " sum(headcount) AS headcount FROM kpi_reports"
+        " WHERE $1::text IS NULL OR cohort_code = $1 GROUP BY quarter ORDER BY quarter",
+        cohort_code,
+    )
+    return [{k: v if k == "quarter" else int(v) for k, v in dict(r).items()} for r in rows]
+
+
+async def by_program(conn: DbConnection, cohort_code: str | None) -> list[dict[str, Any]]:
+    """The headline figures per program (the same rules as `totals`), for the programs with a
+    startup supported or reporting, by program code."""
+    rows = await conn.fetch(
+        """
+        WITH reports AS (
+            SELECT r.*, c.program_code FROM kpi_reports r JOIN cohorts c ON c.code = r.cohort_code
+            WHERE $1::text IS NULL OR r.cohort_code = $1
+        ), supported AS (
+            SELECT c.program_code, count(DISTINCT e.business_registration_number) AS companies
+            FROM enrollments e JOIN cohorts c ON c.code = e.cohort_code
+            WHERE e.held_seat AND e.business_registration_number IS NOT NULL
+              AND ($1::text IS NULL OR e.cohort_code = $1)
+            GROUP BY c.program_code
+        ), sums AS (
+            SELECT program_code, sum(revenue_krw) AS revenue,
+                   sum(investment_raised_krw) AS investment
+            FROM reports GROUP BY program_code
+        ), latest AS (
+            SELECT DISTINCT ON (program_code, business_registration_number)
+                   program_code, headcount
+            FROM reports ORDER BY program_code, business_registration_number, quarter DESC
+        ), heads AS (
+            SELECT program_code, sum(headcount) AS headcount FROM latest GROUP BY program_code
+        )
+        SELECT p.code AS program_code, p.name_ko AS program_name_ko,
+               p.name_en AS program_name_en,
+               coalesce(s.companies, 0) AS companies_supported,
+               coalesce(m.revenue, 0) AS cumulative_revenue_krw,
+               coalesce(m.investment, 0) AS cumulative_investment_krw,
+               coalesce(h.headcount, 0) AS latest_headcount
+        FROM programs p
+        LEFT JOIN supported s ON s.program_code = p.code
+        LEFT JOIN sums m ON m.program_code = p.code
+        LEFT JOIN heads h ON h.program_code = p.code
+        WHERE s.program_code IS NOT NULL OR m.program_code IS NOT NULL
+        ORDER BY p.code
+        """,
+        cohort_code,
+    )
+    text = {"program_code", "program_name_ko", "program_name_en"}
+    return [{k: v if k in text else int(v) for k, v in dict(r).items()} for r in rows]

@@ -38,6 +38,7 @@ from aihub_shared.runtime.http_errors import (
     error_responses,
 )
 from aihub_shared.runtime.http_params import MAX_OFFSET, correlation_header
+from aihub_shared.runtime.ops_routes import ops_router
 from aihub_shared.runtime.privacy_routes import add_export_route
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -87,6 +88,7 @@ def build_router(settings: Settings) -> APIRouter:
     _add_enrollment_routes(router, callers)
     _add_outcome_routes(router)
     add_export_route(router, current_staff, erasure.export_person)
+    router.include_router(ops_router(current_staff))
     return router
 
 

@@ -93,6 +93,24 @@ class Enrollment(EnrollmentFields):
     arrival: int = Field(description="Order of arrival: the waitlist's tie-breaker.")
 
 
+class QuarterFigures(BaseModel):
+    quarter: str = Field(description="`YYYY-Qn`, Korean quarters.")
+    companies_reporting: int
+    revenue_krw: int = Field(description="Revenue of that quarter, summed over the reports.")
+    investment_krw: int = Field(description="Investment raised in that quarter.")
+    headcount: int = Field(description="Headcount reported for that quarter, summed.")
+
+
+class ProgramFigures(BaseModel):
+    program_code: str
+    program_name_ko: str
+    program_name_en: str
+    companies_supported: int
+    cumulative_revenue_krw: int
+    cumulative_investment_krw: int
+    latest_headcount: int
+
+
 class HubOutcomes(BaseModel):
     companies_supported: int = Field(description="Startups that ever held a seat.")
     companies_reporting: int
@@ -100,6 +118,10 @@ class HubOutcomes(BaseModel):
     cumulative_revenue_krw: int
     cumulative_investment_krw: int
     latest_headcount: int = Field(description="Each startup's latest quarter, summed.")
+    by_quarter: list[QuarterFigures] = Field(description="Each reported quarter, oldest first.")
+    by_program: list[ProgramFigures] = Field(
+        description="The same figures per program (those with a startup supported or reporting)."
+    )
 
 
 class CohortOutcomes(HubOutcomes):

@@ -50,11 +50,20 @@ async def receive_kpi_report(
 async def hub_outcomes(pool: asyncpg.Pool) -> dict[str, Any]:
     """The hub's headline figures, over every cohort."""
     async with pool.acquire() as conn:
-        return await outcomes_db.totals(conn, None)
+        return await _figures(conn, None)
 
 
 async def cohort_outcomes(pool: asyncpg.Pool, cohort_code: str) -> dict[str, Any]:
     """One cohort's figures; CatalogNotFound if there is no such cohort."""
     async with pool.acquire() as conn:
         await require_cohort(conn, cohort_code)
-        return await outcomes_db.totals(conn, cohort_code)
+        return await _figures(conn, cohort_code)
+
+
+async def _figures(conn: DbConnection, cohort_code: str | None) -> dict[str, Any]:
+    """The totals, and the same figures by quarter and by program (the console's charts)."""
+    return {
+        **await outcomes_db.totals(conn, cohort_code),
+        "by_quarter": await outcomes_db.by_quarter(conn, cohort_code),
+        "by_program": await outcomes_db.by_program(conn, cohort_code),
+    }
