@@ -37,6 +37,7 @@ pytestmark = pytest.mark.integration
 ASSIGNED = "assigned@hub.example"
 STRANGER = "stranger@hub.example"
 DOC = "document-review"
+YOUTH = {"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "Young founder", "points": 1}
 
 
 @dataclass
@@ -47,7 +48,7 @@ class World:
 
 @pytest.fixture
 async def world(api: httpx.AsyncClient, make_cohort: CohortFactory) -> World:
-    cohort = await make_cohort()
+    cohort = await make_cohort(bonus_items=[YOUTH])
     application_id = (await submit(api, submission(cohort, 1)))["application_id"]
     response = await api.post(
         f"/cohorts/{cohort.cohort_code}/stages/{DOC}/assignments",
@@ -85,6 +86,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "ranking_csv": ("GET", "/cohorts/{cohort_code}/ranking.csv"),
     "cohorts": ("GET", "/cohorts"),
     "submit": ("POST", "/intake/applications"),
+    "bonus": ("PUT", "/applications/{application_id}/bonus-points/{item_code}"),
+    "bonus_revoke": ("POST", "/applications/{application_id}/bonus-points/{item_code}/revocation"),
 }
 
 
@@ -101,9 +104,16 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "advance_one": {"reason": "appeal"},
         "select": {"reason": "r"},
         "submit": submission(w.cohort, 2),
+        "bonus": {"reason": "founder born 1995"},
+        "bonus_revoke": {"reason": "granted by mistake"},
     }
     method, template = ROUTES[action]
-    path = template.format(application_id=app, cohort_code=w.cohort.cohort_code, stage_code=DOC)
+    path = template.format(
+        application_id=app,
+        cohort_code=w.cohort.cohort_code,
+        stage_code=DOC,
+        item_code=YOUTH["code"],
+    )
     return method, path, bodies.get(action)
 
 
@@ -219,6 +229,22 @@ MATRIX: dict[str, dict[str, int]] = {
         "assigned_reviewer": 403,
         "other_reviewer": 403,
         "ops": 200,
+    },
+    "bonus": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "bonus_revoke": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
     },
 }
 CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]

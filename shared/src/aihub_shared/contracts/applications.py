@@ -132,3 +132,21 @@ class ApplicationAdvanced(BaseModel):
     from_stage: Code
     to_stage: Code
     stage_score: float = Field(ge=0, le=100)
+
+
+class BonusPointsChanged(BaseModel):
+    """`bonus_points.granted` / `bonus_points.revoked`: a manager granted or took back one of the
+    cohort's bonus items (가점) for an application, with the reason; `total` is the application's
+    bonus after the change, capped as the cohort says."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    item_code: Code
+    points: float = Field(gt=0, le=10)
+    total: float = Field(ge=0, le=20)
+    reason: Reason
+    changed_by: SingleLineText

@@ -41,6 +41,15 @@ class RubricCriterion(BaseModel):
     name_ko: SingleLineText
     name_en: SingleLineText
     weight: int = Field(ge=1, le=100, description="Relative weight inside the stage.")
+    cutoff: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description=(
+            "과락 per criterion: an application whose reviewers' average on this criterion is"
+            " below it cannot pass the stage or be selected, whatever its rank. None: no minimum."
+        ),
+    )
 
 
 class ReviewStage(BaseModel):
@@ -60,6 +69,42 @@ class ReviewStage(BaseModel):
     advance_top_k: int | None = Field(
         default=None, ge=1, description="At most this many advance, best first, if set."
     )
+    cutoff_score: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description=(
+            "과락: a stage score below it fails the stage whatever the rank (also at selection"
+            " and when bonus points would lift the final score). None: no cut-off."
+        ),
+    )
+    trim_extremes_from: int | None = Field(
+        default=None,
+        ge=3,
+        le=20,
+        description=(
+            "최고·최저점 제외: with at least this many scored reviews, one highest and one lowest"
+            " review score (one each when tied) are dropped before averaging. None: plain mean."
+        ),
+    )
+    calibration: Literal["none", "z-score"] = Field(
+        default="none",
+        description=(
+            "`z-score`: each reviewer's scores are standardised within the stage,"
+            " ((x-mean)/sd)*10+50, before averaging, so harsh and lenient reviewers weigh alike."
+        ),
+    )
+
+
+class BonusItem(BaseModel):
+    """A bonus item (가점) of a cohort, e.g. 청년 창업자 +1; a manager grants it per application."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    name_ko: SingleLineText
+    name_en: SingleLineText
+    points: float = Field(gt=0, le=10, description="Added to the final score once granted.")
 
 
 def default_review_stages() -> list[ReviewStage]:
@@ -124,6 +169,17 @@ class CohortPublished(BaseModel):
         le=180,
         description="Days an enrolled startup has to sign its agreement before the seat is freed.",
     )
+    bonus_items: list[BonusItem] = Field(
+        default_factory=list,
+        max_length=20,
+        description="가점 a manager may grant per application, added after averaging.",
+    )
+    bonus_cap: float | None = Field(
+        default=None,
+        gt=0,
+        le=20,
+        description="The most bonus points one application's final score gains; None: the sum.",
+    )
     snapshot: bool = Field(
         default=False,
         description=(
@@ -140,6 +196,8 @@ class CohortPublished(BaseModel):
             raise ValueError("review stage weights must sum to 100")
         if len({stage.code for stage in self.review_stages}) != len(self.review_stages):
             raise ValueError("review stage codes must be unique")
+        if len({item.code for item in self.bonus_items}) != len(self.bonus_items):
+            raise ValueError("bonus item codes must be unique")
         return self
 
 

@@ -13,6 +13,7 @@ from aihub_shared.contracts.applications import (
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
+    BonusPointsChanged,
     ReviewAssigned,
     ReviewSubmitted,
 )
@@ -111,6 +112,20 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewSubmitted,
         "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
+        "bonus_points.granted",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        BonusPointsChanged,
+        "A manager granted an application one of its cohort's bonus items (가점), with a reason.",
+    ),
+    EventContract(
+        "bonus_points.revoked",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        BonusPointsChanged,
+        "A manager took back a bonus item granted to an application, with a reason.",
     ),
     EventContract(
         "cohort.published",

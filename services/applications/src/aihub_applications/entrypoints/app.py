@@ -6,6 +6,7 @@ from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.review_api import build_review_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
+from aihub_applications.entrypoints.selection_rules_api import build_selection_rules_router
 from aihub_applications.service_layer.events import EVENTS
 from aihub_applications.service_layer.intake import receive_submission
 from aihub_applications.service_layer.replicas import (
@@ -54,6 +55,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_router(settings),
             build_review_router(settings),
             build_selection_router(settings),
+            build_selection_rules_router(settings),
             build_intake_router(settings),
         ],
     )

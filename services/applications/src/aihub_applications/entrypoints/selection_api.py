@@ -172,7 +172,9 @@ def _as_csv(cohort: CohortReview, entries: list[RankingEntry]) -> str:
     writer.writerow(
         ["rank", "application_id", "startup_name", "business_registration_number", "status"]
         + [f"score_{c}" for c in stage_codes]
-        + ["final_score"]
+        + ["final_score", "bonus_points"]
+        + [f"{kind}_{c}" for c in stage_codes for kind in _DETAIL_COLUMNS]
+        + ["cutoff_failures"]
     )
     for entry in entries:
         a = entry.application
@@ -185,9 +187,29 @@ def _as_csv(cohort: CohortReview, entries: list[RankingEntry]) -> str:
                 a.status.value,
                 *[_number(entry.stage_scores.get(c)) for c in stage_codes],
                 _number(entry.final_score),
+                _number(entry.bonus.total),
+                *[_detail(entry, c, kind) for c in stage_codes for kind in _DETAIL_COLUMNS],
+                "; ".join(entry.cutoff_failures),
             ]
         )
     return out.getvalue()
+
+
+_DETAIL_COLUMNS = ("raw", "calibrated", "spread", "dropped")
+
+
+def _detail(entry: RankingEntry, stage_code: str, kind: str) -> str:
+    result = entry.stage_results.get(stage_code)
+    if result is None:
+        return ""
+    if kind == "dropped":
+        return " ".join(result.dropped)
+    value = {
+        "raw": result.raw_score,
+        "calibrated": result.calibrated_score,
+        "spread": result.spread,
+    }
+    return _number(value[kind])
 
 
 def _number(value: float | None) -> str:

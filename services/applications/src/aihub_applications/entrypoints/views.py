@@ -95,6 +95,21 @@ class ReplicatedCohort(BaseModel):
     replicated_at: datetime
 
 
+class StageDetail(BaseModel):
+    """One scored stage under its selection rules (`domain.stage_scoring`)."""
+
+    raw_score: float | None = Field(description="The kept reviews' raw scores averaged.")
+    calibrated_score: float | None = Field(
+        description="The kept reviews' calibrated (z-score) scores averaged; null without."
+    )
+    dropped_reviewers: list[str] = Field(
+        description="Reviewers whose score the trimmed mean (최고·최저점 제외) dropped."
+    )
+    spread: float | None = Field(description="Highest minus lowest raw review score.")
+    criterion_averages: dict[str, float]
+    reviews: int = Field(description="Scored reviews that count.")
+
+
 class RankingLine(BaseModel):
     """One application in the cohort's ranking."""
 
@@ -105,5 +120,12 @@ class RankingLine(BaseModel):
     stage_code: str | None
     stage_scores: dict[str, float]
     rank: int | None
-    final_score: float | None
+    final_score: float | None = Field(description="Weighted stage scores plus bonus points.")
     created_at: datetime
+    stage_details: dict[str, StageDetail] = Field(default_factory=dict)
+    bonus_points: float = Field(default=0.0, description="가점 granted, capped.")
+    bonus_items: list[str] = Field(default_factory=list)
+    cutoff_failures: list[str] = Field(
+        default_factory=list,
+        description="Cut-offs (과락) it fails: it cannot pass or be selected whatever its rank.",
+    )

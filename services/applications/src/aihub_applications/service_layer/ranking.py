@@ -3,7 +3,7 @@ then the others in the order selection will give them, then the incompletely sco
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +11,11 @@ import asyncpg
 
 from aihub_applications.adapters import repository, reviews
 from aihub_applications.domain import review as rules
+from aihub_applications.domain import stage_scoring
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
+from aihub_applications.domain.stage_scoring import StageResult
+from aihub_applications.service_layer.bonus_points import BonusState, bonus_states
 from aihub_applications.service_layer.loaders import cohort_managed_by
 from aihub_shared.identity import StaffPrincipal
 
@@ -23,6 +26,13 @@ class RankingEntry:
     #: Closed stages' scores and the current stage's as far as scored.
     stage_scores: dict[str, float]
     final_score: float | None
+    #: Each scored stage under its selection rules (raw and calibrated, dropped, spread, ...).
+    stage_results: Mapping[str, StageResult]
+    bonus: BonusState
+
+    @property
+    def cutoff_failures(self) -> list[str]:
+        return [f for result in self.stage_results.values() for f in result.cutoff_failures]
 
     def shown(self) -> dict[str, Any]:
         a = self.application
@@ -36,7 +46,22 @@ class RankingEntry:
             "rank": a.rank,
             "final_score": self.final_score,
             "created_at": a.created_at,
+            "stage_details": {code: _detail(r) for code, r in self.stage_results.items()},
+            "bonus_points": self.bonus.total,
+            "bonus_items": self.bonus.granted,
+            "cutoff_failures": self.cutoff_failures,
         }
+
+
+def _detail(result: StageResult) -> dict[str, Any]:
+    return {
+        "raw_score": result.raw_score,
+        "calibrated_score": result.calibrated_score,
+        "dropped_reviewers": list(result.dropped),
+        "spread": result.spread,
+        "criterion_averages": dict(result.criterion_averages),
+        "reviews": result.reviews,
+    }
 
 
 async def cohort_ranking(
@@ -48,36 +73,49 @@ async def cohort_ranking(
         review = await cohort_managed_by(conn, cohort_code, staff)
         applications = await repository.cohort_applications(conn, cohort_code)
         live = {
-            stage.code: rules.scored_reviews(
-                await reviews.stage_assignments(conn, cohort_code, stage.code)
+            stage.code: stage_scoring.stage_results(
+                stage, await reviews.stage_assignments(conn, cohort_code, stage.code)
             )
             for stage in review.stages
         }
-    entries = [_entry(a, review, live) for a in applications]
+        bonus = await bonus_states(conn, review, applications)
+    entries = [_entry(a, review, live, bonus[str(a.id)]) for a in applications]
     return review, _in_ranking_order(entries, review)
 
 
 def _entry(
     application: Application,
     review: CohortReview,
-    live: Mapping[str, Mapping[str, Sequence[Mapping[str, int]]]],
+    live: Mapping[str, Mapping[str, StageResult]],
+    bonus: BonusState,
 ) -> RankingEntry:
     stage_scores = dict(application.stage_scores)
+    results: dict[str, StageResult] = {}
     for stage in review.stages:
-        if stage.code not in stage_scores:
-            score = rules.stage_score(stage, live[stage.code].get(str(application.id), []))
-            if score is not None:
-                stage_scores[stage.code] = score
+        result = live[stage.code].get(str(application.id))
+        if result is None:
+            continue
+        results[stage.code] = result
+        if stage.code not in stage_scores and result.score is not None:
+            stage_scores[stage.code] = result.score
     final = application.final_score
     if final is None and all(s.code in stage_scores for s in review.stages):
-        final = rules.final_score(review.stages, stage_scores)
-    return RankingEntry(application, stage_scores, final)
+        final = _candidate(application, stage_scores, bonus).final(review.stages)
+    return RankingEntry(application, stage_scores, final, results, bonus)
+
+
+def _candidate(
+    application: Application, stage_scores: Mapping[str, float], bonus: BonusState
+) -> rules.Candidate:
+    return rules.Candidate(
+        str(application.id), application.created_at, stage_scores, bonus=bonus.total
+    )
 
 
 def _in_ranking_order(entries: list[RankingEntry], review: CohortReview) -> list[RankingEntry]:
     # Undecided ones in the order selection will give them (its tie-break, not arrival alone).
     complete = [
-        rules.Candidate(str(e.application.id), e.application.created_at, e.stage_scores)
+        _candidate(e.application, e.stage_scores, e.bonus)
         for e in entries
         if all(stage.code in e.stage_scores for stage in review.stages)
     ]

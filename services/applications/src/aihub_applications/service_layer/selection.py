@@ -4,15 +4,18 @@ selection (assignments and scores are in `review.py`, the ranking read in `ranki
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 
 from aihub_applications.adapters import history, repository, reviews
 from aihub_applications.domain import review as rules
+from aihub_applications.domain import stage_scoring
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
+from aihub_applications.domain.stage_scoring import StageResult
 from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.service_layer import bonus_points
 from aihub_applications.service_layer.access import require_manager
 from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.events import publish
@@ -29,33 +32,47 @@ from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
 
-async def _stage_scores(
+async def _stage_results(
     conn: DbConnection, cohort_code: str, stage: ReviewStage, applications: Sequence[Application]
-) -> dict[str, float]:
-    """Each application's score in the stage; 409 naming those not scored by enough reviewers."""
-    scored = rules.scored_reviews(await reviews.stage_assignments(conn, cohort_code, stage.code))
-    result: dict[str, float] = {}
-    missing: list[str] = []
-    for application in applications:
-        key = str(application.id)
-        score = rules.stage_score(stage, scored[key])
-        if score is None:
-            missing.append(key)
-        else:
-            result[key] = score
+) -> dict[str, StageResult]:
+    """Each application's stage result under the stage's rules; 409 naming those not scored by
+    enough reviewers."""
+    results = stage_scoring.stage_results(
+        stage, await reviews.stage_assignments(conn, cohort_code, stage.code)
+    )
+    missing = [str(a.id) for a in applications if _score(results.get(str(a.id))) is None]
     if missing:
         raise RuleBroken(
             f"{len(missing)} application(s) in {stage.code} have fewer than"
             f" {stage.min_reviewers} scored reviews: {', '.join(missing[:20])}"
         )
-    return result
+    return results
 
 
-def _candidate(application: Application, stage: ReviewStage, score: float) -> rules.Candidate:
+def _score(result: StageResult | None) -> float | None:
+    return None if result is None else result.score
+
+
+def _scored(results: Mapping[str, StageResult], application: Application) -> float:
+    """The stage score of an application `_stage_results` found scored."""
+    score = _score(results.get(str(application.id)))
+    if score is None:  # `_stage_results` refused the unscored: a bug if reached
+        raise AssertionError(f"{application.id} has no stage score")
+    return score
+
+
+def _candidate(
+    application: Application,
+    stage: ReviewStage,
+    results: Mapping[str, StageResult],
+    bonus: float = 0.0,
+) -> rules.Candidate:
     return rules.Candidate(
         application_id=str(application.id),
         received_at=application.created_at,
-        stage_scores=application.scores_with(stage.code, score),
+        stage_scores=application.scores_with(stage.code, _scored(results, application)),
+        bonus=bonus,
+        cutoff_failures=results[str(application.id)].cutoff_failures,
     )
 
 
@@ -82,11 +99,9 @@ async def advance_stage(
         )
         if not applications:
             raise RuleBroken(f"no application of cohort {cohort_code} is in {stage_code}")
-        scores = await _stage_scores(conn, cohort_code, stage, applications)
+        results = await _stage_results(conn, cohort_code, stage, applications)
         by_id = {str(a.id): a for a in applications}
-        outcomes = rules.advancement(
-            stage, [_candidate(a, stage, scores[str(a.id)]) for a in applications]
-        )
+        outcomes = rules.advancement(stage, [_candidate(a, stage, results) for a in applications])
         for outcome in outcomes:
             application = by_id[outcome.application_id]
             why = f"{reason}: {outcome.reason}"
@@ -167,8 +182,8 @@ async def advance_one(
         state = application.lifecycle(review)
         state.advance()  # refuses out of review or in the last stage, with the reason
         stage = review.stages[state.stage_index]
-        scores = await _stage_scores(conn, application.cohort_code, stage, [application])
-        score = scores[str(application.id)]
+        results = await _stage_results(conn, application.cohort_code, stage, [application])
+        score = _scored(results, application)
         await _advance_one(
             conn,
             application,
@@ -204,11 +219,12 @@ async def select(
             )
         if not applications:
             raise RuleBroken(f"no application of cohort {cohort_code} is in review")
-        scores = await _stage_scores(conn, cohort_code, last, applications)
+        results = await _stage_results(conn, cohort_code, last, applications)
+        bonus = await bonus_points.capped_totals(conn, review, applications)
         taken, highest = await repository.selected_in_cohort(conn, cohort_code)
         outcomes = rules.selection(
             review.stages,
-            [_candidate(a, last, scores[str(a.id)]) for a in applications],
+            [_candidate(a, last, results, bonus.get(str(a.id), 0.0)) for a in applications],
             seats=max(review.seats - taken, 0),
             reserve=reserve,
             first_rank=highest + 1,
@@ -220,7 +236,7 @@ async def select(
                 conn,
                 application.id,
                 last.code,
-                application.scores_with(last.code, scores[str(application.id)]),
+                application.scores_with(last.code, _scored(results, application)),
             )
             await apply_decision(
                 conn,

@@ -11,6 +11,7 @@ from datetime import date
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aihub_shared.contracts.programs import (
+    BonusItem,
     CohortQuestion,
     ReviewStage,
     RubricCriterion,
@@ -42,6 +43,10 @@ class StrictStage(ReviewStage):
     advance_top_k: int | None = Field(default=None, ge=1, le=10_000)
 
 
+class StrictBonusItem(BonusItem):
+    model_config = _STRICT
+
+
 class StrictContact(Contact):
     model_config = _STRICT
 
@@ -66,6 +71,8 @@ class CohortSettings(BaseModel):
         default_factory=_default_stages, min_length=1, max_length=5
     )
     agreement_due_days: int = Field(default=14, ge=1, le=180)
+    bonus_items: list[StrictBonusItem] = Field(default_factory=list, max_length=20)
+    bonus_cap: float | None = Field(default=None, gt=0, le=20)
 
     @field_validator(
         "application_opens_at", "application_closes_at", "starts_on", "ends_on", mode="after"
@@ -94,6 +101,8 @@ class CohortSettings(BaseModel):
                 raise ValueError(f"criterion codes must be unique within stage {stage.code}")
         if len({q.key for q in self.questions}) != len(self.questions):
             raise ValueError("question keys must be unique")
+        if len({b.code for b in self.bonus_items}) != len(self.bonus_items):
+            raise ValueError("bonus item codes must be unique")
         return self
 
 

@@ -35,6 +35,8 @@ class CohortView(BaseModel):
         default=None, description="Absent: the default stages (서류평가 → 발표평가)."
     )
     agreement_due_days: int
+    bonus_items: list[dict[str, Any]] = Field(default_factory=list)
+    bonus_cap: float | None = None
     program_code: str
     program_name_ko: str
     program_name_en: str
