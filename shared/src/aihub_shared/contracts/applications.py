@@ -99,6 +99,13 @@ class ReviewAssigned(BaseModel):
         default=None, description="The reviewer who declared a conflict of interest, if any."
     )
     due_at: AwareDatetime | None = None
+    anonymous_label: SingleLineText | None = Field(
+        default=None,
+        description=(
+            "Set when the stage is blind: what the reviewer is shown instead of the startup's"
+            " name (in the mail too)."
+        ),
+    )
 
 
 class ReviewSubmitted(BaseModel):

@@ -87,6 +87,13 @@ class ReviewStage(BaseModel):
             " review score (one each when tied) are dropped before averaging. None: plain mean."
         ),
     )
+    blind: bool = Field(
+        default=False,
+        description=(
+            "Blind review: reviewers of this stage see a stable anonymous label instead of the"
+            " startup's name, registration number, website and contact (managers see all)."
+        ),
+    )
     calibration: Literal["none", "z-score"] = Field(
         default="none",
         description=(

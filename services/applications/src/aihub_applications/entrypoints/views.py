@@ -19,7 +19,10 @@ class ApplicationSummary(BaseModel):
     submission_id: str
     program_code: str
     cohort_code: str
-    startup_name: str
+    startup_name: str = Field(description="A blind reviewer sees the anonymous label.")
+    anonymous_label: str | None = Field(
+        default=None, description="Set when the caller reviews it blind: identities are hidden."
+    )
     status: Status
     stage_code: str | None = Field(description="The review stage; null: the cohort's first.")
     rank: int | None
@@ -62,7 +65,10 @@ class ApplicationDetail(BaseModel):
     submission_id: str
     program_code: str
     cohort_code: str
-    startup_name: str
+    startup_name: str = Field(description="A blind reviewer sees the anonymous label.")
+    anonymous_label: str | None = Field(
+        default=None, description="Set when the caller reviews it blind: identities are hidden."
+    )
     business_registration_number: str
     status: Status
     stage_code: str | None

@@ -18,6 +18,7 @@ from aihub_applications.adapters import history, repository, reviews
 from aihub_applications.adapters.reviews import LockedAssignment
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
+from aihub_applications.domain.blind import anonymous_label
 from aihub_applications.domain.status import RuleBroken, Status
 from aihub_applications.service_layer.events import publish
 from aihub_applications.service_layer.loaders import (
@@ -138,6 +139,7 @@ async def _assign_one(
         reviewer=ReviewerRef(id=reviewer[0], name=reviewer[1]),
         replaces=ReviewerRef(id=replaces[0], name=replaces[1]) if replaces else None,
         due_at=due_at,
+        anonymous_label=anonymous_label(str(application.id)) if stage.blind else None,
     )
     await publish(
         conn,
