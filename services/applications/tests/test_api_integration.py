@@ -88,6 +88,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "submit": ("POST", "/intake/applications"),
     "bonus": ("PUT", "/applications/{application_id}/bonus-points/{item_code}"),
     "bonus_revoke": ("POST", "/applications/{application_id}/bonus-points/{item_code}/revocation"),
+    "pledge_read": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
+    "pledge": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
 }
 
 
@@ -235,6 +237,23 @@ MATRIX: dict[str, dict[str, int]] = {
         "manager": 200,
         "other_manager": 403,
         "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    # Only a reviewer of the stage's pool reads and accepts its pledge.
+    "pledge_read": {
+        "admin": 403,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "pledge": {
+        "admin": 403,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
         "other_reviewer": 403,
         "ops": 403,
     },

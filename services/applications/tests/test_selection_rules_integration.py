@@ -19,6 +19,7 @@ from services.applications.tests.support import (
     CohortFactory,
     bearer,
     outbox_events,
+    outbox_events_keyed,
     reviewer_account,
     submission,
     submit,
@@ -210,3 +211,46 @@ async def test_a_cohort_with_every_rule_from_scores_to_selection(
     assert rows[c]["bonus_points"] == "1.50"
     assert rows[c]["final_score"] == "49.50"
     assert "technology average 30.00" in rows[b]["cutoff_failures"]
+
+
+async def test_a_reviewer_scores_only_after_accepting_the_pledge_once(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    stages = [{**STAGES[0], "pledge_required": True, "min_reviewers": 1}, STAGES[1]]
+    cohort = await make_cohort(review_stages=stages)
+    code = cohort.cohort_code
+    app = (await submit(api, submission(cohort, 1)))["application_id"]
+    reviewer = DOC_REVIEWERS[0]
+    await assign_all(api, code, DOC, [reviewer])
+    values = {"technology": 70, "market": 70}
+
+    refused = await api.put(
+        f"/applications/{app}/stages/{DOC}/scores",
+        json={"scores": values},
+        headers=bearer(reviewer_account(reviewer)),
+    )
+    assert refused.status_code == 409
+    assert "has not accepted the reviewer pledge" in refused.json()["detail"]
+    path = f"/cohorts/{code}/stages/{DOC}/pledge"
+    before = await api.get(path, headers=bearer(reviewer_account(reviewer)))
+    assert before.status_code == 200, before.text
+    assert before.json()["required"] is True
+    assert before.json()["accepted_at"] is None
+    assert "이해관계" in before.json()["text"]["ko"]
+
+    first = await api.post(path, headers=bearer(reviewer_account(reviewer)))
+    again = await api.post(path, headers=bearer(reviewer_account(reviewer)))
+    assert first.status_code == again.status_code == 200
+    assert first.json()["accepted_at"] == again.json()["accepted_at"] is not None
+    await score(api, app, DOC, reviewer, values)
+
+    pledged = [
+        e
+        for e in await outbox_events_keyed(applications_pool, code)
+        if e["type"] == "review.pledged"
+    ]
+    assert [(e["reviewer"]["id"], e["stage_code"], e["pledge_version"]) for e in pledged] == [
+        (reviewer, DOC, "2026-1")
+    ]
+    history = (await api.get(f"/applications/{app}", headers=bearer(ADMIN))).json()["history"]
+    assert "scored" in [h["action"] for h in history]

@@ -157,3 +157,17 @@ class BonusPointsChanged(BaseModel):
     total: float = Field(ge=0, le=20)
     reason: Reason
     changed_by: SingleLineText
+
+
+class ReviewPledged(BaseModel):
+    """`review.pledged`: a reviewer accepted the reviewer pledge (평가위원 서약: no conflict of
+    interest, confidentiality) for a cohort's stage, once, before their first score there."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    program_code: Code
+    cohort_code: Code
+    stage_code: Code
+    reviewer: ReviewerRef
+    pledge_version: Code
+    accepted_at: AwareDatetime

@@ -20,6 +20,7 @@ from aihub_shared.contracts.applications import (
     BonusPointsChanged,
     ReviewAssigned,
     ReviewerRef,
+    ReviewPledged,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
@@ -152,6 +153,14 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         stage_code="document-review",
         reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
         submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
+    ),
+    "review.pledged": ReviewPledged(
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        pledge_version="2026-1",
+        accepted_at=datetime(2027, 2, 10, 0, 15, tzinfo=UTC),
     ),
     "bonus_points.granted": BonusPointsChanged(
         application_id=_APPLICATION_ID,

@@ -94,6 +94,13 @@ class ReviewStage(BaseModel):
             " startup's name, registration number, website and contact (managers see all)."
         ),
     )
+    pledge_required: bool = Field(
+        default=False,
+        description=(
+            "평가위원 서약: a reviewer accepts the pledge (no conflict of interest,"
+            " confidentiality) before their first score in this stage."
+        ),
+    )
     calibration: Literal["none", "z-score"] = Field(
         default="none",
         description=(

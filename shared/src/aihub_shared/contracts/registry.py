@@ -15,6 +15,7 @@ from aihub_shared.contracts.applications import (
     ApplicationWithdrawn,
     BonusPointsChanged,
     ReviewAssigned,
+    ReviewPledged,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
@@ -112,6 +113,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewSubmitted,
         "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
+        "review.pledged",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewPledged,
+        "A reviewer accepted the reviewer pledge for a cohort's stage (before their first score).",
     ),
     EventContract(
         "bonus_points.granted",

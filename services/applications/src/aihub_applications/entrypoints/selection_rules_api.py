@@ -1,4 +1,5 @@
-"""HTTP API of the cohort's selection rules that staff act on: bonus points (가점). The rules
+"""HTTP API of the cohort's selection rules that staff act on: bonus points (가점) and the
+reviewer pledge (평가위원 서약). The rules
 that only change how scores count (trimmed mean, calibration, cut-offs) are stage settings in
 the catalog and show in the ranking (`selection_api.py`). Managers only (admin, the program's
 managers)."""
@@ -6,17 +7,18 @@ managers)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
-from aihub_applications.service_layer import bonus_points
+from aihub_applications.service_layer import bonus_points, pledges
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
-from aihub_shared.runtime.http_errors import CHANGE_ERRORS, STAFF_ROUTE_ERRORS
+from aihub_shared.runtime.http_errors import CHANGE_ERRORS, READ_ONE_ERRORS, STAFF_ROUTE_ERRORS
 from aihub_shared.runtime.http_params import correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
@@ -25,6 +27,14 @@ class BonusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: StatedReason
+
+
+class PledgeAnswer(BaseModel):
+    stage_code: str
+    required: bool = Field(description="Whether the stage refuses scores until it is accepted.")
+    version: str
+    text: dict[str, str] = Field(description="The pledge in Korean (`ko`) and English (`en`).")
+    accepted_at: datetime | None = Field(description="When the caller accepted it; null: not.")
 
 
 class BonusAnswer(BaseModel):
@@ -39,7 +49,37 @@ def build_selection_rules_router(settings: Settings) -> APIRouter:
         tags=["review"], dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS
     )
     _add_bonus_routes(router, require_manager_role)
+    _add_pledge_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
     return router
+
+
+def _add_pledge_routes(router: APIRouter, require_reviewing_role: StaffDependency) -> None:
+    @router.get("/cohorts/{cohort_code}/stages/{stage_code}/pledge", responses=READ_ONE_ERRORS)
+    async def read_pledge(
+        cohort_code: CodePath,
+        stage_code: CodePath,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_reviewing_role),
+    ) -> PledgeAnswer:
+        """The reviewer pledge (평가위원 서약) of a stage, for a reviewer of its pool, and when
+        they accepted it."""
+        state = await pledges.pledge_state(runtime.pool, cohort_code, stage_code, staff=staff)
+        return PledgeAnswer(**vars(state))
+
+    @router.post("/cohorts/{cohort_code}/stages/{stage_code}/pledge", responses=CHANGE_ERRORS)
+    async def accept_pledge(
+        cohort_code: CodePath,
+        stage_code: CodePath,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_reviewing_role),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> PledgeAnswer:
+        """Accept the stage's pledge, once, recorded with its time (`review.pledged`); a stage
+        with `pledge_required` refuses the reviewer's scores until then."""
+        state = await pledges.accept_pledge(
+            runtime.pool, cohort_code, stage_code, staff=staff, correlation_id=correlation_id
+        )
+        return PledgeAnswer(**vars(state))
 
 
 def _add_bonus_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:

@@ -28,6 +28,7 @@ from aihub_applications.service_layer.loaders import (
     review_of,
     stage_of,
 )
+from aihub_applications.service_layer.pledges import require_pledge
 from aihub_shared.contracts.applications import (
     ReviewAssigned,
     ReviewerRef,
@@ -185,6 +186,7 @@ async def submit_scores(
     """
     async with pool.acquire() as conn, conn.transaction():
         application, stage, mine = await _own_assignment(conn, application_id, stage_code, staff)
+        await require_pledge(conn, application.cohort_code, stage, staff.id)
         problems = rules.score_problems(stage, scores)
         if problems:
             raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
