@@ -44,6 +44,8 @@ YOUTH = {"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "You
 class World:
     cohort: CohortPublished
     application_id: str
+    #: An open challenge (기피 신청) of the assigned reviewer, for the decision's row.
+    challenge_id: str
 
 
 @pytest.fixture
@@ -56,7 +58,13 @@ async def world(api: httpx.AsyncClient, make_cohort: CohortFactory) -> World:
         headers=bearer(ADMIN),
     )
     assert response.status_code == 200, response.text
-    return World(cohort, application_id)
+    challenged = await api.post(
+        f"/applications/{application_id}/stages/{DOC}/challenges",
+        json={"reviewer_id": ASSIGNED, "reason": "advises a competitor"},
+        headers=bearer(ADMIN),
+    )
+    assert challenged.status_code == 200, challenged.text
+    return World(cohort, application_id, challenged.json()["challenge_id"])
 
 
 TOKENS = {
@@ -90,6 +98,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "bonus_revoke": ("POST", "/applications/{application_id}/bonus-points/{item_code}/revocation"),
     "pledge_read": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
     "pledge": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
+    "challenge": ("POST", "/applications/{application_id}/stages/{stage_code}/challenges"),
+    "challenge_decide": ("POST", "/challenges/{challenge_id}/decision"),
 }
 
 
@@ -108,6 +118,8 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "submit": submission(w.cohort, 2),
         "bonus": {"reason": "founder born 1995"},
         "bonus_revoke": {"reason": "granted by mistake"},
+        "challenge": {"reviewer_id": ASSIGNED, "reason": "advises a competitor"},
+        "challenge_decide": {"outcome": "dismissed", "reason": "no tie found"},
     }
     method, template = ROUTES[action]
     path = template.format(
@@ -115,6 +127,7 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         cohort_code=w.cohort.cohort_code,
         stage_code=DOC,
         item_code=YOUTH["code"],
+        challenge_id=w.challenge_id,
     )
     return method, path, bodies.get(action)
 
@@ -254,6 +267,23 @@ MATRIX: dict[str, dict[str, int]] = {
         "manager": 403,
         "other_manager": 403,
         "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    # 409: allowed, but the world already has an open challenge of that reviewer.
+    "challenge": {
+        "admin": 409,
+        "manager": 409,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "challenge_decide": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
         "other_reviewer": 403,
         "ops": 403,
     },

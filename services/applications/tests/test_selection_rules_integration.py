@@ -254,3 +254,74 @@ async def test_a_reviewer_scores_only_after_accepting_the_pledge_once(
     ]
     history = (await api.get(f"/applications/{app}", headers=bearer(ADMIN))).json()["history"]
     assert "scored" in [h["action"] for h in history]
+
+
+async def test_a_challenged_reviewer_does_not_count_while_open_and_is_replaced_when_upheld(
+    api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
+) -> None:
+    stages = [{**STAGES[0], "min_reviewers": 2, "trim_extremes_from": None}, STAGES[1]]
+    cohort = await make_cohort(review_stages=stages)
+    code = cohort.cohort_code
+    app = (await submit(api, submission(cohort, 1)))["application_id"]
+    r1, r2, r3 = DOC_REVIEWERS
+    assigned = await api.post(
+        f"/cohorts/{code}/stages/{DOC}/assignments",
+        json={"reviewers": [{"id": r, "name": r[:2]} for r in DOC_REVIEWERS], "per_application": 2},
+        headers=bearer(MANAGER),
+    )
+    assert {a["reviewer_id"] for a in assigned.json()["assigned"]} == {r1, r2}
+    await score(api, app, DOC, r1, {"technology": 90, "market": 90})
+    await score(api, app, DOC, r2, {"technology": 50, "market": 50})
+    assert (await ranking(api, code))[app]["stage_scores"] == {DOC: 70.0}
+
+    async def challenge(reviewer: str) -> httpx.Response:
+        return await api.post(
+            f"/applications/{app}/stages/{DOC}/challenges",
+            json={"reviewer_id": reviewer, "reason": "advises a competitor"},
+            headers=bearer(MANAGER),
+        )
+
+    async def decide(challenge_id: str, outcome: str) -> httpx.Response:
+        return await api.post(
+            f"/challenges/{challenge_id}/decision",
+            json={"outcome": outcome, "reason": "checked the advisory contract"},
+            headers=bearer(MANAGER),
+        )
+
+    assert (await challenge("nobody@hub.example")).status_code == 404
+    first = (await challenge(r1)).json()
+    assert first["status"] == "open"
+    assert (await challenge(r1)).status_code == 409  # one open challenge per reviewer
+    line = (await ranking(api, code))[app]
+    assert line["stage_scores"] == {}  # r1 does not count: one review, two needed
+    assert line["stage_details"][DOC]["reviews"] == 1
+    dismissed = await decide(first["challenge_id"], "dismissed")
+    assert dismissed.json() == {
+        "challenge_id": first["challenge_id"],
+        "status": "dismissed",
+        "replacement": None,
+    }
+    assert (await decide(first["challenge_id"], "upheld")).status_code == 409
+    assert (await ranking(api, code))[app]["stage_scores"] == {DOC: 70.0}
+
+    second = (await challenge(r1)).json()
+    upheld = (await decide(second["challenge_id"], "upheld")).json()
+    assert (upheld["status"], upheld["replacement"]) == ("upheld", r3)
+    refused = await api.put(
+        f"/applications/{app}/stages/{DOC}/scores",
+        json={"scores": {"technology": 99, "market": 99}},
+        headers=bearer(reviewer_account(r1)),
+    )
+    assert refused.status_code == 409  # replaced, like after a declared conflict
+    await score(api, app, DOC, r3, {"technology": 60, "market": 60})
+    assert (await ranking(api, code))[app]["stage_scores"] == {DOC: 55.0}  # (50 + 60) / 2
+
+    events = await outbox_events(applications_pool, app)
+    assert [(e["type"], e["status"]) for e in events if "challenge_id" in e] == [
+        ("review.challenged", "open"),
+        ("review.challenge_decided", "dismissed"),
+        ("review.challenged", "open"),
+        ("review.challenge_decided", "upheld"),
+    ]
+    replaced = [e for e in events if e["type"] == "review.assigned" and e.get("replaces")]
+    assert [(e["reviewer"]["id"], e["replaces"]["id"]) for e in replaced] == [(r3, r1)]

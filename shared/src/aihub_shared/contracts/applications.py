@@ -6,6 +6,8 @@ cohort must reach programs in the order they were made, ranks before reserve.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_shared.contracts.intake import Refusal
@@ -171,3 +173,26 @@ class ReviewPledged(BaseModel):
     reviewer: ReviewerRef
     pledge_version: Code
     accepted_at: AwareDatetime
+
+
+class ReviewChallenge(BaseModel):
+    """`review.challenged` / `review.challenge_decided`: an applicant's challenge of a reviewer
+    (기피 신청), filed through a manager; while `open` the reviewer's scores for the application
+    in the stage do not count, `upheld` replaces the reviewer as after a conflict of interest,
+    `dismissed` lets the scores count again. The reviewer's identity stays with staff: this
+    travels on the internal lifecycle topic only."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    challenge_id: str
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code
+    reviewer: ReviewerRef
+    status: Literal["open", "upheld", "dismissed"]
+    reason: Reason = Field(description="Why the applicant challenges the reviewer.")
+    filed_by: SingleLineText
+    decision_reason: Reason | None = None
+    decided_by: SingleLineText | None = None

@@ -15,6 +15,7 @@ from aihub_shared.contracts.applications import (
     ApplicationWithdrawn,
     BonusPointsChanged,
     ReviewAssigned,
+    ReviewChallenge,
     ReviewPledged,
     ReviewSubmitted,
 )
@@ -120,6 +121,20 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewPledged,
         "A reviewer accepted the reviewer pledge for a cohort's stage (before their first score).",
+    ),
+    EventContract(
+        "review.challenged",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewChallenge,
+        "A reviewer was challenged (기피 신청); their scores do not count while it is open.",
+    ),
+    EventContract(
+        "review.challenge_decided",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewChallenge,
+        "A manager upheld (the reviewer is replaced) or dismissed a challenge, with a reason.",
     ),
     EventContract(
         "bonus_points.granted",

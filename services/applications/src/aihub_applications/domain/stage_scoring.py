@@ -65,10 +65,14 @@ class StageResult:
 
 
 def stage_results(
-    stage: ReviewStage, assignments: Iterable[ReviewAssignment]
+    stage: ReviewStage,
+    assignments: Iterable[ReviewAssignment],
+    suspended: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, StageResult]:
-    """Every scored application of the stage, by application id."""
-    by_application = _scored_by_application(stage, assignments)
+    """Every scored application of the stage, by application id. `suspended`: (application,
+    reviewer) pairs whose scores do not count for now (an open challenge, 기피 신청)."""
+    counting = [a for a in assignments if (a.application_id, a.reviewer_id) not in suspended]
+    by_application = _scored_by_application(stage, counting)
     return {app: result_of(stage, reviews) for app, reviews in by_application.items()}
 
 

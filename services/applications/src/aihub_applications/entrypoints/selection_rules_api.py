@@ -1,5 +1,5 @@
-"""HTTP API of the cohort's selection rules that staff act on: bonus points (가점) and the
-reviewer pledge (평가위원 서약). The rules
+"""HTTP API of the cohort's selection rules that staff act on: bonus points (가점), the
+reviewer pledge (평가위원 서약) and challenges of a reviewer (기피 신청). The rules
 that only change how scores count (trimmed mean, calibration, cut-offs) are stage settings in
 the catalog and show in the ranking (`selection_api.py`). Managers only (admin, the program's
 managers)."""
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
-from aihub_applications.service_layer import bonus_points, pledges
+from aihub_applications.service_layer import bonus_points, challenges, pledges
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
@@ -37,6 +38,30 @@ class PledgeAnswer(BaseModel):
     accepted_at: datetime | None = Field(description="When the caller accepted it; null: not.")
 
 
+class ChallengeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reviewer_id: Annotated[EmailStr, AfterValidator(str.lower)] = Field(
+        max_length=254, description="The challenged reviewer's e-mail."
+    )
+    reason: StatedReason
+
+
+class ChallengeDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["upheld", "dismissed"]
+    reason: StatedReason
+
+
+class ChallengeOut(BaseModel):
+    challenge_id: uuid.UUID
+    status: str = Field(description="`open`, `upheld` or `dismissed`.")
+    replacement: str | None = Field(
+        default=None, description="Upheld: the reviewer who took the place (null: pool empty)."
+    )
+
+
 class BonusAnswer(BaseModel):
     granted: list[str] = Field(description="The application's granted bonus item codes.")
     total: float = Field(description="What they add to its final score (capped).")
@@ -50,7 +75,55 @@ def build_selection_rules_router(settings: Settings) -> APIRouter:
     )
     _add_bonus_routes(router, require_manager_role)
     _add_pledge_routes(router, require_role(current_staff, Role.PROGRAM_MANAGER, Role.REVIEWER))
+    _add_challenge_routes(router, require_manager_role)
     return router
+
+
+def _add_challenge_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
+    @router.post(
+        "/applications/{application_id}/stages/{stage_code}/challenges", responses=CHANGE_ERRORS
+    )
+    async def file_challenge(
+        application_id: uuid.UUID,
+        stage_code: CodePath,
+        body: ChallengeRequest,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> ChallengeOut:
+        """File the applicant's challenge (기피 신청) of a reviewer of the application's current
+        stage (`review.challenged`): their scores stop counting until it is decided."""
+        answer = await challenges.file_challenge(
+            runtime.pool,
+            application_id,
+            stage_code,
+            str(body.reviewer_id),
+            body.reason,
+            staff=staff,
+            correlation_id=correlation_id,
+        )
+        return ChallengeOut(**vars(answer))
+
+    @router.post("/challenges/{challenge_id}/decision", responses=CHANGE_ERRORS)
+    async def decide_challenge(
+        challenge_id: uuid.UUID,
+        body: ChallengeDecision,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        correlation_id: str | None = Depends(correlation_header),
+    ) -> ChallengeOut:
+        """Uphold (the reviewer is replaced from the pool, their scores dropped) or dismiss
+        (their scores count again) an open challenge, with the reason
+        (`review.challenge_decided`); 409 once decided."""
+        answer = await challenges.decide_challenge(
+            runtime.pool,
+            challenge_id,
+            body.outcome,
+            body.reason,
+            staff=staff,
+            correlation_id=correlation_id,
+        )
+        return ChallengeOut(**vars(answer))
 
 
 def _add_pledge_routes(router: APIRouter, require_reviewing_role: StaffDependency) -> None:

@@ -9,14 +9,16 @@ from typing import Any
 
 import asyncpg
 
-from aihub_applications.adapters import repository, reviews
+from aihub_applications.adapters import repository
 from aihub_applications.domain import review as rules
-from aihub_applications.domain import stage_scoring
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.stage_scoring import StageResult
 from aihub_applications.service_layer.bonus_points import BonusState, bonus_states
 from aihub_applications.service_layer.loaders import cohort_managed_by
+from aihub_applications.service_layer.stage_scores import (
+    stage_results as counting_stage_results,
+)
 from aihub_shared.identity import StaffPrincipal
 
 
@@ -73,9 +75,7 @@ async def cohort_ranking(
         review = await cohort_managed_by(conn, cohort_code, staff)
         applications = await repository.cohort_applications(conn, cohort_code)
         live = {
-            stage.code: stage_scoring.stage_results(
-                stage, await reviews.stage_assignments(conn, cohort_code, stage.code)
-            )
+            stage.code: await counting_stage_results(conn, cohort_code, stage)
             for stage in review.stages
         }
         bonus = await bonus_states(conn, review, applications)

@@ -244,10 +244,10 @@ async def declare_conflict(
             action="conflict",
             stage_code=stage_code,
         )
-        return await _replace(conn, application, stage, mine, staff, correlation_id)
+        return await replace_reviewer(conn, application, stage, mine, staff, correlation_id)
 
 
-async def _replace(
+async def replace_reviewer(
     conn: DbConnection,
     application: Application,
     stage: ReviewStage,
@@ -256,7 +256,8 @@ async def _replace(
     correlation_id: str | None,
 ) -> str | None:
     """The pool's least-loaded reviewer never assigned to the application takes the place of
-    the one who recused, with their deadline; None when nobody is left."""
+    the one who recused (or whose challenge was upheld), with their deadline; None when nobody
+    is left. `staff` is who acts: the recusing reviewer, or the deciding manager."""
     names = await reviews.pool(conn, application.cohort_code, stage.code)
     staffing = rules.staffing(
         await reviews.stage_assignments(conn, application.cohort_code, stage.code)
@@ -279,7 +280,7 @@ async def _replace(
         stage,
         (replacement, names[replacement]),
         actor=staff.id,
-        replaces=(staff.id, recused.reviewer_name),
+        replaces=(recused.reviewer_id, recused.reviewer_name),
         due_at=recused.due_at,  # the replacement inherits the deadline
         correlation_id=correlation_id,
     )

@@ -8,9 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import asyncpg
 
-from aihub_applications.adapters import history, repository, reviews
+from aihub_applications.adapters import history, repository
 from aihub_applications.domain import review as rules
-from aihub_applications.domain import stage_scoring
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.stage_scoring import StageResult
@@ -26,6 +25,9 @@ from aihub_applications.service_layer.loaders import (
     review_of,
     stage_of,
 )
+from aihub_applications.service_layer.stage_scores import (
+    stage_results as counting_stage_results,
+)
 from aihub_shared.contracts.applications import ApplicationAdvanced
 from aihub_shared.contracts.programs import ReviewStage
 from aihub_shared.identity import StaffPrincipal
@@ -37,9 +39,7 @@ async def _stage_results(
 ) -> dict[str, StageResult]:
     """Each application's stage result under the stage's rules; 409 naming those not scored by
     enough reviewers."""
-    results = stage_scoring.stage_results(
-        stage, await reviews.stage_assignments(conn, cohort_code, stage.code)
-    )
+    results = await counting_stage_results(conn, cohort_code, stage)
     missing = [str(a.id) for a in applications if _score(results.get(str(a.id))) is None]
     if missing:
         raise RuleBroken(
