@@ -305,3 +305,16 @@ def test_with_every_rule_on_the_ranking_is_total_and_independent_of_input_order(
     decided = selection([ALL_ON], candidates(reordered), seats=2, reserve=1)
     assert [o.application_id for o in decided] == first
     assert all(not o.passed for o in decided if results[o.application_id].cutoff_failures)
+
+
+def test_a_panel_with_too_few_external_reviewers_is_refused_with_the_figures() -> None:
+    from aihub_applications.domain.panel import require_external_share
+    from aihub_applications.domain.status import RuleBroken
+
+    stage = DOC.model_copy(update={"min_external_share": 0.5})
+    require_external_share(stage, {"in@hub": False, "out@uni": True})  # 1 of 2: enough
+    require_external_share(DOC, {"in@hub": False})  # no rule, no check
+    with pytest.raises(RuleBroken, match=r"1 of 3 reviewers are external \(33%\).*50%"):
+        require_external_share(stage, {"a": False, "b": False, "c": True})
+    with pytest.raises(RuleBroken, match="0 of 0"):
+        require_external_share(stage, {})

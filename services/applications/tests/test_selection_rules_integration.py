@@ -325,3 +325,40 @@ async def test_a_challenged_reviewer_does_not_count_while_open_and_is_replaced_w
     ]
     replaced = [e for e in events if e["type"] == "review.assigned" and e.get("replaces")]
     assert [(e["reviewer"]["id"], e["replaces"]["id"]) for e in replaced] == [(r3, r1)]
+
+
+async def test_a_stage_closes_only_with_its_share_of_external_reviewers(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    stages = [{**STAGES[0], "min_reviewers": 1, "min_external_share": 0.5}, STAGES[1]]
+    cohort = await make_cohort(review_stages=stages)
+    code = cohort.cohort_code
+    app = (await submit(api, submission(cohort, 1)))["application_id"]
+    inside, outside = DOC_REVIEWERS[0], "professor@university.example"
+    await assign_all(api, code, DOC, [inside])
+    await score(api, app, DOC, inside, {"technology": 70, "market": 70})
+
+    async def close() -> httpx.Response:
+        return await api.post(
+            f"/cohorts/{code}/stages/{DOC}/advance",
+            json={"reason": "서류평가 마감"},
+            headers=bearer(MANAGER),
+        )
+
+    refused = await close()
+    assert refused.status_code == 409
+    assert "0 of 1 reviewers are external (0%)" in refused.json()["detail"]
+
+    added = await api.post(
+        f"/cohorts/{code}/stages/{DOC}/assignments",
+        json={
+            "reviewers": [{"id": outside, "name": "Prof", "external": True}],
+            "per_application": 2,
+        },
+        headers=bearer(MANAGER),
+    )
+    assert added.json()["assigned"] == [{"application_id": app, "reviewer_id": outside}]
+    await score(api, app, DOC, outside, {"technology": 80, "market": 80})
+    advanced = await close()
+    assert advanced.status_code == 200, advanced.text
+    assert advanced.json()[0]["passed"]

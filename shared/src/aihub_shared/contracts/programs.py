@@ -87,6 +87,15 @@ class ReviewStage(BaseModel):
             " review score (one each when tied) are dropped before averaging. None: plain mean."
         ),
     )
+    min_external_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description=(
+            "Panel rule: at least this share of the stage's reviewers (those with assignments"
+            " that count) are external (외부 평가위원), checked when the stage is closed."
+        ),
+    )
     blind: bool = Field(
         default=False,
         description=(

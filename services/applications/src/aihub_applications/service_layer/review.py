@@ -14,7 +14,7 @@ from datetime import datetime
 
 import asyncpg
 
-from aihub_applications.adapters import history, repository, reviews
+from aihub_applications.adapters import history, panel, repository, reviews
 from aihub_applications.adapters.reviews import LockedAssignment
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
@@ -55,10 +55,12 @@ async def assign(
     per_application: int | None,
     staff: StaffPrincipal,
     due_at: datetime | None = None,
+    external: Sequence[str] = (),
     correlation_id: str | None = None,
 ) -> tuple[list[Assignment], list[str]]:
     """Add `reviewers` to the stage's pool and bring every application in the stage up to
     `per_application` (at least the stage's `min_reviewers`) reviewers, least-loaded first.
+    `external`: those of them from outside the hub (외부 평가위원, for the panel rule).
     Returns the new assignments and the applications still short of reviewers."""
     async with pool.acquire() as conn, conn.transaction():
         review = await managed_cohort(conn, cohort_code, staff)
@@ -69,6 +71,7 @@ async def assign(
                 [(("per_application",), f"stage {stage_code} needs {stage.min_reviewers}")]
             )
         await reviews.add_to_pool(conn, cohort_code, stage_code, list(reviewers), staff.id)
+        await panel.mark_external(conn, cohort_code, stage_code, external)
         names = await reviews.pool(conn, cohort_code, stage_code)
         applications = in_stage(
             await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED),

@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 
 import asyncpg
 
-from aihub_applications.adapters import history, repository
+from aihub_applications.adapters import history, panel, repository
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
+from aihub_applications.domain.panel import require_external_share
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.stage_scoring import StageResult
 from aihub_applications.domain.status import RuleBroken, Status
@@ -100,6 +101,7 @@ async def advance_stage(
         if not applications:
             raise RuleBroken(f"no application of cohort {cohort_code} is in {stage_code}")
         results = await _stage_results(conn, cohort_code, stage, applications)
+        require_external_share(stage, await panel.stage_panel(conn, cohort_code, stage.code))
         by_id = {str(a.id): a for a in applications}
         outcomes = rules.advancement(stage, [_candidate(a, stage, results) for a in applications])
         for outcome in outcomes:
@@ -220,6 +222,7 @@ async def select(
         if not applications:
             raise RuleBroken(f"no application of cohort {cohort_code} is in review")
         results = await _stage_results(conn, cohort_code, last, applications)
+        require_external_share(last, await panel.stage_panel(conn, cohort_code, last.code))
         bonus = await bonus_points.capped_totals(conn, review, applications)
         taken, highest = await repository.selected_in_cohort(conn, cohort_code)
         outcomes = rules.selection(
