@@ -1,6 +1,6 @@
 """Throughput of the two hot paths on the real Postgres and Kafka of the test stack.
 
-    .venv/bin/python benchmarks/throughput.py [--events 20000]
+    .venv/bin/python -m benchmarks.throughput [--events 20000]
 
 Prints events/s and the peak memory of the process; asserts nothing. It uses the `kit_test`
 scratch schema of the integration tests (it creates it if needed), never a service's schema.

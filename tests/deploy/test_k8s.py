@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from aihub_console.settings import ConsoleSettings
 from aihub_shared.kafka_access.cli import password_variable
 from aihub_shared.kafka_access.table import PRINCIPALS, TEST
 from aihub_shared.runtime.settings import ServiceSettings
@@ -107,6 +108,7 @@ def test_each_service_gets_every_required_setting_and_nothing_it_ignores(service
 
 def test_the_shared_config_is_read_by_some_service() -> None:
     readable = set().union(*(settings_env(settings_class(s)) for s in SERVICES))
+    readable |= set(settings_env(ConsoleSettings))
     assert set(config_map()) - readable == set()
 
 

@@ -1,32 +1,18 @@
-"""The three services as OS processes against the real Kafka, Postgres and SMTP capture."""
+"""The three services as OS processes against the real Kafka, Postgres and SMTP capture (the
+`platform` fixture of the pytest plugin `aihub_local.pytest_plugin`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from aihub_local.platform import PlatformServices, create_topics, seed_catalog
+from aihub_local.platform import PlatformServices, seed_catalog
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import StaffAccount, StaffHeaders, eventually
 from tests.e2e.support import unique, write_test_catalog
-
-
-@pytest.fixture(scope="session")
-def platform(local_stack: StackEndpoints) -> Iterator[PlatformServices]:
-    create_topics(local_stack)
-    log_dir = local_stack.state_dir / "logs" / "services"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    services = PlatformServices(local_stack, log_dir=log_dir)
-    try:
-        services.start_all()
-        yield services
-    finally:
-        codes = services.stop_all()
-    # A clean SIGTERM shutdown is part of the contract: every service exits 0.
-    assert all(code == 0 for code in codes.values()), codes
 
 
 @pytest.fixture

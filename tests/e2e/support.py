@@ -22,7 +22,13 @@ def unique(prefix: str) -> str:
 
 
 def write_test_catalog(
-    directory: Path, *, program: str, cohort: str, seats: int, manager_email: str
+    directory: Path,
+    *,
+    program: str,
+    cohort: str,
+    seats: int,
+    manager_email: str,
+    questions: list[dict[str, Any]] | None = None,
 ) -> Path:
     now = datetime.now(UTC)
     catalog: dict[str, Any] = {
@@ -42,6 +48,7 @@ def write_test_catalog(
                         "application_opens_at": (now - timedelta(hours=1)).isoformat(),
                         "application_closes_at": (now + timedelta(days=1)).isoformat(),
                         "max_startup_age_years": 7,
+                        "questions": questions or [],
                     }
                 ],
             }

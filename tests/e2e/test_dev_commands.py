@@ -51,7 +51,7 @@ def restarted_here(local_stack: StackEndpoints) -> Iterator[Path]:
 
 def test_status_lists_the_services_and_restart_restarts_one(restarted_here: Path) -> None:
     before = services_in_status(restarted_here)
-    assert set(before) == {"applications", "programs", "notifications"}
+    assert set(before) == {"applications", "programs", "notifications", "console"}
     assert before["notifications"]["ready"] == "not started"
 
     first = aihub_local(restarted_here, "restart", "notifications")

@@ -291,8 +291,8 @@ async def _settled(
     client: httpx.AsyncClient, cohort: str, live: set[str]
 ) -> list[dict[str, Any]] | None:
     """The cohort's enrollments once exactly the live startups hold a seat or wait."""
-    response = await client.get(f"/cohorts/{cohort}")
+    response = await client.get(f"/cohorts/{cohort}/enrollments", params={"limit": 500})
     response.raise_for_status()
-    enrollments: list[dict[str, Any]] = response.json()["enrollments"]
+    enrollments: list[dict[str, Any]] = response.json()
     active = {e["application_id"] for e in enrollments if e["status"] != "cancelled"}
     return enrollments if active == live else None

@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from aihub_local.stack import SERVICE_ROLES, StackEndpoints
+from aihub_local.stack import DB_ROLES, StackEndpoints
 
 pytestmark = pytest.mark.integration
 
@@ -85,8 +85,9 @@ async def test_privilege_matrix_after_reprovisioning(local_stack: StackEndpoints
         # Provisioning is idempotent: running the init script again changes nothing.
         await admin.execute(INIT_SQL.read_text())
         await admin.execute(INIT_SQL.read_text())
-        for role in SERVICE_ROLES:
-            for schema in SERVICE_ROLES:
+        # The three services' roles and the staff console's (sessions only).
+        for role in DB_ROLES:
+            for schema in DB_ROLES:
                 for privilege in ("USAGE", "CREATE"):
                     allowed = await admin.fetchval(
                         "SELECT has_schema_privilege($1, $2, $3)", role, schema, privilege

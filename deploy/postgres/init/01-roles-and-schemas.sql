@@ -1,4 +1,5 @@
--- One login role and one schema per service, and one for Keycloak (the identity provider keeps
+-- One login role and one schema per service (the staff console's holds only its sessions), and
+-- one for Keycloak (the identity provider keeps
 -- its realms, users and keys in the platform's Postgres); each role can use only its own schema.
 --
 -- Run as a superuser on the platform database (`aihub`):
@@ -17,7 +18,7 @@ DO $provision$
 DECLARE
     service text;
 BEGIN
-    FOREACH service IN ARRAY ARRAY['applications', 'programs', 'notifications', 'keycloak'] LOOP
+    FOREACH service IN ARRAY ARRAY['applications', 'programs', 'notifications', 'console', 'keycloak'] LOOP
         -- The login role.
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = service) THEN
             EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', service, service);
@@ -50,8 +51,8 @@ DECLARE
     owner_role text;
     other_role text;
 BEGIN
-    FOREACH owner_role IN ARRAY ARRAY['applications', 'programs', 'notifications', 'keycloak'] LOOP
-        FOREACH other_role IN ARRAY ARRAY['applications', 'programs', 'notifications', 'keycloak'] LOOP
+    FOREACH owner_role IN ARRAY ARRAY['applications', 'programs', 'notifications', 'console', 'keycloak'] LOOP
+        FOREACH other_role IN ARRAY ARRAY['applications', 'programs', 'notifications', 'console', 'keycloak'] LOOP
             IF owner_role <> other_role THEN
                 EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %I', owner_role, other_role);
                 EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', owner_role, other_role);

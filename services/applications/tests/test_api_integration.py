@@ -86,12 +86,19 @@ ROUTES: dict[str, tuple[str, str]] = {
     "withdraw": ("POST", "/applications/{application_id}/withdrawal"),
     "score": ("PUT", "/applications/{application_id}/stages/{stage_code}/scores"),
     "conflict": ("POST", "/applications/{application_id}/stages/{stage_code}/conflict"),
+    "my_reviews": ("GET", "/reviews/mine"),
+    "sheet": ("GET", "/applications/{application_id}/stages/{stage_code}/review"),
+    "preview": ("POST", "/applications/{application_id}/stages/{stage_code}/scores/preview"),
     "assign": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/assignments"),
     "advance": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/advance"),
     "advance_one": ("POST", "/applications/{application_id}/advance"),
     "select": ("POST", "/cohorts/{cohort_code}/selection"),
     "ranking": ("GET", "/cohorts/{cohort_code}/ranking"),
     "ranking_csv": ("GET", "/cohorts/{cohort_code}/ranking.csv"),
+    "pipeline": ("GET", "/cohorts/{cohort_code}/pipeline"),
+    "reviewers": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/reviewers"),
+    "advance_preview": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/advance/preview"),
+    "selection_preview": ("GET", "/cohorts/{cohort_code}/selection/preview"),
     "cohorts": ("GET", "/cohorts"),
     "submit": ("POST", "/intake/applications"),
     "bonus": ("PUT", "/applications/{application_id}/bonus-points/{item_code}"),
@@ -111,6 +118,7 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "withdraw": {"reason": "asked"},
         "score": {"scores": {"technology": 70, "market": 70, "team": 70}},
         "conflict": {"reason": "advisor"},
+        "preview": {"scores": {"technology": 70, "market": 70, "team": 70}},
         "assign": {},
         "advance": {"reason": "r"},
         "advance_one": {"reason": "appeal"},
@@ -131,6 +139,15 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
     )
     return method, path, bodies.get(action)
 
+
+MANAGERS_ONLY = {
+    "admin": 200,
+    "manager": 200,
+    "other_manager": 403,
+    "assigned_reviewer": 403,
+    "other_reviewer": 403,
+    "ops": 403,
+}
 
 # Expected status per action and caller. 409 on advancing and selecting: allowed, but the stage
 # lacks scores (selection: the application is still in the first stage).
@@ -187,6 +204,14 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    # A reviewer's own desk: anyone who may review has one (empty unless assigned).
+    "my_reviews": dict.fromkeys(
+        ["admin", "manager", "other_manager", "assigned_reviewer", "other_reviewer"], 200
+    )
+    | {"ops": 403},
+    # One application as its reviewer sees it, and the score preview: its reviewer only.
+    "sheet": dict.fromkeys(TOKENS, 403) | {"assigned_reviewer": 200},
+    "preview": dict.fromkeys(TOKENS, 403) | {"assigned_reviewer": 200},
     "assign": {
         "admin": 200,
         "manager": 200,
@@ -235,6 +260,12 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    # A cohort's standing and the previews of closing a stage: its managers only (the
+    # previews are 409 like the advance and the selection: the stage lacks scores).
+    "pipeline": MANAGERS_ONLY,
+    "reviewers": MANAGERS_ONLY,
+    "advance_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
+    "selection_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     # The replica of the public catalog (windows, questions, rubric): any staff member.
     "cohorts": dict.fromkeys(TOKENS, 200),
     "submit": {

@@ -1,8 +1,9 @@
 """Blind review over HTTP on the real Postgres: a reviewer of a blind stage gets, from every
 endpoint a reviewer calls, a whole response body with none of the startup's identifying values
 (name, registration number, website, the founder's name and address, the submission's ids) —
-not even in a reason a manager typed — and a stable anonymous label instead; a reviewer of an
-open stage and the managers see them."""
+not even in a reason a manager typed or a comment the reviewer wrote — and a stable anonymous
+label instead: the application list and detail, and the reviewer's desk (`/reviews/mine`, the
+review sheet, the score preview); a reviewer of an open stage and the managers see them."""
 
 from __future__ import annotations
 
@@ -95,10 +96,20 @@ async def test_a_blind_reviewer_sees_no_identifying_value_anywhere(
     answers.append(
         await api.put(
             f"/applications/{app}/stages/{DOC}/scores",
-            json={"scores": {"overall": 81}, "comment": "solid pilots"},
+            json={"scores": {"overall": 81}, "comment": "Zephyrine Robotics: solid pilots"},
             headers=blind_reviewer,
         )
     )
+    desk = [
+        await api.get("/reviews/mine", params={"application_id": app}, headers=blind_reviewer),
+        await api.get(f"/applications/{app}/stages/{DOC}/review", headers=blind_reviewer),
+        await api.post(
+            f"/applications/{app}/stages/{DOC}/scores/preview",
+            json={"scores": {"overall": 90}},
+            headers=blind_reviewer,
+        ),
+    ]
+    answers += desk
     # A manager's reason naming the startup reaches the reviewer's view of the history.
     advanced = await api.post(
         f"/cohorts/{cohort.cohort_code}/stages/{DOC}/advance",
@@ -118,10 +129,17 @@ async def test_a_blind_reviewer_sees_no_identifying_value_anywhere(
         assert answer.status_code == 200, answer.text
         leaked = [v for v in hidden if v.lower() in answer.text.lower()]
         assert leaked == [], (answer.request.url, leaked)
-    listed, detail, again = answers[2].json()[0], answers[3].json(), answers[4].json()
+    listed, detail, again = answers[5].json()[0], answers[6].json(), answers[7].json()
     label = detail["anonymous_label"]
     assert label.startswith("지원서 ")
     assert listed["startup_name"] == detail["startup_name"] == again["startup_name"] == label
+    (mine,), sheet = desk[0].json(), desk[1].json()
+    assert mine["startup_name"] == mine["anonymous_label"] == label
+    assert sheet["review"]["anonymous_label"] == sheet["startup"]["name"] == label
+    assert sheet["startup"]["website"] is None
+    assert sheet["comment"] == f"{label}: solid pilots"
+    assert {a["key"]: a["answer"] for a in sheet["answers"]} == sent["answers"]
+    assert desk[2].json()["review_score"] == 90.0
     assert label in next(h["reason"] for h in detail["history"] if h["action"] == "advanced")
     assert detail["submission"]["answers"] == sent["answers"]  # what it wrote stays readable
 
@@ -143,9 +161,16 @@ async def test_a_blind_reviewer_sees_no_identifying_value_anywhere(
         headers=manager,
     )
     assert pitch.status_code == 200, pitch.text
-    seen = await api.get(f"/applications/{app}", headers=bearer(reviewer_account(OPEN_REVIEWER)))
+    open_reviewer = bearer(reviewer_account(OPEN_REVIEWER))
+    seen = await api.get(f"/applications/{app}", headers=open_reviewer)
     assert seen.json()["startup_name"] == "Zephyrine Robotics"
     assert seen.json()["anonymous_label"] is None
+    (open_desk,) = (
+        await api.get("/reviews/mine", params={"application_id": app}, headers=open_reviewer)
+    ).json()
+    assert (open_desk["startup_name"], open_desk["anonymous_label"]) == ("Zephyrine Robotics", None)
+    open_sheet = await api.get(f"/applications/{app}/stages/{PRES}/review", headers=open_reviewer)
+    assert open_sheet.json()["startup"]["name"] == "Zephyrine Robotics"
 
     # The assignment events tell notifications which name the reviewer's mail may show.
     labels = {

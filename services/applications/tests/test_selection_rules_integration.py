@@ -103,6 +103,12 @@ async def ranking(api: httpx.AsyncClient, cohort: str) -> dict[str, dict[str, An
     return {line["id"]: line for line in response.json()}
 
 
+def _decisions(answer: httpx.Response) -> list[dict[str, Any]]:
+    """What an advance, a selection or its preview decided, best first (without the name)."""
+    fields = ("application_id", "passed", "score", "reason", "rank")
+    return [{key: o[key] for key in fields} for o in answer.json()]
+
+
 async def test_a_cohort_with_every_rule_from_scores_to_selection(
     api: httpx.AsyncClient, applications_pool: asyncpg.Pool, make_cohort: CohortFactory
 ) -> None:
@@ -138,12 +144,17 @@ async def test_a_cohort_with_every_rule_from_scores_to_selection(
     ]
     assert lines[a]["cutoff_failures"] == []
 
+    preview = await api.get(
+        f"/cohorts/{code}/stages/{DOC}/advance/preview", headers=bearer(MANAGER)
+    )
+    assert preview.status_code == 200, preview.text
     advanced = await api.post(
         f"/cohorts/{code}/stages/{DOC}/advance",
         json={"reason": "서류평가 마감"},
         headers=bearer(MANAGER),
     )
     assert advanced.status_code == 200, advanced.text
+    assert _decisions(preview) == _decisions(advanced)  # the preview plans with the same rules
     outcomes = {o["application_id"]: o for o in advanced.json()}
     assert (outcomes[a]["passed"], outcomes[c]["passed"], outcomes[b]["passed"]) == (
         True,
@@ -197,10 +208,13 @@ async def test_a_cohort_with_every_rule_from_scores_to_selection(
     assert (lines[a]["final_score"], lines[c]["final_score"]) == (68.0, 49.5)
     assert lines[c]["bonus_points"] == 1.5
 
+    preview = await api.get(f"/cohorts/{code}/selection/preview", headers=bearer(MANAGER))
+    assert preview.status_code == 200, preview.text
     selected = await api.post(
         f"/cohorts/{code}/selection", json={"reason": "선정위원회"}, headers=bearer(MANAGER)
     )
     assert selected.status_code == 200, selected.text
+    assert _decisions(preview) == _decisions(selected)  # bonus points included
     decided = {o["application_id"]: (o["rank"], o["score"]) for o in selected.json()}
     assert decided == {a: (1, 68.0), c: (2, 49.5)}
 
@@ -231,6 +245,15 @@ async def test_a_reviewer_scores_only_after_accepting_the_pledge_once(
     )
     assert refused.status_code == 409
     assert "has not accepted the reviewer pledge" in refused.json()["detail"]
+    preview = f"/applications/{app}/stages/{DOC}/scores/preview"
+    previewed = await api.post(
+        preview, json={"scores": values}, headers=bearer(reviewer_account(reviewer))
+    )
+    assert previewed.status_code == 409  # the preview refuses as the saving does
+    assert "has not accepted the reviewer pledge" in previewed.json()["detail"]
+    sheet = f"/applications/{app}/stages/{DOC}/review"
+    unpledged = (await api.get(sheet, headers=bearer(reviewer_account(reviewer)))).json()
+    assert (unpledged["pledge_required"], unpledged["pledge_accepted_at"]) == (True, None)
     path = f"/cohorts/{code}/stages/{DOC}/pledge"
     before = await api.get(path, headers=bearer(reviewer_account(reviewer)))
     assert before.status_code == 200, before.text
@@ -242,6 +265,12 @@ async def test_a_reviewer_scores_only_after_accepting_the_pledge_once(
     again = await api.post(path, headers=bearer(reviewer_account(reviewer)))
     assert first.status_code == again.status_code == 200
     assert first.json()["accepted_at"] == again.json()["accepted_at"] is not None
+    pledged_sheet = (await api.get(sheet, headers=bearer(reviewer_account(reviewer)))).json()
+    assert pledged_sheet["pledge_accepted_at"] == first.json()["accepted_at"]
+    previewed = await api.post(
+        preview, json={"scores": values}, headers=bearer(reviewer_account(reviewer))
+    )
+    assert previewed.status_code == 200, previewed.text
     await score(api, app, DOC, reviewer, values)
 
     pledged = [
@@ -348,6 +377,11 @@ async def test_a_stage_closes_only_with_its_share_of_external_reviewers(
     refused = await close()
     assert refused.status_code == 409
     assert "0 of 1 reviewers are external (0%)" in refused.json()["detail"]
+    preview = await api.get(
+        f"/cohorts/{code}/stages/{DOC}/advance/preview", headers=bearer(MANAGER)
+    )
+    assert preview.status_code == 409  # the preview refuses as the advance does
+    assert preview.json()["detail"] == refused.json()["detail"]
 
     added = await api.post(
         f"/cohorts/{code}/stages/{DOC}/assignments",

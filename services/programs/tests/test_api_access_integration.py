@@ -112,6 +112,7 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
         ("GET", "/programs", None, EVERYONE),
         ("GET", "/programs/{program_code}", None, EVERYONE),
         ("GET", "/cohorts/{cohort_code}", None, EVERYONE),
+        ("GET", "/cohorts/{cohort_code}/enrollments", None, EVERYONE - {"reviewer"}),
         ("GET", "/outcomes", None, EVERYONE),
         ("GET", "/cohorts/{cohort_code}/outcomes", None, EVERYONE),
         ("POST", "/programs", program_body("{role}-new"), {"admin"}),
@@ -168,6 +169,9 @@ async def test_reviewers_see_a_cohort_but_not_who_holds_its_seats(
     assert (seen["seats"], seen["seats_taken"], seen["waitlisted"]) == (1, 1, 1)
     assert seen["review_stages"]
     assert "enrollments" not in seen
+    refused = await api.get("/cohorts/cv-2027-1/enrollments", headers=REVIEWER)
+    assert refused.status_code == 403
+    assert "reviewers" in refused.json()["detail"]
     for headers in (ADMIN, PM_CV, PM_OTHER, OPS):
-        listed = (await api.get("/cohorts/cv-2027-1", headers=headers)).json()["enrollments"]
+        listed = (await api.get("/cohorts/cv-2027-1/enrollments", headers=headers)).json()
         assert [e["application_id"] for e in listed] == ["a", "b"]

@@ -70,9 +70,8 @@ async def test_staff_manage_seats_over_http(api: httpx.AsyncClient, db: asyncpg.
 
     cohort = (await api.get("/cohorts/cv-2027-1", headers=OPS)).json()
     assert cohort["seats_taken"] == 1
-    assert [
-        (e["application_id"], e["status"], e["waitlist_position"]) for e in cohort["enrollments"]
-    ] == [
+    listed = (await api.get("/cohorts/cv-2027-1/enrollments", headers=OPS)).json()
+    assert [(e["application_id"], e["status"], e["waitlist_position"]) for e in listed] == [
         ("a", "confirmed", None),
         ("b", "waitlisted", 1),
         ("c", "waitlisted", 2),
@@ -184,12 +183,9 @@ async def test_the_waitlist_closes_ranks_when_a_waiting_startup_leaves(
         await accept(db, app, rank=rank)
 
     async def waitlist() -> list[tuple[str, int]]:
-        cohort = (await api.get("/cohorts/cv-2027-1", headers=OPS)).json()
-        return [
-            (e["application_id"], e["waitlist_position"])
-            for e in cohort["enrollments"]
-            if e["status"] == "waitlisted"
-        ]
+        path = "/cohorts/cv-2027-1/enrollments?status=waitlisted"
+        listed = (await api.get(path, headers=OPS)).json()
+        return [(e["application_id"], e["waitlist_position"]) for e in listed]
 
     assert await waitlist() == [("b", 1), ("c", 2), ("d", 3)]
     reason = {"reason": "no longer interested"}
@@ -197,3 +193,38 @@ async def test_the_waitlist_closes_ranks_when_a_waiting_startup_leaves(
         await api.post("/enrollments/b/cancellation", json=reason, headers=PM_CV)
     ).status_code == 200
     assert await waitlist() == [("c", 1), ("d", 2)]
+
+
+async def test_a_cohorts_enrollments_come_a_page_at_a_time_with_whole_waitlist_positions(
+    api: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    program = program_body(cohorts=[cohort_body(seats=1)])
+    assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    for rank, app in enumerate("abcdef", start=1):
+        await accept(db, app, rank=rank)
+
+    async def page(**params: str | int) -> tuple[list[tuple[str, str, int | None]], str]:
+        response = await api.get("/cohorts/cv-2027-1/enrollments", params=params, headers=PM_CV)
+        assert response.status_code == 200, response.text
+        total = response.headers["X-Total-Count"]
+        return [
+            (e["application_id"], e["status"], e["waitlist_position"]) for e in response.json()
+        ], total
+
+    assert await page(limit=2, offset=2) == (
+        [("c", "waitlisted", 2), ("d", "waitlisted", 3)],
+        "6",
+    )
+    # Positions are places in the whole line, whatever the page or the filter.
+    assert await page(status="waitlisted", offset=3) == (
+        [("e", "waitlisted", 4), ("f", "waitlisted", 5)],
+        "5",
+    )
+    assert await page(status="cancelled") == ([], "0")
+    cohort = (await api.get("/cohorts/cv-2027-1", headers=PM_CV)).json()
+    assert (cohort["seats_taken"], cohort["waitlisted"]) == (1, 5)
+    assert "enrollments" not in cohort  # the list is read a page at a time
+    bad = await api.get("/cohorts/cv-2027-1/enrollments?status=gone", headers=PM_CV)
+    assert bad.status_code == 422
+    missing = await api.get("/cohorts/no-such/enrollments", headers=PM_CV)
+    assert missing.status_code == 404

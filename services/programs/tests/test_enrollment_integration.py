@@ -213,7 +213,10 @@ async def test_tombstones_are_not_listed_as_enrollments(db: asyncpg.Pool) -> Non
     await accept(db, "b", rank=2)
     await withdraw(db, "b")
     async with db.acquire() as conn:
-        listed = await enrollments_db.cohort_enrollments(conn, "cv-2027-1")
+        listed, total = await enrollments_db.cohort_enrollments(
+            conn, "cv-2027-1", None, limit=10, offset=0
+        )
+    assert total == 2
     assert [(e["application_id"], e["status"]) for e in listed] == [
         ("a", "confirmed"),
         ("b", "cancelled"),

@@ -19,8 +19,10 @@ from rich.table import Table
 from aihub_local.component import StartupError
 from aihub_local.paths import default_state_dir
 from aihub_local.platform import (
+    CONSOLE,
     DEV_HTTP_PORTS,
     PIDS_FILE,
+    PLATFORM_PROCESSES,
     PlatformServices,
     create_topics,
     free_port,
@@ -28,8 +30,13 @@ from aihub_local.platform import (
     seed_catalog,
     stop_recorded_services,
 )
-from aihub_local.services_cli import platform_restart, print_service_rows, service_rows
-from aihub_local.stack import SERVICE_ROLES, LocalStack, StackEndpoints
+from aihub_local.services_cli import (
+    NOT_APPLICABLE,
+    platform_restart,
+    print_service_rows,
+    service_rows,
+)
+from aihub_local.stack import DB_ROLES, SERVICE_ROLES, LocalStack, StackEndpoints
 from aihub_local.staff_accounts import (
     DEMO_ACCOUNTS,
     DEMO_ROLE_NAMES,
@@ -73,7 +80,7 @@ def stack_for(state_dir: Path | None) -> LocalStack:
 def endpoints_json(endpoints: StackEndpoints) -> dict[str, Any]:
     data = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(endpoints).items()}
     data["service_database_urls"] = {
-        service: endpoints.service_database_url(service) for service in SERVICE_ROLES
+        service: endpoints.service_database_url(service) for service in DB_ROLES
     }
     return data
 
@@ -84,7 +91,7 @@ def print_endpoints(endpoints: StackEndpoints) -> None:
     table.add_column(overflow="fold")
     table.add_row("Kafka bootstrap", endpoints.kafka_bootstrap)
     table.add_row("Postgres (superuser)", endpoints.postgres_admin_dsn)
-    for service in SERVICE_ROLES:
+    for service in DB_ROLES:
         table.add_row(f"Postgres ({service})", endpoints.service_database_url(service))
     table.add_row("SMTP", f"{endpoints.smtp_host}:{endpoints.smtp_port}")
     table.add_row("Maildir", str(endpoints.mail_dir))
@@ -108,7 +115,7 @@ def print_publisher_login(endpoints: StackEndpoints) -> None:
     )
 
 
-def print_demo_accounts(endpoints: StackEndpoints) -> None:
+def print_demo_accounts(endpoints: StackEndpoints, console_url: str | None = None) -> None:
     table = Table(
         title="Local demo accounts (local passwords, never outside this machine)",
         title_justify="left",
@@ -118,8 +125,13 @@ def print_demo_accounts(endpoints: StackEndpoints) -> None:
     for account in DEMO_ACCOUNTS:
         table.add_row(account.email, account.password, DEMO_ROLE_NAMES[account.email])
     console.print(table)
+    if console_url is not None:
+        console.print(
+            f"[bold]staff console: {console_url}[/] (sign in there with an account above)",
+            highlight=False,
+        )
     console.print(
-        f"sign in: {endpoints.keycloak_url}/realms/aihub/account · "
+        f"your account: {endpoints.keycloak_url}/realms/aihub/account · "
         "a token: ./dev token --role admin --email admin@hub.example",
         highlight=False,
     )
@@ -215,7 +227,9 @@ def _show_status(
             print_service_rows(services)
     infra_ok = all(s.healthy for s in statuses)
     return infra_ok and all(
-        row.get(kind) == "ok" for row in services or [] for kind in ("ready", "consuming")
+        row.get(kind) in ("ok", NOT_APPLICABLE)
+        for row in services or []
+        for kind in ("ready", "consuming")
     )
 
 
@@ -300,7 +314,8 @@ def mail_show(
 
 @app.command("up")
 def platform_up(state_dir: StateDirOption = None) -> None:
-    """Start the whole platform: infrastructure, topics, the three services, the hub's programs.
+    """Start the whole platform: infrastructure, topics, the three services, the hub's programs,
+    the staff console.
 
     Safe to re-run: running infrastructure is reused, the services are restarted."""
     stack = stack_for(state_dir)
@@ -317,6 +332,7 @@ def platform_up(state_dir: StateDirOption = None) -> None:
             http_ports={
                 name: port if port_is_free(port) else free_port()
                 for name, port in DEV_HTTP_PORTS.items()
+                if name in PLATFORM_PROCESSES
             },
         )
         for name in SERVICE_ROLES:
@@ -327,6 +343,9 @@ def platform_up(state_dir: StateDirOption = None) -> None:
             seeded = seed_catalog(endpoints)
         with err_console.status("Creating the local demo accounts in Keycloak..."):
             ensure_demo_accounts(endpoints)
+        with err_console.status("Starting the staff console..."):
+            services.start(CONSOLE)
+        services.record(endpoints.state_dir / PIDS_FILE)
     except (StartupError, MissingDependencyError, RuntimeError, TimeoutError) as exc:
         raise _fail(str(exc)) from exc
     print_endpoints(endpoints)
@@ -338,9 +357,16 @@ def platform_up(state_dir: StateDirOption = None) -> None:
         table.add_row(
             name, f"{url}/docs", f"{url}/health/ready", str(services.log_dir / f"{name}.log")
         )
+    console_url = services.url(CONSOLE)
+    table.add_row(
+        CONSOLE,
+        f"{console_url} (web pages)",
+        f"{console_url}/health/ready",
+        str(services.log_dir / f"{CONSOLE}.log"),
+    )
     console.print(table)
     console.print(seeded, highlight=False)
-    print_demo_accounts(endpoints)
+    print_demo_accounts(endpoints, console_url)
     console.print("admin token (5 minutes; more: ./dev token), for `Authorization: Bearer ...`:")
     # One unbroken line, whatever the terminal's width, so it can be copied.
     console.print(services.admin_token(), soft_wrap=True, highlight=False)

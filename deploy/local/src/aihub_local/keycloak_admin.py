@@ -124,6 +124,26 @@ class KeycloakAdmin:
         if response.status_code != 409:  # created meanwhile by a parallel launcher
             _raise_for(response, f"create client {client_id}")
 
+    def allow_redirects_to(self, client_id: str, base_url: str) -> None:
+        """Let `client_id` send browsers back to `base_url` (sign-in and sign-out), next to the
+        addresses it already allows: a local console on a port other than the realm's 8010."""
+        uuid = self.client_uuid(client_id)
+        if uuid is None:
+            raise KeycloakAdminError(f"no client {client_id} in realm {self.realm}")
+        response = self.call("GET", f"/clients/{uuid}")
+        _raise_for(response, f"read client {client_id}")
+        client = response.json()
+        pattern = f"{base_url.rstrip('/')}/*"
+        redirects = list(client.get("redirectUris", []))
+        attributes = dict(client.get("attributes", {}))
+        logouts = [u for u in attributes.get("post.logout.redirect.uris", "").split("##") if u]
+        if pattern in redirects and pattern in logouts:
+            return
+        attributes["post.logout.redirect.uris"] = "##".join(sorted({*logouts, pattern}))
+        update = {"redirectUris": sorted({*redirects, pattern}), "attributes": attributes}
+        response = self.call("PUT", f"/clients/{uuid}", json={**client, **update})
+        _raise_for(response, f"allow {base_url} for client {client_id}")
+
     def set_smtp_server(self, host: str, port: int) -> None:
         response = self.call("GET", "")
         _raise_for(response, "read the realm")

@@ -1,4 +1,5 @@
-"""The platform on top of the infrastructure: topics, the catalog seed and the three services.
+"""The platform on top of the infrastructure: topics, the catalog seed, the three services and
+the staff console.
 
 `./dev up` and the end-to-end tests both start the services through `PlatformServices`, so what
 a person tries is what the tests prove.
@@ -20,9 +21,14 @@ from pathlib import Path
 
 from aihub_local.processes import ManagedProcess, wait_http_ok
 from aihub_local.stack import SERVICE_ROLES, StackEndpoints
-from aihub_local.staff_accounts import invitations_client_secret, local_token
+from aihub_local.staff_accounts import admin_client, invitations_client_secret, local_token
 
-DEV_HTTP_PORTS = {"applications": 8001, "programs": 8002, "notifications": 8003}
+#: The staff console: a web app over the services' APIs, started after them.
+CONSOLE = "console"
+#: What `up` starts, in order.
+PLATFORM_PROCESSES = (*SERVICE_ROLES, CONSOLE)
+#: 8010 is the console address the realm's `aihub-console` client allows out of the box.
+DEV_HTTP_PORTS = {"applications": 8001, "programs": 8002, "notifications": 8003, CONSOLE: 8010}
 PIDS_FILE = "services.json"
 
 
@@ -66,6 +72,35 @@ def service_env(endpoints: StackEndpoints, service: str, *, http_port: int) -> d
     return env
 
 
+def console_env(
+    endpoints: StackEndpoints, *, http_port: int, service_urls: dict[str, str]
+) -> dict[str, str]:
+    """What the console reads (its Settings, docker-compose.yml): its own database role, the
+    three services' addresses, Keycloak's client `aihub-console` and its secret. Local http:
+    the session cookie cannot be `Secure`."""
+    base_url = f"http://127.0.0.1:{http_port}"
+    admin = admin_client(endpoints)
+    try:
+        # The realm allows http://127.0.0.1:8010; a console elsewhere (tests) is added.
+        admin.allow_redirects_to("aihub-console", base_url)
+        secret = admin.client_secret("aihub-console")
+    finally:
+        admin.close()
+    return {
+        "CONSOLE_BASE_URL": base_url,
+        "CONSOLE_DATABASE_URL": endpoints.service_database_url(CONSOLE),
+        "APPLICATIONS_URL": service_urls["applications"],
+        "PROGRAMS_URL": service_urls["programs"],
+        "NOTIFICATIONS_URL": service_urls["notifications"],
+        "OIDC_ISSUER_URL": endpoints.oidc_issuer_url,
+        "OIDC_CLIENT_SECRET": secret,
+        "SESSION_COOKIE_SECURE": "false",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(http_port),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
 def create_topics(endpoints: StackEndpoints) -> list[str]:
     from aihub_shared.contracts.topics_admin import ensure_topics
 
@@ -105,7 +140,7 @@ def programs_command(
 
 @dataclass
 class PlatformServices:
-    """The three services as OS processes, each with its HTTP port."""
+    """The three services and the console as OS processes, each with its HTTP port."""
 
     endpoints: StackEndpoints
     log_dir: Path
@@ -134,7 +169,13 @@ class PlatformServices:
         if service in self.processes and self.processes[service].is_running():
             raise RuntimeError(f"{service} is already running")
         port = self.http_ports.setdefault(service, free_port())
-        env = service_env(self.endpoints, service, http_port=port)
+        if service == CONSOLE:
+            if not all(name in self.http_ports for name in SERVICE_ROLES):
+                raise RuntimeError("the console needs the three services: start them first")
+            urls = {name: self.url(name) for name in SERVICE_ROLES}
+            env = console_env(self.endpoints, http_port=port, service_urls=urls)
+        else:
+            env = service_env(self.endpoints, service, http_port=port)
         process = ManagedProcess(
             service,
             [_console_script(f"aihub-{service}"), "serve"],
@@ -149,6 +190,7 @@ class PlatformServices:
             raise TimeoutError(f"{service} not ready; see {process.log_file}") from exc
 
     def start_all(self) -> None:
+        """The three services (the console, which needs them, with `start(CONSOLE)`)."""
         for service in SERVICE_ROLES:
             self.start(service)
 

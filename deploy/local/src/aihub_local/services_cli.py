@@ -1,5 +1,5 @@
-"""``aihub-local status`` and ``aihub-local restart SERVICE``: the three services next to the
-infrastructure (``cli.py`` registers these commands)."""
+"""``aihub-local status`` and ``aihub-local restart SERVICE``: the three services and the console
+next to the infrastructure (``cli.py`` registers these commands)."""
 
 from __future__ import annotations
 
@@ -17,18 +17,22 @@ from rich.table import Table
 from aihub_local.component import StartupError
 from aihub_local.paths import default_state_dir
 from aihub_local.platform import (
+    CONSOLE,
+    PLATFORM_PROCESSES,
     PlatformServices,
     record_service,
     recorded_services,
     stop_recorded_service,
 )
-from aihub_local.stack import SERVICE_ROLES, LocalStack
+from aihub_local.stack import LocalStack
 
 console = Console()
 err_console = Console(stderr=True)
 
 #: What each health answer means to a person (see the README's Operations).
 PROBES = {"ready": "/health/ready", "consuming": "/health/consumers"}
+#: The answer of a probe that does not apply (the console consumes nothing).
+NOT_APPLICABLE = "n/a"
 
 
 def probe(url: str, timeout: float = 3.0) -> str:
@@ -50,14 +54,17 @@ def service_rows(state_dir: Path) -> list[dict[str, Any]]:
     """One row per service: URL, pid and each health answer (`not started` if none recorded)."""
     recorded = recorded_services(state_dir)
     rows = []
-    for name in SERVICE_ROLES:
+    for name in PLATFORM_PROCESSES:
         info = recorded.get(name)
         if info is None:
             row: dict[str, Any] = {"service": name, "url": None, "pid": None}
             rows.append({**row, "ready": "not started", "consuming": "not started"})
             continue
         url = f"http://127.0.0.1:{info['port']}"
-        health = {kind: probe(url + path) for kind, path in PROBES.items()}
+        health = {
+            kind: NOT_APPLICABLE if (name, kind) == (CONSOLE, "consuming") else probe(url + path)
+            for kind, path in PROBES.items()
+        }
         rows.append({"service": name, "url": url, "pid": info["pid"], **health})
     return rows
 
@@ -73,6 +80,8 @@ def print_service_rows(rows: list[dict[str, Any]]) -> None:
 
 
 def _coloured(answer: str) -> str:
+    if answer == NOT_APPLICABLE:
+        return answer
     return "[green]ok[/]" if answer == "ok" else f"[red]{answer}[/]"
 
 
@@ -82,11 +91,11 @@ StateDirOption = Annotated[
 
 
 def platform_restart(
-    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICE_ROLES)}.")],
+    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(PLATFORM_PROCESSES)}.")],
     state_dir: StateDirOption = None,
 ) -> None:
     """Restart one service the way `up` starts it (same port, same settings, same log)."""
-    if service not in SERVICE_ROLES:
+    if service not in PLATFORM_PROCESSES:
         err_console.print(f"[bold red]error:[/] no service {service!r}", highlight=False)
         raise typer.Exit(2)
     stack = LocalStack(state_dir or default_state_dir(), fixed_ports=True)
@@ -95,11 +104,10 @@ def platform_restart(
         err_console.print("[bold red]error:[/] the infrastructure is not running: ./dev up")
         raise typer.Exit(1)
     started = time.monotonic()
-    port = recorded_services(endpoints.state_dir).get(service, {}).get("port")
+    # Every recorded port: the service keeps its own, the console finds the services'.
+    ports = {name: info["port"] for name, info in recorded_services(endpoints.state_dir).items()}
     services = PlatformServices(
-        endpoints,
-        log_dir=endpoints.state_dir / "logs" / "services",
-        http_ports={service: port} if port else {},
+        endpoints, log_dir=endpoints.state_dir / "logs" / "services", http_ports=ports
     )
     try:
         with err_console.status(f"Stopping {service}..."):

@@ -33,6 +33,8 @@ from aihub_shared.runtime.kafka_client import KafkaConnection
 #: One login role (and schema of the same name) per service; see
 #: deploy/postgres/init/01-roles-and-schemas.sql. Dev-only passwords equal the role names.
 SERVICE_ROLES = ("applications", "programs", "notifications")
+#: Every login role of a process the launcher starts: the services' and the staff console's.
+DB_ROLES = (*SERVICE_ROLES, "console")
 
 STATE_FILE = "state.json"
 STATE_FORMAT = 1
@@ -71,8 +73,8 @@ class StackEndpoints:
 
     def service_database_url(self, service: str) -> str:
         """DSN of a service's own login role (dev password = role name)."""
-        if service not in SERVICE_ROLES:
-            raise ValueError(f"unknown service {service!r}; expected one of {SERVICE_ROLES}")
+        if service not in DB_ROLES:
+            raise ValueError(f"unknown service {service!r}; expected one of {DB_ROLES}")
         return (
             f"postgresql://{service}:{quote(service, safe='')}@{self.postgres_host}:"
             f"{self.postgres_port}/{self.postgres_database}"
@@ -327,4 +329,11 @@ def dev_stack() -> LocalStack:
     return LocalStack(default_state_dir(), fixed_ports=True)
 
 
-__all__ = ["SERVICE_ROLES", "ComponentStatus", "LocalStack", "StackEndpoints", "dev_stack"]
+__all__ = [
+    "DB_ROLES",
+    "SERVICE_ROLES",
+    "ComponentStatus",
+    "LocalStack",
+    "StackEndpoints",
+    "dev_stack",
+]

@@ -29,6 +29,14 @@ class Settings(ServiceSettings, OidcSettings):
     mail_from: str = Field(
         default="Seoul AI Hub <no-reply@seoulaihub.kr>", validation_alias="MAIL_FROM"
     )
+    smtp_connections: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        validation_alias="SMTP_CONNECTIONS",
+        description="Parallel SMTP connections (one sender each); above 1, two mails to one"
+        " recipient may arrive in either order.",
+    )
     mail_batch_size: int = Field(default=50, ge=1, validation_alias="MAIL_BATCH_SIZE")
     mail_poll_interval_seconds: float = Field(
         default=5.0,

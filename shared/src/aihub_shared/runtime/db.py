@@ -38,10 +38,13 @@ def _sql_files(package: str, folder: str) -> list[tuple[str, Traversable]]:
     return sorted(((f"{package}/{f.name}", f) for f in files), key=lambda item: item[0])
 
 
-async def apply_migrations(pool: asyncpg.Pool, service_package: str | None) -> list[str]:
-    """Apply the kit's migrations, then the service's (if any), each once, under an advisory lock
-    so that several instances starting together do not race. Returns the names applied now."""
-    pending = _sql_files(*KIT_MIGRATIONS)
+async def apply_migrations(
+    pool: asyncpg.Pool, service_package: str | None, *, with_kit_tables: bool = True
+) -> list[str]:
+    """Apply the kit's migrations (outbox, inbox: for services that publish and consume), then
+    the service's (if any), each once, under an advisory lock so that several instances starting
+    together do not race. Returns the names applied now."""
+    pending = _sql_files(*KIT_MIGRATIONS) if with_kit_tables else []
     if service_package is not None:
         pending += _sql_files(service_package, "migrations")
     applied_now: list[str] = []

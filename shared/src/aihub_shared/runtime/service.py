@@ -191,13 +191,19 @@ async def _settle(tasks: Sequence[asyncio.Task[Any]], grace_seconds: float) -> N
 def serve(definition: ServiceDefinition) -> None:
     """Run until SIGTERM/SIGINT; uvicorn drains HTTP, then the lifespan shuts the rest down."""
     settings = definition.settings
+    serve_http(build_app(definition), host=settings.http_host, port=settings.http_port)
+
+
+def serve_http(app: FastAPI, *, host: str, port: int) -> None:
+    """Serve an ASGI app until SIGTERM/SIGINT, exiting 0 after a clean shutdown (the services,
+    and the staff console, which has no Kafka and so no `ServiceDefinition`)."""
     # uvicorn re-raises the signal it caught once shutdown is complete; with the default handler
     # that would report a clean, finished shutdown as "killed by SIGTERM". Exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
-        build_app(definition),
-        host=settings.http_host,
-        port=settings.http_port,
+        app,
+        host=host,
+        port=port,
         log_config=None,
         access_log=False,
         # Draining HTTP comes first and briefly: staff requests are short.

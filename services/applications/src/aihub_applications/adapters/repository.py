@@ -4,11 +4,13 @@ locks, the cohort lock, status, stage and rank, and the staff's lists."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from aihub_applications.domain.application import Application
+from aihub_applications.domain.progress import StatusCount
 from aihub_applications.domain.status import SELECTED, Status
 from aihub_shared.runtime.db import DbConnection
 
@@ -23,8 +25,11 @@ def _application(row: asyncpg.Record) -> Application:
     return Application(**{**dict(row), "status": Status(row["status"])})
 
 
-async def lock_application(conn: DbConnection, application_id: uuid.UUID) -> Application | None:
-    row = await conn.fetchrow(f"{_APPLICATION_ROW} WHERE id = $1 FOR UPDATE", application_id)
+async def lock_application(
+    conn: DbConnection, application_id: uuid.UUID, *, lock: bool = True
+) -> Application | None:
+    locking = " FOR UPDATE" if lock else ""
+    row = await conn.fetchrow(f"{_APPLICATION_ROW} WHERE id = $1{locking}", application_id)
     return _application(row) if row is not None else None
 
 
@@ -32,9 +37,16 @@ async def lock_cohort_applications(
     conn: DbConnection, cohort_code: str, status: Status
 ) -> list[Application]:
     """The cohort's applications in a status, locked, oldest first."""
+    return await cohort_applications_in(conn, cohort_code, status, lock=True)
+
+
+async def cohort_applications_in(
+    conn: DbConnection, cohort_code: str, status: Status, *, lock: bool = False
+) -> list[Application]:
+    """The cohort's applications in a status, oldest first (locked if `lock`)."""
     rows = await conn.fetch(
         f"{_APPLICATION_ROW} WHERE cohort_code = $1 AND status = $2"
-        " ORDER BY created_at, id FOR UPDATE",
+        f" ORDER BY created_at, id{' FOR UPDATE' if lock else ''}",
         cohort_code,
         status.value,
     )
@@ -111,42 +123,65 @@ async def application_detail(
     return dict(row) if row is not None else None
 
 
+@dataclass(frozen=True)
+class ListFilter:
+    """What a staff list of applications is limited to (None: no limit of that kind)."""
+
+    cohort_code: str | None = None
+    program_code: str | None = None
+    status: str | None = None
+    stage_code: str | None = None
+    #: With `stage_code`: applications with no stage yet (in the first stage) match it too.
+    stage_includes_unstaged: bool = False
+    #: A manager's own programs.
+    programs: list[str] | None = None
+    #: The applications this reviewer is assigned (and not recused from).
+    reviewer_id: str | None = None
+    #: Part of the startup name or of the contact's e-mail (case-insensitive, literally).
+    text: str | None = None
+    #: The first digits of the business registration number.
+    brn_prefix: str | None = None
+
+
 async def list_applications(
-    conn: DbConnection,
-    *,
-    cohort_code: str | None,
-    program_code: str | None,
-    status: str | None,
-    stage_code: str | None,
-    programs: list[str] | None,
-    reviewer_id: str | None,
-    name_contains: str | None = None,
-    limit: int,
-    offset: int,
+    conn: DbConnection, where: ListFilter, *, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page and the total count. `programs` limits to those programs (a manager's own);
-    `reviewer_id` to the applications that reviewer is assigned; `name_contains` searches the
-    startup name (case-insensitive, literally)."""
-    where = (
+    """One page, oldest first, and the total count of matches."""
+    clause = (
         " WHERE ($1::text IS NULL OR cohort_code = $1) AND ($2::text IS NULL OR program_code = $2)"
-        " AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR stage_code = $4)"
-        " AND ($5::text[] IS NULL OR program_code = ANY($5))"
-        " AND ($6::text IS NULL OR id IN (SELECT application_id FROM review_assignments"
-        " WHERE reviewer_id = $6 AND conflict_reason IS NULL))"
-        " AND ($7::text IS NULL OR strpos(lower(startup_name), lower($7)) > 0)"
+        " AND ($3::text IS NULL OR status = $3)"
+        " AND ($4::text IS NULL OR stage_code = $4 OR ($5 AND stage_code IS NULL))"
+        " AND ($6::text[] IS NULL OR program_code = ANY($6))"
+        " AND ($7::text IS NULL OR id IN (SELECT application_id FROM review_assignments"
+        " WHERE reviewer_id = $7 AND conflict_reason IS NULL))"
+        " AND (($8::text IS NULL AND $9::text IS NULL)"
+        " OR strpos(lower(startup_name), lower($8)) > 0"
+        " OR strpos(lower(submission->'contact'->>'email'), lower($8)) > 0"
+        " OR starts_with(business_registration_number, $9))"
     )
-    args = (cohort_code, program_code, status, stage_code, programs, reviewer_id, name_contains)
+    args = (
+        where.cohort_code,
+        where.program_code,
+        where.status,
+        where.stage_code,
+        where.stage_includes_unstaged,
+        where.programs,
+        where.reviewer_id,
+        where.text,
+        where.brn_prefix,
+    )
     columns = (
         "id, submitted_by, submission_id, program_code, cohort_code, startup_name, status,"
         " stage_code, rank, final_score, created_at, updated_at"
     )
     rows = await conn.fetch(
-        f"SELECT {columns} FROM applications{where} ORDER BY created_at, id LIMIT $8 OFFSET $9",  # noqa: S608
+        f"SELECT {columns} FROM applications{clause} ORDER BY created_at, id"  # noqa: S608
+        " LIMIT $10 OFFSET $11",
         *args,
         limit,
         offset,
     )
-    total = await conn.fetchval(f"SELECT count(*) FROM applications{where}", *args)  # noqa: S608
+    total = await conn.fetchval(f"SELECT count(*) FROM applications{clause}", *args)  # noqa: S608
     return [dict(r) for r in rows], int(total)
 
 
@@ -170,3 +205,13 @@ async def cohort_applications(conn: DbConnection, cohort_code: str) -> list[Appl
         cohort_code,
     )
     return [_application(r) for r in rows]
+
+
+async def status_counts(conn: DbConnection, cohort_code: str) -> list[StatusCount]:
+    """How many of the cohort's applications are in each (status, stage) as stored."""
+    rows = await conn.fetch(
+        "SELECT status, stage_code, count(*) AS count FROM applications WHERE cohort_code = $1"
+        " GROUP BY status, stage_code",
+        cohort_code,
+    )
+    return [StatusCount(Status(r["status"]), r["stage_code"], r["count"]) for r in rows]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aihub_applications.domain.progress import AssignmentState
 from aihub_applications.domain.review import ReviewAssignment
 from aihub_shared.runtime.db import DbConnection
 
@@ -81,12 +82,18 @@ async def insert_assignment(
 
 
 async def lock_assignment(
-    conn: DbConnection, application_id: uuid.UUID, stage_code: str, reviewer_id: str
+    conn: DbConnection,
+    application_id: uuid.UUID,
+    stage_code: str,
+    reviewer_id: str,
+    *,
+    lock: bool = True,
 ) -> LockedAssignment | None:
+    locking = " FOR UPDATE" if lock else ""
     row = await conn.fetchrow(
-        "SELECT application_id::text AS application_id, reviewer_id, reviewer_name,"
+        "SELECT application_id::text AS application_id, reviewer_id, reviewer_name,"  # noqa: S608 - a fixed clause
         " conflict_reason, scores, due_at FROM review_assignments"
-        " WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3 FOR UPDATE",
+        f" WHERE application_id = $1 AND stage_code = $2 AND reviewer_id = $3{locking}",
         application_id,
         stage_code,
         reviewer_id,
@@ -149,3 +156,23 @@ async def is_assigned(conn: DbConnection, application_id: uuid.UUID, reviewer_id
             reviewer_id,
         )
     )
+
+
+async def assignment_states(
+    conn: DbConnection, cohort_code: str, stage_code: str
+) -> list[AssignmentState]:
+    """The stage's assignments grouped by the state progress reads (a few rows per reviewer,
+    not one per assignment: counting them is `domain.progress`)."""
+    rows = await conn.fetch(
+        "SELECT r.reviewer_id, min(r.reviewer_name) AS reviewer_name,"
+        " r.conflict_reason IS NOT NULL AS conflict, r.scores IS NOT NULL AS scored, r.due_at,"
+        # NULL stage: the first stage, the only one assigned before any application advanced.
+        " a.status = 'received' AND coalesce(a.stage_code, r.stage_code) = r.stage_code AS open,"
+        " count(*) AS count"
+        " FROM review_assignments r JOIN applications a ON a.id = r.application_id"
+        " WHERE a.cohort_code = $1 AND r.stage_code = $2"
+        " GROUP BY r.reviewer_id, conflict, scored, r.due_at, open",
+        cohort_code,
+        stage_code,
+    )
+    return [AssignmentState(**dict(r)) for r in rows]

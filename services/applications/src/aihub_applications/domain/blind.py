@@ -62,15 +62,22 @@ def masked(application: Mapping[str, Any], hidden: Sequence[str]) -> dict[str, A
         submission = dict(shown["submission"])
         submission.pop("contact", None)
         submission.pop("submission_id", None)
-        startup = {
-            k: v
-            for k, v in dict(submission.get("startup") or {}).items()
-            if k not in IDENTIFYING_STARTUP
-        }
-        submission["startup"] = {**startup, "name": label}
+        submission["startup"] = masked_startup(submission.get("startup") or {}, label)
         shown["submission"] = submission
+    seen: dict[str, Any] = scrubbed(shown, hidden, label)
+    return seen
+
+
+def masked_startup(startup: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """The startup's profile without what identifies it, named by the label."""
+    kept = {k: v for k, v in startup.items() if k not in IDENTIFYING_STARTUP}
+    return {**kept, "name": label}
+
+
+def scrubbed(value: Any, hidden: Sequence[str], label: str) -> Any:
+    """`value` (text, or mappings and lists of it) with every hidden value replaced by the label."""
     pattern = _pattern(hidden)
-    return _scrubbed(shown, pattern, label) if pattern else shown
+    return _scrubbed(value, pattern, label) if pattern else value
 
 
 def _pattern(hidden: Sequence[str]) -> re.Pattern[str] | None:

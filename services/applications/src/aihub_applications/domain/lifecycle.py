@@ -35,6 +35,11 @@ class Lifecycle:
     def at_final_stage(self) -> bool:
         return self.stage_index == self.stage_count - 1
 
+    def is_reviewing(self, stage_index: int) -> bool:
+        """Whether the stage is open for its reviewers: scores can still be given or corrected
+        and conflicts declared (what `require_in_review` demands)."""
+        return self.in_review and stage_index == self.stage_index
+
     def require_in_review(self, stage_index: int, what: str) -> None:
         """Assigning, scoring and conflicts happen only in the stage the application is in."""
         if not self.in_review:

@@ -165,6 +165,30 @@ def selection(
     return outcomes
 
 
+@dataclass(frozen=True)
+class TieBreak:
+    """Which rule of the tie-break put one candidate before the next with the same score."""
+
+    #: `stage_score` (then `stage_code` says which), `earlier_submission` or `application_id`.
+    rule: str
+    stage_code: str | None = None
+
+
+def tie_broken_by(
+    stages: Sequence[ReviewStage], above: Candidate, below: Candidate
+) -> TieBreak | None:
+    """The first rule of the ranking's tie-break that tells two candidates with the same final
+    score apart (the same keys, in the same order, as `ranking`); None if the scores differ."""
+    if above.final(stages) != below.final(stages):
+        return None
+    for stage in reversed(stages):
+        if above.stage_scores.get(stage.code, 0.0) != below.stage_scores.get(stage.code, 0.0):
+            return TieBreak("stage_score", stage.code)
+    if above.received_at != below.received_at:
+        return TieBreak("earlier_submission")
+    return TieBreak("application_id")
+
+
 def _order_key(
     stages: Sequence[ReviewStage], candidate: Candidate, score: float
 ) -> tuple[float, tuple[float, ...], datetime, str]:

@@ -117,7 +117,8 @@ def _add_reading_routes(router: APIRouter, require_reading_role: StaffDependency
             min_length=1,
             max_length=200,
             pattern=r"^[^\x00]+$",
-            description="Part of the startup name.",
+            description="Part of the startup name or of the contact's e-mail (literally, in any"
+            " case), or the first digits of the business registration number.",
         ),
         limit: int = Query(default=50, ge=1, le=500),
         offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
@@ -129,7 +130,7 @@ def _add_reading_routes(router: APIRouter, require_reading_role: StaffDependency
             program_code=program_code,
             status=status_,
             stage_code=stage_code,
-            name_contains=q,
+            search=q,
             limit=limit,
             offset=offset,
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aihub_applications.entrypoints.api import build_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
+from aihub_applications.entrypoints.overview_api import build_overview_router
 from aihub_applications.entrypoints.review_api import build_review_router
+from aihub_applications.entrypoints.reviewer_api import build_reviewer_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
 from aihub_applications.entrypoints.selection_rules_api import build_selection_rules_router
 from aihub_applications.service_layer.events import EVENTS
@@ -54,8 +56,10 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         routers=[
             build_router(settings),
             build_review_router(settings),
+            build_reviewer_router(settings),
             build_selection_router(settings),
             build_selection_rules_router(settings),
+            build_overview_router(settings),
             build_intake_router(settings),
         ],
     )

@@ -7,11 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from aihub_applications.domain import review as rules
+from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
 from aihub_applications.entrypoints.views import RankingLine
@@ -22,8 +26,10 @@ from aihub_shared.contracts.values import StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
 from aihub_shared.runtime.http_auth import StaffDependency, require_role
 from aihub_shared.runtime.http_errors import CHANGE_ERRORS, READ_ONE_ERRORS, STAFF_ROUTE_ERRORS
-from aihub_shared.runtime.http_params import correlation_header
+from aihub_shared.runtime.http_params import MAX_OFFSET, correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
+
+RESERVE_HELP = "Ranked reserve (예비 순위) beyond the seats; default every ranked one left."
 
 
 class StageCloseRequest(BaseModel):
@@ -40,7 +46,7 @@ class SelectionRequest(BaseModel):
         default=None,
         ge=0,
         le=1000,
-        description="Ranked reserve (예비 순위) beyond the seats; default every ranked one left.",
+        description=RESERVE_HELP,
     )
 
 
@@ -50,6 +56,16 @@ class OutcomeOut(BaseModel):
     score: float
     reason: str
     rank: int | None
+
+
+class PreviewLine(OutcomeOut):
+    """What closing the stage would decide for one application, if done now."""
+
+    startup_name: str
+
+
+def _preview(decided: list[tuple[rules.Outcome, Application]]) -> list[PreviewLine]:
+    return [PreviewLine(**vars(o), startup_name=a.startup_name) for o, a in decided]
 
 
 class AdvancedOne(BaseModel):
@@ -64,6 +80,7 @@ def build_selection_router(settings: Settings) -> APIRouter:
         tags=["review"], dependencies=[Depends(current_staff)], responses=STAFF_ROUTE_ERRORS
     )
     _add_closing_routes(router, require_manager_role)
+    _add_preview_routes(router, require_manager_role)
     _add_ranking_routes(router, require_manager_role)
     return router
 
@@ -130,6 +147,38 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
         return [OutcomeOut(**vars(o)) for o in outcomes]
 
 
+def _add_preview_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
+    @router.get(
+        "/cohorts/{cohort_code}/stages/{stage_code}/advance/preview", responses=CHANGE_ERRORS
+    )
+    async def preview_advance(
+        cohort_code: CodePath,
+        stage_code: CodePath,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+    ) -> list[PreviewLine]:
+        """What `POST .../advance` would decide now (the same rule), best first; changes
+        nothing. The same 409 as the advance when it would be refused."""
+        return _preview(
+            await selection.preview_advance(runtime.pool, cohort_code, stage_code, staff=staff)
+        )
+
+    @router.get("/cohorts/{cohort_code}/selection/preview", responses=CHANGE_ERRORS)
+    async def preview_selection(
+        cohort_code: CodePath,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        reserve: int | None = Query(default=None, ge=0, le=1000, description=RESERVE_HELP),
+    ) -> list[PreviewLine]:
+        """What `POST .../selection` with this `reserve` would decide now (the same rule),
+        best first; changes nothing. The same 409 as the selection when it would be refused."""
+        return _preview(
+            await selection.preview_selection(
+                runtime.pool, cohort_code, reserve=reserve, staff=staff
+            )
+        )
+
+
 def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:
     @router.get(
         "/cohorts/{cohort_code}/ranking",
@@ -138,37 +187,47 @@ def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency
     )
     async def ranking(
         cohort_code: CodePath,
+        response: Response,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
+        limit: int = Query(default=50, ge=1, le=500),
+        offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
     ) -> list[dict[str, Any]]:
-        """The cohort's ranking: decided ranks first, then the others in the order selection
-        will give them (final score, then the documented tie-break)."""
+        """A page of the cohort's ranking: decided ranks first, then the others in the order
+        selection will give them (final score, then the documented tie-break, named on each
+        line it decided); `X-Total-Count` has the number of lines."""
         _, entries = await cohort_ranking(runtime.pool, cohort_code, staff=staff)
-        return [entry.shown() for entry in entries]
+        response.headers["X-Total-Count"] = str(len(entries))
+        return [entry.shown() for entry in entries[offset : offset + limit]]
 
     @router.get(
         "/cohorts/{cohort_code}/ranking.csv",
-        response_class=Response,
+        response_class=StreamingResponse,
         responses={200: {"content": {"text/csv": {}}}, **READ_ONE_ERRORS},
     )
     async def ranking_csv(
         cohort_code: CodePath,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
-    ) -> Response:
-        """The ranking as CSV (UTF-8 with BOM, so spreadsheet programs read Korean right)."""
+    ) -> StreamingResponse:
+        """The whole ranking as CSV (UTF-8 with BOM, so spreadsheet programs read Korean
+        right), streamed in chunks of lines rather than built whole in memory."""
         cohort, entries = await cohort_ranking(runtime.pool, cohort_code, staff=staff)
-        return Response(
-            "\ufeff" + _as_csv(cohort, entries),
+        return StreamingResponse(
+            _csv_chunks(cohort, entries),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{cohort_code}-ranking.csv"'},
         )
 
 
-def _as_csv(cohort: CohortReview, entries: list[RankingEntry]) -> str:
+_CSV_LINES_PER_CHUNK = 500
+
+
+def _csv_chunks(cohort: CohortReview, entries: list[RankingEntry]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     stage_codes = [s.code for s in cohort.stages]
+    out.write("\ufeff")
     writer.writerow(
         ["rank", "application_id", "startup_name", "business_registration_number", "status"]
         + [f"score_{c}" for c in stage_codes]
@@ -176,23 +235,30 @@ def _as_csv(cohort: CohortReview, entries: list[RankingEntry]) -> str:
         + [f"{kind}_{c}" for c in stage_codes for kind in _DETAIL_COLUMNS]
         + ["cutoff_failures"]
     )
-    for entry in entries:
-        a = entry.application
-        writer.writerow(
-            [
-                a.rank or "",
-                str(a.id),
-                _csv_safe(a.startup_name),
-                a.business_registration_number,
-                a.status.value,
-                *[_number(entry.stage_scores.get(c)) for c in stage_codes],
-                _number(entry.final_score),
-                _number(entry.bonus.total),
-                *[_detail(entry, c, kind) for c in stage_codes for kind in _DETAIL_COLUMNS],
-                "; ".join(entry.cutoff_failures),
-            ]
-        )
-    return out.getvalue()
+    for start in range(0, len(entries), _CSV_LINES_PER_CHUNK):
+        for entry in entries[start : start + _CSV_LINES_PER_CHUNK]:
+            writer.writerow(_csv_line(entry, stage_codes))
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if out.tell():
+        yield out.getvalue()  # the header of an empty ranking
+
+
+def _csv_line(entry: RankingEntry, stage_codes: list[str]) -> list[str | int]:
+    a = entry.application
+    return [
+        a.rank or "",
+        str(a.id),
+        _csv_safe(a.startup_name),
+        a.business_registration_number,
+        a.status.value,
+        *[_number(entry.stage_scores.get(c)) for c in stage_codes],
+        _number(entry.final_score),
+        _number(entry.bonus.total),
+        *[_detail(entry, c, kind) for c in stage_codes for kind in _DETAIL_COLUMNS],
+        "; ".join(entry.cutoff_failures),
+    ]
 
 
 _DETAIL_COLUMNS = ("raw", "calibrated", "spread", "dropped")

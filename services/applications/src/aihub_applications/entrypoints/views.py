@@ -116,6 +116,14 @@ class StageDetail(BaseModel):
     reviews: int = Field(description="Scored reviews that count.")
 
 
+class TieBreakView(BaseModel):
+    """The rule of the tie-break that put an application below the one above it, which has
+    the same final score."""
+
+    rule: str = Field(description="`stage_score`, `earlier_submission` or `application_id`.")
+    stage_code: str | None = Field(description="For `stage_score`: the stage that decided.")
+
+
 class RankingLine(BaseModel):
     """One application in the cohort's ranking."""
 
@@ -128,6 +136,9 @@ class RankingLine(BaseModel):
     rank: int | None
     final_score: float | None = Field(description="Weighted stage scores plus bonus points.")
     created_at: datetime
+    tie_broken_by: TieBreakView | None = Field(
+        description="Set when its final score equals the one ranked just above."
+    )
     stage_details: dict[str, StageDetail] = Field(default_factory=dict)
     bonus_points: float = Field(default=0.0, description="가점 granted, capped.")
     bonus_items: list[str] = Field(default_factory=list)

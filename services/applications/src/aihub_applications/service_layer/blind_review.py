@@ -1,7 +1,8 @@
 """Blind review: a reviewer whose every assignment on an application is in a blind stage sees
 it under an anonymous label (`domain.blind`); its managers always see everything. Applied at
 one point to every answer that shows a reviewer an application (the list and one
-application), and a blind reviewer may not search by startup name (a match would tell)."""
+application), and a blind reviewer may not search by name, e-mail or registration number
+(a match would tell)."""
 
 from __future__ import annotations
 
@@ -23,26 +24,29 @@ async def as_seen(
     unmanaged = [str(a["id"]) for a in applications if not staff.manages(a["program_code"])]
     if not unmanaged:
         return applications
-    blind_ids = await _blind_to(conn, staff, unmanaged)
+    blind_ids = await blind_to(conn, staff, unmanaged)
     return [
         blind.masked(a, blind.hidden_values(a)) if str(a["id"]) in blind_ids else a
         for a in applications
     ]
 
 
-async def refuse_name_search(conn: DbConnection, staff: StaffPrincipal) -> None:
-    """403 when the caller reviews anything blind: a name search would identify it."""
+async def refuse_identifying_search(conn: DbConnection, staff: StaffPrincipal) -> None:
+    """403 when the caller reviews anything blind: a search by name, e-mail or registration
+    number would identify it."""
     if staff.is_admin:
         return
-    if await _blind_to(conn, staff, None):
+    if await blind_to(conn, staff, None):
         raise Forbidden(
-            "searching by startup name is not available to a reviewer of a blind review stage"
+            "searching by startup name, e-mail or registration number is not available to a"
+            " reviewer of a blind review stage"
         )
 
 
-async def _blind_to(
+async def blind_to(
     conn: DbConnection, staff: StaffPrincipal, application_ids: list[str] | None
 ) -> set[str]:
+    """The applications (of these; None: of all) the caller reviews blind."""
     reach = await reviewer_assignments.reviewer_reach(conn, staff.id, application_ids)
     reviews = await _cohort_reviews(conn, {r.cohort_code for r in reach})
     return {

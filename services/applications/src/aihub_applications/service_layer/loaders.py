@@ -16,9 +16,9 @@ from aihub_shared.refusals import NotFound
 from aihub_shared.runtime.db import DbConnection
 
 
-async def load(conn: DbConnection, application_id: uuid.UUID) -> Application:
-    """The application, locked for the rest of the transaction."""
-    application = await repository.lock_application(conn, application_id)
+async def load(conn: DbConnection, application_id: uuid.UUID, *, lock: bool = True) -> Application:
+    """The application, locked for the rest of the transaction (unless `lock` is False)."""
+    application = await repository.lock_application(conn, application_id, lock=lock)
     if application is None:
         raise NotFound(f"no application {application_id}")
     return application

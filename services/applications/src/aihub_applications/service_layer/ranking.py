@@ -4,7 +4,8 @@ then the others in the order selection will give them, then the incompletely sco
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 import asyncpg
@@ -31,10 +32,17 @@ class RankingEntry:
     #: Each scored stage under its selection rules (raw and calibrated, dropped, spread, ...).
     stage_results: Mapping[str, StageResult]
     bonus: BonusState
+    #: Set when it has the final score of the one ranked just above: the rule that decided.
+    tie_broken_by: rules.TieBreak | None = None
 
     @property
     def cutoff_failures(self) -> list[str]:
         return [f for result in self.stage_results.values() for f in result.cutoff_failures]
+
+    @property
+    def candidate(self) -> rules.Candidate:
+        a = self.application
+        return rules.Candidate(str(a.id), a.created_at, self.stage_scores, bonus=self.bonus.total)
 
     def shown(self) -> dict[str, Any]:
         a = self.application
@@ -48,6 +56,7 @@ class RankingEntry:
             "rank": a.rank,
             "final_score": self.final_score,
             "created_at": a.created_at,
+            "tie_broken_by": asdict(self.tie_broken_by) if self.tie_broken_by else None,
             "stage_details": {code: _detail(r) for code, r in self.stage_results.items()},
             "bonus_points": self.bonus.total,
             "bonus_items": self.bonus.granted,
@@ -80,7 +89,7 @@ async def cohort_ranking(
         }
         bonus = await bonus_states(conn, review, applications)
     entries = [_entry(a, review, live, bonus[str(a.id)]) for a in applications]
-    return review, _in_ranking_order(entries, review)
+    return review, _with_tie_breaks(_in_ranking_order(entries, review), review)
 
 
 def _entry(
@@ -98,27 +107,15 @@ def _entry(
         results[stage.code] = result
         if stage.code not in stage_scores and result.score is not None:
             stage_scores[stage.code] = result.score
-    final = application.final_score
-    if final is None and all(s.code in stage_scores for s in review.stages):
-        final = _candidate(application, stage_scores, bonus).final(review.stages)
-    return RankingEntry(application, stage_scores, final, results, bonus)
-
-
-def _candidate(
-    application: Application, stage_scores: Mapping[str, float], bonus: BonusState
-) -> rules.Candidate:
-    return rules.Candidate(
-        str(application.id), application.created_at, stage_scores, bonus=bonus.total
-    )
+    entry = RankingEntry(application, stage_scores, application.final_score, results, bonus)
+    if entry.final_score is None and _complete(entry, review):
+        return replace(entry, final_score=entry.candidate.final(review.stages))
+    return entry
 
 
 def _in_ranking_order(entries: list[RankingEntry], review: CohortReview) -> list[RankingEntry]:
     # Undecided ones in the order selection will give them (its tie-break, not arrival alone).
-    complete = [
-        _candidate(e.application, e.stage_scores, e.bonus)
-        for e in entries
-        if all(stage.code in e.stage_scores for stage in review.stages)
-    ]
+    complete = [e.candidate for e in entries if _complete(e, review)]
     place = {c.application_id: i for i, c in enumerate(rules.ranking(review.stages, complete))}
     return sorted(
         entries,
@@ -130,3 +127,18 @@ def _in_ranking_order(entries: list[RankingEntry], review: CohortReview) -> list
             str(e.application.id),
         ),
     )
+
+
+def _complete(entry: RankingEntry, review: CohortReview) -> bool:
+    return all(stage.code in entry.stage_scores for stage in review.stages)
+
+
+def _with_tie_breaks(entries: list[RankingEntry], review: CohortReview) -> list[RankingEntry]:
+    """Each fully scored entry that ties with the one above it names the rule that decided."""
+    shown = entries[:1]
+    for above, entry in pairwise(entries):
+        tie = None
+        if _complete(above, review) and _complete(entry, review):
+            tie = rules.tie_broken_by(review.stages, above.candidate, entry.candidate)
+        shown.append(replace(entry, tie_broken_by=tie) if tie else entry)
+    return shown

@@ -3,6 +3,7 @@ catalog replica. Who may read what is `access.py`; what they see of it `visibili
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,16 @@ class ApplicationQuery:
     program_code: str | None = None
     status: Status | None = None
     stage_code: str | None = None
-    #: Part of the startup name, matched literally and case-insensitively.
-    name_contains: str | None = None
+    #: Part of the startup name or of the contact's e-mail (literally, case-insensitively), or
+    #: the first digits of the business registration number (dashes and spaces ignored).
+    search: str | None = None
     limit: int = 50
     offset: int = 0
+
+
+def _brn_prefix(search: str) -> str | None:
+    digits = re.sub(r"[-\s]", "", search)
+    return digits if digits.isascii() and digits.isdigit() else None
 
 
 async def list_applications(
@@ -36,19 +43,26 @@ async def list_applications(
     """A page of the applications the caller may see, oldest first, and how many match."""
     scope = list_scope(staff)
     async with pool.acquire() as conn:
-        if query.name_contains is not None:
-            await blind_review.refuse_name_search(conn, staff)
-        items, total = await repository.list_applications(
-            conn,
+        if query.search is not None:
+            await blind_review.refuse_identifying_search(conn, staff)
+        unstaged = False
+        if query.stage_code and query.cohort_code:
+            # No stage stored yet means the first one (`Application.lifecycle`).
+            review = await catalog_replica.cohort_review(conn, query.cohort_code)
+            unstaged = review is not None and review.stage_index(query.stage_code) == 0
+        where = repository.ListFilter(
             cohort_code=query.cohort_code,
             program_code=query.program_code,
             status=query.status.value if query.status else None,
             stage_code=query.stage_code,
+            stage_includes_unstaged=unstaged,
             programs=scope.programs,
             reviewer_id=scope.reviewer_id,
-            name_contains=query.name_contains,
-            limit=query.limit,
-            offset=query.offset,
+            text=query.search,
+            brn_prefix=_brn_prefix(query.search) if query.search else None,
+        )
+        items, total = await repository.list_applications(
+            conn, where, limit=query.limit, offset=query.offset
         )
         return await blind_review.as_seen(conn, staff, items), total
 

@@ -155,14 +155,20 @@ async def _assign_one(
 
 
 async def _own_assignment(
-    conn: DbConnection, application_id: uuid.UUID, stage_code: str, staff: StaffPrincipal
+    conn: DbConnection,
+    application_id: uuid.UUID,
+    stage_code: str,
+    staff: StaffPrincipal,
+    *,
+    lock: bool = True,
 ) -> tuple[Application, ReviewStage, LockedAssignment]:
     """The application, the stage and the caller's own assignment in it, while the application
-    is in that stage: only the assigned reviewer scores or recuses (403 for anyone else)."""
-    application = await load(conn, application_id)
+    is in that stage: only the assigned reviewer scores or recuses (403 for anyone else).
+    Locked for a change; `lock=False` for a preview that changes nothing."""
+    application = await load(conn, application_id, lock=lock)
     review = await review_of(conn, application)
     index, stage = stage_of(review, stage_code)
-    mine = await reviews.lock_assignment(conn, application_id, stage_code, staff.id)
+    mine = await reviews.lock_assignment(conn, application_id, stage_code, staff.id, lock=lock)
     if mine is None:
         raise Forbidden(f"{staff.id} is not a reviewer of this application in {stage_code}")
     if not mine.counts:
@@ -219,6 +225,28 @@ async def submit_scores(
                 data=submitted,
                 correlation_id=correlation_id,
             )
+    return rules.review_score(stage, scores)
+
+
+async def preview_score(
+    pool: asyncpg.Pool,
+    application_id: uuid.UUID,
+    stage_code: str,
+    scores: dict[str, int],
+    *,
+    staff: StaffPrincipal,
+) -> float:
+    """The weighted score `submit_scores` would answer for these scores, refused as it would
+    refuse them (not the caller's, stage closed, no pledge the stage requires, a criterion
+    missing), recording nothing."""
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        application, stage, _ = await _own_assignment(
+            conn, application_id, stage_code, staff, lock=False
+        )
+        await require_pledge(conn, application.cohort_code, stage, staff.id)
+    problems = rules.score_problems(stage, scores)
+    if problems:
+        raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
     return rules.review_score(stage, scores)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -20,6 +21,7 @@ from aihub_applications.service_layer.access import require_manager
 from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.events import publish
 from aihub_applications.service_layer.loaders import (
+    cohort_managed_by,
     in_stage,
     load,
     managed_cohort,
@@ -77,6 +79,63 @@ def _candidate(
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What closing a stage would decide, and on which applications (by id)."""
+
+    applications: dict[str, Application]
+    #: Each application's score in the stage being closed.
+    scores: dict[str, float]
+    outcomes: list[rules.Outcome]
+
+    @classmethod
+    def of(
+        cls,
+        applications: Sequence[Application],
+        results: Mapping[str, StageResult],
+        outcomes: list[rules.Outcome],
+    ) -> _Plan:
+        return cls(
+            {str(a.id): a for a in applications},
+            {str(a.id): _scored(results, a) for a in applications},
+            outcomes,
+        )
+
+    def decided(self) -> list[tuple[rules.Outcome, Application]]:
+        return [(o, self.applications[o.application_id]) for o in self.outcomes]
+
+
+async def _plan_advance(
+    conn: DbConnection, review: CohortReview, stage_code: str, *, lock: bool
+) -> _Plan:
+    """Who would pass the stage (threshold and/or top-K); the applications locked if `lock`."""
+    index, stage = stage_of(review, stage_code)
+    if index == len(review.stages) - 1:
+        raise RuleBroken(f"{stage_code} is the last stage: select the cohort instead")
+    applications = in_stage(
+        await repository.cohort_applications_in(
+            conn, review.cohort_code, Status.RECEIVED, lock=lock
+        ),
+        review,
+        index,
+    )
+    if not applications:
+        raise RuleBroken(f"no application of cohort {review.cohort_code} is in {stage_code}")
+    results = await _stage_results(conn, review.cohort_code, stage, applications)
+    require_external_share(stage, await panel.stage_panel(conn, review.cohort_code, stage.code))
+    outcomes = rules.advancement(stage, [_candidate(a, stage, results) for a in applications])
+    return _Plan.of(applications, results, outcomes)
+
+
+async def preview_advance(
+    pool: asyncpg.Pool, cohort_code: str, stage_code: str, *, staff: StaffPrincipal
+) -> list[tuple[rules.Outcome, Application]]:
+    """What `advance_stage` would decide now, changing nothing (one consistent snapshot)."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+        review = await cohort_managed_by(conn, cohort_code, staff)
+        return (await _plan_advance(conn, review, stage_code, lock=False)).decided()
+
+
 async def advance_stage(
     pool: asyncpg.Pool,
     cohort_code: str,
@@ -90,22 +149,10 @@ async def advance_stage(
     next stage (`application.advanced`), the others are rejected with the reason why."""
     async with pool.acquire() as conn, conn.transaction():
         review = await managed_cohort(conn, cohort_code, staff)
-        index, stage = stage_of(review, stage_code)
-        if index == len(review.stages) - 1:
-            raise RuleBroken(f"{stage_code} is the last stage: select the cohort instead")
-        applications = in_stage(
-            await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED),
-            review,
-            index,
-        )
-        if not applications:
-            raise RuleBroken(f"no application of cohort {cohort_code} is in {stage_code}")
-        results = await _stage_results(conn, cohort_code, stage, applications)
-        require_external_share(stage, await panel.stage_panel(conn, cohort_code, stage.code))
-        by_id = {str(a.id): a for a in applications}
-        outcomes = rules.advancement(stage, [_candidate(a, stage, results) for a in applications])
-        for outcome in outcomes:
-            application = by_id[outcome.application_id]
+        plan = await _plan_advance(conn, review, stage_code, lock=True)
+        stage = stage_of(review, stage_code)[1]
+        for outcome in plan.outcomes:
+            application = plan.applications[outcome.application_id]
             why = f"{reason}: {outcome.reason}"
             if outcome.passed:
                 await _advance_one(
@@ -133,7 +180,7 @@ async def advance_stage(
                     final_score=None,
                     correlation_id=correlation_id,
                 )
-    return outcomes
+    return plan.outcomes
 
 
 async def _advance_one(
@@ -198,6 +245,44 @@ async def advance_one(
         return review.stages[state.stage_index + 1].code
 
 
+async def _plan_selection(
+    conn: DbConnection, review: CohortReview, reserve: int | None, *, lock: bool
+) -> _Plan:
+    """Who the last stage's closing would accept (seats, then the reserve) and reject."""
+    last_index, last = len(review.stages) - 1, review.stages[-1]
+    applications = await repository.cohort_applications_in(
+        conn, review.cohort_code, Status.RECEIVED, lock=lock
+    )
+    earlier = [a for a in applications if a.lifecycle(review).stage_index != last_index]
+    if earlier:
+        raise RuleBroken(
+            f"{len(earlier)} application(s) are still in an earlier stage: advance it first"
+        )
+    if not applications:
+        raise RuleBroken(f"no application of cohort {review.cohort_code} is in review")
+    results = await _stage_results(conn, review.cohort_code, last, applications)
+    require_external_share(last, await panel.stage_panel(conn, review.cohort_code, last.code))
+    bonus = await bonus_points.capped_totals(conn, review, applications)
+    taken, highest = await repository.selected_in_cohort(conn, review.cohort_code)
+    outcomes = rules.selection(
+        review.stages,
+        [_candidate(a, last, results, bonus.get(str(a.id), 0.0)) for a in applications],
+        seats=max(review.seats - taken, 0),
+        reserve=reserve,
+        first_rank=highest + 1,
+    )
+    return _Plan.of(applications, results, outcomes)
+
+
+async def preview_selection(
+    pool: asyncpg.Pool, cohort_code: str, *, reserve: int | None, staff: StaffPrincipal
+) -> list[tuple[rules.Outcome, Application]]:
+    """What `select` would decide now with this reserve, changing nothing."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+        review = await cohort_managed_by(conn, cohort_code, staff)
+        return (await _plan_selection(conn, review, reserve, lock=False)).decided()
+
+
 async def select(
     pool: asyncpg.Pool,
     cohort_code: str,
@@ -212,34 +297,15 @@ async def select(
     Ranks continue after any the committee already gave in this cohort."""
     async with pool.acquire() as conn, conn.transaction():
         review = await managed_cohort(conn, cohort_code, staff)
-        last_index, last = len(review.stages) - 1, review.stages[-1]
-        applications = await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED)
-        earlier = [a for a in applications if a.lifecycle(review).stage_index != last_index]
-        if earlier:
-            raise RuleBroken(
-                f"{len(earlier)} application(s) are still in an earlier stage: advance it first"
-            )
-        if not applications:
-            raise RuleBroken(f"no application of cohort {cohort_code} is in review")
-        results = await _stage_results(conn, cohort_code, last, applications)
-        require_external_share(last, await panel.stage_panel(conn, cohort_code, last.code))
-        bonus = await bonus_points.capped_totals(conn, review, applications)
-        taken, highest = await repository.selected_in_cohort(conn, cohort_code)
-        outcomes = rules.selection(
-            review.stages,
-            [_candidate(a, last, results, bonus.get(str(a.id), 0.0)) for a in applications],
-            seats=max(review.seats - taken, 0),
-            reserve=reserve,
-            first_rank=highest + 1,
-        )
-        by_id = {str(a.id): a for a in applications}
-        for outcome in outcomes:
-            application = by_id[outcome.application_id]
+        last = review.stages[-1]
+        plan = await _plan_selection(conn, review, reserve, lock=True)
+        for outcome in plan.outcomes:
+            application = plan.applications[outcome.application_id]
             await repository.set_stage(
                 conn,
                 application.id,
                 last.code,
-                application.scores_with(last.code, _scored(results, application)),
+                application.scores_with(last.code, plan.scores[outcome.application_id]),
             )
             await apply_decision(
                 conn,
@@ -252,4 +318,4 @@ async def select(
                 final_score=outcome.score,
                 correlation_id=correlation_id,
             )
-    return outcomes
+    return plan.outcomes

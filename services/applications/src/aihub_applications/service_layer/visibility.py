@@ -5,6 +5,9 @@
 - One application: its managers see everything. A reviewer sees the application's course, and
   of the review only what concerns them: their own reviews and history entries. Who else
   reviews, scores or recused — and whom they replace — stays with the managers.
+- A reviewer's sheet (`reviewer_desk.py`): the startup's profile and answers while they review
+  it; once they declared a conflict of interest, only their own assignment (with the reason),
+  as `GET /applications/{id}` refuses them then.
 """
 
 from __future__ import annotations
@@ -49,6 +52,21 @@ def reviews_seen(
     if staff.manages(program_code):
         return reviews
     return [_own_review(r) for r in reviews if r["reviewer_id"] == staff.id]
+
+
+#: What a reviewer reads of the submitted startup profile (not the contact person's details).
+_PROFILE_FIELDS = ("name", "founded_on", "employees", "website", "ai_field", "description")
+
+
+def sheet_contents(
+    submission: dict[str, Any], *, declared_conflict: str | None
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The startup's profile and the answers (key, text) a reviewer's sheet shows."""
+    if declared_conflict is not None:
+        return {}, []
+    startup = submission.get("startup", {})
+    profile = {key: startup[key] for key in _PROFILE_FIELDS if startup.get(key) is not None}
+    return profile, [(str(k), str(v)) for k, v in submission.get("answers", {}).items()]
 
 
 def _reviewer_view(entry: HistoryEntry, reviewer_id: str) -> dict[str, Any] | None:

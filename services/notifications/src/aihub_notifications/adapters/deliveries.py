@@ -117,33 +117,49 @@ async def delivery(conn: DbConnection, delivery_id: uuid.UUID) -> Delivery | Non
     return Delivery(**dict(row)) if row is not None else None
 
 
-async def mark_sent(conn: DbConnection, delivery_id: uuid.UUID) -> None:
+# Each outcome closes its attempt row in the same statement (one round trip per mail).
+_FINISH_ATTEMPT = (
+    "WITH finished AS (UPDATE delivery_attempts SET outcome = $2, error = $3,"
+    " finished_at = now() WHERE id = $4) "
+)
+
+
+async def mark_sent(conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int) -> None:
     await conn.execute(
-        "UPDATE deliveries SET status = 'sent', sent_at = now(), attempts = attempts + 1,"
-        " last_error = NULL, updated_at = now() WHERE id = $1",
+        _FINISH_ATTEMPT + "UPDATE deliveries SET status = 'sent', sent_at = now(),"  # noqa: S608 — constant SQL text
+        " attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1",
         delivery_id,
+        "sent",
+        None,
+        attempt,
     )
 
 
 async def mark_retry(
-    conn: DbConnection, delivery_id: uuid.UUID, *, error: str, delay_seconds: float
+    conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, error: str, delay_seconds: float
 ) -> None:
     await conn.execute(
-        "UPDATE deliveries SET attempts = attempts + 1, last_error = $2,"
-        " next_attempt_at = now() + make_interval(secs => $3), updated_at = now()"
+        _FINISH_ATTEMPT + "UPDATE deliveries SET attempts = attempts + 1, last_error = $3,"  # noqa: S608 — constant SQL text
+        " next_attempt_at = now() + make_interval(secs => $5), updated_at = now()"
         " WHERE id = $1",
         delivery_id,
+        "retry",
         error,
+        attempt,
         delay_seconds,
     )
 
 
-async def mark_failed(conn: DbConnection, delivery_id: uuid.UUID, *, error: str) -> None:
+async def mark_failed(
+    conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, error: str
+) -> None:
     await conn.execute(
-        "UPDATE deliveries SET status = 'failed', failed_at = now(), attempts = attempts + 1,"
-        " last_error = $2, updated_at = now() WHERE id = $1",
+        _FINISH_ATTEMPT + "UPDATE deliveries SET status = 'failed', failed_at = now(),"  # noqa: S608 — constant SQL text
+        " attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1",
         delivery_id,
+        "failed",
         error,
+        attempt,
     )
 
 
@@ -158,34 +174,26 @@ async def deliveries_for_event(conn: DbConnection, event_id: str) -> list[dict[s
 # Attempts.
 
 
-async def start_attempt(conn: DbConnection, delivery_id: uuid.UUID) -> int:
-    """Record that an SMTP conversation for the delivery starts now; commit it before talking."""
-    attempt: int = await conn.fetchval(
-        "INSERT INTO delivery_attempts (delivery_id) VALUES ($1) RETURNING id", delivery_id
-    )
-    return attempt
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    #: Attempts of the delivery a crash left open, closed now as `interrupted`: the server may
+    #: have taken the message before the crash.
+    interrupted: int
 
 
-async def close_interrupted_attempts(conn: DbConnection, delivery_id: uuid.UUID) -> int:
-    """Attempts still open when the delivery is picked up again: a crash ended them, maybe after
-    the server took the message. Returns how many."""
-    rows = await conn.fetch(
-        "UPDATE delivery_attempts SET outcome = 'interrupted', finished_at = now()"
-        " WHERE delivery_id = $1 AND outcome IS NULL RETURNING id",
+async def start_attempt(conn: DbConnection, delivery_id: uuid.UUID) -> Attempt:
+    """Record that an SMTP conversation for the delivery starts now, closing those a crash left
+    open; commit it before talking."""
+    row = await conn.fetchrow(
+        "WITH interrupted AS (UPDATE delivery_attempts SET outcome = 'interrupted',"
+        " finished_at = now() WHERE delivery_id = $1 AND outcome IS NULL RETURNING id)"
+        " INSERT INTO delivery_attempts (delivery_id) VALUES ($1)"
+        " RETURNING id, (SELECT count(*) FROM interrupted) AS interrupted",
         delivery_id,
     )
-    return len(rows)
-
-
-async def finish_attempt(
-    conn: DbConnection, attempt_id: int, *, outcome: str, error: str | None = None
-) -> None:
-    await conn.execute(
-        "UPDATE delivery_attempts SET outcome = $2, error = $3, finished_at = now() WHERE id = $1",
-        attempt_id,
-        outcome,
-        error,
-    )
+    assert row is not None
+    return Attempt(row["id"], row["interrupted"])
 
 
 async def locked_row(conn: DbConnection, delivery_id: uuid.UUID) -> asyncpg.Record | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import structlog
 
 from aihub_notifications.adapters.keycloak_accounts import KeycloakAccounts, KeycloakAccountsConfig
-from aihub_notifications.adapters.smtp import SmtpConfig, SmtpTransport
+from aihub_notifications.adapters.smtp import SmtpConfig
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.api import build_router
 from aihub_notifications.service_layer.dead_letter_alerts import (
@@ -21,7 +21,7 @@ from aihub_notifications.service_layer.enrollments import enrollment_handlers
 from aihub_notifications.service_layer.invitations import InvitationConfig, InvitationSender
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
-from aihub_notifications.service_layer.sender import MailSender, SenderConfig
+from aihub_notifications.service_layer.sender import SenderConfig, mail_senders
 from aihub_notifications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
@@ -96,15 +96,16 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
 
     def workers(runtime: ServiceRuntime) -> Sequence[BackgroundWorker]:
         found: list[BackgroundWorker] = [
-            MailSender(
+            *mail_senders(
                 runtime.pool,
-                Wakeup(
+                lambda: Wakeup(
                     settings.database_dsn,
                     f"{NAME}_deliveries",
                     poll_interval=settings.mail_poll_interval_seconds,
                 ),
-                SmtpTransport(smtp_config(settings)),
+                smtp_config(settings),
                 sender_config(settings),
+                connections=settings.smtp_connections,
             ),
             DeadLetterCollector(runtime.pool, CollectorConfig(kafka=settings.kafka)),
             DeadLetterAlerter(

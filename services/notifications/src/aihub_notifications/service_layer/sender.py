@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from prometheus_client import Counter
 from aihub_notifications.adapters import deliveries
 from aihub_notifications.adapters.message import OutgoingMail, build_message, parse_sender
 from aihub_notifications.adapters.smtp import (
+    SmtpConfig,
     SmtpFailure,
     SmtpSendError,
     SmtpTransport,
@@ -172,30 +174,28 @@ class MailSender:
             recipient=mask_email(row.recipient),
             attempt=row.attempts + 1,
         )
-        if await deliveries.close_interrupted_attempts(conn, row.id):
+        # Committed at once, on its own connection: it must survive a crash during SMTP.
+        async with self._pool.acquire() as marker:
+            attempt = await deliveries.start_attempt(marker, row.id)
+        if attempt.interrupted:
             POSSIBLE_DUPLICATES.labels(row.template).inc()
             bound.warning(
                 "resending after an interrupted attempt; the receiver may see it twice",
                 message_id=row.message_id,
             )
-        # Committed at once, on its own connection: it must survive a crash during SMTP.
-        async with self._pool.acquire() as marker:
-            attempt = await deliveries.start_attempt(marker, row.id)
         failure = await self._send(row, bound)
         if failure is None:
-            await deliveries.mark_sent(conn, row.id)
-            await deliveries.finish_attempt(conn, attempt, outcome="sent")
+            await deliveries.mark_sent(conn, row.id, attempt=attempt.id)
             await outbox.add_events(conn, [email_sent(row)])
             EMAILS.labels(row.template, "sent").inc()
             bound.info("e-mail sent")
         elif failure.permanent:
-            await deliveries.mark_failed(conn, row.id, error=failure.reason)
-            await deliveries.finish_attempt(conn, attempt, outcome="failed", error=failure.reason)
+            await deliveries.mark_failed(conn, row.id, attempt=attempt.id, error=failure.reason)
             await outbox.add_events(conn, [email_failed(row, failure.reason)])
             EMAILS.labels(row.template, "failed").inc()
             bound.error("e-mail failed permanently", reason=redact(failure.reason))
         else:
-            await self._reschedule(conn, row, attempt, failure, bound)
+            await self._reschedule(conn, row, attempt.id, failure, bound)
         return failure
 
     async def _send(self, row: deliveries.Delivery, bound: Any) -> SmtpFailure | None:
@@ -243,8 +243,9 @@ class MailSender:
             base_seconds=self._config.retry_base_seconds,
             max_seconds=self._config.retry_max_seconds,
         )
-        await deliveries.mark_retry(conn, row.id, error=failure.reason, delay_seconds=delay)
-        await deliveries.finish_attempt(conn, attempt, outcome="retry", error=failure.reason)
+        await deliveries.mark_retry(
+            conn, row.id, attempt=attempt, error=failure.reason, delay_seconds=delay
+        )
         EMAILS.labels(row.template, "retry").inc()
         bound.warning(
             "e-mail not sent; will retry",
@@ -252,3 +253,17 @@ class MailSender:
             scope=failure.scope,
             retry_in=delay,
         )
+
+
+def mail_senders(
+    pool: asyncpg.Pool,
+    wakeup: Callable[[], Wakeup],
+    smtp: SmtpConfig,
+    config: SenderConfig,
+    *,
+    connections: int,
+) -> list[MailSender]:
+    """`connections` senders, each with its own SMTP connection and listener. They share the
+    pending deliveries exactly as several instances of the service do: each row is sent by
+    whoever holds its row lock, so never by two at once."""
+    return [MailSender(pool, wakeup(), SmtpTransport(smtp), config) for _ in range(connections)]

@@ -9,9 +9,9 @@ reviewer may see are the service layer's rules (`service_layer/access.py`), and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from aihub_programs.adapters.catalog import managed_programs
@@ -22,6 +22,7 @@ from aihub_programs.entrypoints.views import (
     CohortOutcomes,
     Enrollment,
     HubOutcomes,
+    ListedEnrollment,
     ProgramDetail,
     ProgramSummary,
 )
@@ -36,7 +37,7 @@ from aihub_shared.runtime.http_errors import (
     STAFF_ROUTE_ERRORS,
     error_responses,
 )
-from aihub_shared.runtime.http_params import correlation_header
+from aihub_shared.runtime.http_params import MAX_OFFSET, correlation_header
 from aihub_shared.runtime.service import ServiceRuntime, runtime_of
 
 # Path parameters are checked like bodies: a code or id that cannot exist is a 422 with its
@@ -46,6 +47,7 @@ CohortCode = ProgramCode
 ApplicationId = Annotated[str, Path(pattern=APPLICATION_ID_PATTERN)]
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 CorrelationId = Annotated[str | None, Depends(correlation_header)]
+EnrollmentStatus = Literal["confirmed", "waitlisted", "cancelled"]
 
 
 class CancellationRequest(BaseModel):
@@ -158,18 +160,40 @@ def _add_cohort_routes(router: APIRouter, callers: _Callers) -> None:
         "/cohorts/{cohort_code}",
         tags=["catalog", "enrollments"],
         response_model=CohortDetail,
-        # A reviewer's answer has no `enrollments` at all, not an empty or null one.
-        response_model_exclude_unset=True,
         responses=READ_ONE_ERRORS,
     )
     async def get_cohort(
         cohort_code: CohortCode, runtime: Runtime, staff: StaffPrincipal = Depends(callers.anyone)
     ) -> dict[str, Any]:
-        """The cohort, its seats and every enrollment: seats, then the waitlist in order (with
-        each startup's current position), then the cancelled ones with the reason. Reviewers
-        (often from outside the hub) get the cohort and its counts, not who holds or waits for
-        a seat, their registration numbers or why they left."""
+        """The cohort and how many hold (`seats_taken`) or wait for its seats; who they are is
+        `GET /cohorts/{cohort_code}/enrollments`, a page at a time."""
         return await catalog.get_cohort(runtime.pool, cohort_code, staff=staff)
+
+    @router.get(
+        "/cohorts/{cohort_code}/enrollments",
+        tags=["enrollments"],
+        response_model=list[ListedEnrollment],
+        responses=READ_ONE_ERRORS,
+    )
+    async def list_cohort_enrollments(
+        cohort_code: CohortCode,
+        response: Response,
+        runtime: Runtime,
+        staff: StaffPrincipal = Depends(callers.anyone),
+        status_: EnrollmentStatus | None = Query(default=None, alias="status"),
+        limit: int = Query(default=50, ge=1, le=500),
+        offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+    ) -> list[dict[str, Any]]:
+        """A page of the cohort's enrollments: seats, then the waitlist in order (with each
+        startup's current position, counted over the whole waitlist), then the cancelled ones
+        with the reason; `X-Total-Count` has how many match. Not for reviewers (often from
+        outside the hub): who holds or waits for a seat, their registration numbers, why they
+        left."""
+        items, total = await catalog.list_enrollments(
+            runtime.pool, cohort_code, staff=staff, status=status_, limit=limit, offset=offset
+        )
+        response.headers["X-Total-Count"] = str(total)
+        return items
 
 
 def _add_enrollment_routes(router: APIRouter, callers: _Callers) -> None:

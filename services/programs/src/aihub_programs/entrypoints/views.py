@@ -75,9 +75,6 @@ class ListedEnrollment(EnrollmentFields):
 class CohortDetail(CohortView):
     seats_taken: int
     waitlisted: int
-    enrollments: list[ListedEnrollment] | None = Field(
-        default=None, description="Absent for reviewers: who holds or waits for a seat."
-    )
 
 
 class Enrollment(EnrollmentFields):

@@ -25,7 +25,7 @@ from aihub_programs.service_layer.enrollment import resize_and_promote
 from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.identity import StaffPrincipal
-from aihub_shared.refusals import Conflict, NotFound
+from aihub_shared.refusals import Conflict, Forbidden, NotFound
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
@@ -58,10 +58,8 @@ async def get_program(pool: asyncpg.Pool, code: str) -> dict[str, Any]:
 
 
 async def get_cohort(pool: asyncpg.Pool, code: str, *, staff: StaffPrincipal) -> dict[str, Any]:
-    """The cohort, its seats and, for those who may see them (`access.sees_enrollments`), every
-    enrollment: seats, then the waitlist in order (with each startup's current position), then
-    the cancelled ones with the reason."""
-    # One snapshot: the counts, the seats and the list agree with each other.
+    """The cohort and how many hold or wait for its seats (the enrollments themselves are read
+    a page at a time: `list_enrollments`)."""
     async with (
         pool.acquire() as conn,
         conn.transaction(isolation="repeatable_read", readonly=True),
@@ -69,13 +67,33 @@ async def get_cohort(pool: asyncpg.Pool, code: str, *, staff: StaffPrincipal) ->
         view = await catalog_db.cohort_view(conn, code)
         if view is None:
             raise CatalogNotFound(f"no cohort {code!r}")
-        enrollments = await enrollments_db.cohort_enrollments(conn, code)
-    confirmed = sum(1 for e in enrollments if e["status"] == "confirmed")
-    waitlisted = sum(1 for e in enrollments if e["status"] == "waitlisted")
-    cohort = {**view, "seats_taken": confirmed, "waitlisted": waitlisted}
+        confirmed, waitlisted = await enrollments_db.enrollment_counts(conn, code)
+    return {**view, "seats_taken": confirmed, "waitlisted": waitlisted}
+
+
+async def list_enrollments(
+    pool: asyncpg.Pool,
+    code: str,
+    *,
+    staff: StaffPrincipal,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the cohort's enrollments, for those who may see them (`sees_enrollments`):
+    seats, then the waitlist in order (with each startup's current position), then the
+    cancelled ones with the reason; and how many there are."""
     if not sees_enrollments(staff):
-        return cohort
-    return {**cohort, "enrollments": enrollments}
+        raise Forbidden("reviewers do not see who holds or waits for a cohort's seats")
+    # One snapshot: the page, its waitlist positions and the total agree with each other.
+    async with (
+        pool.acquire() as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        await require_cohort(conn, code)
+        return await enrollments_db.cohort_enrollments(
+            conn, code, status, limit=limit, offset=offset
+        )
 
 
 async def require_cohort(conn: DbConnection, code: str) -> str:

@@ -32,7 +32,7 @@ async def expire_due_agreements(pool: asyncpg.Pool, *, limit: int = 100) -> int:
 
 
 def _expiry_of(application_id: str) -> Operation:
-    return lambda seats: seats.expire(application_id, now=now())
+    return lambda seats, moment: seats.expire(application_id, now=moment)
 
 
 async def close_ended_cohorts(pool: asyncpg.Pool) -> int:
@@ -45,7 +45,7 @@ async def close_ended_cohorts(pool: asyncpg.Pool) -> int:
     for cohort_code in ended:
         async with pool.acquire() as conn, conn.transaction():
             outcome = await in_locked_cohort(
-                conn, cohort_code, lambda seats: seats.rebalance(now=now())
+                conn, cohort_code, lambda seats, moment: seats.rebalance(now=moment)
             )
             closed += len(outcome.changes)
     return closed

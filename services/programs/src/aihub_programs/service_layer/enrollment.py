@@ -15,7 +15,7 @@ import asyncpg
 import structlog
 
 from aihub_programs.adapters import enrollments as enrollments_db
-from aihub_programs.adapters.enrollments import NewEnrollment
+from aihub_programs.adapters.enrollments import Newcomer, NewEnrollment
 from aihub_programs.domain.allocation import (
     APPLICATION_ID_PATTERN,
     WITHDRAWN,
@@ -55,13 +55,15 @@ async def enroll_accepted_application(
             f" not {accepted.program_code!r}"
         )
     # Read under the lock: a concurrent handler of the same application has committed by now.
-    if await enrollments_db.enrollment_row(conn, accepted.application_id) is not None:
+    known_in, arrival = await enrollments_db.known_cohort_and_arrival(conn, accepted.application_id)
+    if known_in is not None:
         # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
         log.info("acceptance of a known application ignored", application=accepted.application_id)
         return
-    seats = await enrollments_db.load_seats(conn, cohort, accepted.application_id)
-    arrival = await enrollments_db.next_arrival(conn)
-    outcome = seats.accept(accepted.application_id, rank=accepted.rank, arrival=arrival, now=now())
+    moment = now()
+    newcomer = Newcomer(accepted.rank, arrival)
+    seats = await enrollments_db.load_seats(conn, cohort, moment, accepted.application_id, newcomer)
+    outcome = seats.accept(accepted.application_id, rank=accepted.rank, arrival=arrival, now=moment)
     new = NewEnrollment(
         cohort.code,
         cohort.program_code,
@@ -82,10 +84,11 @@ async def release_withdrawn_application(
         # No cohort, so no seat and no acceptance that could ever be taken: nothing to remember.
         log.info("withdrawal for a cohort not in the catalog", cohort=withdrawn.cohort_code)
         return
-    seats = await enrollments_db.load_seats(conn, cohort, withdrawn.application_id)
+    moment = now()
+    seats = await enrollments_db.load_seats(conn, cohort, moment, withdrawn.application_id)
     arrival = await enrollments_db.next_arrival(conn)
     reason = f"{WITHDRAWN}: {withdrawn.reason}" if withdrawn.reason else WITHDRAWN
-    outcome = seats.withdraw(withdrawn.application_id, arrival=arrival, now=now(), reason=reason)
+    outcome = seats.withdraw(withdrawn.application_id, arrival=arrival, now=moment, reason=reason)
     new = NewEnrollment(cohort.code, cohort.program_code, withdrawn.startup_name)
     await store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
 
@@ -107,7 +110,7 @@ async def cancel_enrollment(
     return await _staff_action(
         pool,
         application_id,
-        lambda seats: seats.cancel(application_id, reason=recorded, now=now()),
+        lambda seats, moment: seats.cancel(application_id, reason=recorded, now=moment),
         staff,
         correlation_id,
     )
@@ -124,7 +127,7 @@ async def sign_agreement(
     return await _staff_action(
         pool,
         application_id,
-        lambda seats: seats.sign_agreement(application_id, now=now()),
+        lambda seats, moment: seats.sign_agreement(application_id, now=moment),
         staff,
         correlation_id,
     )
@@ -160,7 +163,7 @@ async def _staff_action(
 async def resize_and_promote(conn: DbConnection, cohort_code: str) -> None:
     """After the catalog changed a cohort's seats: promote into added seats (call inside the
     catalog change's transaction, so the new seats and the promotions commit together)."""
-    await in_locked_cohort(conn, cohort_code, lambda seats: seats.rebalance(now=now()))
+    await in_locked_cohort(conn, cohort_code, lambda seats, moment: seats.rebalance(now=moment))
 
 
 __all__ = [

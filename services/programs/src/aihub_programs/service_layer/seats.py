@@ -15,7 +15,8 @@ from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
-Operation = Callable[[CohortSeats], Outcome]
+#: One allocation operation, applied at the given moment.
+Operation = Callable[[CohortSeats, datetime], Outcome]
 
 
 def now() -> datetime:
@@ -34,8 +35,9 @@ async def in_locked_cohort(
     `about`, whatever its state), store what changed and queue its events."""
     cohort = await enrollments_db.lock_cohort(conn, cohort_code)
     assert cohort is not None  # enrollments reference their cohort; catalog changes made it
-    seats = await enrollments_db.load_seats(conn, cohort, about)
-    outcome = operation(seats)
+    moment = now()
+    seats = await enrollments_db.load_seats(conn, cohort, moment, about)
+    outcome = operation(seats, moment)
     await store_and_publish(conn, cohort, seats, outcome, None, correlation_id=correlation_id)
     return outcome
 
@@ -77,8 +79,8 @@ async def store_and_publish(
             program_code=cohort.program_code,
             cohort_code=cohort.code,
             seats=seats.seats,
-            seats_taken=len(seats.confirmed),
-            waitlisted=len(seats.waitlist),
+            seats_taken=seats.confirmed_count,
+            waitlisted=seats.waitlisted_count,
         )
         events.append(_event("cohort.filled", cohort, filled, caused_by, correlation_id))
     await outbox.add_events(conn, events)

@@ -1,0 +1,159 @@
+"""Render time of the staff console's pages, as a signed-in person sees them.
+
+    .venv/bin/python -m benchmarks.console_pages [--state-dir .state/dev] \\
+        [--account reviewer@hub.example] [--page /reviews --page /] [--requests 50]
+
+Signs in through the real Keycloak login form in Debian's chromium (no token by hand), then
+requests each page
+`--requests` times one after the other and prints p50/p95/max in milliseconds and how many
+answers were not 200; asserts nothing. The console and the stack are the ones `./dev up` started
+(or `--console URL` with `--state-dir` of its stack). What each page costs includes the services'
+answers it waits for.
+
+`--manager-cohort 10000` measures the program manager's pages instead: it first writes a cohort
+of that many applications and enrollments (`benchmarks/seed_cohort.py`: straight into the
+applications and programs schemas through the services' own dev login roles; no events, no
+mails; the cohort `bench-10k` only, replaced on each run) and signs in as its manager.
+
+    .venv/bin/python -m benchmarks.console_pages --manager-cohort 10000 --requests 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from playwright.async_api import async_playwright
+
+from aihub_local.browser import CHROMIUM, CHROMIUM_ARGS
+from aihub_local.paths import default_state_dir
+from aihub_local.platform import CONSOLE, DEV_HTTP_PORTS, recorded_services
+from aihub_local.stack import LocalStack, StackEndpoints
+from aihub_local.staff_accounts import password_of
+from aihub_local.testing import staff_token, use_stack_for_tokens
+from aihub_shared.runtime.db import create_pool
+from benchmarks import seed_cohort
+
+DEFAULT_PAGES = ("/", "/reviews")
+#: The manager pages of the seeded cohort (`{c}`), `{a}` one of its applications.
+MANAGER_PAGES = (
+    "/cohorts",
+    "/cohorts/{c}",
+    "/cohorts/{c}/applications",
+    "/cohorts/{c}/applications?offset=5000",
+    "/cohorts/{c}/applications?q=founder77",
+    "/applications/{a}",
+    "/cohorts/{c}/reviewers",
+    "/cohorts/{c}/stages/document-review/advance",
+    "/cohorts/{c}/ranking",
+    "/cohorts/{c}/ranking?offset=5000",
+    "/cohorts/{c}/enrollments",
+    "/cohorts/{c}/enrollments?offset=5000",
+    "/cohorts/{c}/settings",
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    page: str
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    not_ok: int
+
+
+async def session_cookie(console: str, email: str, password: str) -> dict[str, str]:
+    """Signs in as a person does, in Debian's chromium through Keycloak's own form (Keycloak's
+    cookies are `Secure`, which a browser honours on http://127.0.0.1 and httpx does not), and
+    returns the console's session cookie for the measuring client."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{console}/auth/login")
+            await page.fill("#username", email)
+            await page.fill("#password", password)
+            await page.click("#kc-login")
+            await page.wait_for_url(lambda url: url.startswith(console) and "/auth/" not in url)
+            cookies = await page.context.cookies(console)
+        finally:
+            await browser.close()
+    return {c["name"]: c["value"] for c in cookies if "aihub_session" in c.get("name", "")}
+
+
+async def measure(client: httpx.AsyncClient, console: str, page: str, requests: int) -> Timing:
+    took: list[float] = []
+    not_ok = 0
+    for _ in range(requests):
+        started = time.perf_counter()
+        answer = await client.get(f"{console}{page}")
+        took.append((time.perf_counter() - started) * 1000)
+        not_ok += answer.status_code != 200
+    cuts = statistics.quantiles(took, n=20, method="inclusive")  # 5 % steps: [9] p50, [18] p95
+    return Timing(page, cuts[9], cuts[18], max(took), not_ok)
+
+
+def console_url(state_dir: Path) -> str:
+    port = recorded_services(state_dir).get(CONSOLE, {}).get("port", DEV_HTTP_PORTS[CONSOLE])
+    return f"http://127.0.0.1:{port}"
+
+
+async def seeded_manager_pages(endpoints: StackEndpoints, n: int) -> tuple[str, list[str]]:
+    """Writes the benchmark cohort into the stack's services' schemas; its manager and pages."""
+
+    use_stack_for_tokens(endpoints)
+    await asyncio.to_thread(staff_token, seed_cohort.MANAGER)  # the manager's account exists
+    # The services' own dev login roles (their schema on their search_path).
+    applications = await create_pool(endpoints.service_database_url("applications"))
+    programs = await create_pool(endpoints.service_database_url("programs"))
+    try:
+        await seed_cohort.seed_enrollments(programs, n)
+        await seed_cohort.seed_applications(applications, n)
+        one = await applications.fetchval(
+            "SELECT id::text FROM applications WHERE cohort_code = $1 LIMIT 1", seed_cohort.COHORT
+        )
+    finally:
+        await applications.close()
+        await programs.close()
+    pages = [p.format(c=seed_cohort.COHORT, a=one) for p in MANAGER_PAGES]
+    return seed_cohort.MANAGER, pages
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state-dir", type=Path, default=None, help="default: the dev stack")
+    parser.add_argument("--console", default=None, help="default: as `./dev up` recorded it")
+    parser.add_argument("--account", default="reviewer@hub.example")
+    parser.add_argument("--page", action="append", dest="pages", help="repeatable")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument(
+        "--manager-cohort", type=int, default=0, help="seed N applications, measure manager pages"
+    )
+    args = parser.parse_args()
+
+    stack = LocalStack(args.state_dir or default_state_dir(), fixed_ports=True)
+    endpoints = stack.endpoints()
+    if endpoints is None:
+        raise SystemExit(f"no running stack in {stack.state_dir}: ./dev up first")
+    console = args.console or console_url(endpoints.state_dir)
+    pages = args.pages or DEFAULT_PAGES
+    if args.manager_cohort:
+        args.account, pages = await seeded_manager_pages(endpoints, args.manager_cohort)
+    cookies = await session_cookie(console, args.account, password_of(endpoints, args.account))
+    async with httpx.AsyncClient(timeout=30, cookies=cookies) as client:
+        print(f"console {console}, signed in as {args.account}, {args.requests} requests a page")
+        print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'not 200':>8}")
+        for page in pages:
+            t = await measure(client, console, page, args.requests)
+            print(f"{t.page:<40} {t.p50_ms:8.1f} {t.p95_ms:8.1f} {t.max_ms:8.1f} {t.not_ok:8d}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,201 @@
+"""Mail stage: pending deliveries → `email.sent`, through the notifications service's own mail
+sender (claim, attempt record, SMTP, mark, outbox) against the test stack's Postgres and the
+launcher's SMTP capture; and the raw limit: one aiosmtplib connection sending the same messages
+to the same server. Prints figures; asserts nothing.
+
+    .venv/bin/python -m benchmarks.stage_mail [--n 2000]
+
+It uses the scratch schema `notifications_bench_test` (created if needed), and its own instance
+of the launcher's SMTP capture (`aihub_local.smtp_capture`, same program, a temporary Maildir):
+the test stack's mailbox, which the tests read, never sees a benchmark mail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosmtplib
+import asyncpg
+
+from aihub_local.platform import free_port
+from aihub_local.stack import StackEndpoints
+from aihub_local.testing import scratch_database_url
+from aihub_notifications.adapters.deliveries import NewDelivery, insert_deliveries
+from aihub_notifications.adapters.message import OutgoingMail, build_message, parse_sender
+from aihub_notifications.adapters.smtp import SmtpConfig
+from aihub_notifications.domain.deliveries import message_id
+from aihub_notifications.service_layer.sender import SenderConfig, mail_senders
+from aihub_shared.runtime.db import apply_migrations, create_pool
+from aihub_shared.runtime.wakeup import Wakeup
+from benchmarks.stage_result import log_as_service, report
+
+ROLE = "notifications_bench_test"
+MAIL_FROM = "서울AI허브 <no-reply@seoulaihub.kr>"
+DOMAIN = "bench.example"
+SUBJECT = "[서울AI허브] 사이버밸리 배치 프로그램 선정 안내 / Selected for the batch program"
+TEXT = "안녕하세요. 선정을 축하드립니다.\n\nCongratulations on your selection.\n" * 20
+HTML = f"<html><body><p>{TEXT.replace(chr(10), '<br>')}</p></body></html>"
+
+
+@dataclass(frozen=True)
+class MailRun:
+    label: str
+    n: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.n / self.seconds
+
+
+def delivery(i: int) -> NewDelivery:
+    identity = uuid.uuid4()
+    return NewDelivery(
+        id=identity,
+        event_id=f"bench-{identity}",
+        event_type="kr.seoul.aihub.enrollment.confirmed.v1",
+        correlation_id=None,
+        template="enrollment_confirmed",
+        locale="ko",
+        recipient=f"founder-{i}@{DOMAIN}",
+        recipient_name=f"창업자 {i}",
+        subject=SUBJECT,
+        body_text=TEXT,
+        body_html=HTML,
+        message_id=message_id(identity),
+    )
+
+
+async def raw_smtp(host: str, port: int, n: int) -> MailRun:
+    """The server's limit for one client: one connection, messages built beforehand."""
+    sender = parse_sender(MAIL_FROM)
+    messages = []
+    for i in range(n):
+        d = delivery(i)
+        mail = OutgoingMail(
+            str(d.id), d.message_id, d.locale, d.recipient, d.recipient_name, d.subject, TEXT, HTML
+        )
+        messages.append((build_message(mail, sender=sender), d.recipient))
+    client = aiosmtplib.SMTP(hostname=host, port=port)
+    await client.connect()
+    began = time.perf_counter()
+    for message, recipient in messages:
+        await client.send_message(message, sender=sender.addr_spec, recipients=[recipient])
+    seconds = time.perf_counter() - began
+    await client.quit()
+    return MailRun("raw SMTP (aiosmtplib, 1 connection)", n, seconds)
+
+
+async def sender_run(
+    pool: asyncpg.Pool, dsn: str, host: str, port: int, n: int, connections: int
+) -> MailRun:
+    await pool.execute("TRUNCATE deliveries, delivery_attempts, outbox CASCADE")
+    rows = [delivery(i) for i in range(n)]
+    async with pool.acquire() as conn, conn.transaction():
+        for start in range(0, n, 1000):
+            await insert_deliveries(conn, rows[start : start + 1000])
+    senders = mail_senders(
+        pool,
+        lambda: Wakeup(dsn, f"{ROLE}_deliveries", poll_interval=0.2),
+        SmtpConfig(host=host, port=port),
+        SenderConfig(mail_from=MAIL_FROM),
+        connections=connections,
+    )
+    began = time.perf_counter()
+    tasks = [asyncio.create_task(s.run()) for s in senders]
+    # The rows are the only signal that the senders are done: poll them.
+    while await pool.fetchval("SELECT count(*) FROM deliveries WHERE status = 'pending'"):  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    seconds = time.perf_counter() - began
+    for s in senders:
+        await s.stop()
+    await asyncio.gather(*tasks)
+    sent = await pool.fetchval("SELECT count(*) FROM deliveries WHERE status = 'sent'")
+    if sent != n:
+        raise RuntimeError(f"{sent} of {n} sent")
+    return MailRun(f"mail SMTP_CONNECTIONS={connections}", n, seconds)
+
+
+@contextlib.contextmanager
+def smtp_capture() -> Iterator[tuple[str, int]]:
+    """The launcher's SMTP capture, run for the benchmark alone; its (host, port)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="aihub-bench-mail-") as maildir:
+        for sub in ("tmp", "new", "cur"):
+            Path(maildir, sub).mkdir()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aihub_local.smtp_capture",
+                "--port",
+                str(port),
+                "--maildir",
+                maildir,
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_tcp("127.0.0.1", port)
+            yield "127.0.0.1", port
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def wait_tcp(host: str, port: int) -> None:
+    for _ in range(200):
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"SMTP capture not listening on {host}:{port}")
+
+
+async def mail_stage(endpoints: StackEndpoints, n: int, connections: list[int]) -> list[MailRun]:
+    dsn = await scratch_database_url(endpoints, ROLE)
+    pool = await create_pool(dsn, max_size=10)
+    try:
+        await apply_migrations(pool, "aihub_notifications")
+        with smtp_capture() as (host, port):
+            runs = [await raw_smtp(host, port, n)]
+            for count in connections:
+                runs.append(await sender_run(pool, dsn, host, port, n, count))
+        return runs
+    finally:
+        await pool.close()
+
+
+async def main(n: int, connections: list[int], as_json: bool) -> None:
+    from aihub_local.paths import state_dir_for_tests
+    from aihub_local.stack import LocalStack
+
+    if as_json:
+        log_as_service("notifications")
+    endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
+    runs = await mail_stage(endpoints, n, connections)
+    if as_json:
+        report({run.label: run.rate for run in runs})
+        return
+    raw = runs[0].rate
+    for run in runs:
+        print(f"{run.label:<36} n={run.n:>6}: {run.rate:8,.0f}/s  ({run.rate / raw:.2f} of raw)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--connections", type=int, action="append")
+    parser.add_argument("--json", action="store_true", help="for pipeline.py")
+    args = parser.parse_args()
+    asyncio.run(main(args.n, args.connections or [1, 4], args.json))
