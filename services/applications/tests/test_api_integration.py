@@ -37,17 +37,20 @@ pytestmark = pytest.mark.integration
 ASSIGNED = "assigned@hub.example"
 STRANGER = "stranger@hub.example"
 DOC = "document-review"
+YOUTH = {"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "Young founder", "points": 1}
 
 
 @dataclass
 class World:
     cohort: CohortPublished
     application_id: str
+    #: An open challenge (기피 신청) of the assigned reviewer, for the decision's row.
+    challenge_id: str
 
 
 @pytest.fixture
 async def world(api: httpx.AsyncClient, make_cohort: CohortFactory) -> World:
-    cohort = await make_cohort()
+    cohort = await make_cohort(bonus_items=[YOUTH])
     application_id = (await submit(api, submission(cohort, 1)))["application_id"]
     response = await api.post(
         f"/cohorts/{cohort.cohort_code}/stages/{DOC}/assignments",
@@ -55,7 +58,13 @@ async def world(api: httpx.AsyncClient, make_cohort: CohortFactory) -> World:
         headers=bearer(ADMIN),
     )
     assert response.status_code == 200, response.text
-    return World(cohort, application_id)
+    challenged = await api.post(
+        f"/applications/{application_id}/stages/{DOC}/challenges",
+        json={"reviewer_id": ASSIGNED, "reason": "advises a competitor"},
+        headers=bearer(ADMIN),
+    )
+    assert challenged.status_code == 200, challenged.text
+    return World(cohort, application_id, challenged.json()["challenge_id"])
 
 
 TOKENS = {
@@ -95,6 +104,12 @@ ROUTES: dict[str, tuple[str, str]] = {
     "erase": ("POST", "/privacy/erasures"),
     "erasure": ("GET", "/privacy/erasures/{request_id}"),
     "export": ("POST", "/privacy/exports"),
+    "bonus": ("PUT", "/applications/{application_id}/bonus-points/{item_code}"),
+    "bonus_revoke": ("POST", "/applications/{application_id}/bonus-points/{item_code}/revocation"),
+    "pledge_read": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
+    "pledge": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
+    "challenge": ("POST", "/applications/{application_id}/stages/{stage_code}/challenges"),
+    "challenge_decide": ("POST", "/challenges/{challenge_id}/decision"),
 }
 
 
@@ -115,6 +130,10 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         # Nobody has this address: an admin's request is taken and erases nothing.
         "erase": {"request_id": f"matrix-{uuid.uuid4().hex}", "email": "nobody@matrix.example"},
         "export": {"application_ids": [app]},
+        "bonus": {"reason": "founder born 1995"},
+        "bonus_revoke": {"reason": "granted by mistake"},
+        "challenge": {"reviewer_id": ASSIGNED, "reason": "advises a competitor"},
+        "challenge_decide": {"outcome": "dismissed", "reason": "no tie found"},
     }
     method, template = ROUTES[action]
     path = template.format(
@@ -122,6 +141,8 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         cohort_code=w.cohort.cohort_code,
         stage_code=DOC,
         request_id="matrix-never-asked",
+        item_code=YOUTH["code"],
+        challenge_id=w.challenge_id,
     )
     return method, path, bodies.get(action)
 
@@ -266,6 +287,56 @@ MATRIX: dict[str, dict[str, int]] = {
     "erase": dict.fromkeys(TOKENS, 403) | {"admin": 200},
     "erasure": dict.fromkeys(TOKENS, 403) | {"admin": 404},
     "export": dict.fromkeys(TOKENS, 403) | {"admin": 200},
+    "bonus": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    # Only a reviewer of the stage's pool reads and accepts its pledge.
+    "pledge_read": {
+        "admin": 403,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "pledge": {
+        "admin": 403,
+        "manager": 403,
+        "other_manager": 403,
+        "assigned_reviewer": 200,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    # 409: allowed, but the world already has an open challenge of that reviewer.
+    "challenge": {
+        "admin": 409,
+        "manager": 409,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "challenge_decide": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
+    "bonus_revoke": {
+        "admin": 200,
+        "manager": 200,
+        "other_manager": 403,
+        "assigned_reviewer": 403,
+        "other_reviewer": 403,
+        "ops": 403,
+    },
 }
 CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]
 

@@ -20,7 +20,6 @@ from aihub_applications.domain.review import (
     Candidate,
     CohortReview,
     TieBreak,
-    final_score,
     ranking,
     tie_broken_by,
 )
@@ -85,8 +84,10 @@ def test_progress_counts_what_counts_and_late_only_while_open() -> None:
     assert (progress[0].assigned, progress[0].conflicts) == (0, 1)
 
 
-def candidate(app: str, doc: float, pres: float, minutes: int = 0) -> Candidate:
-    return Candidate(app, NOW + timedelta(minutes=minutes), {DOC.code: doc, PRES.code: pres})
+def candidate(app: str, doc: float, pres: float, minutes: int = 0, bonus: float = 0.0) -> Candidate:
+    return Candidate(
+        app, NOW + timedelta(minutes=minutes), {DOC.code: doc, PRES.code: pres}, bonus=bonus
+    )
 
 
 def test_the_tie_break_names_the_rule_that_decided() -> None:
@@ -97,23 +98,29 @@ def test_the_tie_break_names_the_rule_that_decided() -> None:
     e, f = candidate("e", 60, 60), candidate("f", 60, 60)
     assert tie_broken_by([DOC, PRES], e, f) == TieBreak("application_id")
     assert tie_broken_by([DOC, PRES], a, c) is None  # 65 and 60: no tie
+    # Bonus points count in the final score the tie is about.
+    assert tie_broken_by([DOC, PRES], candidate("g", 60, 60, bonus=5), e) is None
+    h = candidate("h", 55, 55, bonus=5)  # 55 + 5 = 60
+    assert tie_broken_by([DOC, PRES], e, h) == TieBreak("stage_score", PRES.code)
 
 
 scores = st.integers(min_value=0, max_value=4).map(lambda n: n * 25.0)
 
 
-@given(st.lists(st.tuples(scores, scores, st.integers(0, 2)), min_size=2, max_size=8))
+bonuses = st.sampled_from([0.0, 12.5, 25.0])
+
+
+@given(st.lists(st.tuples(scores, scores, st.integers(0, 2), bonuses), min_size=2, max_size=8))
 def test_between_neighbours_of_the_ranking_the_named_rule_orders_them(
-    rows: list[tuple[float, float, int]],
+    rows: list[tuple[float, float, int, float]],
 ) -> None:
     ranked = ranking(
-        [DOC, PRES], [candidate(f"app-{i}", d, p, m) for i, (d, p, m) in enumerate(rows)]
+        [DOC, PRES],
+        [candidate(f"app-{i}", d, p, m, bonus) for i, (d, p, m, bonus) in enumerate(rows)],
     )
     for above, below in pairwise(ranked):
         rule = tie_broken_by([DOC, PRES], above, below)
-        if final_score([DOC, PRES], above.stage_scores) != final_score(
-            [DOC, PRES], below.stage_scores
-        ):
+        if above.final([DOC, PRES]) != below.final([DOC, PRES]):
             assert rule is None
         elif rule is not None and rule.rule == "stage_score":
             assert rule.stage_code is not None

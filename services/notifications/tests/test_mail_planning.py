@@ -7,6 +7,7 @@ import dataclasses
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.mails import (
     APPLICATION_DECIDED_MANAGER,
@@ -25,7 +26,7 @@ from aihub_notifications.domain.staff import (
     Subscription,
     staff_recipients,
 )
-from aihub_shared.contracts.applications import ApplicationDecided
+from aihub_shared.contracts.applications import ApplicationDecided, ReviewAssigned, ReviewerRef
 from aihub_shared.contracts.values import Contact
 from services.notifications.tests.support import (
     PROGRAM_EN,
@@ -212,3 +213,23 @@ def test_recipients_are_unique_and_the_directory_has_the_last_word(
         else:
             expected = kind in MANAGER_DEFAULT_KINDS
         assert (key in keys) == expected, key
+
+
+def test_a_blind_stages_reviewer_is_mailed_the_label_never_the_startup() -> None:
+    assigned = ReviewAssigned(
+        application_id="0b8f5a52-3c1e-4e0b-9a57-6f1d2a7c9e01",
+        program_code="cyber-valley",
+        cohort_code="cv-2027-1",
+        startup_name="Zephyrine Robotics",
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer@hub.example", name="심사위원"),
+        anonymous_label="지원서 3F9A1C",
+    )
+    reviewer = manager(email="reviewer@hub.example")
+    (blind,) = mails.review_assigned(assigned, cohort_replica(), reviewer)
+    rendered = MailRenderer().render(blind.template, blind.recipient.locale, blind.context)
+    assert "지원서 3F9A1C" in rendered.text
+    assert "Zephyrine" not in rendered.text + rendered.html + rendered.subject
+    open_stage = assigned.model_copy(update={"anonymous_label": None})
+    (seen,) = mails.review_assigned(open_stage, cohort_replica(), reviewer)
+    assert seen.context["startup_name"] == "Zephyrine Robotics"

@@ -33,3 +33,16 @@ def test_a_catalog_listing_a_program_or_cohort_twice_is_refused() -> None:
         CatalogSeed.model_validate({"programs": [program, program]})
     with pytest.raises(ValidationError, match="cohort codes must be unique across"):
         CatalogSeed.model_validate({"programs": [program, other]})
+
+
+def test_bonus_items_and_selection_rules_are_checked_before_they_are_stored() -> None:
+    item = {"code": "youth-founder", "name_ko": "청년", "name_en": "Young", "points": 1}
+    with pytest.raises(ValidationError, match="bonus item codes must be unique"):
+        cohort_spec(bonus_items=[item, item])
+    with pytest.raises(ValidationError, match="points"):
+        cohort_spec(bonus_items=[{**item, "points": 0}])
+    stage = cohort_spec().review_stages[0].model_dump(mode="json")
+    with pytest.raises(ValidationError, match="trim_extremes_from"):
+        cohort_spec(review_stages=[{**stage, "weight": 100, "trim_extremes_from": 2}])
+    with pytest.raises(ValidationError, match="calibration"):
+        cohort_spec(review_stages=[{**stage, "weight": 100, "calibration": "median"}])

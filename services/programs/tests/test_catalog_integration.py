@@ -163,3 +163,22 @@ async def test_seed_and_republish_never_deadlock_with_a_batch_holding_several_co
     assert sorted(published) == ["cv-2027-1", "cv-2027-2"]
     if command == "seed":
         assert await db.fetchval("SELECT array_agg(seats ORDER BY code) FROM cohorts") == [3, 3]
+
+
+@pytest.mark.integration
+async def test_selection_rules_and_bonus_items_reach_cohort_published(db: asyncpg.Pool) -> None:
+    await make_cohort(db)
+    stages = [
+        {**stage, "trim_extremes_from": 5, "calibration": "z-score", "cutoff_score": 60}
+        for stage in (s.model_dump(mode="json") for s in cohort_spec().review_stages)
+    ]
+    stages[0]["criteria"][0]["cutoff"] = 40
+    bonus = [{"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "Young", "points": 1}]
+    spec = cohort_spec(review_stages=stages, bonus_items=bonus, bonus_cap=2)
+    await update_cohort(db, "cv-2027-1", spec, staff=ADMIN_STAFF)
+    last = [e["data"] for e in await queued(db) if e["key"] == "cv-2027-1"][-1]
+    assert last["bonus_items"] == [{**bonus[0], "points": 1.0}]
+    assert last["bonus_cap"] == 2.0
+    assert [s["trim_extremes_from"] for s in last["review_stages"]] == [5, 5]
+    assert last["review_stages"][0]["criteria"][0]["cutoff"] == 40.0
+    assert last["review_stages"][1]["calibration"] == "z-score"

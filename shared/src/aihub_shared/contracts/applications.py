@@ -6,6 +6,8 @@ cohort must reach programs in the order they were made, ranks before reserve.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_shared.contracts.intake import Refusal
@@ -99,6 +101,13 @@ class ReviewAssigned(BaseModel):
         default=None, description="The reviewer who declared a conflict of interest, if any."
     )
     due_at: AwareDatetime | None = None
+    anonymous_label: SingleLineText | None = Field(
+        default=None,
+        description=(
+            "Set when the stage is blind: what the reviewer is shown instead of the startup's"
+            " name (in the mail too)."
+        ),
+    )
 
 
 class ReviewSubmitted(BaseModel):
@@ -132,3 +141,58 @@ class ApplicationAdvanced(BaseModel):
     from_stage: Code
     to_stage: Code
     stage_score: float = Field(ge=0, le=100)
+
+
+class BonusPointsChanged(BaseModel):
+    """`bonus_points.granted` / `bonus_points.revoked`: a manager granted or took back one of the
+    cohort's bonus items (가점) for an application, with the reason; `total` is the application's
+    bonus after the change, capped as the cohort says."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    item_code: Code
+    points: float = Field(gt=0, le=10)
+    total: float = Field(ge=0, le=20)
+    reason: Reason
+    changed_by: SingleLineText
+
+
+class ReviewPledged(BaseModel):
+    """`review.pledged`: a reviewer accepted the reviewer pledge (평가위원 서약: no conflict of
+    interest, confidentiality) for a cohort's stage, once, before their first score there."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    program_code: Code
+    cohort_code: Code
+    stage_code: Code
+    reviewer: ReviewerRef
+    pledge_version: Code
+    accepted_at: AwareDatetime
+
+
+class ReviewChallenge(BaseModel):
+    """`review.challenged` / `review.challenge_decided`: an applicant's challenge of a reviewer
+    (기피 신청), filed through a manager; while `open` the reviewer's scores for the application
+    in the stage do not count, `upheld` replaces the reviewer as after a conflict of interest,
+    `dismissed` lets the scores count again. The reviewer's identity stays with staff: this
+    travels on the internal lifecycle topic only."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    challenge_id: str
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code
+    reviewer: ReviewerRef
+    status: Literal["open", "upheld", "dismissed"]
+    reason: Reason = Field(description="Why the applicant challenges the reviewer.")
+    filed_by: SingleLineText
+    decision_reason: Reason | None = None
+    decided_by: SingleLineText | None = None

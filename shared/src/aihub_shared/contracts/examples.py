@@ -17,8 +17,11 @@ from aihub_shared.contracts.applications import (
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
+    BonusPointsChanged,
     ReviewAssigned,
+    ReviewChallenge,
     ReviewerRef,
+    ReviewPledged,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
@@ -31,16 +34,19 @@ from aihub_shared.contracts.privacy import (
     PersonErasureRequested,
 )
 from aihub_shared.contracts.programs import (
+    BonusItem,
     CohortFilled,
     CohortPublished,
     CohortQuestion,
     EnrollmentChanged,
     KpiReceipt,
     StartupKpiReported,
+    default_review_stages,
 )
 from aihub_shared.contracts.registry import EventContract
 from aihub_shared.contracts.values import Contact
 
+_DOCUMENT_REVIEW, _PRESENTATION_REVIEW = default_review_stages()
 _APPLICATION_ID = "0b8f5a52-3c1e-4e0b-9a57-6f1d2a7c9e01"
 _PROGRAM = "cyber-valley-batch"
 _COHORT = "cyber-valley-2027-1"
@@ -162,6 +168,62 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
         submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
     ),
+    "review.pledged": ReviewPledged(
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        pledge_version="2026-1",
+        accepted_at=datetime(2027, 2, 10, 0, 15, tzinfo=UTC),
+    ),
+    "review.challenged": ReviewChallenge(
+        challenge_id="7d1c2e4a-9b3f-4c8e-a1d2-5e6f7a8b9c0d",
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="presentation-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        status="open",
+        reason="심사위원이 경쟁사의 자문위원으로 활동 중입니다.",
+        filed_by="pm@seoulaihub.example",
+    ),
+    "review.challenge_decided": ReviewChallenge(
+        challenge_id="7d1c2e4a-9b3f-4c8e-a1d2-5e6f7a8b9c0d",
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="presentation-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        status="upheld",
+        reason="심사위원이 경쟁사의 자문위원으로 활동 중입니다.",
+        filed_by="pm@seoulaihub.example",
+        decision_reason="자문 계약 확인: 이해관계 인정, 평가위원 교체",
+        decided_by="pm@seoulaihub.example",
+    ),
+    "bonus_points.granted": BonusPointsChanged(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        item_code="youth-founder",
+        points=1.0,
+        total=1.5,
+        reason="대표자 생년월일 확인: 만 34세 (청년 창업자)",
+        changed_by="pm@seoulaihub.example",
+    ),
+    "bonus_points.revoked": BonusPointsChanged(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        item_code="seoul-based",
+        points=0.5,
+        total=1.0,
+        reason="본점 소재지가 경기도로 확인되어 서울 소재 가점을 취소합니다.",
+        changed_by="pm@seoulaihub.example",
+    ),
     "cohort.published": CohortPublished(
         program_code=_PROGRAM,
         program_name_ko="사이버밸리 배치 프로그램",
@@ -189,6 +251,24 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
                 required=False,
             ),
         ],
+        # Selection rules: 최고·최저점 제외 from 5 reviews and calibration in the document
+        # review, 과락 60 in both stages; 가점 capped at 2 points.
+        review_stages=[
+            _DOCUMENT_REVIEW.model_copy(
+                update={"trim_extremes_from": 5, "calibration": "z-score", "cutoff_score": 60.0}
+            ),
+            _PRESENTATION_REVIEW.model_copy(update={"cutoff_score": 60.0}),
+        ],
+        bonus_items=[
+            BonusItem(
+                code="youth-founder", name_ko="청년 창업자", name_en="Young founder", points=1
+            ),
+            BonusItem(code="women-owned", name_ko="여성 기업", name_en="Women-owned", points=1),
+            BonusItem(
+                code="seoul-based", name_ko="서울 소재", name_en="Based in Seoul", points=0.5
+            ),
+        ],
+        bonus_cap=2.0,
     ),
     "enrollment.confirmed": EnrollmentChanged.model_validate(
         {
@@ -311,7 +391,7 @@ _SUBJECTS = {
     **{
         name: _COHORT
         for name in EXAMPLE_DATA
-        if name.startswith(("enrollment.", "application.", "review."))
+        if name.startswith(("enrollment.", "application.", "review.", "bonus_points."))
         and name != "application.submitted"
     },
     "startup.kpi_reported": "kpi-2027-Q2-000123",

@@ -42,6 +42,15 @@ class RubricCriterion(BaseModel):
     name_ko: SingleLineText
     name_en: SingleLineText
     weight: int = Field(ge=1, le=100, description="Relative weight inside the stage.")
+    cutoff: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description=(
+            "과락 per criterion: an application whose reviewers' average on this criterion is"
+            " below it cannot pass the stage or be selected, whatever its rank. None: no minimum."
+        ),
+    )
 
 
 class ReviewStage(BaseModel):
@@ -61,6 +70,65 @@ class ReviewStage(BaseModel):
     advance_top_k: int | None = Field(
         default=None, ge=1, description="At most this many advance, best first, if set."
     )
+    cutoff_score: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description=(
+            "과락: a stage score below it fails the stage whatever the rank (also at selection"
+            " and when bonus points would lift the final score). None: no cut-off."
+        ),
+    )
+    trim_extremes_from: int | None = Field(
+        default=None,
+        ge=3,
+        le=20,
+        description=(
+            "최고·최저점 제외: with at least this many scored reviews, one highest and one lowest"
+            " review score (one each when tied) are dropped before averaging. None: plain mean."
+        ),
+    )
+    min_external_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description=(
+            "Panel rule: at least this share of the stage's reviewers (those with assignments"
+            " that count) are external (외부 평가위원), checked when the stage is closed."
+        ),
+    )
+    blind: bool = Field(
+        default=False,
+        description=(
+            "Blind review: reviewers of this stage see a stable anonymous label instead of the"
+            " startup's name, registration number, website and contact (managers see all)."
+        ),
+    )
+    pledge_required: bool = Field(
+        default=False,
+        description=(
+            "평가위원 서약: a reviewer accepts the pledge (no conflict of interest,"
+            " confidentiality) before their first score in this stage."
+        ),
+    )
+    calibration: Literal["none", "z-score"] = Field(
+        default="none",
+        description=(
+            "`z-score`: each reviewer's scores are standardised within the stage,"
+            " ((x-mean)/sd)*10+50, before averaging, so harsh and lenient reviewers weigh alike."
+        ),
+    )
+
+
+class BonusItem(BaseModel):
+    """A bonus item (가점) of a cohort, e.g. 청년 창업자 +1; a manager grants it per application."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    name_ko: SingleLineText
+    name_en: SingleLineText
+    points: float = Field(gt=0, le=10, description="Added to the final score once granted.")
 
 
 def default_review_stages() -> list[ReviewStage]:
@@ -135,6 +203,17 @@ class CohortPublished(BaseModel):
         description="Days after `ends_on` that applicants' data is kept, selected or not;"
         " then it is anonymised (a cohort without `ends_on` keeps it until one is set).",
     )
+    bonus_items: list[BonusItem] = Field(
+        default_factory=list,
+        max_length=20,
+        description="가점 a manager may grant per application, added after averaging.",
+    )
+    bonus_cap: float | None = Field(
+        default=None,
+        gt=0,
+        le=20,
+        description="The most bonus points one application's final score gains; None: the sum.",
+    )
     snapshot: bool = Field(
         default=False,
         description=(
@@ -151,6 +230,8 @@ class CohortPublished(BaseModel):
             raise ValueError("review stage weights must sum to 100")
         if len({stage.code for stage in self.review_stages}) != len(self.review_stages):
             raise ValueError("review stage codes must be unique")
+        if len({item.code for item in self.bonus_items}) != len(self.bonus_items):
+            raise ValueError("bonus item codes must be unique")
         return self
 
 

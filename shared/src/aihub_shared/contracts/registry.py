@@ -13,7 +13,10 @@ from aihub_shared.contracts.applications import (
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
+    BonusPointsChanged,
     ReviewAssigned,
+    ReviewChallenge,
+    ReviewPledged,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
@@ -112,6 +115,41 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewSubmitted,
         "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
+        "review.pledged",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewPledged,
+        "A reviewer accepted the reviewer pledge for a cohort's stage (before their first score).",
+    ),
+    EventContract(
+        "review.challenged",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewChallenge,
+        "A reviewer was challenged (기피 신청); their scores do not count while it is open.",
+    ),
+    EventContract(
+        "review.challenge_decided",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewChallenge,
+        "A manager upheld (the reviewer is replaced) or dismissed a challenge, with a reason.",
+    ),
+    EventContract(
+        "bonus_points.granted",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        BonusPointsChanged,
+        "A manager granted an application one of its cohort's bonus items (가점), with a reason.",
+    ),
+    EventContract(
+        "bonus_points.revoked",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        BonusPointsChanged,
+        "A manager took back a bonus item granted to an application, with a reason.",
     ),
     EventContract(
         "cohort.published",

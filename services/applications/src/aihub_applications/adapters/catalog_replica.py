@@ -11,6 +11,7 @@ from aihub_applications.domain.eligibility import CohortRules
 from aihub_applications.domain.review import CohortReview
 from aihub_shared.contracts.privacy import ConsentTextRef
 from aihub_shared.contracts.programs import (
+    BonusItem,
     CohortPublished,
     CohortQuestion,
     ReviewStage,
@@ -28,13 +29,15 @@ async def replicate_cohort(
         "INSERT INTO cohorts (cohort_code, program_code, program_name_ko, program_name_en, seats,"
         " application_opens_at, application_closes_at, max_startup_age_years, event_time,"
         " questions, review_stages, agreement_due_days, program_managers, consent_text,"
-        " ends_on, retention)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $17)"
+        " ends_on, retention, bonus_items, bonus_cap)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $16, $17,"
+        " $18, $19)"
         " ON CONFLICT (cohort_code) DO UPDATE SET program_code = $2, program_name_ko = $3,"
         " program_name_en = $4, seats = $5, application_opens_at = $6,"
         " application_closes_at = $7, max_startup_age_years = $8, event_time = $9,"
         " questions = $10, review_stages = $11, agreement_due_days = $12,"
         " program_managers = $13, consent_text = $15, ends_on = $16, retention = $17,"
+        " bonus_items = $18, bonus_cap = $19,"
         " replicated_at = now()"
         " WHERE cohorts.event_time <= EXCLUDED.event_time OR $14",
         cohort.cohort_code,
@@ -54,6 +57,8 @@ async def replicate_cohort(
         cohort.consent_text.model_dump() if cohort.consent_text else None,
         cohort.ends_on,
         cohort.retention.model_dump(),
+        [b.model_dump(mode="json") for b in cohort.bonus_items],
+        cohort.bonus_cap,
     )
 
 
@@ -74,7 +79,8 @@ async def cohort_rules(conn: DbConnection, cohort_code: str) -> CohortRules | No
 
 async def cohort_review(conn: DbConnection, cohort_code: str) -> CohortReview | None:
     row = await conn.fetchrow(
-        "SELECT cohort_code, program_code, seats, review_stages FROM cohorts"
+        "SELECT cohort_code, program_code, seats, review_stages, bonus_items, bonus_cap"
+        " FROM cohorts"
         " WHERE cohort_code = $1",
         cohort_code,
     )
@@ -90,6 +96,8 @@ async def cohort_review(conn: DbConnection, cohort_code: str) -> CohortReview | 
         program_code=row["program_code"],
         seats=row["seats"],
         stages=tuple(stages),
+        bonus_items=tuple(BonusItem.model_validate(b) for b in row["bonus_items"]),
+        bonus_cap=row["bonus_cap"],
     )
 
 

@@ -92,3 +92,14 @@ async def submission_of(conn: DbConnection, application_id: uuid.UUID) -> dict[s
         "SELECT submission FROM applications WHERE id = $1", application_id
     )
     return submission
+
+
+async def submissions_of(
+    conn: DbConnection, application_ids: list[uuid.UUID]
+) -> dict[str, dict[str, Any]]:
+    """Application id → the `application.submitted` data as sent, in one query."""
+    rows = await conn.fetch(
+        "SELECT id::text AS id, submission FROM applications WHERE id = ANY($1::uuid[])",
+        application_ids,
+    )
+    return {r["id"]: r["submission"] for r in rows}

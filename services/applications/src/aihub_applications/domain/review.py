@@ -5,7 +5,10 @@ Scores:
   weighted mean.
 - A stage score is the mean of the review scores of the reviewers who scored it, not counting
   those who declared a conflict; it exists once at least `min_reviewers` have scored.
-- The final score is the stages' scores weighted by the stage weights (which sum to 100).
+- The final score is the stages' scores weighted by the stage weights (which sum to 100), plus
+  the application's bonus points (가점, capped per cohort) if any.
+- Calibration, the trimmed mean and cut-offs (a stage's selection rules) are in
+  `stage_scoring`; with them off a stage score is `stage_score` here.
 
 Final ranking, best first (the tie-break, in order):
 1. higher final score;
@@ -22,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from aihub_shared.contracts.programs import ReviewStage
+from aihub_shared.contracts.programs import BonusItem, ReviewStage
 
 SCORE_DIGITS = 4  # rounding keeps float noise from breaking ties that are ties
 
@@ -77,6 +80,13 @@ class Candidate:
     received_at: datetime
     #: Scores of the stages passed so far and of the current one, by stage code.
     stage_scores: Mapping[str, float]
+    #: Bonus points (가점, already capped), added to the final score after averaging.
+    bonus: float = 0.0
+    #: Why a cut-off (과락) fails the stage being decided, whatever the rank (`stage_scoring`).
+    cutoff_failures: tuple[str, ...] = ()
+
+    def final(self, stages: Sequence[ReviewStage]) -> float:
+        return round(final_score(stages, self.stage_scores) + self.bonus, SCORE_DIGITS)
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,10 @@ def advancement(stage: ReviewStage, candidates: Sequence[Candidate]) -> list[Out
     passed = 0
     for candidate in ordered:
         score = candidate.stage_scores[stage.code]
-        if stage.pass_threshold is not None and score < stage.pass_threshold:
+        if candidate.cutoff_failures:
+            reason = "; ".join(candidate.cutoff_failures)
+            outcomes.append(Outcome(candidate.application_id, False, score, reason))
+        elif stage.pass_threshold is not None and score < stage.pass_threshold:
             reason = (
                 f"{stage.code}: score {score:.2f} is below the threshold {stage.pass_threshold}"
             )
@@ -113,9 +126,7 @@ def advancement(stage: ReviewStage, candidates: Sequence[Candidate]) -> list[Out
 
 def ranking(stages: Sequence[ReviewStage], candidates: Sequence[Candidate]) -> list[Candidate]:
     """The final ranking, best first, with the tie-break above."""
-    return sorted(
-        candidates, key=lambda c: _order_key(stages, c, final_score(stages, c.stage_scores))
-    )
+    return sorted(candidates, key=lambda c: _order_key(stages, c, c.final(stages)))
 
 
 def selection(
@@ -134,9 +145,12 @@ def selection(
     places = seats + (len(candidates) if reserve is None else reserve)
     rank = 0
     for candidate in ranking(stages, candidates):
-        score = final_score(stages, candidate.stage_scores)
+        score = candidate.final(stages)
         last_score = candidate.stage_scores[last.code]
-        if last.pass_threshold is not None and last_score < last.pass_threshold:
+        if candidate.cutoff_failures:
+            reason = "; ".join(candidate.cutoff_failures)
+            outcomes.append(Outcome(candidate.application_id, False, score, reason))
+        elif last.pass_threshold is not None and last_score < last.pass_threshold:
             reason = f"{last.code}: score {last_score:.2f} is below the threshold"
             outcomes.append(Outcome(candidate.application_id, False, score, reason))
         elif rank >= places:
@@ -165,7 +179,7 @@ def tie_broken_by(
 ) -> TieBreak | None:
     """The first rule of the ranking's tie-break that tells two candidates with the same final
     score apart (the same keys, in the same order, as `ranking`); None if the scores differ."""
-    if final_score(stages, above.stage_scores) != final_score(stages, below.stage_scores):
+    if above.final(stages) != below.final(stages):
         return None
     for stage in reversed(stages):
         if above.stage_scores.get(stage.code, 0.0) != below.stage_scores.get(stage.code, 0.0):
@@ -273,6 +287,9 @@ class CohortReview:
     program_code: str
     seats: int
     stages: tuple[ReviewStage, ...]
+    #: 가점 a manager may grant (`domain.bonus`), and the cap on their sum (None: no cap).
+    bonus_items: tuple[BonusItem, ...] = ()
+    bonus_cap: float | None = None
 
     def stage_index(self, stage_code: str) -> int | None:
         codes = [s.code for s in self.stages]

@@ -29,6 +29,9 @@ class ReviewerIn(BaseModel):
         description="The reviewer's e-mail (their token subject, in any case).",
     )
     name: SingleLineText
+    external: bool = Field(
+        default=False, description="From outside the hub (외부 평가위원), for the panel rule."
+    )
 
 
 class AssignmentRequest(BaseModel):
@@ -114,6 +117,7 @@ def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependen
             per_application=body.per_application,
             staff=staff,
             due_at=body.due_at,
+            external=[str(r.id) for r in body.reviewers if r.external],
             correlation_id=correlation_id,
         )
         return AssignmentResponse(

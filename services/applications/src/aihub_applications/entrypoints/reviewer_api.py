@@ -52,6 +52,11 @@ class MyReviewView(BaseModel):
         description="Scores can still be given or corrected (the application is in this stage)."
     )
     pending: bool = Field(description="Open, not scored, no conflict: waiting for the caller.")
+    anonymous_label: str | None = Field(
+        default=None,
+        description="Set when the caller reviews it blind: `startup_name` is this label then,"
+        " and the sheet leaves out what identifies the startup.",
+    )
 
 
 class CriterionView(BaseModel):
@@ -88,6 +93,13 @@ class ReviewSheetView(BaseModel):
     comment: str | None
     startup: StartupView = Field(description="Empty once the caller declared a conflict.")
     answers: list[AnswerView] = Field(description="Empty once the caller declared a conflict.")
+    pledge_required: bool = Field(
+        description="The stage refuses the caller's scores until they accept the reviewer"
+        " pledge (`/cohorts/{cohort}/stages/{stage}/pledge`)."
+    )
+    pledge_accepted_at: datetime | None = Field(
+        description="When the caller accepted the stage's pledge; null: not yet."
+    )
 
 
 def build_reviewer_router(settings: Settings) -> APIRouter:
@@ -137,6 +149,8 @@ def build_reviewer_router(settings: Settings) -> APIRouter:
                 AnswerView(key=a.key, question=Named(ko=a.label.ko, en=a.label.en), answer=a.text)
                 for a in sheet.answers
             ],
+            pledge_required=sheet.pledge_required,
+            pledge_accepted_at=sheet.pledge_accepted_at,
         )
 
     @router.post(
@@ -150,8 +164,8 @@ def build_reviewer_router(settings: Settings) -> APIRouter:
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(reviewing),
     ) -> ScoresAnswer:
-        """The weighted score these scores would give, refused as saving them would be;
-        nothing is recorded."""
+        """The weighted score these scores would give, refused as saving them would be (a
+        pledge the stage requires included); nothing is recorded."""
         score = await review.preview_score(
             runtime.pool, application_id, stage_code, body.scores, staff=staff
         )

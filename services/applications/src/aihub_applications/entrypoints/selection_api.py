@@ -231,27 +231,51 @@ def _csv_chunks(cohort: CohortReview, entries: list[RankingEntry]) -> Iterator[s
     writer.writerow(
         ["rank", "application_id", "startup_name", "business_registration_number", "status"]
         + [f"score_{c}" for c in stage_codes]
-        + ["final_score"]
+        + ["final_score", "bonus_points"]
+        + [f"{kind}_{c}" for c in stage_codes for kind in _DETAIL_COLUMNS]
+        + ["cutoff_failures"]
     )
     for start in range(0, len(entries), _CSV_LINES_PER_CHUNK):
         for entry in entries[start : start + _CSV_LINES_PER_CHUNK]:
-            a = entry.application
-            writer.writerow(
-                [
-                    a.rank or "",
-                    str(a.id),
-                    _csv_safe(a.startup_name),
-                    a.business_registration_number,
-                    a.status.value,
-                    *[_number(entry.stage_scores.get(c)) for c in stage_codes],
-                    _number(entry.final_score),
-                ]
-            )
+            writer.writerow(_csv_line(entry, stage_codes))
         yield out.getvalue()
         out.seek(0)
         out.truncate()
     if out.tell():
         yield out.getvalue()  # the header of an empty ranking
+
+
+def _csv_line(entry: RankingEntry, stage_codes: list[str]) -> list[str | int]:
+    a = entry.application
+    return [
+        a.rank or "",
+        str(a.id),
+        _csv_safe(a.startup_name),
+        a.business_registration_number,
+        a.status.value,
+        *[_number(entry.stage_scores.get(c)) for c in stage_codes],
+        _number(entry.final_score),
+        _number(entry.bonus.total),
+        *[_detail(entry, c, kind) for c in stage_codes for kind in _DETAIL_COLUMNS],
+        "; ".join(entry.cutoff_failures),
+    ]
+
+
+_DETAIL_COLUMNS = ("raw", "calibrated", "spread", "dropped")
+
+
+def _detail(entry: RankingEntry, stage_code: str, kind: str) -> str:
+    result = entry.stage_results.get(stage_code)
+    if result is None:
+        return ""
+    if kind == "dropped":
+        return " ".join(result.dropped)
+    value = {
+        "raw": result.raw_score,
+        "calibrated": result.calibrated_score,
+        "spread": result.spread,
+    }
+    return _number(value[kind])
 
 
 def _number(value: float | None) -> str:

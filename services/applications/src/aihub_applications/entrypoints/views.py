@@ -19,7 +19,10 @@ class ApplicationSummary(BaseModel):
     submission_id: str
     program_code: str
     cohort_code: str
-    startup_name: str
+    startup_name: str = Field(description="A blind reviewer sees the anonymous label.")
+    anonymous_label: str | None = Field(
+        default=None, description="Set when the caller reviews it blind: identities are hidden."
+    )
     status: Status
     stage_code: str | None = Field(description="The review stage; null: the cohort's first.")
     rank: int | None
@@ -62,7 +65,10 @@ class ApplicationDetail(BaseModel):
     submission_id: str
     program_code: str
     cohort_code: str
-    startup_name: str
+    startup_name: str = Field(description="A blind reviewer sees the anonymous label.")
+    anonymous_label: str | None = Field(
+        default=None, description="Set when the caller reviews it blind: identities are hidden."
+    )
     business_registration_number: str
     status: Status
     stage_code: str | None
@@ -110,6 +116,21 @@ class ReplicatedCohort(BaseModel):
     replicated_at: datetime
 
 
+class StageDetail(BaseModel):
+    """One scored stage under its selection rules (`domain.stage_scoring`)."""
+
+    raw_score: float | None = Field(description="The kept reviews' raw scores averaged.")
+    calibrated_score: float | None = Field(
+        description="The kept reviews' calibrated (z-score) scores averaged; null without."
+    )
+    dropped_reviewers: list[str] = Field(
+        description="Reviewers whose score the trimmed mean (최고·최저점 제외) dropped."
+    )
+    spread: float | None = Field(description="Highest minus lowest raw review score.")
+    criterion_averages: dict[str, float]
+    reviews: int = Field(description="Scored reviews that count.")
+
+
 class TieBreakView(BaseModel):
     """The rule of the tie-break that put an application below the one above it, which has
     the same final score."""
@@ -128,8 +149,15 @@ class RankingLine(BaseModel):
     stage_code: str | None
     stage_scores: dict[str, float]
     rank: int | None
-    final_score: float | None
+    final_score: float | None = Field(description="Weighted stage scores plus bonus points.")
     created_at: datetime
     tie_broken_by: TieBreakView | None = Field(
         description="Set when its final score equals the one ranked just above."
+    )
+    stage_details: dict[str, StageDetail] = Field(default_factory=dict)
+    bonus_points: float = Field(default=0.0, description="가점 granted, capped.")
+    bonus_items: list[str] = Field(default_factory=list)
+    cutoff_failures: list[str] = Field(
+        default_factory=list,
+        description="Cut-offs (과락) it fails: it cannot pass or be selected whatever its rank.",
     )

@@ -3,18 +3,23 @@ then the others in the order selection will give them, then the incompletely sco
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 import asyncpg
 
-from aihub_applications.adapters import repository, reviews
+from aihub_applications.adapters import repository
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
+from aihub_applications.domain.stage_scoring import StageResult
+from aihub_applications.service_layer.bonus_points import BonusState, bonus_states
 from aihub_applications.service_layer.loaders import cohort_managed_by
+from aihub_applications.service_layer.stage_scores import (
+    stage_results as counting_stage_results,
+)
 from aihub_shared.identity import StaffPrincipal
 
 
@@ -24,13 +29,20 @@ class RankingEntry:
     #: Closed stages' scores and the current stage's as far as scored.
     stage_scores: dict[str, float]
     final_score: float | None
+    #: Each scored stage under its selection rules (raw and calibrated, dropped, spread, ...).
+    stage_results: Mapping[str, StageResult]
+    bonus: BonusState
     #: Set when it has the final score of the one ranked just above: the rule that decided.
     tie_broken_by: rules.TieBreak | None = None
 
     @property
+    def cutoff_failures(self) -> list[str]:
+        return [f for result in self.stage_results.values() for f in result.cutoff_failures]
+
+    @property
     def candidate(self) -> rules.Candidate:
         a = self.application
-        return rules.Candidate(str(a.id), a.created_at, self.stage_scores)
+        return rules.Candidate(str(a.id), a.created_at, self.stage_scores, bonus=self.bonus.total)
 
     def shown(self) -> dict[str, Any]:
         a = self.application
@@ -45,7 +57,22 @@ class RankingEntry:
             "final_score": self.final_score,
             "created_at": a.created_at,
             "tie_broken_by": asdict(self.tie_broken_by) if self.tie_broken_by else None,
+            "stage_details": {code: _detail(r) for code, r in self.stage_results.items()},
+            "bonus_points": self.bonus.total,
+            "bonus_items": self.bonus.granted,
+            "cutoff_failures": self.cutoff_failures,
         }
+
+
+def _detail(result: StageResult) -> dict[str, Any]:
+    return {
+        "raw_score": result.raw_score,
+        "calibrated_score": result.calibrated_score,
+        "dropped_reviewers": list(result.dropped),
+        "spread": result.spread,
+        "criterion_averages": dict(result.criterion_averages),
+        "reviews": result.reviews,
+    }
 
 
 async def cohort_ranking(
@@ -57,30 +84,33 @@ async def cohort_ranking(
         review = await cohort_managed_by(conn, cohort_code, staff)
         applications = await repository.cohort_applications(conn, cohort_code)
         live = {
-            stage.code: rules.scored_reviews(
-                await reviews.stage_assignments(conn, cohort_code, stage.code)
-            )
+            stage.code: await counting_stage_results(conn, cohort_code, stage)
             for stage in review.stages
         }
-    entries = [_entry(a, review, live) for a in applications]
+        bonus = await bonus_states(conn, review, applications)
+    entries = [_entry(a, review, live, bonus[str(a.id)]) for a in applications]
     return review, _with_tie_breaks(_in_ranking_order(entries, review), review)
 
 
 def _entry(
     application: Application,
     review: CohortReview,
-    live: Mapping[str, Mapping[str, Sequence[Mapping[str, int]]]],
+    live: Mapping[str, Mapping[str, StageResult]],
+    bonus: BonusState,
 ) -> RankingEntry:
     stage_scores = dict(application.stage_scores)
+    results: dict[str, StageResult] = {}
     for stage in review.stages:
-        if stage.code not in stage_scores:
-            score = rules.stage_score(stage, live[stage.code].get(str(application.id), []))
-            if score is not None:
-                stage_scores[stage.code] = score
-    final = application.final_score
-    if final is None and all(s.code in stage_scores for s in review.stages):
-        final = rules.final_score(review.stages, stage_scores)
-    return RankingEntry(application, stage_scores, final)
+        result = live[stage.code].get(str(application.id))
+        if result is None:
+            continue
+        results[stage.code] = result
+        if stage.code not in stage_scores and result.score is not None:
+            stage_scores[stage.code] = result.score
+    entry = RankingEntry(application, stage_scores, application.final_score, results, bonus)
+    if entry.final_score is None and _complete(entry, review):
+        return replace(entry, final_score=entry.candidate.final(review.stages))
+    return entry
 
 
 def _in_ranking_order(entries: list[RankingEntry], review: CohortReview) -> list[RankingEntry]:

@@ -12,6 +12,7 @@ import asyncpg
 
 from aihub_applications.adapters import catalog_replica, history, repository, reviews
 from aihub_applications.domain.status import Status
+from aihub_applications.service_layer import blind_review
 from aihub_applications.service_layer.access import require_reader
 from aihub_applications.service_layer.visibility import history_seen, list_scope, reviews_seen
 from aihub_shared.identity import StaffPrincipal
@@ -42,6 +43,8 @@ async def list_applications(
     """A page of the applications the caller may see, oldest first, and how many match."""
     scope = list_scope(staff)
     async with pool.acquire() as conn:
+        if query.search is not None:
+            await blind_review.refuse_identifying_search(conn, staff)
         unstaged = False
         if query.stage_code and query.cohort_code:
             # No stage stored yet means the first one (`Application.lifecycle`).
@@ -58,9 +61,10 @@ async def list_applications(
             text=query.search,
             brn_prefix=_brn_prefix(query.search) if query.search else None,
         )
-        return await repository.list_applications(
+        items, total = await repository.list_applications(
             conn, where, limit=query.limit, offset=query.offset
         )
+        return await blind_review.as_seen(conn, staff, items), total
 
 
 async def application_for(
@@ -75,12 +79,13 @@ async def application_for(
         require_reader(staff, detail["program_code"], assigned=assigned)
         entries = await history.history_of(conn, application_id)
         all_reviews = await reviews.reviews_of(conn, application_id)
-    program_code = detail["program_code"]
-    return {
-        **detail,
-        "history": history_seen(staff, program_code, entries),
-        "reviews": reviews_seen(staff, program_code, all_reviews),
-    }
+        program_code = detail["program_code"]
+        seen = {
+            **detail,
+            "history": history_seen(staff, program_code, entries),
+            "reviews": reviews_seen(staff, program_code, all_reviews),
+        }
+        return (await blind_review.as_seen(conn, staff, [seen]))[0]
 
 
 async def list_cohorts(pool: asyncpg.Pool) -> list[dict[str, Any]]:

@@ -14,10 +14,11 @@ from datetime import datetime
 
 import asyncpg
 
-from aihub_applications.adapters import history, repository, reviews
+from aihub_applications.adapters import history, panel, repository, reviews
 from aihub_applications.adapters.reviews import LockedAssignment
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
+from aihub_applications.domain.blind import anonymous_label
 from aihub_applications.domain.status import RuleBroken, Status
 from aihub_applications.service_layer.events import publish
 from aihub_applications.service_layer.loaders import (
@@ -27,6 +28,7 @@ from aihub_applications.service_layer.loaders import (
     review_of,
     stage_of,
 )
+from aihub_applications.service_layer.pledges import require_pledge
 from aihub_shared.contracts.applications import (
     ReviewAssigned,
     ReviewerRef,
@@ -53,10 +55,12 @@ async def assign(
     per_application: int | None,
     staff: StaffPrincipal,
     due_at: datetime | None = None,
+    external: Sequence[str] = (),
     correlation_id: str | None = None,
 ) -> tuple[list[Assignment], list[str]]:
     """Add `reviewers` to the stage's pool and bring every application in the stage up to
     `per_application` (at least the stage's `min_reviewers`) reviewers, least-loaded first.
+    `external`: those of them from outside the hub (외부 평가위원, for the panel rule).
     Returns the new assignments and the applications still short of reviewers."""
     async with pool.acquire() as conn, conn.transaction():
         review = await managed_cohort(conn, cohort_code, staff)
@@ -67,6 +71,7 @@ async def assign(
                 [(("per_application",), f"stage {stage_code} needs {stage.min_reviewers}")]
             )
         await reviews.add_to_pool(conn, cohort_code, stage_code, list(reviewers), staff.id)
+        await panel.mark_external(conn, cohort_code, stage_code, external)
         names = await reviews.pool(conn, cohort_code, stage_code)
         applications = in_stage(
             await repository.lock_cohort_applications(conn, cohort_code, Status.RECEIVED),
@@ -138,6 +143,7 @@ async def _assign_one(
         reviewer=ReviewerRef(id=reviewer[0], name=reviewer[1]),
         replaces=ReviewerRef(id=replaces[0], name=replaces[1]) if replaces else None,
         due_at=due_at,
+        anonymous_label=anonymous_label(str(application.id)) if stage.blind else None,
     )
     await publish(
         conn,
@@ -189,6 +195,7 @@ async def submit_scores(
     """
     async with pool.acquire() as conn, conn.transaction():
         application, stage, mine = await _own_assignment(conn, application_id, stage_code, staff)
+        await require_pledge(conn, application.cohort_code, stage, staff.id)
         problems = rules.score_problems(stage, scores)
         if problems:
             raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
@@ -230,9 +237,13 @@ async def preview_score(
     staff: StaffPrincipal,
 ) -> float:
     """The weighted score `submit_scores` would answer for these scores, refused as it would
-    refuse them (not the caller's, stage closed, a criterion missing), recording nothing."""
+    refuse them (not the caller's, stage closed, no pledge the stage requires, a criterion
+    missing), recording nothing."""
     async with pool.acquire() as conn, conn.transaction(readonly=True):
-        _, stage, _ = await _own_assignment(conn, application_id, stage_code, staff, lock=False)
+        application, stage, _ = await _own_assignment(
+            conn, application_id, stage_code, staff, lock=False
+        )
+        await require_pledge(conn, application.cohort_code, stage, staff.id)
     problems = rules.score_problems(stage, scores)
     if problems:
         raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
@@ -264,10 +275,10 @@ async def declare_conflict(
             action="conflict",
             stage_code=stage_code,
         )
-        return await _replace(conn, application, stage, mine, staff, correlation_id)
+        return await replace_reviewer(conn, application, stage, mine, staff, correlation_id)
 
 
-async def _replace(
+async def replace_reviewer(
     conn: DbConnection,
     application: Application,
     stage: ReviewStage,
@@ -276,7 +287,8 @@ async def _replace(
     correlation_id: str | None,
 ) -> str | None:
     """The pool's least-loaded reviewer never assigned to the application takes the place of
-    the one who recused, with their deadline; None when nobody is left."""
+    the one who recused (or whose challenge was upheld), with their deadline; None when nobody
+    is left. `staff` is who acts: the recusing reviewer, or the deciding manager."""
     names = await reviews.pool(conn, application.cohort_code, stage.code)
     staffing = rules.staffing(
         await reviews.stage_assignments(conn, application.cohort_code, stage.code)
@@ -299,7 +311,7 @@ async def _replace(
         stage,
         (replacement, names[replacement]),
         actor=staff.id,
-        replaces=(staff.id, recused.reviewer_name),
+        replaces=(recused.reviewer_id, recused.reviewer_name),
         due_at=recused.due_at,  # the replacement inherits the deadline
         correlation_id=correlation_id,
     )

@@ -4,22 +4,26 @@ declared) and one application as its reviewer sees it in a stage (answers, the s
 with its weights, their saved scores, whether the stage is still open).
 
 Only the caller's own assignments are ever read here: a reviewer cannot name another's. What a
-reviewer who declared a conflict still sees of the application is `visibility.py`'s rule.
+reviewer who declared a conflict still sees of the application is `visibility.py`'s rule; what
+one who reviews it blind sees, `blind_review.py`'s (the desk and the sheet are masked too). The
+sheet says whether the stage asks for the reviewer pledge and when the caller accepted it.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from aihub_applications.adapters import catalog_replica, repository, reviewer_desk
+from aihub_applications.adapters import catalog_replica, pledges, repository, reviewer_desk
 from aihub_applications.adapters.reviewer_desk import ReviewerAssignment
+from aihub_applications.domain import blind
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.review import CohortReview
+from aihub_applications.service_layer.blind_review import blind_to
 from aihub_applications.service_layer.visibility import sheet_contents
 from aihub_shared.contracts.programs import ReviewStage, RubricCriterion
 from aihub_shared.identity import StaffPrincipal
@@ -50,6 +54,8 @@ class MyReview:
     conflict_reason: str | None
     #: Scores can still be given or corrected (the application is in this stage, in review).
     stage_open: bool
+    #: Set when the caller reviews it blind: `startup_name` is this label then.
+    anonymous_label: str | None = None
 
     @property
     def pending(self) -> bool:
@@ -72,6 +78,9 @@ class ReviewSheet:
     #: The startup's profile as submitted (empty once the reviewer declared a conflict).
     startup: dict[str, Any]
     answers: list[Answer]
+    #: The stage refuses the caller's scores until they accept the reviewer pledge.
+    pledge_required: bool
+    pledge_accepted_at: datetime | None
 
 
 async def my_reviews(
@@ -80,7 +89,11 @@ async def my_reviews(
     """The caller's assignments, the soonest due first (optionally of one application)."""
     async with pool.acquire() as conn:
         found = await reviewer_desk.assignments_of(conn, staff.id, application_id)
-        return await _described(conn, found)
+        described = await _described(conn, found)
+        hidden = await _hidden_from(conn, staff, described)
+    return [
+        _masked(r, hidden[r.application_id]) if r.application_id in hidden else r for r in described
+    ]
 
 
 async def review_sheet(
@@ -106,16 +119,64 @@ async def review_sheet(
         (described,) = await _described(conn, mine)
         rules_of_cohort = await catalog_replica.cohort_rules(conn, review.cohort_code)
         submission = await reviewer_desk.submission_of(conn, application_id)
+        hidden = await _hidden_from(conn, staff, [described])
+        pledged_at = await pledges.accepted_at(conn, review.cohort_code, stage_code, staff.id)
     questions = rules_of_cohort.questions if rules_of_cohort is not None else ()
     startup, answers = sheet_contents(submission, declared_conflict=described.conflict_reason)
     labels = {q.key: Named(q.label_ko, q.label_en) for q in questions}
-    return ReviewSheet(
+    sheet = ReviewSheet(
         review=described,
         criteria=tuple(review.stages[index].criteria),
         scores=assignment.scores,
         comment=assignment.comment,
         startup=startup,
         answers=[Answer(key, labels.get(key, Named(key, key)), text) for key, text in answers],
+        pledge_required=review.stages[index].pledge_required,
+        pledge_accepted_at=pledged_at,
+    )
+    return _masked_sheet(sheet, hidden[described.application_id]) if hidden else sheet
+
+
+async def _hidden_from(
+    conn: DbConnection, staff: StaffPrincipal, found: list[MyReview]
+) -> dict[str, list[str]]:
+    """The applications of `found` the caller reviews blind, with their identifying values."""
+    blind_ids = await blind_to(conn, staff, sorted({r.application_id for r in found}))
+    names = {r.application_id: r.startup_name for r in found}
+    submissions = await reviewer_desk.submissions_of(conn, [uuid.UUID(i) for i in blind_ids])
+    return {
+        application_id: blind.hidden_values(
+            {
+                "startup_name": names[application_id],
+                "submission_id": submission.get("submission_id"),
+                "submission": submission,
+            }
+        )
+        for application_id, submission in submissions.items()
+    }
+
+
+def _masked(found: MyReview, hidden: list[str]) -> MyReview:
+    label = blind.anonymous_label(found.application_id)
+    return replace(
+        found,
+        startup_name=label,
+        anonymous_label=label,
+        conflict_reason=blind.scrubbed(found.conflict_reason, hidden, label),
+    )
+
+
+def _masked_sheet(sheet: ReviewSheet, hidden: list[str]) -> ReviewSheet:
+    review = _masked(sheet.review, hidden)
+    label = review.startup_name
+    return replace(
+        sheet,
+        review=review,
+        comment=blind.scrubbed(sheet.comment, hidden, label),
+        startup=blind.scrubbed(blind.masked_startup(sheet.startup, label), hidden, label)
+        if sheet.startup
+        else {},
+        answers=[replace(a, text=blind.scrubbed(a.text, hidden, label)) for a in sheet.answers],
     )
 
 

@@ -4,16 +4,19 @@ selection (assignments and scores are in `review.py`, the ranking read in `ranki
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
-from aihub_applications.adapters import history, repository, reviews
+from aihub_applications.adapters import history, panel, repository
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
+from aihub_applications.domain.panel import require_external_share
 from aihub_applications.domain.review import CohortReview
+from aihub_applications.domain.stage_scoring import StageResult
 from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.service_layer import bonus_points
 from aihub_applications.service_layer.access import require_manager
 from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.events import publish
@@ -25,39 +28,54 @@ from aihub_applications.service_layer.loaders import (
     review_of,
     stage_of,
 )
+from aihub_applications.service_layer.stage_scores import (
+    stage_results as counting_stage_results,
+)
 from aihub_shared.contracts.applications import ApplicationAdvanced
 from aihub_shared.contracts.programs import ReviewStage
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime.db import DbConnection
 
 
-async def _stage_scores(
+async def _stage_results(
     conn: DbConnection, cohort_code: str, stage: ReviewStage, applications: Sequence[Application]
-) -> dict[str, float]:
-    """Each application's score in the stage; 409 naming those not scored by enough reviewers."""
-    scored = rules.scored_reviews(await reviews.stage_assignments(conn, cohort_code, stage.code))
-    result: dict[str, float] = {}
-    missing: list[str] = []
-    for application in applications:
-        key = str(application.id)
-        score = rules.stage_score(stage, scored[key])
-        if score is None:
-            missing.append(key)
-        else:
-            result[key] = score
+) -> dict[str, StageResult]:
+    """Each application's stage result under the stage's rules; 409 naming those not scored by
+    enough reviewers."""
+    results = await counting_stage_results(conn, cohort_code, stage)
+    missing = [str(a.id) for a in applications if _score(results.get(str(a.id))) is None]
     if missing:
         raise RuleBroken(
             f"{len(missing)} application(s) in {stage.code} have fewer than"
             f" {stage.min_reviewers} scored reviews: {', '.join(missing[:20])}"
         )
-    return result
+    return results
 
 
-def _candidate(application: Application, stage: ReviewStage, score: float) -> rules.Candidate:
+def _score(result: StageResult | None) -> float | None:
+    return None if result is None else result.score
+
+
+def _scored(results: Mapping[str, StageResult], application: Application) -> float:
+    """The stage score of an application `_stage_results` found scored."""
+    score = _score(results.get(str(application.id)))
+    if score is None:  # `_stage_results` refused the unscored: a bug if reached
+        raise AssertionError(f"{application.id} has no stage score")
+    return score
+
+
+def _candidate(
+    application: Application,
+    stage: ReviewStage,
+    results: Mapping[str, StageResult],
+    bonus: float = 0.0,
+) -> rules.Candidate:
     return rules.Candidate(
         application_id=str(application.id),
         received_at=application.created_at,
-        stage_scores=application.scores_with(stage.code, score),
+        stage_scores=application.scores_with(stage.code, _scored(results, application)),
+        bonus=bonus,
+        cutoff_failures=results[str(application.id)].cutoff_failures,
     )
 
 
@@ -69,6 +87,19 @@ class _Plan:
     #: Each application's score in the stage being closed.
     scores: dict[str, float]
     outcomes: list[rules.Outcome]
+
+    @classmethod
+    def of(
+        cls,
+        applications: Sequence[Application],
+        results: Mapping[str, StageResult],
+        outcomes: list[rules.Outcome],
+    ) -> _Plan:
+        return cls(
+            {str(a.id): a for a in applications},
+            {str(a.id): _scored(results, a) for a in applications},
+            outcomes,
+        )
 
     def decided(self) -> list[tuple[rules.Outcome, Application]]:
         return [(o, self.applications[o.application_id]) for o in self.outcomes]
@@ -90,11 +121,10 @@ async def _plan_advance(
     )
     if not applications:
         raise RuleBroken(f"no application of cohort {review.cohort_code} is in {stage_code}")
-    scores = await _stage_scores(conn, review.cohort_code, stage, applications)
-    outcomes = rules.advancement(
-        stage, [_candidate(a, stage, scores[str(a.id)]) for a in applications]
-    )
-    return _Plan({str(a.id): a for a in applications}, scores, outcomes)
+    results = await _stage_results(conn, review.cohort_code, stage, applications)
+    require_external_share(stage, await panel.stage_panel(conn, review.cohort_code, stage.code))
+    outcomes = rules.advancement(stage, [_candidate(a, stage, results) for a in applications])
+    return _Plan.of(applications, results, outcomes)
 
 
 async def preview_advance(
@@ -201,8 +231,8 @@ async def advance_one(
         state = application.lifecycle(review)
         state.advance()  # refuses out of review or in the last stage, with the reason
         stage = review.stages[state.stage_index]
-        scores = await _stage_scores(conn, application.cohort_code, stage, [application])
-        score = scores[str(application.id)]
+        results = await _stage_results(conn, application.cohort_code, stage, [application])
+        score = _scored(results, application)
         await _advance_one(
             conn,
             application,
@@ -230,16 +260,18 @@ async def _plan_selection(
         )
     if not applications:
         raise RuleBroken(f"no application of cohort {review.cohort_code} is in review")
-    scores = await _stage_scores(conn, review.cohort_code, last, applications)
+    results = await _stage_results(conn, review.cohort_code, last, applications)
+    require_external_share(last, await panel.stage_panel(conn, review.cohort_code, last.code))
+    bonus = await bonus_points.capped_totals(conn, review, applications)
     taken, highest = await repository.selected_in_cohort(conn, review.cohort_code)
     outcomes = rules.selection(
         review.stages,
-        [_candidate(a, last, scores[str(a.id)]) for a in applications],
+        [_candidate(a, last, results, bonus.get(str(a.id), 0.0)) for a in applications],
         seats=max(review.seats - taken, 0),
         reserve=reserve,
         first_rank=highest + 1,
     )
-    return _Plan({str(a.id): a for a in applications}, scores, outcomes)
+    return _Plan.of(applications, results, outcomes)
 
 
 async def preview_selection(

@@ -279,7 +279,8 @@ def review_assigned(
     program = ProgramNames.of(cohort, data.program_code)
     common = {
         **_cohort_values(cohort, data.cohort_code),
-        "startup_name": data.startup_name,
+        # A blind stage's reviewer is told the anonymous label, never the startup's name.
+        "startup_name": data.anonymous_label or data.startup_name,
         "application_id": data.application_id,
         "stage_code": data.stage_code,
         "reassigned": data.replaces is not None,

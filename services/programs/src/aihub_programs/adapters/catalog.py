@@ -46,12 +46,13 @@ async def upsert_cohort(
     written = await conn.fetchval(
         "INSERT INTO cohorts (code, program_code, seats, application_opens_at,"
         " application_closes_at, starts_on, ends_on, max_startup_age_years, questions,"
-        " review_stages, agreement_due_days, consent_text, retention)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14)"
+        " review_stages, agreement_due_days, consent_text, retention, bonus_items, bonus_cap)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15, $16)"
         " ON CONFLICT (code) DO UPDATE SET program_code = $2, seats = $3,"
         " application_opens_at = $4, application_closes_at = $5, starts_on = $6, ends_on = $7,"
         " max_startup_age_years = $8, questions = $9, review_stages = $10,"
-        " agreement_due_days = $11, consent_text = $13, retention = $14, updated_at = now()"
+        " agreement_due_days = $11, consent_text = $13, retention = $14, bonus_items = $15,"
+        " bonus_cap = $16, updated_at = now()"
         " WHERE NOT $12::boolean RETURNING true",
         code,
         program_code,
@@ -67,6 +68,8 @@ async def upsert_cohort(
         create_only,
         cohort.consent_text.model_dump() if cohort.consent_text else None,
         cohort.retention.model_dump(),
+        [b.model_dump(mode="json") for b in cohort.bonus_items],
+        cohort.bonus_cap,
     )
     return bool(written)
 
@@ -107,7 +110,8 @@ async def cohort_codes(conn: DbConnection, program_code: str) -> list[str]:
 _COHORT_VIEW = (
     "SELECT c.code AS cohort_code, c.seats, c.application_opens_at, c.application_closes_at,"
     " c.starts_on, c.ends_on, c.max_startup_age_years, c.questions, c.review_stages,"
-    " c.agreement_due_days, c.consent_text, c.retention, p.code AS program_code,"
+    " c.agreement_due_days, c.consent_text, c.retention, c.bonus_items, c.bonus_cap,"
+    " p.code AS program_code,"
     " p.name_ko AS program_name_ko,"
     " p.name_en AS program_name_en, p.description_ko AS program_description_ko,"
     " p.description_en AS program_description_en, p.partner, p.managers AS program_managers"

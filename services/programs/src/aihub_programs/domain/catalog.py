@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.programs import (
+    BonusItem,
     CohortQuestion,
     ReviewStage,
     RubricCriterion,
@@ -41,6 +42,10 @@ class StrictStage(ReviewStage):
     criteria: list[StrictCriterion] = Field(min_length=1, max_length=20)  # type: ignore[assignment]
     # Unbounded in the contract; no stage advances more startups than a cohort could hold.
     advance_top_k: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class StrictBonusItem(BonusItem):
+    model_config = _STRICT
 
 
 class StrictContact(Contact):
@@ -83,6 +88,8 @@ class CohortSettings(BaseModel):
         default_factory=StrictRetention,
         description="Days after `ends_on` applicants' data is kept (selected / not selected).",
     )
+    bonus_items: list[StrictBonusItem] = Field(default_factory=list, max_length=20)
+    bonus_cap: float | None = Field(default=None, gt=0, le=20)
 
     @field_validator(
         "application_opens_at", "application_closes_at", "starts_on", "ends_on", mode="after"
@@ -111,6 +118,8 @@ class CohortSettings(BaseModel):
                 raise ValueError(f"criterion codes must be unique within stage {stage.code}")
         if len({q.key for q in self.questions}) != len(self.questions):
             raise ValueError("question keys must be unique")
+        if len({b.code for b in self.bonus_items}) != len(self.bonus_items):
+            raise ValueError("bonus item codes must be unique")
         return self
 
 

@@ -42,6 +42,8 @@ class CohortView(BaseModel):
         description="Days after `ends_on` applicants' data is kept: `selected_days`,"
         " `not_selected_days`."
     )
+    bonus_items: list[dict[str, Any]] = Field(default_factory=list)
+    bonus_cap: float | None = None
     program_code: str
     program_name_ko: str
     program_name_en: str

@@ -1,0 +1,49 @@
+"""SQL for the bonus items (가점) granted to applications."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from aihub_shared.runtime.db import DbConnection
+
+
+async def grant(
+    conn: DbConnection, application_id: uuid.UUID, item_code: str, reason: str, granted_by: str
+) -> bool:
+    """True if granted now; False if the item was already granted (nothing changes)."""
+    granted = await conn.fetchval(
+        "INSERT INTO bonus_grants (application_id, item_code, reason, granted_by)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+        application_id,
+        item_code,
+        reason,
+        granted_by,
+    )
+    return bool(granted)
+
+
+async def revoke(conn: DbConnection, application_id: uuid.UUID, item_code: str) -> bool:
+    """True if it was granted and is taken back now."""
+    revoked = await conn.fetchval(
+        "DELETE FROM bonus_grants WHERE application_id = $1 AND item_code = $2 RETURNING true",
+        application_id,
+        item_code,
+    )
+    return bool(revoked)
+
+
+async def granted_codes(
+    conn: DbConnection, application_ids: Sequence[uuid.UUID]
+) -> dict[str, list[str]]:
+    """The granted item codes, by application id (as text)."""
+    rows = await conn.fetch(
+        "SELECT application_id, item_code FROM bonus_grants"
+        " WHERE application_id = ANY($1::uuid[]) ORDER BY item_code",
+        list(application_ids),
+    )
+    granted: defaultdict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        granted[str(row["application_id"])].append(row["item_code"])
+    return dict(granted)
