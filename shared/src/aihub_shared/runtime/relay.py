@@ -178,7 +178,7 @@ class OutboxRelay:
         """The backlog while publishing fails (None if Postgres cannot tell either)."""
         try:
             backlog = await self.count_pending()
-        except (asyncpg.PostgresError, OSError):
+        except Exception:  # a report, never a reason for the relay to stop
             return None
         PENDING.labels(self._config.service).set(backlog)
         return backlog
@@ -224,8 +224,10 @@ class OutboxRelay:
             since_purge, last = since_purge + now - last, now
             if since_purge >= purge_every:
                 since_purge = 0.0
-                with contextlib.suppress(asyncpg.PostgresError, OSError):
+                try:
                     await self.purge_published()
+                except Exception as exc:  # housekeeping never stops the relay
+                    log.warning("outbox purge failed; next time", error=repr(exc))
             if published < self._config.batch_size:
                 await self._wakeup.wait()
 

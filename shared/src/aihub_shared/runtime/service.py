@@ -136,6 +136,8 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         workers = list(definition.workers(runtime))
         worker_tasks = [asyncio.create_task(w.run(), name=type(w).__name__) for w in workers]
         runtime.tasks = [relay_task, *worker_tasks]
+        for task in runtime.tasks:
+            task.add_done_callback(_report_stopped)
         for hook in definition.on_startup:
             await hook(runtime)
         await broker.start()
@@ -182,6 +184,17 @@ def http_app(
 async def _metrics() -> Response:
     # A route, not a mounted app: a mount answers `/metrics` with a redirect to `/metrics/`.
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _report_stopped(task: asyncio.Task[Any]) -> None:
+    # Readiness reports a stopped task by name; the log says why, when it happens (an
+    # exception of a task nobody awaits is otherwise only printed when it is collected).
+    if task.cancelled():
+        log.warning("background task cancelled", task=task.get_name())
+    elif (error := task.exception()) is not None:
+        log.error("background task stopped", task=task.get_name(), exc_info=error)
+    else:
+        log.info("background task ended", task=task.get_name())
 
 
 async def _settle(tasks: Sequence[asyncio.Task[Any]], grace_seconds: float) -> None:

@@ -33,7 +33,8 @@ class Wakeup:
         try:
             self._conn = await asyncpg.connect(self._dsn, timeout=5)
             await self._conn.add_listener(self._channel, self._notified)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        # InterfaceError: the connection closed under us (Postgres restarting); poll till back.
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             self._conn = None
             log.warning("listen failed; polling only", channel=self._channel, error=str(exc))
 
