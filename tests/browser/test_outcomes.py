@@ -50,6 +50,15 @@ async def test_outcomes_show_the_programs_figures_with_charts(
         application, program=cohort.program, cohort=cohort.cohort, rank=1, brn=brn
     )
     await publish_lifecycle(local_stack, cohort, "application.accepted", accepted)
+    programs = platform.url("programs")
+
+    async def seated() -> bool:
+        # A report about a startup that holds no seat yet is refused (`not_enrolled`), as it
+        # should be: it is sent once the seat is there, as a real partner's would be.
+        listed = await staff_get(programs, f"/cohorts/{cohort.cohort}/enrollments")
+        return any(e["application_id"] == application for e in listed)
+
+    await eventually(seated, within=120, what="the accepted startup's seat")
     report_id = unique("kpi")
     report = {
         "report_id": report_id,
@@ -62,7 +71,6 @@ async def test_outcomes_show_the_programs_figures_with_charts(
     }
     value = kpi_report_event(report, source="/partners/" + unique("kpi-portal"))
     await publish(local_stack.kafka, "intake.kpi-reports", [(report_id.encode(), value, [])])
-    programs = platform.url("programs")
 
     async def counted() -> dict[str, Any] | None:
         found: dict[str, Any] = await staff_get(programs, f"/cohorts/{cohort.cohort}/outcomes")
