@@ -34,7 +34,8 @@ from tenacity import (
 
 from aihub_shared.contracts.envelope import CloudEvent, EventContractError
 from aihub_shared.contracts.topics import dead_letter_topic
-from aihub_shared.runtime import inbox, outbox, record_context
+from aihub_shared.runtime import batch, inbox, outbox, record_context
+from aihub_shared.runtime.batch import BatchHandler
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
 from aihub_shared.runtime.errors import RejectedEvent, ReplayFailed, RetryLater, is_transient
@@ -68,6 +69,8 @@ class ConsumerSpec:
     #: How a contract violation is answered instead of dead-lettered (an intake topic's
     #: `RefusedReceipts`); None: every violation is a dead letter.
     refuse: ContractRefusal | None = None
+    #: Event names handled a run of records at a time (`batch.py`); also used one by one.
+    batch_handlers: Mapping[str, BatchHandler] = dataclasses.field(default_factory=dict)
 
     def build(self, pool: asyncpg.Pool, retry: RetryPolicy) -> EventConsumer:
         return EventConsumer(
@@ -77,6 +80,7 @@ class ConsumerSpec:
             pool=pool,
             retry=retry,
             refuse=self.refuse,
+            batch_handlers=self.batch_handlers,
         )
 
 
@@ -92,16 +96,22 @@ class EventConsumer:
         pool: asyncpg.Pool,
         retry: RetryPolicy | None = None,
         refuse: ContractRefusal | None = None,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ) -> None:
         self.name = name
         self.topics = list(topics)
-        self._handlers = dict(handlers)
+        self._batch_handlers = dict(batch_handlers or {})
+        self._handlers = {
+            **{name: batch.one_by_one(h) for name, h in self._batch_handlers.items()},
+            **handlers,
+        }
         self._pool = pool
         self.retry = retry or RetryPolicy()
         self._refuse = refuse
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
-        """Fast path: the whole batch in one transaction, a savepoint per record. A record that
+        """Fast path: the whole batch in one transaction, a savepoint per record (per run of
+        records for an event name with a batch handler, see `batch.py`). A record that
         needs a retry ends the fast run; what came before it is committed, it takes the slow
         path (its own transaction, with backoff), and the fast path resumes after it.
         Returns how many records had their effect applied (not skipped, not dead-lettered)."""
@@ -119,11 +129,11 @@ class EventConsumer:
         outcomes: list[str] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                for record in records:
-                    outcome = await self._try_in_transaction(conn, record)
-                    if outcome is None:
+                while len(outcomes) < len(records):
+                    done = await self._apply_next(conn, records[len(outcomes) :])
+                    outcomes += [outcome for outcome in done if outcome is not None]
+                    if None in done:
                         break
-                    outcomes.append(outcome)
         except Exception as exc:
             if not is_transient(exc):
                 raise
@@ -132,6 +142,43 @@ class EventConsumer:
         for outcome in outcomes:
             CONSUMED.labels(self.name, outcome).inc()
         return outcomes
+
+    async def _apply_next(
+        self, conn: DbConnection, records: Sequence[ConsumerRecord]
+    ) -> list[str | None]:
+        """The outcomes of the next run of records a batch handler takes, or of the next record;
+        a None ends the fast run there (that record takes the slow path)."""
+        run = self._batch_run(records)
+        if not run:
+            return [await self._try_in_transaction(conn, records[0])]
+        handler = self._batch_handlers[run[0].name]
+        try:
+            async with conn.transaction():  # a savepoint: a failed run leaves no trace
+                return list(await batch.claim_and_apply(conn, self.name, run, handler))
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.warning("batch failed; its records go one by one", error=repr(exc))
+        outcomes: list[str | None] = []
+        for item in run:
+            outcome = await self._try_in_transaction(conn, item.record)
+            outcomes.append(outcome)
+            if outcome is None:
+                break
+        return outcomes
+
+    def _batch_run(self, records: Sequence[ConsumerRecord]) -> list[batch.Decoded]:
+        """The longest prefix of valid records of one event name a batch handler takes."""
+        run: list[batch.Decoded] = []
+        for record in records:
+            try:
+                event, name, data = decode_record(record)
+            except Exception:
+                break
+            if name not in self._batch_handlers or (run and run[0].name != name):
+                break
+            run.append(batch.Decoded(record, event, name, data))
+        return run
 
     async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
         """The record's outcome within the caller's transaction, or None for the slow path."""
@@ -251,8 +298,8 @@ class EventConsumer:
         self, conn: DbConnection, event: CloudEvent, data: BaseModel, handler: Handler
     ) -> str:
         """The effect, once: the inbox row and the handler's writes share the caller's
-        transaction. CloudEvents ids are unique per source, so the inbox key carries both."""
-        if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
+        transaction."""
+        if not await inbox.claim(conn, self.name, batch.inbox_key(event), "done"):
             log.info("duplicate event skipped")
             return "duplicate"
         await handler(conn, event, data)

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aihub_shared.runtime.db import DbConnection
 
 
 async def claim(conn: DbConnection, consumer: str, message_key: str, outcome: str) -> bool:
     """True if this consumer has not handled the message before; the claim commits or rolls back
     with the caller's transaction, so an effect is recorded at most once."""
-    inserted = await conn.fetchval(
-        "INSERT INTO inbox (consumer, message_key, outcome) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING RETURNING true",
+    return message_key in await claim_all(conn, consumer, [message_key], outcome)
+
+
+async def claim_all(
+    conn: DbConnection, consumer: str, message_keys: Sequence[str], outcome: str
+) -> set[str]:
+    """`claim` for many messages in one statement: the keys not handled before (a key twice in
+    `message_keys` is claimed once)."""
+    rows = await conn.fetch(
+        "INSERT INTO inbox (consumer, message_key, outcome)"
+        " SELECT $1, key, $3 FROM unnest($2::text[]) AS key"
+        " ON CONFLICT DO NOTHING RETURNING message_key",
         consumer,
-        message_key,
+        list(message_keys),
         outcome,
     )
-    return bool(inserted)
+    return {row["message_key"] for row in rows}
 
 
 async def prune(conn: DbConnection, older_than_days: int) -> int:

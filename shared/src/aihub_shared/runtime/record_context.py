@@ -27,11 +27,16 @@ def position(record: ConsumerRecord) -> str:
     return f"{record.topic}:{record.partition}:{record.offset}"
 
 
+def arrival_of(record: ConsumerRecord) -> datetime:
+    """When the record reached the broker (see `arrival_time`)."""
+    return datetime.fromtimestamp(record.timestamp / 1000, UTC)
+
+
 @contextlib.contextmanager
 def handling(consumer: str, record: ConsumerRecord) -> Iterator[None]:
     """While one record is handled, on either path: its position in the logs, its arrival time
     for `arrival_time()`."""
-    token = _arrival.set(datetime.fromtimestamp(record.timestamp / 1000, UTC))
+    token = _arrival.set(arrival_of(record))
     try:
         with structlog.contextvars.bound_contextvars(consumer=consumer, position=position(record)):
             yield

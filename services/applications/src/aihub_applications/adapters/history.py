@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,17 @@ async def add_history(
         stage_code,
         reviewer_id,
         replaced_reviewer_id,
+    )
+
+
+async def add_first_history(
+    conn: DbConnection, entries: Sequence[tuple[uuid.UUID, Status, str, str, str | None]]
+) -> None:
+    """The first entry of each new application: (application, status, actor, reason, stage)."""
+    await conn.executemany(
+        "INSERT INTO application_history (application_id, from_status, to_status, actor, reason,"
+        " action, stage_code) VALUES ($1, NULL, $2, $3, $4, 'status', $5)",
+        [(a, status.value, actor, reason, stage) for a, status, actor, reason, stage in entries],
     )
 
 

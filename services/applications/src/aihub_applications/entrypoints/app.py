@@ -15,7 +15,7 @@ from aihub_applications.entrypoints.selection_api import build_selection_router
 from aihub_applications.entrypoints.selection_rules_api import build_selection_rules_router
 from aihub_applications.service_layer.erasure import collect_confirmation, receive_request
 from aihub_applications.service_layer.events import EVENTS
-from aihub_applications.service_layer.intake import receive_submission
+from aihub_applications.service_layer.intake import receive_submissions
 from aihub_applications.service_layer.replicas import (
     STATUS_BY_ENROLLMENT_EVENT,
     follow_enrollment,
@@ -33,7 +33,8 @@ CONSUMERS = [
     ConsumerSpec(
         "applications.intake",
         [topics.INTAKE_APPLICATIONS],
-        {"application.submitted": receive_submission},
+        {},
+        batch_handlers={"application.submitted": receive_submissions},
         # A submission that breaks the contract still hears back, field by field.
         refuse=RefusedReceipts(
             EVENTS, "intake.receipt", "submission_id", locale_at=("contact", "locale")

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 
 from aihub_applications.adapters import catalog_replica, submissions
-from aihub_applications.adapters.submissions import StoredSubmission
-from aihub_applications.domain.eligibility import check_eligibility, refusal
+from aihub_applications.adapters.submissions import (
+    BrnKey,
+    NewApplication,
+    StoredSubmission,
+    SubmissionKey,
+)
+from aihub_applications.domain.eligibility import CohortRules, check_eligibility, refusal
 from aihub_applications.domain.status import Status
 from aihub_applications.service_layer.events import new_event
 from aihub_shared.contracts.applications import ApplicationIneligible, ApplicationReceived
@@ -17,8 +26,8 @@ from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.runtime import outbox
+from aihub_shared.runtime.batch import Consumed
 from aihub_shared.runtime.db import DbConnection
-from aihub_shared.runtime.record_context import arrival_time
 
 log = structlog.get_logger(__name__)
 
@@ -29,11 +38,9 @@ def content_hash(submission: ApplicationSubmitted) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def receive_submission(
-    conn: DbConnection, event: CloudEvent, submission: ApplicationSubmitted
-) -> None:
-    """The Kafka door: the receipt goes to `intake.receipts`."""
-    await take_in(conn, event, submission)
+async def receive_submissions(conn: DbConnection, batch: Sequence[Consumed]) -> None:
+    """The Kafka door, a run of records at a time: the receipts go to `intake.receipts`."""
+    await take_in(conn, [Arrived(c.event, c.data, c.arrival) for c in batch])
 
 
 def http_source(staff: StaffPrincipal) -> str:
@@ -58,70 +65,124 @@ async def submit_over_http(
     )
     event = event.model_copy(update={"source": http_source(staff)})
     async with pool.acquire() as conn, conn.transaction():
-        return await take_in(conn, event, submission)
+        (receipt,) = await take_in(conn, [Arrived(event, submission, datetime.now(UTC))])
+    return IntakeReceipt.model_validate(receipt.data)
 
 
-async def take_in(
-    conn: DbConnection, event: CloudEvent, submission: ApplicationSubmitted
-) -> IntakeReceipt:
-    """Both doors (Kafka and HTTP): store once, answer with a receipt (also on the topic)."""
-    digest = content_hash(submission)
+@dataclass(frozen=True)
+class Arrived:
+    """A submission as it reached a door."""
+
+    event: CloudEvent
+    submission: ApplicationSubmitted
+    at: datetime
+
+    @property
+    def key(self) -> SubmissionKey:
+        return (self.event.source, self.submission.submission_id)
+
+    @property
+    def brn_key(self) -> BrnKey:
+        return (self.submission.cohort_code, self.submission.startup.business_registration_number)
+
+
+@dataclass
+class _Known:
+    """What the database said before the batch, updated as the batch is judged in order, so a
+    submission sees the ones before it in the same batch as if they had been stored already."""
+
+    stored: dict[SubmissionKey, StoredSubmission]
+    first_for_brn: dict[BrnKey, str]
+    rules: dict[str, CohortRules | None]
+    first_stage: dict[str, str | None]
+
+
+async def take_in(conn: DbConnection, batch: Sequence[Arrived]) -> list[CloudEvent]:
+    """Both doors (Kafka, a batch; HTTP, one): store each submission once, answer each with a
+    receipt (queued for the topic, and returned), in the batch's order, judging each as if the
+    ones before it were stored already; set-based SQL for the whole batch."""
     # Two doors can carry the same submission at once; one of them decides.
-    await submissions.lock_submission(conn, event.source, submission.submission_id)
-    existing = await submissions.find_by_submission(conn, event.source, submission.submission_id)
-    if existing is not None:
-        return await _answer_resubmission(conn, event, submission, existing, digest)
+    await submissions.lock_submissions(conn, (a.key for a in batch))
+    await submissions.lock_brns_in_cohorts(conn, (a.brn_key for a in batch))
+    known = await _known(conn, batch)
+    new: list[NewApplication] = []
+    events: list[CloudEvent] = []
+    receipts: list[CloudEvent] = []
+    for arrived in batch:
+        receipt = _judge(arrived, known, new, events)
+        receipts.append(receipt)
+        events.append(receipt)
+    await submissions.insert_applications(conn, new)
+    await outbox.add_events(conn, events)
+    accepted = sum(a.status is Status.RECEIVED for a in new)
+    log.info(
+        "submissions taken in",
+        received=accepted,
+        ineligible=len(new) - accepted,
+        answered_only=len(batch) - len(new),
+    )
+    return receipts
 
-    rules = await catalog_replica.cohort_rules(conn, submission.cohort_code)
+
+async def _known(conn: DbConnection, batch: Sequence[Arrived]) -> _Known:
+    cohorts = sorted({a.submission.cohort_code for a in batch})
+    rules = {code: await catalog_replica.cohort_rules(conn, code) for code in cohorts}
+    first_stage: dict[str, str | None] = {}
+    for code in cohorts:
+        review = await catalog_replica.cohort_review(conn, code) if rules[code] else None
+        first_stage[code] = review.stages[0].code if review else None
+    return _Known(
+        stored=await submissions.find_by_submissions(conn, [a.key for a in batch]),
+        first_for_brn=await submissions.active_applications_for_brns(
+            conn, sorted({a.brn_key for a in batch})
+        ),
+        rules=rules,
+        first_stage=first_stage,
+    )
+
+
+def _judge(
+    arrived: Arrived, known: _Known, new: list[NewApplication], events: list[CloudEvent]
+) -> CloudEvent:
+    """One submission's receipt; a new application and its outcome event join `new` and
+    `events`, and `known`, for the submissions after it."""
+    event, submission = arrived.event, arrived.submission
+    digest = content_hash(submission)
+    existing = known.stored.get(arrived.key)
+    if existing is not None:
+        return _answer_resubmission(event, submission, existing, digest)
+    rules = known.rules[submission.cohort_code]
     if rules is None:
         # Nothing to attach an application to, so nothing is stored: once the catalog has the
         # cohort, the same submission sent again is judged afresh.
-        refusal = check_eligibility(submission, None, now=arrival_time(), first_application_id=None)
-        receipt = _receipt(event, submission, None, refusal)
-        await outbox.add_events(conn, [receipt])
+        refusals = check_eligibility(submission, None, now=arrived.at, first_application_id=None)
         log.info("submission refused: unknown cohort", cohort=submission.cohort_code)
-        return IntakeReceipt.model_validate(receipt.data)
-
-    brn = submission.startup.business_registration_number
-    await submissions.lock_brn_in_cohort(conn, submission.cohort_code, brn)
+        return _receipt(event, submission, None, refusals)
     refusals = check_eligibility(
         submission,
         rules,
-        now=arrival_time(),
-        first_application_id=await submissions.active_application_for_brn(
-            conn, submission.cohort_code, brn
-        ),
+        now=arrived.at,
+        first_application_id=known.first_for_brn.get(arrived.brn_key),
     )
-    return await _store(conn, event, submission, digest, refusals)
-
-
-async def _store(
-    conn: DbConnection,
-    event: CloudEvent,
-    submission: ApplicationSubmitted,
-    digest: str,
-    refusals: list[Refusal],
-) -> IntakeReceipt:
-    """Store a new application (ineligible when refused) and queue its outcome and receipt."""
-    status = Status.INELIGIBLE if refusals else Status.RECEIVED
-    review = await catalog_replica.cohort_review(conn, submission.cohort_code)
-    first_stage = review.stages[0].code if review and not refusals else None
-    application_id = await submissions.insert_application(
-        conn,
+    application = NewApplication(
+        id=uuid.uuid4(),
         submitted_by=event.source,
         submission=submission,
         content_hash=digest,
-        status=status,
+        status=Status.INELIGIBLE if refusals else Status.RECEIVED,
         refusals=refusals,
         actor=f"intake:{event.source}",
-        stage_code=first_stage,
+        stage_code=None if refusals else known.first_stage[submission.cohort_code],
     )
-    subject = str(application_id)
-    outcome = _outcome(event, submission, subject, refusals)
-    receipt = _receipt(event, submission, subject, refusals)
-    await outbox.add_events(conn, [outcome, receipt])
-    log.info("application stored", application_id=subject, status=status.value)
-    return IntakeReceipt.model_validate(receipt.data)
+    new.append(application)
+    subject = str(application.id)
+    known.stored[arrived.key] = StoredSubmission(
+        application.id, digest, [r.model_dump() for r in refusals]
+    )
+    if not refusals:
+        known.first_for_brn[arrived.brn_key] = subject
+    events.append(_outcome(event, submission, subject, refusals))
+    return _receipt(event, submission, subject, refusals)
 
 
 def _outcome(
@@ -153,13 +214,12 @@ def _outcome(
     )
 
 
-async def _answer_resubmission(
-    conn: DbConnection,
+def _answer_resubmission(
     event: CloudEvent,
     submission: ApplicationSubmitted,
     existing: StoredSubmission,
     digest: str,
-) -> IntakeReceipt:
+) -> CloudEvent:
     """The same submission again changes nothing but earns the same receipt (a publisher that
     lost the first one can reconcile); different content under the same id is refused."""
     application_id = str(existing.application_id)
@@ -175,9 +235,7 @@ async def _answer_resubmission(
             )
         ]
         log.warning("conflicting resubmission refused", application_id=application_id)
-    receipt = _receipt(event, submission, application_id, refusals)
-    await outbox.add_events(conn, [receipt])
-    return IntakeReceipt.model_validate(receipt.data)
+    return _receipt(event, submission, application_id, refusals)
 
 
 def _receipt(
