@@ -30,9 +30,13 @@ from services.applications.tests.support import (
 
 
 @pytest.fixture(scope="session")
-async def applications_pool(local_stack: StackEndpoints) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await scratch_database_url(local_stack, "applications_test")
-    pool = await create_pool(dsn, max_size=6)
+async def applications_dsn(local_stack: StackEndpoints) -> str:
+    return await scratch_database_url(local_stack, "applications_test")
+
+
+@pytest.fixture(scope="session")
+async def applications_pool(applications_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(applications_dsn, max_size=6)
     await apply_migrations(pool, "aihub_applications")
     try:
         yield pool

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -223,7 +223,7 @@ def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency
 _CSV_LINES_PER_CHUNK = 500
 
 
-def _csv_chunks(cohort: CohortReview, entries: list[RankingEntry]) -> Iterator[str]:
+def _csv_chunks(cohort: CohortReview, entries: Sequence[RankingEntry]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     stage_codes = [s.code for s in cohort.stages]

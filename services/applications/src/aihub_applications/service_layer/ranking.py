@@ -3,14 +3,15 @@ then the others in the order selection will give them, then the incompletely sco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 import asyncpg
 
-from aihub_applications.adapters import repository
+from aihub_applications.adapters import ranking_inputs, repository
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
@@ -21,6 +22,7 @@ from aihub_applications.service_layer.stage_scores import (
     stage_results as counting_stage_results,
 )
 from aihub_shared.identity import StaffPrincipal
+from aihub_shared.runtime.db import DbConnection
 
 
 @dataclass(frozen=True)
@@ -75,21 +77,62 @@ def _detail(result: StageResult) -> dict[str, Any]:
     }
 
 
+class _RecentRankings:
+    """The rankings computed last, each under the fingerprint of its inputs
+    (`adapters/ranking_inputs.py`): a page of a 10,000-application ranking is then a slice of
+    it (issue 16: computing the whole ranking for every page took 0.7-1.1 s). A few cohorts
+    only, so memory stays bounded; any change to an input misses and recomputes."""
+
+    def __init__(self, cohorts: int) -> None:
+        self._cohorts = cohorts
+        self._rankings: OrderedDict[str, tuple[str, Sequence[RankingEntry]]] = OrderedDict()
+
+    def get(self, ranking: str, inputs: str) -> Sequence[RankingEntry] | None:
+        cached = self._rankings.get(ranking)
+        if cached is None or cached[0] != inputs:
+            return None
+        self._rankings.move_to_end(ranking)
+        return cached[1]
+
+    def put(self, ranking: str, inputs: str, entries: Sequence[RankingEntry]) -> None:
+        self._rankings[ranking] = (inputs, entries)
+        self._rankings.move_to_end(ranking)
+        while len(self._rankings) > self._cohorts:
+            self._rankings.popitem(last=False)
+
+
+_RECENT = _RecentRankings(cohorts=4)
+
+
 async def cohort_ranking(
     pool: asyncpg.Pool, cohort_code: str, *, staff: StaffPrincipal
-) -> tuple[CohortReview, list[RankingEntry]]:
+) -> tuple[CohortReview, Sequence[RankingEntry]]:
     """Every eligible application of the cohort with its stage scores (the current stage's as
-    far as scored), final score and rank: decided ranks first, then by final score."""
-    async with pool.acquire() as conn:
+    far as scored), final score and rank: decided ranks first, then by final score. Computed
+    again only when an input changed since the last time (see `_RecentRankings`)."""
+    # One snapshot for the fingerprint and the inputs: a ranking is kept under the fingerprint
+    # of exactly the state it was computed from.
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         review = await cohort_managed_by(conn, cohort_code, staff)
-        applications = await repository.cohort_applications(conn, cohort_code)
-        live = {
-            stage.code: await counting_stage_results(conn, cohort_code, stage)
-            for stage in review.stages
-        }
-        bonus = await bonus_states(conn, review, applications)
+        ranking, inputs = await ranking_inputs.fingerprint(conn, cohort_code)
+        entries = _RECENT.get(ranking, inputs)
+        if entries is None:
+            entries = tuple(await computed_ranking(conn, review))
+            _RECENT.put(ranking, inputs, entries)
+    return review, entries
+
+
+async def computed_ranking(conn: DbConnection, review: CohortReview) -> list[RankingEntry]:
+    """The cohort's ranking computed from its inputs as they are now."""
+    cohort_code = review.cohort_code
+    applications = await repository.cohort_applications(conn, cohort_code)
+    live = {
+        stage.code: await counting_stage_results(conn, cohort_code, stage)
+        for stage in review.stages
+    }
+    bonus = await bonus_states(conn, review, applications)
     entries = [_entry(a, review, live, bonus[str(a.id)]) for a in applications]
-    return review, _with_tie_breaks(_in_ranking_order(entries, review), review)
+    return _with_tie_breaks(_in_ranking_order(entries, review), review)
 
 
 def _entry(
