@@ -57,6 +57,48 @@ class _DeadLetter(Exception):
         self.detail = detail
 
 
+class _RollBack(Exception):
+    """A handler failed in the fast path: roll back, apply the `applied` records before it."""
+
+    def __init__(self, applied: int) -> None:
+        super().__init__(applied)
+        self.applied = applied
+
+
+def inbox_key(event: CloudEvent) -> str:
+    """CloudEvents ids are unique per source, so the inbox key carries both."""
+    return f"{event.source}|{event.id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Decoded:
+    """A record decoded before the fast path's transaction: its event, data and handler, or
+    the contract violation it is."""
+
+    record: ConsumerRecord
+    event: CloudEvent | None = None
+    data: BaseModel | None = None
+    handler: Handler | None = None
+    violation: EventContractError | None = None
+
+    @classmethod
+    def of(
+        cls,
+        record: ConsumerRecord,
+        decode: Callable[[ConsumerRecord], tuple[CloudEvent, BaseModel, Handler | None]],
+    ) -> _Decoded:
+        try:
+            event, data, handler = decode(record)
+        except EventContractError as exc:
+            return cls(record, violation=exc)
+        return cls(record, event, data, handler)
+
+    @property
+    def inbox_key(self) -> str:
+        assert self.event is not None  # only records with a handler are claimed
+        return inbox_key(self.event)
+
+
 @dataclasses.dataclass(frozen=True)
 class ConsumerSpec:
     """What a service declares: a consumer group, the topics it reads, a handler per event name.
@@ -101,9 +143,9 @@ class EventConsumer:
         self._refuse = refuse
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
-        """Fast path: the whole batch in one transaction, a savepoint per record. A record that
-        needs a retry ends the fast run; what came before it is committed, it takes the slow
-        path (its own transaction, with backoff), and the fast path resumes after it.
+        """Fast path: the whole batch in one transaction. A record that needs a retry ends the
+        fast run; what came before it is committed, it takes the slow path (its own
+        transaction, with backoff), and the fast path resumes after it.
         Returns how many records had their effect applied (not skipped, not dead-lettered)."""
         applied = position = 0
         while position < len(records):
@@ -116,41 +158,60 @@ class EventConsumer:
         return applied
 
     async def _apply_in_one_transaction(self, records: Sequence[ConsumerRecord]) -> list[str]:
-        outcomes: list[str] = []
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                for record in records:
-                    outcome = await self._try_in_transaction(conn, record)
-                    if outcome is None:
-                        break
-                    outcomes.append(outcome)
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            log.warning("batch transaction failed; continuing one by one", error=repr(exc))
-            return []
-        for outcome in outcomes:
-            CONSUMED.labels(self.name, outcome).inc()
-        return outcomes
-
-    async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
-        """The record's outcome within the caller's transaction, or None for the slow path."""
-        with record_context.handling(self.name, record):
+        """The outcomes of the leading records, committed together: all of them, or those before
+        the first one whose handler failed. No savepoint per record (two round trips each): a
+        failed handler rolls the whole transaction back, and the records before it are applied
+        again without it. Handlers are written to be run again anyway (a redelivery after a
+        failed commit does the same), and a failure in the fast path is the rare case."""
+        decoded = [_Decoded.of(record, self._decode) for record in records]
+        count = len(decoded)
+        while count:
             try:
-                event, data, handler = self._decode(record)
-            except EventContractError as exc:
-                return await self._answer_violation(conn, record, exc)
-            if handler is None:
-                return "ignored"
-            with record_context.about(event):
-                try:
-                    async with conn.transaction():  # a savepoint: a failed handler leaves no trace
-                        return await self._claim_and_apply(conn, event, data, handler)
-                except RejectedEvent as exc:
-                    reason = "rejected by a business rule"
-                    return await self._write_dead_letter(conn, record, reason, exc.reason)
-                except Exception:
-                    return None
+                async with self._pool.acquire() as conn, conn.transaction():
+                    outcomes = await self._apply_leading(conn, decoded[:count])
+                    if len(outcomes) < count:
+                        raise _RollBack(len(outcomes))
+            except _RollBack as failed:
+                count = failed.applied
+                continue
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("batch transaction failed; continuing one by one", error=repr(exc))
+                return []
+            for outcome in outcomes:
+                CONSUMED.labels(self.name, outcome).inc()
+            return outcomes
+        return []
+
+    async def _apply_leading(self, conn: DbConnection, decoded: Sequence[_Decoded]) -> list[str]:
+        """Each record's outcome in the caller's transaction, up to the first whose handler
+        failed (its writes are then in the transaction: the caller rolls it back). The inbox
+        claims of the whole run are one statement."""
+        fresh = await inbox.claim_many(
+            conn, self.name, [d.inbox_key for d in decoded if d.handler is not None], "done"
+        )
+        outcomes: list[str] = []
+        for item in decoded:
+            with record_context.handling(self.name, item.record):
+                if item.violation is not None:
+                    outcome = await self._answer_violation(conn, item.record, item.violation)
+                elif item.handler is None or item.event is None:
+                    outcome = "ignored"
+                else:
+                    with record_context.about(item.event):
+                        if item.inbox_key not in fresh:
+                            log.info("duplicate event skipped")
+                            outcome = "duplicate"
+                        else:
+                            fresh.discard(item.inbox_key)  # the same event twice in one batch
+                            try:
+                                await item.handler(conn, item.event, item.data)
+                            except Exception:
+                                return outcomes
+                            outcome = "done"
+            outcomes.append(outcome)
+        return outcomes
 
     async def handle_record(self, record: ConsumerRecord) -> str:
         """Slow path for one record: its own transaction, retries with backoff; its outcome."""
@@ -251,8 +312,8 @@ class EventConsumer:
         self, conn: DbConnection, event: CloudEvent, data: BaseModel, handler: Handler
     ) -> str:
         """The effect, once: the inbox row and the handler's writes share the caller's
-        transaction. CloudEvents ids are unique per source, so the inbox key carries both."""
-        if not await inbox.claim(conn, self.name, f"{event.source}|{event.id}", "done"):
+        transaction."""
+        if not await inbox.claim(conn, self.name, inbox_key(event), "done"):
             log.info("duplicate event skipped")
             return "duplicate"
         await handler(conn, event, data)

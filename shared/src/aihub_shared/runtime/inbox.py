@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aihub_shared.runtime.db import DbConnection
 
 
@@ -16,6 +18,24 @@ async def claim(conn: DbConnection, consumer: str, message_key: str, outcome: st
         outcome,
     )
     return bool(inserted)
+
+
+async def claim_many(
+    conn: DbConnection, consumer: str, message_keys: Sequence[str], outcome: str
+) -> set[str]:
+    """`claim` for several messages in one statement: the keys this consumer had not handled
+    before. A key given twice is claimed once (the caller applies its first occurrence)."""
+    if not message_keys:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO inbox (consumer, message_key, outcome)"
+        " SELECT $1, key, $3 FROM unnest($2::text[]) AS key"
+        " ON CONFLICT DO NOTHING RETURNING message_key",
+        consumer,
+        list(message_keys),
+        outcome,
+    )
+    return {row["message_key"] for row in rows}
 
 
 async def prune(conn: DbConnection, older_than_days: int) -> int:
