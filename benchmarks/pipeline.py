@@ -9,8 +9,9 @@ Raw limits first: Kafka (produce then consume small records, the test principal)
 beforehand). Then each stage runs the service's own code in a process of its own, logging as the
 service does (JSON, INFO, to /dev/null here), so that its peak RSS is the service's under that
 load: intake (applications' intake consumer), enrollment (programs' lifecycle consumer, a cohort
-with N seats) and mail (notifications' mail sender, SMTP_CONNECTIONS 1 and 4). What it does not
-measure yet: the whole pipeline as running services (submission to last mail through Kafka).
+with N seats) and mail (notifications' mail sender, SMTP_CONNECTIONS 1 and 4). Last, the whole
+pipeline as running services (`stage_pipeline.py`): N applications from submission to the last
+mail through the three services the launcher starts, with each service's peak RSS.
 """
 
 from __future__ import annotations
@@ -145,6 +146,27 @@ def rate(value: float, unit: str = "/s") -> str:
     return f"{value:,.0f}{unit}"
 
 
+def whole_pipeline_row(whole: dict[str, float], n: int) -> tuple[str, str, str, str, str]:
+    """N applications through the running services: the rate from the first submission to the
+    last mail, when each stage's last row was written, and each service's peak RSS."""
+    mailed = whole[f"pipeline n={n} mailed"]
+    stages = (
+        f"last receipt {whole[f'pipeline n={n} received']:.0f} s,"
+        f" enrollment {whole[f'pipeline n={n} enrolled']:.0f} s,"
+        f" mail {mailed:.0f} s ({whole[f'pipeline n={n} mails']:,.0f} mails)"
+    )
+    rss = " / ".join(
+        f"{whole[f'rss {name}']:.0f}" for name in ("applications", "programs", "notifications")
+    )
+    return (
+        f"whole pipeline N={n:,}, running services: {stages}",
+        rate(n / mailed),
+        "",
+        "",
+        f"{rss} MiB",
+    )
+
+
 async def main(sizes: list[int], mails: int) -> None:
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
     await ensure_topics(endpoints.kafka_as("ops"))
@@ -154,6 +176,7 @@ async def main(sizes: list[int], mails: int) -> None:
     intake = run_stage("stage_intake.py", *ns)
     enrollment = run_stage("stage_enrollment.py", *ns)
     mail = run_stage("stage_mail.py", "--n", str(mails), "--connections", "1", "--connections", "4")
+    whole = run_stage("stage_pipeline.py", *ns)
     smtp = mail["raw SMTP (aiosmtplib, 1 connection)"]
     rows = [
         ("raw: Kafka consume (email.sent events)", rate(kafka), "", "", ""),
@@ -201,7 +224,8 @@ async def main(sizes: list[int], mails: int) -> None:
                 f"{mail['rss_mib']:.0f} MiB",
             )
         )
-    rows.append(("whole pipeline as running services", "not measured yet", "", "", ""))
+    for n in sizes:
+        rows.append(whole_pipeline_row(whole, n))
     print(
         f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()},"
         f" load average {os.getloadavg()[0]:.1f} at the end"

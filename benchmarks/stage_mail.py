@@ -1,7 +1,8 @@
 """Mail stage: pending deliveries → `email.sent`, through the notifications service's own mail
 sender (claim, attempt record, SMTP, mark, outbox) against the test stack's Postgres and the
 launcher's SMTP capture; and the raw limit: one aiosmtplib connection sending the same messages
-to the same server. Prints figures; asserts nothing.
+(built beforehand, as the service queues them) to the same server. Prints figures; asserts
+nothing.
 
     .venv/bin/python -m benchmarks.stage_mail [--n 2000]
 
@@ -32,9 +33,10 @@ from aihub_local.platform import free_port
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
 from aihub_notifications.adapters.deliveries import NewDelivery, insert_deliveries
-from aihub_notifications.adapters.message import OutgoingMail, build_message, parse_sender
+from aihub_notifications.adapters.message import parse_sender, sender_header
 from aihub_notifications.adapters.smtp import SmtpConfig
 from aihub_notifications.domain.deliveries import message_id
+from aihub_notifications.service_layer.mailing import with_queued_message
 from aihub_notifications.service_layer.sender import SenderConfig, mail_senders
 from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.wakeup import Wakeup
@@ -60,38 +62,41 @@ class MailRun:
 
 
 def delivery(i: int) -> NewDelivery:
+    """A pending delivery as the service queues it: its message built (see `queued_message`)."""
     identity = uuid.uuid4()
-    return NewDelivery(
-        id=identity,
-        event_id=f"bench-{identity}",
-        event_type="kr.seoul.aihub.enrollment.confirmed.v1",
-        correlation_id=None,
-        template="enrollment_confirmed",
-        locale="ko",
-        recipient=f"founder-{i}@{DOMAIN}",
-        recipient_name=f"창업자 {i}",
-        subject=SUBJECT,
-        body_text=TEXT,
-        body_html=HTML,
-        message_id=message_id(identity),
+    return with_queued_message(
+        NewDelivery(
+            id=identity,
+            event_id=f"bench-{identity}",
+            event_type="kr.seoul.aihub.enrollment.confirmed.v1",
+            correlation_id=None,
+            template="enrollment_confirmed",
+            locale="ko",
+            recipient=f"founder-{i}@{DOMAIN}",
+            recipient_name=f"창업자 {i}",
+            subject=SUBJECT,
+            body_text=TEXT,
+            body_html=HTML,
+            message_id=message_id(identity),
+        )
     )
 
 
 async def raw_smtp(host: str, port: int, n: int) -> MailRun:
-    """The server's limit for one client: one connection, messages built beforehand."""
-    sender = parse_sender(MAIL_FROM)
+    """The server's limit for one client: one connection, the same messages built beforehand
+    (as the service queues them), sent as bytes."""
+    from_header = sender_header(parse_sender(MAIL_FROM))
     messages = []
     for i in range(n):
         d = delivery(i)
-        mail = OutgoingMail(
-            str(d.id), d.message_id, d.locale, d.recipient, d.recipient_name, d.subject, TEXT, HTML
-        )
-        messages.append((build_message(mail, sender=sender), d.recipient))
+        assert d.message is not None
+        messages.append((from_header + d.message, d.recipient))
+    sender = parse_sender(MAIL_FROM).addr_spec
     client = aiosmtplib.SMTP(hostname=host, port=port)
     await client.connect()
     began = time.perf_counter()
     for message, recipient in messages:
-        await client.send_message(message, sender=sender.addr_spec, recipients=[recipient])
+        await client.sendmail(sender, [recipient], message)
     seconds = time.perf_counter() - began
     await client.quit()
     return MailRun("raw SMTP (aiosmtplib, 1 connection)", n, seconds)

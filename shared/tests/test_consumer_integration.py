@@ -246,3 +246,38 @@ async def test_shutdown_cancels_an_event_stuck_in_retries(
     await asyncio.sleep(0.2)
     assert calls == calls_at_cancel  # no retry goes on behind the shutdown
     assert await dead_letters(effect_table) == []  # and cancelling is no reason to dead-letter
+
+
+async def test_a_failure_in_the_middle_of_a_batch_leaves_one_effect_per_event(
+    effect_table: asyncpg.Pool, run_id: str
+) -> None:
+    """The fast path has no savepoint per record: a failing handler rolls the batch's
+    transaction back, the records before it are applied again, and it takes the slow path.
+    Each event still has exactly one effect, and the records after it go through."""
+    batch = [record(valid_submission(run_id)) for _ in range(5)]
+    failing = json.loads(batch[2].value or b"")["id"]
+    failures = 0
+
+    async def fails_once_on_the_third(conn: DbConnection, event: CloudEvent, data: Any) -> None:
+        nonlocal failures
+        await record_effect(conn, event, data)  # a write the rollback must take back
+        if event.id == failing and not failures:
+            failures += 1
+            raise TransientError("replica hiccup")
+
+    consumer = consumer_with(effect_table, fails_once_on_the_third)
+    assert await consumer.handle_batch(batch) == 5
+    rows = await effect_table.fetch("SELECT event_id, count(*) AS n FROM effects GROUP BY 1")
+    assert len(rows) == 5
+    assert {r["n"] for r in rows} == {1}
+    assert failures == 1
+    assert await consumer.handle_batch(batch) == 0  # redelivered: nothing new
+
+
+async def test_the_same_event_twice_in_one_batch_has_one_effect(
+    effect_table: asyncpg.Pool, run_id: str
+) -> None:
+    consumer = consumer_with(effect_table, record_effect)
+    value = valid_submission(run_id)
+    assert await consumer.handle_batch([record(value), record(value)]) == 1
+    assert await effects(effect_table) == 1

@@ -62,6 +62,11 @@ async def test_mails_to_and_about_the_person_lose_their_content_and_stay_counted
     assert await db.fetchval(
         "SELECT count(*) FROM deliveries WHERE body_text LIKE $1", f"%{STARTUP}%"
     )
+    # The message built when queued holds the address too (the bodies are base64 in it).
+    assert await db.fetchval(
+        "SELECT count(*) FROM deliveries WHERE position(convert_to($1, 'UTF8') IN message) > 0",
+        EMAIL,
+    )
 
     await erase(db, ["app-erase"], EMAIL)
 
@@ -73,6 +78,7 @@ async def test_mails_to_and_about_the_person_lose_their_content_and_stay_counted
         [f"%{STARTUP}%", f"%{EMAIL}%", "%Jane Park%"],
     )
     assert leftovers == 0
+    assert await db.fetchval("SELECT count(*) FROM deliveries WHERE message IS NOT NULL") == 0
     applicant = await db.fetchrow("SELECT * FROM applicants WHERE application_id = 'app-erase'")
     assert applicant is not None
     assert applicant["contact_email"].endswith("@erased.example")

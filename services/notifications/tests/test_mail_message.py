@@ -19,6 +19,8 @@ from aihub_notifications.adapters.message import (
     OutgoingMail,
     build_message,
     parse_sender,
+    queued_message,
+    sender_header,
 )
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id, single_line
@@ -205,3 +207,31 @@ def test_any_name_and_subject_arrive_exactly_with_one_recipient(name: str, subje
     expected_to = f"{name} <jane@startup.example.com>" if name else "jane@startup.example.com"
     assert decoded(raw, "To") == expected_to
     assert set(parsed.keys()) == EXPECTED_HEADERS
+
+
+def test_the_queued_message_is_the_built_one_with_our_from_in_front() -> None:
+    """What the sender sends from a queued row: the message built at queue time, 7-bit clean,
+    with the From line of MAIL_FROM put in front; a receiver reads the same mail."""
+    mail = outgoing()
+    sent_at = datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
+    queued = queued_message(mail, date=sent_at)
+    assert queued is not None
+    raw = sender_header(SENDER) + queued
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    _, built = wire(build_message(mail, sender=SENDER, date=sent_at))
+
+    assert raw.isascii()  # no 8BITMIME needed: the server takes the bytes as they are
+    assert set(parsed.keys()) == EXPECTED_HEADERS
+    for name in EXPECTED_HEADERS - {"Content-Type"}:  # its boundary is drawn at random
+        assert str(parsed[name]) == str(built[name]), name
+    assert parsed.get_content_type() == built.get_content_type()
+    for kind in ("plain", "html"):
+        ours, theirs = parsed.get_body((kind,)), built.get_body((kind,))
+        assert ours is not None
+        assert theirs is not None
+        assert ours.get_content() == theirs.get_content()
+
+
+def test_a_non_ascii_address_is_built_when_sent() -> None:
+    """It needs SMTPUTF8, which only the server's greeting tells: nothing is queued built."""
+    assert queued_message(outgoing(recipient="지은@startup.example.com")) is None

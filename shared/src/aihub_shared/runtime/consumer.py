@@ -58,6 +58,52 @@ class _DeadLetter(Exception):
         self.detail = detail
 
 
+class _RollBack(Exception):
+    """A handler failed in the fast path: roll back, apply the `applied` records before it;
+    the `failed` records after them (one, or a batch handler's whole run) go one by one."""
+
+    def __init__(self, applied: int, failed: int = 1) -> None:
+        super().__init__(applied, failed)
+        self.applied = applied
+        self.failed = failed
+
+
+def inbox_key(event: CloudEvent) -> str:
+    """CloudEvents ids are unique per source, so the inbox key carries both."""
+    return f"{event.source}|{event.id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Decoded:
+    """A record decoded before the fast path's transaction: its event, data and handler, or
+    the contract violation it is."""
+
+    record: ConsumerRecord
+    event: CloudEvent | None = None
+    data: BaseModel | None = None
+    handler: Handler | None = None
+    violation: EventContractError | None = None
+    #: The contract's short name (`application.submitted`), to find a batch handler.
+    name: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        record: ConsumerRecord,
+        decode: Callable[[ConsumerRecord], tuple[CloudEvent, str, BaseModel, Handler | None]],
+    ) -> _Decoded:
+        try:
+            event, name, data, handler = decode(record)
+        except EventContractError as exc:
+            return cls(record, violation=exc)
+        return cls(record, event, data, handler, name=name)
+
+    @property
+    def inbox_key(self) -> str:
+        assert self.event is not None  # only records with a handler are claimed
+        return inbox_key(self.event)
+
+
 @dataclasses.dataclass(frozen=True)
 class ConsumerSpec:
     """What a service declares: a consumer group, the topics it reads, a handler per event name.
@@ -110,94 +156,123 @@ class EventConsumer:
         self._refuse = refuse
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
-        """Fast path: the whole batch in one transaction, a savepoint per record (per run of
-        records for an event name with a batch handler, see `batch.py`). A record that
-        needs a retry ends the fast run; what came before it is committed, it takes the slow
-        path (its own transaction, with backoff), and the fast path resumes after it.
+        """Fast path: the whole batch in one transaction. A record that needs a retry ends the
+        fast run (with a batch handler's whole run when that run failed); what came before it
+        is committed, it takes the slow path (its own transaction, with backoff), and the fast
+        path resumes after it.
         Returns how many records had their effect applied (not skipped, not dead-lettered)."""
         applied = position = 0
         while position < len(records):
-            outcomes = await self._apply_in_one_transaction(records[position:])
+            outcomes, failed = await self._apply_in_one_transaction(records[position:])
             applied += outcomes.count("done")
             position += len(outcomes)
-            if position < len(records):
-                applied += await self.handle_record(records[position]) == "done"
-                position += 1
+            for record in records[position : position + failed]:
+                applied += await self.handle_record(record) == "done"
+            position += len(records[position : position + failed])
         return applied
 
-    async def _apply_in_one_transaction(self, records: Sequence[ConsumerRecord]) -> list[str]:
+    async def _apply_in_one_transaction(
+        self, records: Sequence[ConsumerRecord]
+    ) -> tuple[list[str], int]:
+        """The outcomes of the leading records, committed together: all of them, or those before
+        the first one whose handler failed; and how many records after them go one by one.
+        No savepoint per record (two round trips each): a failed handler rolls the whole
+        transaction back, and the records before it are applied again without it. Handlers are
+        written to be run again anyway (a redelivery after a failed commit does the same), and
+        a failure in the fast path is the rare case."""
+        decoded = [_Decoded.of(record, self._decode_named) for record in records]
+        count, failed = len(decoded), 1
+        while count:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    outcomes = await self._apply_leading(conn, decoded[:count])
+            except _RollBack as rolled_back:
+                count, failed = rolled_back.applied, rolled_back.failed
+                continue
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("batch transaction failed; continuing one by one", error=repr(exc))
+                return [], 1
+            for outcome in outcomes:
+                CONSUMED.labels(self.name, outcome).inc()
+            return outcomes, failed
+        return [], failed
+
+    async def _apply_leading(self, conn: DbConnection, decoded: Sequence[_Decoded]) -> list[str]:
+        """Each record's outcome in the caller's transaction; `_RollBack` at the first whose
+        handler failed (its writes are then in the transaction). The inbox claims of the whole
+        run are one statement; a run of records a batch handler takes is one call of it."""
+        fresh = await inbox.claim_all(
+            conn, self.name, [d.inbox_key for d in decoded if d.handler is not None], "done"
+        )
         outcomes: list[str] = []
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                while len(outcomes) < len(records):
-                    done = await self._apply_next(conn, records[len(outcomes) :])
-                    outcomes += [outcome for outcome in done if outcome is not None]
-                    if None in done:
-                        break
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            log.warning("batch transaction failed; continuing one by one", error=repr(exc))
-            return []
-        for outcome in outcomes:
-            CONSUMED.labels(self.name, outcome).inc()
-        return outcomes
-
-    async def _apply_next(
-        self, conn: DbConnection, records: Sequence[ConsumerRecord]
-    ) -> list[str | None]:
-        """The outcomes of the next run of records a batch handler takes, or of the next record;
-        a None ends the fast run there (that record takes the slow path)."""
-        run = self._batch_run(records)
-        if not run:
-            return [await self._try_in_transaction(conn, records[0])]
-        handler = self._batch_handlers[run[0].name]
-        try:
-            async with conn.transaction():  # a savepoint: a failed run leaves no trace
-                return list(await batch.claim_and_apply(conn, self.name, run, handler))
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            log.warning("batch failed; its records go one by one", error=repr(exc))
-        outcomes: list[str | None] = []
-        for item in run:
-            outcome = await self._try_in_transaction(conn, item.record)
+        while len(outcomes) < len(decoded):
+            run = self._batch_run(decoded[len(outcomes) :])
+            if run:
+                outcomes += await self._apply_run(conn, run, fresh, applied=len(outcomes))
+                continue
+            item = decoded[len(outcomes)]
+            with record_context.handling(self.name, item.record):
+                if item.violation is not None:
+                    outcome = await self._answer_violation(conn, item.record, item.violation)
+                elif item.handler is None or item.event is None:
+                    outcome = "ignored"
+                else:
+                    with record_context.about(item.event):
+                        if item.inbox_key not in fresh:
+                            log.info("duplicate event skipped")
+                            outcome = "duplicate"
+                        else:
+                            fresh.discard(item.inbox_key)  # the same event twice in one batch
+                            try:
+                                await item.handler(conn, item.event, item.data)
+                            except Exception as exc:
+                                raise _RollBack(len(outcomes)) from exc
+                            outcome = "done"
             outcomes.append(outcome)
-            if outcome is None:
-                break
         return outcomes
 
-    def _batch_run(self, records: Sequence[ConsumerRecord]) -> list[batch.Decoded]:
-        """The longest prefix of valid records of one event name a batch handler takes."""
-        run: list[batch.Decoded] = []
-        for record in records:
-            try:
-                event, name, data = decode_record(record)
-            except Exception:
-                break
-            if name not in self._batch_handlers or (run and run[0].name != name):
-                break
-            run.append(batch.Decoded(record, event, name, data))
-        return run
+    def _batch_run(self, decoded: Sequence[_Decoded]) -> Sequence[_Decoded]:
+        """The longest prefix of records of one event name that a batch handler takes."""
+        name = decoded[0].name
+        if name is None or name not in self._batch_handlers:
+            return []
+        end = 1
+        while end < len(decoded) and decoded[end].name == name:
+            end += 1
+        return decoded[:end]
 
-    async def _try_in_transaction(self, conn: DbConnection, record: ConsumerRecord) -> str | None:
-        """The record's outcome within the caller's transaction, or None for the slow path."""
-        with record_context.handling(self.name, record):
+    async def _apply_run(
+        self, conn: DbConnection, run: Sequence[_Decoded], fresh: set[str], *, applied: int
+    ) -> list[str]:
+        """A run's outcomes (`done`, or `duplicate`: handled before, or earlier in the batch)
+        after one call of its batch handler; `_RollBack` sends the whole run one by one when
+        the handler fails, so a poison record is dead-lettered with its reason alone."""
+        outcomes: list[str] = []
+        events: list[batch.Consumed] = []
+        for item in run:
+            assert item.event is not None  # a run holds decoded records only
+            if item.inbox_key in fresh:
+                fresh.discard(item.inbox_key)
+                arrival = record_context.arrival_of(item.record)
+                events.append(batch.Consumed(item.event, item.data, arrival))
+                outcomes.append("done")
+            else:
+                outcomes.append("duplicate")
+        positions = f"{record_context.position(run[0].record)}..{run[-1].record.offset}"
+        with structlog.contextvars.bound_contextvars(consumer=self.name, positions=positions):
+            if len(events) < len(run):
+                log.info("duplicate events skipped", count=len(run) - len(events))
             try:
-                event, data, handler = self._decode(record)
-            except EventContractError as exc:
-                return await self._answer_violation(conn, record, exc)
-            if handler is None:
-                return "ignored"
-            with record_context.about(event):
-                try:
-                    async with conn.transaction():  # a savepoint: a failed handler leaves no trace
-                        return await self._claim_and_apply(conn, event, data, handler)
-                except RejectedEvent as exc:
-                    reason = "rejected by a business rule"
-                    return await self._write_dead_letter(conn, record, reason, exc.reason)
-                except Exception:
-                    return None
+                if events:
+                    await self._batch_handlers[str(run[0].name)](conn, events)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                log.warning("batch failed; its records go one by one", error=repr(exc))
+                raise _RollBack(applied, failed=len(run)) from exc
+        return outcomes
 
     async def handle_record(self, record: ConsumerRecord) -> str:
         """Slow path for one record: its own transaction, retries with backoff; its outcome."""
@@ -244,9 +319,15 @@ class EventConsumer:
                     raise ReplayFailed("unexpected", detail) from exc
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
+        event, _, data, handler = self._decode_named(record)
+        return event, data, handler
+
+    def _decode_named(
+        self, record: ConsumerRecord
+    ) -> tuple[CloudEvent, str, BaseModel, Handler | None]:
         try:
             event, name, data = decode_record(record)
-            return event, data, self._handlers.get(name)
+            return event, name, data, self._handlers.get(name)
         except EventContractError:
             raise
         except Exception as exc:  # whatever else hostile bytes provoke is still about the bytes
@@ -299,7 +380,7 @@ class EventConsumer:
     ) -> str:
         """The effect, once: the inbox row and the handler's writes share the caller's
         transaction."""
-        if not await inbox.claim(conn, self.name, batch.inbox_key(event), "done"):
+        if not await inbox.claim(conn, self.name, inbox_key(event), "done"):
             log.info("duplicate event skipped")
             return "duplicate"
         await handler(conn, event, data)

@@ -18,6 +18,8 @@ async def claim_all(
 ) -> set[str]:
     """`claim` for many messages in one statement: the keys not handled before (a key twice in
     `message_keys` is claimed once)."""
+    if not message_keys:
+        return set()
     rows = await conn.fetch(
         "INSERT INTO inbox (consumer, message_key, outcome)"
         " SELECT $1, key, $3 FROM unnest($2::text[]) AS key"

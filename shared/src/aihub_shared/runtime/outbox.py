@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.registry import contract_for_type
@@ -40,6 +42,30 @@ def event_headers(event: CloudEvent) -> Headers:
 
 async def add_events(conn: DbConnection, events: Sequence[CloudEvent]) -> None:
     """Queue events for publication; each goes to its contract's topic, keyed by its subject."""
+    await conn.executemany(_INSERT, _rows(events))
+
+
+def insert_events_sql(events: Sequence[CloudEvent], first_param: int) -> tuple[str, list[Any]]:
+    """`add_events` as one `INSERT` using the parameters from `$first_param` on, and their
+    values: for a caller that writes its change and its events in one statement (the insert as
+    a data-modifying `WITH` part), one round trip instead of two."""
+    columns: list[list[Any]] = [[], [], [], [], [], []]
+    for row in _rows(events):
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    # As JSON text: a list of header pairs in a jsonb[] would read as a nested array.
+    columns[3] = [json.dumps(headers) for headers in columns[3]]
+    types = ("text", "bytea", "bytea", "text", "text", "text")
+    arrays = ", ".join(f"${first_param + i}::{t}[]" for i, t in enumerate(types))
+    sql = (
+        "INSERT INTO outbox (topic, key, value, headers, event_id, event_type)"  # noqa: S608 — parameter numbers only
+        f" SELECT topic, key, value, headers::jsonb, event_id, event_type FROM unnest({arrays})"
+        " AS queued(topic, key, value, headers, event_id, event_type)"
+    )
+    return sql, columns
+
+
+def _rows(events: Sequence[CloudEvent]) -> list[tuple[Any, ...]]:
     rows = []
     for event in events:
         contract = contract_for_type(event.type)
@@ -57,7 +83,7 @@ async def add_events(conn: DbConnection, events: Sequence[CloudEvent]) -> None:
                 event.type,
             )
         )
-    await conn.executemany(_INSERT, rows)
+    return rows
 
 
 async def add_raw(

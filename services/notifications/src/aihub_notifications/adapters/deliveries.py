@@ -9,6 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from aihub_notifications.adapters.message import OutgoingMail
+from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
 
@@ -29,6 +32,8 @@ class NewDelivery:
     program_code: str | None = None
     resend_of: uuid.UUID | None = None
     requested_by: str | None = None
+    #: The message built when queued (`message.queued_message`); None: built when sent.
+    message: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Delivery:
     body_html: str
     message_id: str
     attempts: int
+    message: bytes | None = None
 
 
 async def insert_deliveries(
@@ -57,10 +63,10 @@ async def insert_deliveries(
     rows = await conn.fetch(
         "INSERT INTO deliveries (id, event_id, event_type, correlation_id, template, locale,"
         " recipient, recipient_name, subject, body_text, body_html, message_id, program_code,"
-        " resend_of, requested_by)"
+        " resend_of, requested_by, message)"
         " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
         " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-        " $13::text[], $14::uuid[], $15::text[])"
+        " $13::text[], $14::uuid[], $15::text[], $16::bytea[])"
         " ON CONFLICT DO NOTHING RETURNING id",
         [d.id for d in deliveries],
         [d.event_id for d in deliveries],
@@ -77,8 +83,24 @@ async def insert_deliveries(
         [d.program_code for d in deliveries],
         [d.resend_of for d in deliveries],
         [d.requested_by for d in deliveries],
+        [d.message for d in deliveries],
     )
     return {r["id"] for r in rows}
+
+
+def outgoing_mail(row: NewDelivery | Delivery) -> OutgoingMail:
+    """What the message of a delivery is built from."""
+    return OutgoingMail(
+        delivery_id=str(row.id),
+        message_id=row.message_id,
+        locale=row.locale,
+        recipient=row.recipient,
+        recipient_name=row.recipient_name,
+        subject=row.subject,
+        text=row.body_text,
+        html=row.body_html,
+        template=row.template,
+    )
 
 
 _DUE = "status = 'pending' AND next_attempt_at <= now()"
@@ -111,7 +133,8 @@ async def lock_due(
 async def delivery(conn: DbConnection, delivery_id: uuid.UUID) -> Delivery | None:
     row = await conn.fetchrow(
         "SELECT id, event_id, correlation_id, template, locale, recipient, recipient_name,"
-        " subject, body_text, body_html, message_id, attempts FROM deliveries WHERE id = $1",
+        " subject, body_text, body_html, message_id, attempts, message"
+        " FROM deliveries WHERE id = $1",
         delivery_id,
     )
     return Delivery(**dict(row)) if row is not None else None
@@ -120,18 +143,24 @@ async def delivery(conn: DbConnection, delivery_id: uuid.UUID) -> Delivery | Non
 # Each outcome closes its attempt row in the same statement (one round trip per mail).
 _FINISH_ATTEMPT = (
     "WITH finished AS (UPDATE delivery_attempts SET outcome = $2, error = $3,"
-    " finished_at = now() WHERE id = $4) "
+    " finished_at = now() WHERE id = $4)"
 )
 
 
-async def mark_sent(conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int) -> None:
+async def mark_sent(
+    conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, events: Sequence[CloudEvent]
+) -> None:
+    """Sent: the row, its attempt and its `email.sent` event in one statement."""
+    queue, queued_args = outbox.insert_events_sql(events, first_param=5)
     await conn.execute(
-        _FINISH_ATTEMPT + "UPDATE deliveries SET status = 'sent', sent_at = now(),"  # noqa: S608 — constant SQL text
+        _FINISH_ATTEMPT + f", queued AS ({queue})"  # noqa: S608 — constant SQL text
+        " UPDATE deliveries SET status = 'sent', sent_at = now(),"
         " attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1",
         delivery_id,
         "sent",
         None,
         attempt,
+        *queued_args,
     )
 
 
@@ -139,7 +168,7 @@ async def mark_retry(
     conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, error: str, delay_seconds: float
 ) -> None:
     await conn.execute(
-        _FINISH_ATTEMPT + "UPDATE deliveries SET attempts = attempts + 1, last_error = $3,"  # noqa: S608 — constant SQL text
+        _FINISH_ATTEMPT + " UPDATE deliveries SET attempts = attempts + 1, last_error = $3,"  # noqa: S608 — constant SQL text
         " next_attempt_at = now() + make_interval(secs => $5), updated_at = now()"
         " WHERE id = $1",
         delivery_id,
@@ -154,7 +183,7 @@ async def mark_failed(
     conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, error: str
 ) -> None:
     await conn.execute(
-        _FINISH_ATTEMPT + "UPDATE deliveries SET status = 'failed', failed_at = now(),"  # noqa: S608 — constant SQL text
+        _FINISH_ATTEMPT + " UPDATE deliveries SET status = 'failed', failed_at = now(),"  # noqa: S608 — constant SQL text
         " attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1",
         delivery_id,
         "failed",

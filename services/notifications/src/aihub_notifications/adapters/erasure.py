@@ -44,7 +44,7 @@ async def erase(
     to_person = await conn.fetch(
         "UPDATE deliveries SET recipient = 'erased-' || id || '@' || $2::text,"
         " recipient_name = $3::text, subject = $3::text, body_text = '', body_html = '',"
-        " last_error = NULL,"
+        " message = NULL, last_error = NULL,"
         # A mail not sent yet never will be: its content is gone.
         " failed_at = CASE WHEN status = 'pending' THEN now() ELSE failed_at END,"
         " status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,"
@@ -56,7 +56,7 @@ async def erase(
     )
     about_person = await conn.fetch(
         "UPDATE deliveries SET subject = $2::text, body_text = '', body_html = '',"
-        " updated_at = now()"
+        " message = NULL, updated_at = now()"
         " WHERE body_text <> ''"
         " AND (body_text LIKE ANY($1::text[]) OR subject LIKE ANY($1::text[]))"
         " RETURNING id",
@@ -110,7 +110,8 @@ async def rows_about(
     )
     return {
         "applicants": [dict(r) for r in applicants],
-        "deliveries": [dict(r) for r in deliveries],
+        # The built message only repeats the subject and bodies listed with it.
+        "deliveries": [{k: v for k, v in r.items() if k != "message"} for r in deliveries],
         "delivery_attempts": [dict(r) for r in attempts],
     }
 

@@ -119,10 +119,16 @@ def _set_mailbox(message: EmailMessage, name: str, address: Address) -> None:
 
 
 def build_message(
-    mail: OutgoingMail, *, sender: Address, date: datetime | None = None
+    mail: OutgoingMail,
+    *,
+    sender: Address | None,
+    date: datetime | None = None,
+    mime_policy: policy.EmailPolicy[EmailMessage] = policy.SMTP,
 ) -> EmailMessage:
-    message = EmailMessage(policy=policy.SMTP)
-    _set_mailbox(message, "From", sender)
+    """The message; without a From header when `sender` is None (see `queued_message`)."""
+    message = EmailMessage(policy=mime_policy)
+    if sender is not None:
+        _set_mailbox(message, "From", sender)
     _set_mailbox(message, "To", mailbox(mail.recipient_name, mail.recipient))
     _set_text(message, "Subject", mail.subject)
     message["Date"] = email.utils.format_datetime(date or datetime.now(UTC))
@@ -138,3 +144,27 @@ def build_message(
     # into the first part.
     message["Content-Language"] = single_line(mail.locale)
     return message
+
+
+#: The queued form's policy: 7-bit parts (quoted-printable or base64), so that the bytes suit a
+#: server with or without 8BITMIME and go out as they are.
+_QUEUED = policy.SMTP.clone(cte_type="7bit")
+
+
+def queued_message(mail: OutgoingMail, *, date: datetime | None = None) -> bytes | None:
+    """The message as it goes into the SMTP DATA command, less its From header: built when the
+    delivery is queued, so that sending is the SMTP conversation alone (building a message with
+    the `email` package costs more than sending it). From is the sender's setting, written in
+    front when sent (`with_sender`), so a new MAIL_FROM reaches mails already queued; Date is
+    the moment the message was ready (RFC 5322 §3.6.1). None for a non-ASCII address: that one
+    needs SMTPUTF8, decided when the server is known, and is built when sent."""
+    if not mail.recipient.isascii():
+        return None
+    return build_message(mail, sender=None, date=date, mime_policy=_QUEUED).as_bytes()
+
+
+def sender_header(sender: Address) -> bytes:
+    """The From header line as `build_message` writes it, to put in front of a queued message."""
+    message = EmailMessage(policy=_QUEUED)
+    _set_mailbox(message, "From", sender)
+    return message.as_bytes().rstrip(b"\r\n") + b"\r\n"

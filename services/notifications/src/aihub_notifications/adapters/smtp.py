@@ -169,11 +169,16 @@ class SmtpTransport:
         self._client = client
         return client
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
-        """Hand one message for one recipient to the server; `SmtpSendError` says what failed."""
+    async def send(self, message: EmailMessage | bytes, *, sender: str, recipient: str) -> None:
+        """Hand one message for one recipient to the server; `SmtpSendError` says what failed.
+        Bytes go as they are (a queued message, 7-bit clean); a message object is flattened
+        for what the server supports."""
         client = await self._ready()
         try:
-            await client.send_message(message, sender=sender, recipients=[recipient])
+            if isinstance(message, bytes):
+                await client.sendmail(sender, [recipient], message)
+            else:
+                await client.send_message(message, sender=sender, recipients=[recipient])
         except Exception as exc:
             failure = classify(exc)
             if not failure.permanent:

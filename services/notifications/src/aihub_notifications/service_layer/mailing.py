@@ -10,11 +10,13 @@ whose application was never received is rejected at once (see `received_applican
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import structlog
 
 from aihub_notifications.adapters import deliveries, directory, replicas
+from aihub_notifications.adapters.message import InvalidAddress, queued_message
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id
 from aihub_notifications.domain.mails import MailRequest
@@ -42,21 +44,32 @@ def new_delivery(
     address = str(request.recipient.email)
     rendered = renderer.render(request.template, request.recipient.locale, request.context)
     identity = delivery_id(event_id, address, request.template)
-    return deliveries.NewDelivery(
-        id=identity,
-        event_id=event_id,
-        event_type=event_type,
-        correlation_id=correlation_id,
-        template=request.template,
-        locale=rendered.locale,
-        recipient=address,
-        recipient_name=request.recipient.name,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        message_id=message_id(identity),
-        program_code=request.program_code,
+    return with_queued_message(
+        deliveries.NewDelivery(
+            id=identity,
+            event_id=event_id,
+            event_type=event_type,
+            correlation_id=correlation_id,
+            template=request.template,
+            locale=rendered.locale,
+            recipient=address,
+            recipient_name=request.recipient.name,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            message_id=message_id(identity),
+            program_code=request.program_code,
+        )
     )
+
+
+def with_queued_message(delivery: deliveries.NewDelivery) -> deliveries.NewDelivery:
+    """The delivery with its message built now, not when it is sent (see `queued_message`)."""
+    try:
+        message = queued_message(deliveries.outgoing_mail(delivery))
+    except InvalidAddress:
+        message = None  # refused when sent, as a permanent failure with its reason
+    return dataclasses.replace(delivery, message=message)
 
 
 async def queue_mails(

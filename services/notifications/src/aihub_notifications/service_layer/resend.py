@@ -11,6 +11,7 @@ from aihub_notifications.adapters import deliveries
 from aihub_notifications.domain.access import check_delivery_visible
 from aihub_notifications.domain.deliveries import delivery_id, message_id
 from aihub_notifications.service_layer.deliveries import NO_SUCH_DELIVERY
+from aihub_notifications.service_layer.mailing import with_queued_message
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.refusals import Conflict, NotFound
 from aihub_shared.runtime.logging import mask_email
@@ -37,22 +38,24 @@ async def resend(pool: asyncpg.Pool, staff: StaffPrincipal, original_id: uuid.UU
         await deliveries.insert_deliveries(
             conn,
             [
-                deliveries.NewDelivery(
-                    id=identity,
-                    event_id=cause,
-                    event_type=RESEND_EVENT_TYPE,
-                    correlation_id=row["correlation_id"],
-                    template=row["template"],
-                    locale=row["locale"],
-                    recipient=row["recipient"],
-                    recipient_name=row["recipient_name"],
-                    subject=row["subject"],
-                    body_text=row["body_text"],
-                    body_html=row["body_html"],
-                    message_id=message_id(identity),
-                    program_code=row["program_code"],
-                    resend_of=original_id,
-                    requested_by=staff.id,
+                with_queued_message(
+                    deliveries.NewDelivery(
+                        id=identity,
+                        event_id=cause,
+                        event_type=RESEND_EVENT_TYPE,
+                        correlation_id=row["correlation_id"],
+                        template=row["template"],
+                        locale=row["locale"],
+                        recipient=row["recipient"],
+                        recipient_name=row["recipient_name"],
+                        subject=row["subject"],
+                        body_text=row["body_text"],
+                        body_html=row["body_html"],
+                        message_id=message_id(identity),
+                        program_code=row["program_code"],
+                        resend_of=original_id,
+                        requested_by=staff.id,
+                    )
                 )
             ],
         )

@@ -25,6 +25,7 @@ import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
@@ -32,7 +33,7 @@ import structlog
 from prometheus_client import Counter
 
 from aihub_notifications.adapters import deliveries
-from aihub_notifications.adapters.message import OutgoingMail, build_message, parse_sender
+from aihub_notifications.adapters.message import build_message, parse_sender, sender_header
 from aihub_notifications.adapters.smtp import (
     SmtpConfig,
     SmtpFailure,
@@ -94,6 +95,7 @@ class MailSender:
         self._transport = transport
         self._config = config
         self._from = parse_sender(config.mail_from)  # a bad MAIL_FROM fails at startup
+        self._from_header = sender_header(self._from)
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -185,8 +187,7 @@ class MailSender:
             )
         failure = await self._send(row, bound)
         if failure is None:
-            await deliveries.mark_sent(conn, row.id, attempt=attempt.id)
-            await outbox.add_events(conn, [email_sent(row)])
+            await deliveries.mark_sent(conn, row.id, attempt=attempt.id, events=[email_sent(row)])
             EMAILS.labels(row.template, "sent").inc()
             bound.info("e-mail sent")
         elif failure.permanent:
@@ -201,20 +202,7 @@ class MailSender:
     async def _send(self, row: deliveries.Delivery, bound: Any) -> SmtpFailure | None:
         """One SMTP conversation; None when the server took the message."""
         try:
-            message = build_message(
-                OutgoingMail(
-                    delivery_id=str(row.id),
-                    message_id=row.message_id,
-                    locale=row.locale,
-                    recipient=row.recipient,
-                    recipient_name=row.recipient_name,
-                    subject=row.subject,
-                    text=row.body_text,
-                    html=row.body_html,
-                    template=row.template,
-                ),
-                sender=self._from,
-            )
+            message = self._message(row)
             crash_if_armed("mail:before-smtp")
             await self._transport.send(
                 message, sender=self._from.addr_spec, recipient=row.recipient
@@ -228,6 +216,13 @@ class MailSender:
                 bound.exception("unexpected error while sending")
             return failure
         return None
+
+    def _message(self, row: deliveries.Delivery) -> EmailMessage | bytes:
+        """The queued message with our From in front; built now if it was not queued built (a
+        row from before migration 0007, or an address that needs SMTPUTF8)."""
+        if row.message is not None and self._from.addr_spec.isascii():
+            return self._from_header + row.message
+        return build_message(deliveries.outgoing_mail(row), sender=self._from)
 
     async def _reschedule(
         self,

@@ -15,7 +15,8 @@ import asyncpg
 import structlog
 
 from aihub_programs.adapters import enrollments as enrollments_db
-from aihub_programs.adapters.enrollments import Newcomer, NewEnrollment
+from aihub_programs.adapters import seats as seats_db
+from aihub_programs.adapters.seats import NewEnrollment
 from aihub_programs.domain.allocation import (
     APPLICATION_ID_PATTERN,
     WITHDRAWN,
@@ -54,23 +55,25 @@ async def enroll_accepted_application(
             f"cohort {accepted.cohort_code!r} belongs to program {cohort.program_code!r},"
             f" not {accepted.program_code!r}"
         )
+    moment = now()
     # Read under the lock: a concurrent handler of the same application has committed by now.
-    known_in, arrival = await enrollments_db.known_cohort_and_arrival(conn, accepted.application_id)
-    if known_in is not None:
+    found = await seats_db.load_for_acceptance(
+        conn, cohort, moment, accepted.application_id, accepted.rank
+    )
+    if found.known_in is not None:
         # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
         log.info("acceptance of a known application ignored", application=accepted.application_id)
         return
-    moment = now()
-    newcomer = Newcomer(accepted.rank, arrival)
-    seats = await enrollments_db.load_seats(conn, cohort, moment, accepted.application_id, newcomer)
-    outcome = seats.accept(accepted.application_id, rank=accepted.rank, arrival=arrival, now=moment)
+    outcome = found.loaded.seats.accept(
+        accepted.application_id, rank=accepted.rank, arrival=found.arrival, now=moment
+    )
     new = NewEnrollment(
         cohort.code,
         cohort.program_code,
         accepted.startup_name,
         accepted.business_registration_number,
     )
-    await store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
+    await store_and_publish(conn, cohort, found.loaded, outcome, new, caused_by=event)
 
 
 async def release_withdrawn_application(
@@ -85,12 +88,14 @@ async def release_withdrawn_application(
         log.info("withdrawal for a cohort not in the catalog", cohort=withdrawn.cohort_code)
         return
     moment = now()
-    seats = await enrollments_db.load_seats(conn, cohort, moment, withdrawn.application_id)
+    loaded = await seats_db.load_seats(conn, cohort, moment, withdrawn.application_id)
     arrival = await enrollments_db.next_arrival(conn)
     reason = f"{WITHDRAWN}: {withdrawn.reason}" if withdrawn.reason else WITHDRAWN
-    outcome = seats.withdraw(withdrawn.application_id, arrival=arrival, now=moment, reason=reason)
+    outcome = loaded.seats.withdraw(
+        withdrawn.application_id, arrival=arrival, now=moment, reason=reason
+    )
     new = NewEnrollment(cohort.code, cohort.program_code, withdrawn.startup_name)
-    await store_and_publish(conn, cohort, seats, outcome, new, caused_by=event)
+    await store_and_publish(conn, cohort, loaded, outcome, new, caused_by=event)
 
 
 # -- staff actions and the deadline worker: their own transactions ----------------------------

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from aihub_programs.adapters import enrollments as enrollments_db
-from aihub_programs.adapters.enrollments import LockedCohort, NewEnrollment
+from aihub_programs.adapters import seats as seats_db
+from aihub_programs.adapters.enrollments import LockedCohort
+from aihub_programs.adapters.seats import LoadedSeats, NewEnrollment
 from aihub_programs.domain.allocation import CohortSeats, Outcome
 from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
-from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
 #: One allocation operation, applied at the given moment.
@@ -36,34 +37,36 @@ async def in_locked_cohort(
     cohort = await enrollments_db.lock_cohort(conn, cohort_code)
     assert cohort is not None  # enrollments reference their cohort; catalog changes made it
     moment = now()
-    seats = await enrollments_db.load_seats(conn, cohort, moment, about)
-    outcome = operation(seats, moment)
-    await store_and_publish(conn, cohort, seats, outcome, None, correlation_id=correlation_id)
+    loaded = await seats_db.load_seats(conn, cohort, moment, about)
+    outcome = operation(loaded.seats, moment)
+    await store_and_publish(conn, cohort, loaded, outcome, None, correlation_id=correlation_id)
     return outcome
 
 
 async def store_and_publish(
     conn: DbConnection,
     cohort: LockedCohort,
-    seats: CohortSeats,
+    loaded: LoadedSeats,
     outcome: Outcome,
     new: NewEnrollment | None,
     *,
     caused_by: CloudEvent | None = None,
     correlation_id: str | None = None,
 ) -> None:
-    if not outcome.changed:
+    changed = outcome.changed
+    if not changed:
         return
-    rows = await enrollments_db.save_enrollments(conn, outcome.changed, new)
+    rows = seats_db.rows_to_store(changed, loaded, new)
+    seats = loaded.seats
     events = []
     for change in outcome.changes:
         row = rows[change.enrollment.application_id]
         data = EnrollmentChanged(
-            enrollment_id=str(row["id"]),
-            application_id=row["application_id"],
+            enrollment_id=str(row.id),
+            application_id=change.enrollment.application_id,
             program_code=cohort.program_code,
             cohort_code=cohort.code,
-            startup_name=row["startup_name"],
+            startup_name=row.startup_name,
             status=change.enrollment.status,
             waitlist_position=change.waitlist_position,
             rank=change.enrollment.rank,
@@ -83,7 +86,7 @@ async def store_and_publish(
             waitlisted=seats.waitlisted_count,
         )
         events.append(_event("cohort.filled", cohort, filled, caused_by, correlation_id))
-    await outbox.add_events(conn, events)
+    await seats_db.save_enrollments(conn, changed, rows, loaded, new, events)
 
 
 def _event(
