@@ -1,7 +1,9 @@
 """Intake stage: `application.submitted` → stored application and receipt, through the
 applications service's own intake consumer (decode, validate, inbox, eligibility, outbox) on the
-test stack's real Postgres, in the batches the consumer gets from Kafka. Prints figures; asserts
-nothing.
+test stack's real Postgres, in the batches the consumer gets from Kafka. Prints, per N: the
+rate, the rate per CPU second of this process (steadier than the wall clock on a shared machine;
+Postgres's share is not in it) and, as the raw limit of the same run, how fast the same records
+are only decoded and validated against the contract. Asserts nothing.
 
     .venv/bin/python -m benchmarks.stage_intake [--n 1000 --n 10000]
 

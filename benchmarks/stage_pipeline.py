@@ -114,14 +114,20 @@ def catalog_file(directory: Path, program: str, cohort: str, seats: int) -> Path
 
 
 async def wait_for(pool: asyncpg.Pool, sql: str, *args: object, expected: int) -> None:
-    """Poll `sql` (a count) until it reaches `expected`: the rows are the only signal that a
-    service is done. A count that stops moving for `STALLED_SECONDS` ends the run."""
+    """Poll `sql` until its `done` reaches `expected`: the rows are the only signal that a
+    service is done. Its `progress` (`done` unless the query says otherwise: what moves while
+    `done` waits its turn) not moving for `STALLED_SECONDS` ends the run."""
     seen, moved = None, time.monotonic()
-    while (count := await pool.fetchval(sql, *args)) < expected:
-        if count != seen:
-            seen, moved = count, time.monotonic()
+    while True:
+        row = await pool.fetchrow(sql, *args)
+        assert row is not None  # counts answer one row
+        if row["done"] >= expected:
+            return
+        progress = row.get("progress", row["done"])
+        if progress != seen:
+            seen, moved = progress, time.monotonic()
         elif time.monotonic() - moved > STALLED_SECONDS:
-            raise RuntimeError(f"stuck at {count} of {expected}: {sql}")
+            raise RuntimeError(f"stuck at {row['done']} of {expected}: {sql}")
         await asyncio.sleep(POLL_SECONDS)
 
 
@@ -176,13 +182,16 @@ async def pipeline_run(platform: PlatformServices, n: int) -> PipelineRun:
     try:
         applications, programs, notifications = (pools[name] for name in SERVICES)
         await wait_for(
-            applications, "SELECT count(*) FROM cohorts WHERE cohort_code = $1", cohort, expected=1
+            applications,
+            "SELECT count(*) AS done FROM cohorts WHERE cohort_code = $1",
+            cohort,
+            expected=1,
         )
         began = time.time()
         await publish_all(endpoints, program, cohort, n)
         await wait_for(
             applications,
-            "SELECT count(*) FROM applications WHERE cohort_code = $1",
+            "SELECT count(*) AS done FROM applications WHERE cohort_code = $1",
             cohort,
             expected=n,
         )
@@ -196,22 +205,27 @@ async def pipeline_run(platform: PlatformServices, n: int) -> PipelineRun:
         await decide_all(platform, ids)
         await wait_for(
             programs,
-            "SELECT count(*) FROM enrollments WHERE cohort_code = $1 AND status = 'confirmed'",
+            "SELECT count(*) FILTER (WHERE status = 'confirmed') AS done, count(*) AS progress"
+            " FROM enrollments WHERE cohort_code = $1",
             cohort,
             expected=n,
         )
         # One mail per enrollment to the applicant is among the last to be queued; then every
-        # mail of the program has left once none of them is pending.
+        # mail of the program has left once none of them is pending. The mails before them in
+        # the queue are the progress.
         await wait_for(
             notifications,
-            "SELECT count(*) FROM deliveries WHERE program_code = $1"
-            " AND template = 'enrollment_confirmed_applicant' AND status = 'sent'",
+            "SELECT count(*) FILTER (WHERE template = 'enrollment_confirmed_applicant'"
+            " AND status = 'sent') AS done, count(*) FILTER (WHERE status = 'sent') AS progress"
+            " FROM deliveries WHERE program_code = $1",
             program,
             expected=n,
         )
         await wait_for(
             notifications,
-            "SELECT -count(*) FROM deliveries WHERE program_code = $1 AND status = 'pending'",
+            "SELECT -count(*) FILTER (WHERE status = 'pending') AS done,"
+            " count(*) FILTER (WHERE status = 'sent') AS progress"
+            " FROM deliveries WHERE program_code = $1",
             program,
             expected=0,
         )
