@@ -110,6 +110,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "pledge": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
     "challenge": ("POST", "/applications/{application_id}/stages/{stage_code}/challenges"),
     "challenge_decide": ("POST", "/challenges/{challenge_id}/decision"),
+    "challenges": ("GET", "/cohorts/{cohort_code}/challenges"),
+    "bonus_read": ("GET", "/applications/{application_id}/bonus-points"),
+    "panel": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/panel"),
 }
 
 
@@ -271,6 +274,10 @@ MATRIX: dict[str, dict[str, int]] = {
     # previews are 409 like the advance and the selection: the stage lacks scores).
     "pipeline": MANAGERS_ONLY,
     "reviewers": MANAGERS_ONLY,
+    # What the console shows of the selection rules: the cohort's managers only.
+    "challenges": MANAGERS_ONLY,
+    "bonus_read": MANAGERS_ONLY,
+    "panel": MANAGERS_ONLY,
     "advance_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     "selection_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     # The replica of the public catalog (windows, questions, rubric): any staff member.

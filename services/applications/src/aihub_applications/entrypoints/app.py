@@ -11,6 +11,7 @@ from aihub_applications.entrypoints.overview_api import build_overview_router
 from aihub_applications.entrypoints.privacy_api import build_privacy_router
 from aihub_applications.entrypoints.review_api import build_review_router
 from aihub_applications.entrypoints.reviewer_api import build_reviewer_router
+from aihub_applications.entrypoints.rule_reads_api import build_rule_reads_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
 from aihub_applications.entrypoints.selection_rules_api import build_selection_rules_router
 from aihub_applications.service_layer.erasure import collect_confirmation, receive_request
@@ -85,6 +86,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_reviewer_router(settings),
             build_selection_router(settings),
             build_selection_rules_router(settings),
+            build_rule_reads_router(settings),
             build_overview_router(settings),
             build_intake_router(settings),
             build_privacy_router(settings),

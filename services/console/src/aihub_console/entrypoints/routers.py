@@ -17,6 +17,7 @@ from aihub_console.entrypoints import (
     reviewers,
     reviews,
     selection,
+    selection_rules,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     cohorts.router,
     reviewers.router,
     selection.router,
+    selection_rules.router,
     enrollments.router,
     cohort_settings.router,
     outcomes.router,
