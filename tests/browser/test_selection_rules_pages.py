@@ -1,12 +1,12 @@
 """Issue 14's selection rules in the console, in a real browser against the real stack: a
 reviewer accepts the stage's pledge before the rubric shows; a manager adds an external
 reviewer, sees the advance page's external-share check, files a challenge on the applicant's
-behalf (its reviews marked as not counting, a second one refused with the service's reason) and
-dismisses it from the cohort's list, grants and takes back bonus points, and reads the ranking
-with raw and calibrated scores, the spread, the dropped reviewers, the bonus and the cut-off
-failure, and the CSV with the same columns. Every figure on the pages is compared with what
-the applications service answers for it. Screenshots (Korean, and English for the ranking) and
-axe-core on every page visited."""
+behalf (its reviews marked as not counting, a second one refused with the service's reason),
+dismisses it from the cohort's list and upholds another from the application's page, grants
+and takes back bonus points, and reads the ranking with raw and calibrated scores, the spread,
+the dropped reviewers, the bonus and the cut-off failure, and the CSV with the same columns.
+Every figure on the pages is compared with what the applications service answers for it.
+Screenshots (Korean, and English for the ranking) and axe-core on every page visited."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ STAGES = [
         "name_ko": "서류평가",
         "name_en": "Document review",
         "weight": 100,
-        "min_reviewers": 3,
+        "min_reviewers": 2,
         "pledge_required": True,
         "trim_extremes_from": 3,
         "calibration": "z-score",
@@ -88,6 +88,8 @@ async def rules_cohort(
         StaffAccount(f"{unique('rev-a')}@hub.example", name="Reviewer A"),
         StaffAccount(f"{unique('rev-b')}@hub.example", name="Reviewer B"),
     )
+    for reviewer in reviewers:  # accounts before they are named: nobody is invited
+        await asyncio.to_thread(reviewer.token)
     async with httpx.AsyncClient(base_url=platform.url("applications"), timeout=10) as api:
 
         async def replicated() -> bool:
@@ -165,7 +167,10 @@ async def test_a_reviewer_accepts_the_pledge_before_the_rubric_shows(
     async with httpx.AsyncClient(base_url=platform.url("applications"), timeout=10) as api:
         assigned = await api.post(
             f"/cohorts/{r.cohort}/stages/{DOC}/assignments",
-            json={"reviewers": [{"id": reviewer.email, "name": reviewer.name}]},
+            json={
+                "reviewers": [{"id": reviewer.email, "name": reviewer.name}],
+                "per_application": 3,
+            },
             headers=StaffHeaders(r.manager),
         )
         assert assigned.status_code == 200, assigned.text
@@ -284,6 +289,22 @@ async def _challenge_on_the_application_page(
     await decided.get_by_text("자문 계약이 종료된 것을 확인함").wait_for()
     await visit(page, screenshot, "challenges-decided")
 
+    # Upheld from the other application's page: the reviewer is recused there, as after a
+    # declared conflict (the pool has nobody left to take over).
+    await page.goto(f"/applications/{r.weak}")
+    await page.get_by_label("기피 대상 평가위원").select_option(challenged.email)
+    await page.get_by_label("신청인이 밝힌 사유").fill("공동 창업자와 친족 관계")
+    await page.get_by_role("button", name="기피 신청 접수").click()
+    await page.get_by_text("기피 신청을 접수했습니다").wait_for()
+    await page.get_by_label(f"{challenged.name} 기피 신청에 대한 결정 사유").fill("친족 관계 확인")
+    await page.get_by_role("button", name="인용: 평가위원 교체").click()
+    await page.get_by_text("기피 신청을 인용했습니다").wait_for()
+    review_row = page.get_by_role("row").filter(has_text=challenged.email).first
+    await review_row.get_by_text("challenge upheld: 친족 관계 확인").wait_for()
+    await (
+        page.get_by_role("table", name="이 신청서에 대한 기피 신청").get_by_text("인용").wait_for()
+    )
+
 
 async def _bonus_points(
     page: Page, screenshot: Screenshot, r: RulesCohort, api: httpx.AsyncClient
@@ -329,7 +350,7 @@ async def _ranking_and_csv(
     await row.get_by_text(f"편차 {detail['spread']:.2f}").wait_for()
     dropped = row.locator(".dropped")
     assert await dropped.inner_text() == "제외됨 " + ", ".join(detail["dropped_reviewers"])
-    await row.get_by_text(f"+1 {YOUTH['code']}").wait_for()
+    await row.get_by_text(f"+1 {YOUTH['name_ko']}").wait_for()  # the item by its name
     weak_row = page.get_by_role("row").filter(has_text="Deep Seoul")
     await weak_row.get_by_text(weak["cutoff_failures"][0]).wait_for()
     await weak_row.get_by_text("과락", exact=True).first.wait_for()

@@ -119,6 +119,7 @@ async def _ranking_page(
     pipeline = await calls.pipeline(apis.applications, code)
     page = await calls.ranking(apis.applications, code, offset)
     replicated = await replicated_cohort(apis.applications, code)
+    bonus = await rule_calls.cohort_bonus(apis.programs, code)
     preview, preview_refused = [], None
     errors = errors or FormErrors()
     if "reserve" in request.query_params or errors:
@@ -134,6 +135,7 @@ async def _ranking_page(
         "stages": pipeline.stages,
         "stage_names": stage_names(pipeline),
         "calibrated": calibrated_stages(replicated),
+        "bonus_names": {item.code: item.name for item in bonus.bonus_items},
         "preview": preview,
         "preview_refused": preview_refused,
         "reserve": reserve,
