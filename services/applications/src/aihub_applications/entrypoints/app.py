@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aihub_applications.entrypoints.api import build_router
+from aihub_applications.entrypoints.appeals_api import build_appeals_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.overview_api import build_overview_router
 from aihub_applications.entrypoints.privacy_api import build_privacy_router
@@ -85,6 +86,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_reviewer_router(settings),
             build_selection_router(settings),
             build_selection_rules_router(settings),
+            build_appeals_router(settings),
             build_overview_router(settings),
             build_intake_router(settings),
             build_privacy_router(settings),
