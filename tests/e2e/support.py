@@ -29,6 +29,7 @@ def write_test_catalog(
     seats: int,
     manager_email: str,
     questions: list[dict[str, Any]] | None = None,
+    review_stages: list[dict[str, Any]] | None = None,
 ) -> Path:
     now = datetime.now(UTC)
     catalog: dict[str, Any] = {
@@ -49,6 +50,7 @@ def write_test_catalog(
                         "application_closes_at": (now + timedelta(days=1)).isoformat(),
                         "max_startup_age_years": 7,
                         "questions": questions or [],
+                        **({"review_stages": review_stages} if review_stages else {}),
                     }
                 ],
             }

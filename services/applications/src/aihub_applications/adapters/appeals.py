@@ -127,3 +127,11 @@ async def store_receipt(
         kind,
         receipt,
     )
+
+
+async def submitted_by(conn: DbConnection, application_id: uuid.UUID) -> str | None:
+    """Which publishing system (`source`) submitted the application; None: no such one."""
+    found: str | None = await conn.fetchval(
+        "SELECT submitted_by FROM applications WHERE id = $1", application_id
+    )
+    return found

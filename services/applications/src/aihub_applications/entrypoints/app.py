@@ -23,6 +23,7 @@ from aihub_applications.service_layer.replicas import (
     replicate_cohort,
 )
 from aihub_applications.service_layer.retention import RetentionWorker
+from aihub_applications.service_layer.selection_requests import receive_appeal, receive_challenge
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
@@ -39,6 +40,14 @@ CONSUMERS = [
         refuse=RefusedReceipts(
             EVENTS, "intake.receipt", "submission_id", locale_at=("contact", "locale")
         ),
+    ),
+    # Appeals and challenges from publishing systems: a group of their own, so they never wait
+    # behind a burst of submissions.
+    ConsumerSpec(
+        "applications.selection-requests",
+        [topics.INTAKE_SELECTION_REQUESTS],
+        {"appeal.requested": receive_appeal, "challenge.requested": receive_challenge},
+        refuse=RefusedReceipts(EVENTS, "selection_request.receipt", "request_id"),
     ),
     ConsumerSpec(
         "applications.catalog",
