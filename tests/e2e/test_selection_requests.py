@@ -181,6 +181,11 @@ async def test_appeals_and_challenges_on_the_kafka_door_get_receipts_exactly_onc
         return [r["code"] for r in answer["data"]["reasons"]]
 
     assert reasons("not-rejected") == ["not_rejected"]
+    (refusal,) = receipts[f"{tag}-not-rejected"][0]["data"]["reasons"]
+    assert refusal["message"] == (  # both languages: the request does not say the applicant's
+        "탈락(미선정)한 신청만 이의제기할 수 있습니다. / only a rejected application can be"
+        " appealed; this one is received"
+    )
     assert reasons("foreign") == ["unknown_application"]
     (broken_answer,) = receipts[f"{tag}-broken"]
     assert [r["path"] for r in broken_answer["data"]["reasons"]] == ["$.data.reason"]

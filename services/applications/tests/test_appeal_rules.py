@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aihub_applications.domain.appeals import (
-    AppealRefused,
+    CodedRefusal,
     appeal_deadline,
     disclosure,
     require_open,
@@ -43,7 +43,7 @@ def test_an_appeal_is_in_time_up_to_the_last_moment_of_the_window() -> None:
     seven_days = stage(appeal_window_days=7)
     deadline = DECIDED + timedelta(days=7)
     assert appeal_deadline(Status.REJECTED, seven_days, DECIDED, deadline) == deadline
-    with pytest.raises(AppealRefused) as late:
+    with pytest.raises(CodedRefusal) as late:
         appeal_deadline(Status.REJECTED, seven_days, DECIDED, deadline + timedelta(seconds=1))
     assert late.value.code == "appeal_window_closed"
     assert "2026-11-09T09:00:00+00:00" in str(late.value)
@@ -61,7 +61,7 @@ def test_an_appeal_is_in_time_up_to_the_last_moment_of_the_window() -> None:
 def test_what_cannot_be_appealed_is_refused_with_its_code(
     status: Status, rules: dict[str, object], decided_at: datetime | None, code: str
 ) -> None:
-    with pytest.raises(AppealRefused) as refused:
+    with pytest.raises(CodedRefusal) as refused:
         appeal_deadline(status, stage(**rules), decided_at, DECIDED)
     assert refused.value.code == code
     assert isinstance(refused.value, RuleBroken)  # a 409 over HTTP

@@ -6,6 +6,7 @@ never names a reviewer nor carries one review's score."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from services.applications.tests.support import (
+    ADMIN,
     MANAGER,
     CohortFactory,
     bearer,
@@ -247,3 +249,29 @@ async def test_a_dismissed_appeal_leaves_the_rejection_and_late_or_unoffered_one
             headers=bearer(MANAGER),
         )
     ).status_code == 404
+
+
+async def test_erasing_the_applicant_erases_their_appeals_words_and_keeps_the_outcome(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    _, _, weak = await _cohort_in_presentation(api, make_cohort)
+    filed = await _post(api, f"/applications/{weak}/appeals", {"reason": "Hana's patent"})
+    await _post(
+        api,
+        f"/appeals/{filed.json()['appeal_id']}/decision",
+        {"outcome": "dismissed", "reason": "Hana's patent was read"},
+    )
+    erased = await api.post(
+        "/privacy/erasures",
+        json={"request_id": f"req-{uuid.uuid4().hex[:8]}", "application_ids": [weak]},
+        headers=bearer(ADMIN),
+    )
+    assert erased.status_code == 200, erased.text
+    (appeal,) = (await api.get(f"/applications/{weak}/appeals", headers=bearer(MANAGER))).json()[
+        "appeals"
+    ]
+    assert (appeal["reason"], appeal["decision_reason"], appeal["status"]) == (
+        "(erased)",
+        "(erased)",
+        "dismissed",
+    )

@@ -11,13 +11,20 @@ from aihub_shared.contracts.applications import CriterionDisclosure, StageDisclo
 from aihub_shared.contracts.programs import ReviewStage
 
 
-class AppealRefused(RuleBroken):
-    """An appeal the rules refuse (409); `code` is the refusal's machine-readable reason, as a
-    publishing system reads it in its receipt."""
+class CodedRefusal(RuleBroken):
+    """An appeal (or a publisher's request) the rules refuse (409); `code` is the refusal's
+    machine-readable reason and `korean` its message in Korean, as a publishing system reads
+    them in its receipt."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, korean: str) -> None:
         super().__init__(message)
         self.code = code
+        self.korean = korean
+
+    @property
+    def both_languages(self) -> str:
+        """`한국어 / English`, as receipts say what the applicant's language does not tell."""
+        return f"{self.korean} / {self}"
 
 
 def appeal_deadline(
@@ -27,25 +34,34 @@ def appeal_deadline(
     the application is not rejected, the stage offers no appeals, or the window has closed
     (`now` after the deadline; the deadline itself is still in time)."""
     if status is not Status.REJECTED or decided_at is None:
-        raise AppealRefused(
+        raise CodedRefusal(
             "not_rejected",
             f"only a rejected application can be appealed; this one is {status.value}",
+            "탈락(미선정)한 신청만 이의제기할 수 있습니다.",
         )
     if stage.appeal_window_days is None:
-        raise AppealRefused("appeals_not_offered", f"stage {stage.code} offers no appeals")
+        raise CodedRefusal(
+            "appeals_not_offered",
+            f"stage {stage.code} offers no appeals",
+            f"{stage.name_ko} 단계는 이의제기를 받지 않습니다.",
+        )
     deadline = decided_at + timedelta(days=stage.appeal_window_days)
     if now > deadline:
-        raise AppealRefused(
+        raise CodedRefusal(
             "appeal_window_closed",
             f"the appeal window of {stage.code} closed at {deadline.isoformat()}"
             f" ({stage.appeal_window_days} days after the decision)",
+            f"{stage.name_ko} 이의제기 기간이 끝났습니다(결과 통보 후"
+            f" {stage.appeal_window_days}일, {deadline.isoformat()}까지).",
         )
     return deadline
 
 
-def already_appealed(appeal_id: str) -> AppealRefused:
-    return AppealRefused(
-        "already_appealed", f"this decision was already appealed (appeal {appeal_id})"
+def already_appealed(appeal_id: str) -> CodedRefusal:
+    return CodedRefusal(
+        "already_appealed",
+        f"this decision was already appealed (appeal {appeal_id})",
+        "이 결과에 대한 이의제기가 이미 접수되었습니다.",
     )
 
 

@@ -98,7 +98,7 @@ async def file_for(
     disclose: bool,
     origin: Origin,
 ) -> AppealView:
-    """Both doors: 409 (`AppealRefused`, with its code) past the window, for a decision already
+    """Both doors: 409 (`CodedRefusal`, with its code) past the window, for a decision already
     appealed, or for an application that is not rejected."""
     review = await review_of(conn, application)
     stage = review.stages[application.lifecycle(review).stage_index]

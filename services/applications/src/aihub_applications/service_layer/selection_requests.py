@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
 
 from aihub_applications.adapters import appeals as appeals_db
+from aihub_applications.domain.appeals import CodedRefusal
 from aihub_applications.domain.application import Application
 from aihub_applications.service_layer import appeals, challenges
 from aihub_applications.service_layer.events import new_event
@@ -102,13 +103,9 @@ async def _decide(
             application = await _own_application(conn, event.source, request.application_id)
             ids = await act(conn, event, application, request)
     except Refused as refused:
-        reason = Refusal(code=_code(refused), message=str(refused)[:500])
+        reason = Refusal(code=_code(refused), message=_message(refused)[:500])
         return SelectionRequestReceipt(**common, outcome="refused", reasons=[reason])
     return SelectionRequestReceipt(**common, outcome="accepted", **ids)
-
-
-class UnknownApplication(NotFound):
-    code = "unknown_application"
 
 
 async def _own_application(conn: DbConnection, source: str, application_id: str) -> Application:
@@ -117,13 +114,22 @@ async def _own_application(conn: DbConnection, source: str, application_id: str)
     except ValueError:
         parsed = None
     if parsed is None or await appeals_db.submitted_by(conn, parsed) != source:
-        raise UnknownApplication(f"no application {application_id} submitted by {source}")
+        raise CodedRefusal(
+            "unknown_application",
+            f"no application {application_id} submitted by {source}",
+            f"{source}에서 제출한 신청 {application_id}이(가) 없습니다.",
+        )
     return await load(conn, parsed)
+
+
+def _message(refused: Refused) -> str:
+    if isinstance(refused, CodedRefusal):
+        return refused.both_languages
+    return str(refused)
 
 
 def _code(refused: Refused) -> str:
     """The machine-readable reason: the rule's own code where it has one."""
-    code = getattr(refused, "code", None)
-    if isinstance(code, str):
-        return code
+    if isinstance(refused, CodedRefusal):
+        return refused.code
     return "not_found" if isinstance(refused, NotFound) else "refused"
