@@ -80,14 +80,14 @@ async def _application(api: httpx.AsyncClient, app: str) -> dict[str, Any]:
 
 
 async def _cohort_in_presentation(
-    api: httpx.AsyncClient, make_cohort: CohortFactory
+    api: httpx.AsyncClient, make_cohort: CohortFactory, **cohort: Any
 ) -> tuple[str, str, str]:
     """A cohort whose document review is closed: `strong` passed, `weak` (technology 40 and
     50, market 60 and 70: stage score 55, below the cut-off 60) was rejected."""
-    cohort = await make_cohort(review_stages=STAGES)
-    code = cohort.cohort_code
-    strong = (await submit(api, submission(cohort, 1)))["application_id"]
-    weak = (await submit(api, submission(cohort, 2)))["application_id"]
+    published = await make_cohort(review_stages=STAGES, **cohort)
+    code = published.cohort_code
+    strong = (await submit(api, submission(published, 1)))["application_id"]
+    weak = (await submit(api, submission(published, 2)))["application_id"]
     for stage, reviewers in ((DOC, [R1, R2]), (PRES, [R1])):
         assigned = await _post(
             api,
@@ -275,3 +275,48 @@ async def test_erasing_the_applicant_erases_their_appeals_words_and_keeps_the_ou
         "(erased)",
         "dismissed",
     )
+
+
+async def test_an_appeal_upheld_after_the_selection_puts_it_back_in_the_selection_pool(
+    api: httpx.AsyncClient, make_cohort: CohortFactory
+) -> None:
+    code, strong, weak = await _cohort_in_presentation(api, make_cohort, seats=1)
+    first = (await _post(api, f"/applications/{weak}/appeals", {"reason": "합산 오류"})).json()
+    await _post(
+        api, f"/appeals/{first['appeal_id']}/decision", {"outcome": "upheld", "reason": "ok"}
+    )
+    assigned = await _post(
+        api, f"/cohorts/{code}/stages/{PRES}/assignments", {"reviewers": [{"id": R1, "name": "r1"}]}
+    )
+    assert assigned.status_code == 200, assigned.text
+    await _scored(api, strong, PRES, {R1: {"pitch": 90}})
+    await _scored(api, weak, PRES, {R1: {"pitch": 70}})
+    selected = await _post(api, f"/cohorts/{code}/selection", {"reason": "선정", "reserve": 0})
+    assert [(o["application_id"], o["rank"]) for o in selected.json()] == [
+        (strong, 1),
+        (weak, None),
+    ]
+
+    # Not selected is a new decision: appealed again, in the last stage's window.
+    second = await _post(api, f"/applications/{weak}/appeals", {"reason": "발표 점수 재확인"})
+    assert second.status_code == 200, second.text
+    assert second.json()["stage_code"] == PRES
+    upheld = await _post(
+        api,
+        f"/appeals/{second.json()['appeal_id']}/decision",
+        {"outcome": "upheld", "reason": "ok"},
+    )
+    assert upheld.json()["reinstated_to_stage"] == PRES  # the last stage: back in its pool
+    back = await _application(api, weak)
+    assert (back["status"], back["stage_code"], back["rank"]) == ("received", PRES, None)
+
+    # The committee selects again: the ranks continue after the seat already given.
+    again = await _post(api, f"/cohorts/{code}/selection", {"reason": "재선정", "reserve": 1})
+    assert [(o["application_id"], o["passed"], o["rank"]) for o in again.json()] == [
+        (weak, True, 2)
+    ]
+    state = (await api.get(f"/applications/{weak}/appeals", headers=bearer(MANAGER))).json()
+    assert [(a["stage_code"], a["status"]) for a in state["appeals"]] == [
+        (DOC, "upheld"),
+        (PRES, "upheld"),
+    ]
