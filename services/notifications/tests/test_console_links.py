@@ -55,7 +55,7 @@ def test_the_scoring_request_is_the_button(locale: str) -> None:
 
 def test_no_applicant_mail_links_into_the_console() -> None:
     applicant = [t for t in RENDERER.templates() if t.endswith("_applicant")]
-    assert len(applicant) == 8
+    assert len(applicant) == 9
     for template in applicant:
         for locale in ("ko", "en"):
             mail = RENDERER.render(template, locale, sample_request(template, locale).context)

@@ -118,6 +118,23 @@ class ReviewStage(BaseModel):
             " ((x-mean)/sd)*10+50, before averaging, so harsh and lenient reviewers weigh alike."
         ),
     )
+    appeal_window_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=90,
+        description=(
+            "이의제기: an application rejected in this stage (or not selected, in the last stage)"
+            " may be appealed within this many days of the decision. None: no appeals."
+        ),
+    )
+    appeal_disclosure: Literal["none", "score", "score_and_criteria"] = Field(
+        default="none",
+        description=(
+            "What an applicant who asks is told about this stage: `score` the stage score and"
+            " the cut-off, `score_and_criteria` also each criterion's average and cut-off."
+            " Never the reviewers or their individual scores."
+        ),
+    )
 
 
 class BonusItem(BaseModel):

@@ -18,10 +18,12 @@ from pydantic import BaseModel
 
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.alerts import DeadLetterSeen, alert_mails
+from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.digest import CohortFigures, compose_digest
 from aihub_notifications.domain.mails import MailRequest
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_shared.contracts.applications import (
+    ApplicationAppeal,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
@@ -108,6 +110,11 @@ def _decided(outcome: str) -> Callable[[Contact, Contact], list[MailRequest]]:
         )
 
     return plan
+
+
+def _appeal_decided(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    decided = _example("appeal.decided", ApplicationAppeal)
+    return appeal_decided(decided, _cohort(), _applicant(applicant))
 
 
 def _withdrawn(applicant: Contact, staff: Contact) -> list[MailRequest]:
@@ -198,6 +205,7 @@ PLANNERS: dict[str, Callable[[Contact, Contact], list[MailRequest]]] = {
     "review_assigned": _review_assigned,
     "dead_letters": _dead_letters,
     "daily_digest": _daily_digest,
+    "appeal_decided": _appeal_decided,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from aihub_notifications.adapters import directory, erasure, replicas, reviews
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
+from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.staff import MailKind, reviewer_recipient
 from aihub_notifications.service_layer.invitations import invite_reviewer
 from aihub_notifications.service_layer.mailing import (
@@ -20,6 +21,7 @@ from aihub_notifications.service_layer.mailing import (
 from aihub_notifications.service_layer.replicas import replicate_applicant
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
+    ApplicationAppeal,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
@@ -43,6 +45,7 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "review.assigned": mailer.review_assigned,
         "review.submitted": review_submitted,
         "application.advanced": application_advanced,
+        "appeal.decided": mailer.appeal_decided,
     }
 
 
@@ -79,6 +82,19 @@ class LifecycleMails:
         staff = await staff_for(conn, MailKind.DECISION, cohort)
         requests = mails.application_decided(outcome, data, cohort, applicant, staff)
         await queue_mails(conn, event, requests, self._renderer)
+
+    async def appeal_decided(
+        self, conn: DbConnection, event: CloudEvent, data: ApplicationAppeal
+    ) -> None:
+        """The applicant hears the outcome (and the figures they asked for); an upheld appeal
+        puts the application back in review, in the replica too."""
+        cohort = await cohort_replica(conn, data.cohort_code)
+        applicant = await received_applicant(conn, data.application_id)
+        if data.status == "upheld":
+            await replicas.set_applicant_status(
+                conn, data.application_id, "received", at=event.time
+            )
+        await queue_mails(conn, event, appeal_decided(data, cohort, applicant), self._renderer)
 
     async def withdrawn(
         self, conn: DbConnection, event: CloudEvent, data: ApplicationWithdrawn
