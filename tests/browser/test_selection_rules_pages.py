@@ -30,7 +30,7 @@ from tests.e2e.support import business_number, unique, write_test_catalog
 pytestmark = pytest.mark.integration
 
 PORTAL = StaffAccount("portal@hub.example", ("ops",))
-DOC = "document-review"
+DOC, PRES = "document-review", "presentation-review"
 CRITERIA = [
     {"code": "technology", "name_ko": "기술성", "name_en": "Technology", "weight": 1},
     {"code": "market", "name_ko": "시장성", "name_en": "Market", "weight": 1},
@@ -40,15 +40,24 @@ STAGES = [
         "code": DOC,
         "name_ko": "서류평가",
         "name_en": "Document review",
-        "weight": 100,
+        "weight": 50,
         "min_reviewers": 2,
         "pledge_required": True,
         "trim_extremes_from": 3,
         "calibration": "z-score",
         "cutoff_score": 50,
         "min_external_share": 0.25,
+        "appeal_window_days": 7,
+        "appeal_disclosure": "score",
         "criteria": CRITERIA,
-    }
+    },
+    {
+        "code": PRES,
+        "name_ko": "발표평가",
+        "name_en": "Presentation review",
+        "weight": 50,
+        "criteria": [{"code": "pitch", "name_ko": "발표", "name_en": "Pitch", "weight": 1}],
+    },
 ]
 YOUTH = {"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "Young founder", "points": 1}
 WOMEN = {"code": "women-owned", "name_ko": "여성 기업", "name_en": "Women-owned", "points": 1}
@@ -248,6 +257,7 @@ async def test_a_manager_works_the_selection_rules_in_the_console(
         await _challenge_on_the_application_page(page, screenshot, r)
         await _bonus_points(page, screenshot, r, api)
         await _ranking_and_csv(page, screenshot, r, api)
+        await _appeal(page, screenshot, r, api)
 
 
 async def _challenge_on_the_application_page(
@@ -391,3 +401,40 @@ def _csv_details(row: dict[str, Any]) -> dict[str, str]:
         "dropped": row[f"dropped_{DOC}"],
         "bonus_points": row["bonus_points"],
     }
+
+
+async def _appeal(
+    page: Page, screenshot: Screenshot, r: RulesCohort, api: httpx.AsyncClient
+) -> None:
+    """The document review closed, the weak application (below the cut-off) rejected: its
+    appeal filed with the disclosure asked, then upheld from the cohort's list of appeals."""
+    await page.goto(f"/cohorts/{r.cohort}/stages/{DOC}/advance")
+    await page.get_by_label("사유(모든 결정에 기록됩니다)").fill("서류평가 마감")
+    await page.get_by_role("button", name="단계 마감").click()
+    await page.get_by_text("1건 진출, 1건 탈락.").wait_for()
+
+    await page.goto(f"/applications/{r.weak}#appeals")
+    await page.get_by_label("이의제기 사유").fill("발표 자료가 심사에 반영되지 않았습니다")
+    await page.get_by_label("신청인이 단계 점수 공개를 요청함").check()
+    await page.get_by_role("button", name="이의제기 접수").click()
+    await page.get_by_text("이의제기를 접수했습니다").wait_for()
+    await visit(page, screenshot, "application-appeal")
+
+    [listed] = (await api.get(f"/cohorts/{r.cohort}/appeals", params={"status": "open"})).json()
+    told = listed["disclosure"]
+    await page.goto(f"/cohorts/{r.cohort}")
+    await page.get_by_role("navigation", name="기수").get_by_role("link", name="이의제기").click()
+    await page.get_by_text("처리할 이의제기 (1건)").wait_for()
+    row = page.get_by_role("row").filter(has_text="Deep Seoul")
+    await row.get_by_text(f"단계 점수: {told['stage_score']:.2f}").wait_for()
+    await row.get_by_text(f"과락 기준: {told['cutoff_score']:g}").wait_for()
+    await visit(page, screenshot, "appeals-open")
+    await page.get_by_label("이의제기 결정 사유").fill("발표 자료 누락을 확인함")
+    await page.get_by_role("button", name="인용: 다시 심사").click()
+    await page.get_by_text("이의제기를 인용했습니다: 신청서가 다시 심사 중입니다.").wait_for()
+    [upheld] = (await api.get(f"/cohorts/{r.cohort}/appeals")).json()
+    assert upheld["status"] == "upheld"
+    stage_name = {DOC: "서류평가", PRES: "발표평가"}[upheld["reinstated_to_stage"]]
+    decided = page.get_by_role("table", name="결정된 이의제기")
+    await decided.get_by_text(f"{stage_name}에서 다시 심사").wait_for()
+    await visit(page, screenshot, "appeals-decided")

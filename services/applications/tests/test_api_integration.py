@@ -146,6 +146,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "appeals": ("GET", "/applications/{application_id}/appeals"),
     "appeal_decide": ("POST", "/appeals/{appeal_id}/decision"),
     "disclosure": ("GET", "/applications/{application_id}/stages/{stage_code}/disclosure"),
+    "cohort_appeals": ("GET", "/cohorts/{cohort_code}/appeals"),
 }
 
 
@@ -314,6 +315,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "challenges": MANAGERS_ONLY,
     "bonus_read": MANAGERS_ONLY,
     "panel": MANAGERS_ONLY,
+    "cohort_appeals": MANAGERS_ONLY,
     "advance_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     "selection_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     # The replica of the public catalog (windows, questions, rubric): any staff member.

@@ -135,3 +135,17 @@ async def submitted_by(conn: DbConnection, application_id: uuid.UUID) -> str | N
         "SELECT submitted_by FROM applications WHERE id = $1", application_id
     )
     return found
+
+
+async def of_cohort(
+    conn: DbConnection, cohort_code: str, status: str | None = None
+) -> list[dict[str, Any]]:
+    """The cohort's appeals (optionally of one status), oldest first, with the startup's name."""
+    rows = await conn.fetch(
+        "SELECT ap.*, a.startup_name FROM appeals ap JOIN applications a"
+        " ON a.id = ap.application_id WHERE a.cohort_code = $1"
+        " AND ($2::text IS NULL OR ap.status = $2) ORDER BY ap.filed_at, ap.id",
+        cohort_code,
+        status,
+    )
+    return [dict(r) for r in rows]

@@ -1,7 +1,7 @@
 """HTTP API of what a cohort's managers read of its selection rules (the console shows them):
-the challenges (기피 신청), an application's bonus points (가점) and a stage's external-share
-check (외부 평가위원). The changes are `selection_rules_api.py`. Managers only (admin, the
-program's managers)."""
+the challenges (기피 신청), an application's bonus points (가점), a stage's external-share
+check (외부 평가위원) and the cohort's appeals (이의제기). The changes are
+`selection_rules_api.py` and `appeals_api.py`. Managers only (admin, the program's managers)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from aihub_applications.entrypoints.appeals_api import AppealOut
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
 from aihub_applications.service_layer import rule_reads
 from aihub_applications.settings import Settings
@@ -62,6 +63,12 @@ class PanelCheckView(BaseModel):
     share: float = Field(description="external / reviewers (0 without reviewers).")
     min_external_share: float | None = Field(description="The stage's rule; null: none.")
     satisfied: bool = Field(description="False: closing the stage is refused (409).")
+
+
+class CohortAppealOut(AppealOut):
+    """One appeal in the cohort's list, with the startup's name."""
+
+    startup_name: str
 
 
 def build_rule_reads_router(settings: Settings) -> APIRouter:
@@ -118,5 +125,19 @@ def build_rule_reads_router(settings: Settings) -> APIRouter:
             min_external_share=check.min_external_share,
             satisfied=check.satisfied,
         )
+
+    @router.get("/cohorts/{cohort_code}/appeals", responses=READ_ONE_ERRORS)
+    async def list_appeals(
+        cohort_code: CodePath,
+        runtime: ServiceRuntime = Depends(runtime_of),
+        staff: StaffPrincipal = Depends(require_manager_role),
+        status: Literal["open", "upheld", "dismissed"] | None = Query(default=None),
+    ) -> list[CohortAppealOut]:
+        """The cohort's appeals (이의제기), oldest first, optionally of one status, each with
+        the disclosure the applicant asked for (as `GET /applications/{id}/appeals`)."""
+        found = await rule_reads.cohort_appeals(
+            runtime.pool, cohort_code, staff=staff, status=status
+        )
+        return [CohortAppealOut(**vars(view), startup_name=name) for view, name in found]
 
     return router

@@ -42,10 +42,20 @@ HISTORY_LABELS = {
     "challenge_dismissed": N_("Challenge dismissed"),
     "bonus_granted": N_("Bonus item granted"),
     "bonus_revoked": N_("Bonus item taken back"),
+    "appealed": N_("Appeal filed"),
+    "appeal_upheld": N_("Appeal upheld"),
+    "appeal_dismissed": N_("Appeal dismissed"),
+    "reinstated": N_("Back in review"),
 }
 
 CHALLENGE_LABELS = {
     "open": N_("Open: scores do not count"),
+    "upheld": N_("Upheld"),
+    "dismissed": N_("Dismissed"),
+}
+
+APPEAL_LABELS = {
+    "open": N_("Open"),
     "upheld": N_("Upheld"),
     "dismissed": N_("Dismissed"),
 }
@@ -58,6 +68,7 @@ def manager_labels() -> dict[str, dict[str, str]]:
         "tie_break": TIE_BREAK_LABELS,
         "history": HISTORY_LABELS,
         "challenge": CHALLENGE_LABELS,
+        "appeal": APPEAL_LABELS,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from aihub_console.entrypoints import (
+    appeals,
     auth,
     cohort_settings,
     cohorts,
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     reviewers.router,
     selection.router,
     selection_rules.router,
+    appeals.router,
     enrollments.router,
     cohort_settings.router,
     outcomes.router,

@@ -45,7 +45,7 @@ async def accept_pledge(
 async def file_challenge(
     request: Request, application_id: str, apis: Services = Depends(services)
 ) -> Response:
-    typed = await _typed(request)
+    typed = await typed_form(request)
     try:
         await calls.file_challenge(
             apis.applications,
@@ -75,7 +75,7 @@ async def decide_from_application(
     apis: Services = Depends(services),
     outcome: str = Form(pattern=OUTCOME),
 ) -> Response:
-    typed = await _typed(request)
+    typed = await typed_form(request)
     refused = await _decide(request, apis, challenge_id, outcome, typed)
     if refused is not None:
         return await application_page(
@@ -99,7 +99,7 @@ async def decide_from_cohort(
     apis: Services = Depends(services),
     outcome: str = Form(pattern=OUTCOME),
 ) -> Response:
-    typed = await _typed(request)
+    typed = await typed_form(request)
     refused = await _decide(request, apis, challenge_id, outcome, typed)
     if refused is not None:
         return await _challenges_page(
@@ -116,7 +116,7 @@ async def change_bonus(
     apis: Services = Depends(services),
     action: str = Form(pattern="^(grant|revoke)$"),
 ) -> Response:
-    typed = await _typed(request)
+    typed = await typed_form(request)
     prefix = f"bonus-{item_code}"
     reason = form_field(typed, prefix, "reason")
     grant = action == "grant"
@@ -175,6 +175,7 @@ async def _challenges_page(
     return manager_page(request, "cohorts/challenges.html", context, status=status)
 
 
-async def _typed(request: Request) -> dict[str, str]:
+async def typed_form(request: Request) -> dict[str, str]:
+    """A form's fields as typed (the CSRF token left out), for the page shown again."""
     form = await request.form()
     return {key: str(value) for key, value in form.items() if key != "csrf_token"}

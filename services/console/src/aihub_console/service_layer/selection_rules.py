@@ -1,7 +1,7 @@
 """What the pages of the selection rules show beside a manager's application: its challenges
 of reviewers (기피 신청) and which reviews they keep from counting while open, its bonus points
-(가점) against the cohort's items and cap. Every figure and every rule is the services';
-this module asks them at once and arranges their answers."""
+(가점) against the cohort's items and cap, its appeals (이의제기). Every figure and every rule
+is the services'; this module asks them at once and arranges their answers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import asyncio
 from dataclasses import dataclass
 
 from aihub_console.adapters import rule_calls as calls
+from aihub_console.adapters.appeal_calls import ApplicationAppeals, application_appeals
 from aihub_console.adapters.applications_api import ApplicationsApi
 from aihub_console.adapters.manager_views import ApplicationDetail, Review
 from aihub_console.adapters.programs_api import ProgramsApi
@@ -26,6 +27,8 @@ class ApplicationRules:
     bonus_items: list[calls.BonusItem]
     bonus_cap: float | None
     bonus: calls.ApplicationBonus
+    #: Its appeals (이의제기) and until when its latest rejection may be appealed.
+    appeals: ApplicationAppeals
 
     @property
     def open_challenges(self) -> list[calls.Challenge]:
@@ -46,10 +49,11 @@ async def application_rules(
     it to this person (a reviewer reading the application: 403)."""
     application_id = str(detail.id)
     try:
-        found, bonus, cohort = await asyncio.gather(
+        found, bonus, cohort, appeals = await asyncio.gather(
             calls.challenges(applications, detail.cohort_code, application_id=application_id),
             calls.application_bonus(applications, application_id),
             calls.cohort_bonus(programs, detail.cohort_code),
+            application_appeals(applications, application_id),
         )
     except ServiceRefusal as refusal:
         if refusal.status == 403:
@@ -65,6 +69,7 @@ async def application_rules(
         bonus_items=cohort.bonus_items,
         bonus_cap=cohort.bonus_cap,
         bonus=bonus,
+        appeals=appeals,
     )
 
 
