@@ -21,7 +21,7 @@ from aihub_shared.contracts.applications import (
 )
 from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
 from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
-from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed, ReminderSent
 from aihub_shared.contracts.privacy import ErasureReceipt, PersonErased, PersonErasureRequested
 from aihub_shared.contracts.programs import (
     CohortFilled,
@@ -227,6 +227,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.NOTIFICATIONS_DELIVERIES,
         EmailFailed,
         "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
+    ),
+    EventContract(
+        "reminder.sent",
+        1,
+        topics.NOTIFICATIONS_DELIVERIES,
+        ReminderSent,
+        "A reviewer was reminded of an unscored assignment before its due time (once per offset).",
     ),
     EventContract(
         "person.erasure_requested",
