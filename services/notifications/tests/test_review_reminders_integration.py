@@ -1,7 +1,8 @@
 """Reviewer reminders on the real Postgres and SMTP server, the events handled as the consumer
 handles them and the reminder worker driven by its clock: each reminder arrives once (two
 workers scanning together), in the reviewer's language, with the button to the scoring page;
-none once the review is scored or its reviewer removed by an upheld challenge; a blind stage's
+none once the review is scored or its reviewer stepped aside (a conflict declared, a challenge
+upheld); a blind stage's
 reminder names the anonymous label only; past the due time the digest counts it as overdue."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_shared.contracts.applications import (
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewerRef,
     ReviewSubmitted,
 )
@@ -48,6 +50,7 @@ KOREAN = ReviewerRef(id="Kim.Reviewer@hub.example.com", name="김심사")  # not
 ENGLISH = ReviewerRef(id="anna.weber@hub.example.com", name="Anna Weber")
 SCORER = ReviewerRef(id="quick.scorer@hub.example.com", name="박빠름")
 CHALLENGED = ReviewerRef(id="challenged@hub.example.com", name="최기피")
+RECUSED = ReviewerRef(id="recused@hub.example.com", name="정회피")
 DOC = "document-review"
 
 
@@ -93,6 +96,18 @@ def upheld(app: str, reviewer: ReviewerRef) -> ReviewChallenge:
     )
 
 
+def stepped_aside(app: str, reviewer: ReviewerRef) -> ReviewConflictDeclared:
+    return ReviewConflictDeclared(
+        application_id=app,
+        program_code="cyber-valley",
+        cohort_code="cv-2027-1",
+        startup_name=STARTUP,
+        stage_code=DOC,
+        reviewer=reviewer,
+        declared_at=datetime.now(UTC),
+    )
+
+
 class Lifecycle:
     def __init__(self, db: asyncpg.Pool, renderer: MailRenderer) -> None:
         self._db = db
@@ -135,10 +150,11 @@ async def test_each_reminder_once_in_the_reviewer_language_and_none_once_scored(
             role="reviewer",
             active=True,
         )
-    for reviewer in (KOREAN, ENGLISH, SCORER, CHALLENGED):
+    for reviewer in (KOREAN, ENGLISH, SCORER, CHALLENGED, RECUSED):
         await lifecycle.handle("review.assigned", assigned("app-1", reviewer))
     await lifecycle.handle("review.submitted", scored("app-1", SCORER))
     await lifecycle.handle("review.challenge_decided", upheld("app-1", CHALLENGED))
+    await lifecycle.handle("review.conflict_declared", stepped_aside("app-1", RECUSED))
     await db.execute("DELETE FROM deliveries")  # the assignment mails: not what is tested here
 
     assert await worker(db, renderer, DUE - timedelta(hours=49)).run_once() == 0
@@ -188,7 +204,7 @@ async def test_each_reminder_once_in_the_reviewer_language_and_none_once_scored(
     assert len(await reminders_queued(db)) == 3
 
     # Past the due time: no more reminders, and the manager's digest counts it as overdue
-    # (neither the scored reviews nor the one the challenge removed).
+    # (neither the scored reviews nor those of the reviewers who stepped aside or were removed).
     after = DUE + timedelta(hours=1)
     assert await worker(db, renderer, after).run_once() == 0
     async with db.acquire() as conn:

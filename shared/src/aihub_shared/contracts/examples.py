@@ -20,6 +20,7 @@ from aihub_shared.contracts.applications import (
     BonusPointsChanged,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewerRef,
     ReviewPledged,
     ReviewSubmitted,
@@ -167,6 +168,15 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         stage_code="document-review",
         reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
         submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
+    ),
+    "review.conflict_declared": ReviewConflictDeclared(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        declared_at=datetime(2027, 2, 11, 2, 0, tzinfo=UTC),
     ),
     "review.pledged": ReviewPledged(
         program_code=_PROGRAM,

@@ -16,6 +16,7 @@ from aihub_shared.contracts.applications import (
     BonusPointsChanged,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewPledged,
     ReviewSubmitted,
 )
@@ -115,6 +116,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewSubmitted,
         "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
+        "review.conflict_declared",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewConflictDeclared,
+        "A reviewer stepped aside for a conflict of interest; a replacement follows if any.",
     ),
     EventContract(
         "review.pledged",

@@ -26,6 +26,7 @@ from aihub_shared.contracts.applications import (
     ApplicationWithdrawn,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
@@ -45,6 +46,7 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "review.submitted": review_submitted,
         "application.advanced": application_advanced,
         "review.challenge_decided": challenge_decided,
+        "review.conflict_declared": conflict_declared,
     }
 
 
@@ -151,3 +153,13 @@ async def challenge_decided(conn: DbConnection, event: CloudEvent, data: ReviewC
         await reviews.withdraw_assignment(
             conn, data.application_id, data.stage_code, str(data.reviewer.id)
         )
+
+
+async def conflict_declared(
+    conn: DbConnection, event: CloudEvent, data: ReviewConflictDeclared
+) -> None:
+    """No mail: the reviewer stepped aside, so the assignment is pending for nobody (a
+    replacement, if any, follows as its own `review.assigned`)."""
+    await reviews.withdraw_assignment(
+        conn, data.application_id, data.stage_code, str(data.reviewer.id)
+    )
