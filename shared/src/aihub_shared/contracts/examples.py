@@ -324,6 +324,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
             "rank": 3,
             "seats_taken": 9,
             "reason": "The agreement was not signed by its deadline.",
+            "cause": "agreement_deadline_passed",
         }
     ),
     "cohort.filled": CohortFilled(
