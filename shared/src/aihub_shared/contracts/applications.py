@@ -129,6 +129,23 @@ class ReviewSubmitted(BaseModel):
     submitted_at: AwareDatetime
 
 
+class ReviewConflictDeclared(BaseModel):
+    """`review.conflict_declared`: a reviewer stepped aside from an application's stage (회피)
+    for a conflict of interest; their scores there no longer count and nothing of it is pending
+    for them. Their replacement, when the pool has one, follows as `review.assigned` with
+    `replaces`. The reviewer's reason stays in applications (the application's history)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code
+    reviewer: ReviewerRef
+    declared_at: AwareDatetime
+
+
 class ApplicationAdvanced(BaseModel):
     """`application.advanced`: the application passed a stage and enters the next one."""
 

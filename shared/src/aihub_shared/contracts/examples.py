@@ -22,6 +22,7 @@ from aihub_shared.contracts.applications import (
     CriterionDisclosure,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewerRef,
     ReviewPledged,
     ReviewSubmitted,
@@ -36,7 +37,7 @@ from aihub_shared.contracts.intake import (
     Refusal,
     SelectionRequestReceipt,
 )
-from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed, ReminderSent
 from aihub_shared.contracts.privacy import (
     ConsentTextRef,
     ErasureReceipt,
@@ -191,6 +192,15 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
         submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
     ),
+    "review.conflict_declared": ReviewConflictDeclared(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        declared_at=datetime(2027, 2, 11, 2, 0, tzinfo=UTC),
+    ),
     "review.pledged": ReviewPledged(
         program_code=_PROGRAM,
         cohort_code=_COHORT,
@@ -337,6 +347,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
             "rank": 3,
             "seats_taken": 9,
             "reason": "The agreement was not signed by its deadline.",
+            "cause": "agreement_deadline_passed",
         }
     ),
     "cohort.filled": CohortFilled(
@@ -370,6 +381,16 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         recipient_masked="s***@deeplearninglab.example",
         reason="550 5.1.1 mailbox unavailable",
         attempts=1,
+    ),
+    "reminder.sent": ReminderSent(
+        delivery_id="0b6f3c1e-7a2d-5e4f-9c8b-1a2b3c4d5e6f",
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        due_at=datetime(2027, 2, 15, 9, 0, tzinfo=UTC),
+        offset_hours=24,
     ),
     "person.erasure_requested": PersonErasureRequested(
         request_id="erase-2027-000042",
@@ -487,6 +508,7 @@ _SUBJECTS = {
     "kpi.receipt": "kpi-2027-Q2-000123",
     "email.sent": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
     "email.failed": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+    "reminder.sent": "0b6f3c1e-7a2d-5e4f-9c8b-1a2b3c4d5e6f",
     **dict.fromkeys(
         ("person.erasure_requested", "person.erased", "erasure.receipt"), "erase-2027-000042"
     ),

@@ -253,6 +253,14 @@ class CohortPublished(BaseModel):
 
 
 EnrollmentStatus = Literal["confirmed", "waitlisted", "cancelled"]
+#: Why a cancelled enrollment ended, for machines (`reason` says it for people).
+CancellationCause = Literal[
+    "withdrawn",
+    "cancelled_by_staff",
+    "agreement_deadline_passed",
+    "agreement_given_up",
+    "cohort_ended",
+]
 
 
 class EnrollmentChanged(BaseModel):
@@ -260,7 +268,8 @@ class EnrollmentChanged(BaseModel):
 
     `confirmed` holds a seat until `agreement_due_at`; `promoted` is a confirmation that came
     from the waitlist; `cancelled` frees the seat (`reason` says why: withdrawn, cancelled by
-    staff, agreement deadline passed).
+    staff, agreement deadline passed, agreement given up (협약 포기), cohort ended; `cause` says
+    which of these, for machines).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -278,6 +287,9 @@ class EnrollmentChanged(BaseModel):
     agreement_due_at: AwareDatetime | None = None
     agreement_signed_at: AwareDatetime | None = None
     reason: Reason | None = None
+    cause: CancellationCause | None = Field(
+        default=None, description="Set on `enrollment.cancelled`: which rule ended it."
+    )
 
 
 class CohortFilled(BaseModel):

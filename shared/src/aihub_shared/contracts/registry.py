@@ -17,6 +17,7 @@ from aihub_shared.contracts.applications import (
     BonusPointsChanged,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewPledged,
     ReviewSubmitted,
 )
@@ -28,7 +29,7 @@ from aihub_shared.contracts.intake import (
     IntakeReceipt,
     SelectionRequestReceipt,
 )
-from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed, ReminderSent
 from aihub_shared.contracts.privacy import ErasureReceipt, PersonErased, PersonErasureRequested
 from aihub_shared.contracts.programs import (
     CohortFilled,
@@ -122,6 +123,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewSubmitted,
         "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
+        "review.conflict_declared",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewConflictDeclared,
+        "A reviewer stepped aside for a conflict of interest; a replacement follows if any.",
     ),
     EventContract(
         "review.pledged",
@@ -234,6 +242,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.NOTIFICATIONS_DELIVERIES,
         EmailFailed,
         "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
+    ),
+    EventContract(
+        "reminder.sent",
+        1,
+        topics.NOTIFICATIONS_DELIVERIES,
+        ReminderSent,
+        "A reviewer was reminded of an unscored assignment before its due time (once per offset).",
     ),
     EventContract(
         "person.erasure_requested",

@@ -27,6 +27,8 @@ from aihub_shared.contracts.applications import (
     ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
+    ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
@@ -46,6 +48,8 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "review.submitted": review_submitted,
         "application.advanced": application_advanced,
         "appeal.decided": mailer.appeal_decided,
+        "review.challenge_decided": challenge_decided,
+        "review.conflict_declared": conflict_declared,
     }
 
 
@@ -120,6 +124,8 @@ class LifecycleMails:
             due_at=data.due_at,
             assigned_at=event.time,
             replaces_email=str(data.replaces.id) if data.replaces else None,
+            reviewer_name=data.reviewer.name,
+            anonymous_label=data.anonymous_label,
         )
         # Named reviewers without an account get one, with an invitation (once per person).
         await invite_reviewer(
@@ -153,3 +159,23 @@ async def application_advanced(
 ) -> None:
     """No mail: the stage it left has nothing pending for it any more."""
     await reviews.close_review_stage(conn, data.application_id, data.from_stage, at=event.time)
+
+
+async def challenge_decided(conn: DbConnection, event: CloudEvent, data: ReviewChallenge) -> None:
+    """No mail: an upheld challenge takes the reviewer off the application's stage, so it is no
+    longer pending for them (no reminder, not in the digest). Their replacement, if the pool had
+    one, came as a `review.assigned` naming them in `replaces`, before this event."""
+    if data.status == "upheld":
+        await reviews.withdraw_assignment(
+            conn, data.application_id, data.stage_code, str(data.reviewer.id)
+        )
+
+
+async def conflict_declared(
+    conn: DbConnection, event: CloudEvent, data: ReviewConflictDeclared
+) -> None:
+    """No mail: the reviewer stepped aside, so the assignment is pending for nobody (a
+    replacement, if any, follows as its own `review.assigned`)."""
+    await reviews.withdraw_assignment(
+        conn, data.application_id, data.stage_code, str(data.reviewer.id)
+    )

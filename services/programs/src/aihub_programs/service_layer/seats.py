@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.adapters.enrollments import LockedCohort, NewEnrollment
-from aihub_programs.domain.allocation import CohortSeats, Outcome
+from aihub_programs.domain.allocation import CohortSeats, Outcome, cancellation_cause
 from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
@@ -72,6 +72,9 @@ async def store_and_publish(
             agreement_due_at=change.enrollment.agreement_due_at,
             agreement_signed_at=change.enrollment.agreement_signed_at,
             reason=change.enrollment.reason if change.kind == "cancelled" else None,
+            cause=cancellation_cause(change.enrollment.reason)
+            if change.kind == "cancelled"
+            else None,
         )
         events.append(_event(f"enrollment.{change.kind}", cohort, data, caused_by, correlation_id))
     if outcome.filled:
