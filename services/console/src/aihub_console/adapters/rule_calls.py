@@ -157,3 +157,12 @@ async def change_bonus(
 
 async def panel_check(api: ApplicationsApi, cohort_code: str, stage_code: str) -> PanelCheck:
     return await api.call("GET", f"/cohorts/{cohort_code}/stages/{stage_code}/panel", PanelCheck)
+
+
+# -- agreement give-up (협약 포기) ----------------------------------------------------------------
+
+
+async def give_up_agreement(api: ProgramsApi, application_id: str, reason: str) -> None:
+    """The startup holding a seat gives up its agreement: the next reserve rank takes it."""
+    path = f"/enrollments/{application_id}/agreement/give-up"
+    await api.call_no_content("POST", path, json={"reason": reason})
