@@ -49,6 +49,7 @@ MANAGER_PAGES = (
     "/cohorts/{c}/applications?q=founder77",
     "/applications/{a}",
     "/cohorts/{c}/reviewers",
+    "/cohorts/{c}/challenges",
     "/cohorts/{c}/stages/document-review/advance",
     "/cohorts/{c}/ranking",
     "/cohorts/{c}/ranking?offset=5000",

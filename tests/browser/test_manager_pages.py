@@ -213,6 +213,13 @@ async def test_a_manager_runs_a_cohort_through_its_pages(
     await page.get_by_role("button", name="등록 취소").last.click()
     await page.get_by_text("등록을 취소했습니다.").wait_for()
     await page.get_by_text("정원 2석 중 1석 확정").wait_for()
+    # 협약 포기: the startup still holding a seat gives its agreement up (no reserve here).
+    await page.get_by_text("협약 포기", exact=True).first.click()
+    await page.get_by_label("협약 포기 사유").first.fill("창업자가 사업을 중단함")
+    await page.get_by_role("button", name="협약 포기 기록").first.click()
+    await page.get_by_text("협약 포기를 기록했습니다").wait_for()
+    await page.get_by_text("정원 2석 중 0석 확정").wait_for()
+    await page.get_by_text("창업자가 사업을 중단함").wait_for()  # the cancelled line's reason
 
     await page.goto(f"/cohorts/{r.cohort}/settings")
     await page.get_by_label("정원").fill("20000")  # the service allows at most 10,000

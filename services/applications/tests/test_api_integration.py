@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from aihub_applications.entrypoints.app import definition
 from aihub_local.stack import StackEndpoints
-from aihub_shared.contracts.programs import CohortPublished
+from aihub_shared.contracts.programs import CohortPublished, default_review_stages
 from services.applications.tests.support import (
     ADMIN,
     MANAGER,
@@ -46,6 +46,8 @@ class World:
     application_id: str
     #: An open challenge (기피 신청) of the assigned reviewer, for the decision's row.
     challenge_id: str
+    #: An open appeal (이의제기) of a rejection in another cohort of the program.
+    appeal_id: str
 
 
 @pytest.fixture
@@ -64,7 +66,34 @@ async def world(api: httpx.AsyncClient, make_cohort: CohortFactory) -> World:
         headers=bearer(ADMIN),
     )
     assert challenged.status_code == 200, challenged.text
-    return World(cohort, application_id, challenged.json()["challenge_id"])
+    return World(
+        cohort,
+        application_id,
+        challenged.json()["challenge_id"],
+        await _open_appeal(api, make_cohort),
+    )
+
+
+async def _open_appeal(api: httpx.AsyncClient, make_cohort: CohortFactory) -> str:
+    stages = [
+        s.model_dump() | {"appeal_window_days": 7, "appeal_disclosure": "score"}
+        for s in default_review_stages()
+    ]
+    cohort = await make_cohort(review_stages=stages)
+    rejected = (await submit(api, submission(cohort, 3)))["application_id"]
+    decided = await api.post(
+        f"/applications/{rejected}/decision",
+        json={"outcome": "rejected", "reason": "outside the call's scope"},
+        headers=bearer(ADMIN),
+    )
+    assert decided.status_code == 200, decided.text
+    appealed = await api.post(
+        f"/applications/{rejected}/appeals",
+        json={"reason": "the startup works on AI for logistics", "disclose": True},
+        headers=bearer(ADMIN),
+    )
+    assert appealed.status_code == 200, appealed.text
+    return str(appealed.json()["appeal_id"])
 
 
 TOKENS = {
@@ -110,6 +139,14 @@ ROUTES: dict[str, tuple[str, str]] = {
     "pledge": ("POST", "/cohorts/{cohort_code}/stages/{stage_code}/pledge"),
     "challenge": ("POST", "/applications/{application_id}/stages/{stage_code}/challenges"),
     "challenge_decide": ("POST", "/challenges/{challenge_id}/decision"),
+    "challenges": ("GET", "/cohorts/{cohort_code}/challenges"),
+    "bonus_read": ("GET", "/applications/{application_id}/bonus-points"),
+    "panel": ("GET", "/cohorts/{cohort_code}/stages/{stage_code}/panel"),
+    "appeal": ("POST", "/applications/{application_id}/appeals"),
+    "appeals": ("GET", "/applications/{application_id}/appeals"),
+    "appeal_decide": ("POST", "/appeals/{appeal_id}/decision"),
+    "disclosure": ("GET", "/applications/{application_id}/stages/{stage_code}/disclosure"),
+    "cohort_appeals": ("GET", "/cohorts/{cohort_code}/appeals"),
 }
 
 
@@ -134,6 +171,8 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         "bonus_revoke": {"reason": "granted by mistake"},
         "challenge": {"reviewer_id": ASSIGNED, "reason": "advises a competitor"},
         "challenge_decide": {"outcome": "dismissed", "reason": "no tie found"},
+        "appeal": {"reason": "the reviewers missed our patent"},
+        "appeal_decide": {"outcome": "dismissed", "reason": "the scope is as published"},
     }
     method, template = ROUTES[action]
     path = template.format(
@@ -143,6 +182,7 @@ def request_for(action: str, w: World) -> tuple[str, str, dict[str, Any] | None]
         request_id="matrix-never-asked",
         item_code=YOUTH["code"],
         challenge_id=w.challenge_id,
+        appeal_id=w.appeal_id,
     )
     return method, path, bodies.get(action)
 
@@ -271,6 +311,11 @@ MATRIX: dict[str, dict[str, int]] = {
     # previews are 409 like the advance and the selection: the stage lacks scores).
     "pipeline": MANAGERS_ONLY,
     "reviewers": MANAGERS_ONLY,
+    # What the console shows of the selection rules: the cohort's managers only.
+    "challenges": MANAGERS_ONLY,
+    "bonus_read": MANAGERS_ONLY,
+    "panel": MANAGERS_ONLY,
+    "cohort_appeals": MANAGERS_ONLY,
     "advance_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     "selection_preview": MANAGERS_ONLY | {"admin": 409, "manager": 409},
     # The replica of the public catalog (windows, questions, rubric): any staff member.
@@ -337,6 +382,12 @@ MATRIX: dict[str, dict[str, int]] = {
         "other_reviewer": 403,
         "ops": 403,
     },
+    # Appeals: the program's managers only. 409: allowed, but the world's application is in
+    # review, not rejected.
+    "appeal": MANAGERS_ONLY | {"admin": 409, "manager": 409},
+    "appeals": MANAGERS_ONLY,
+    "appeal_decide": MANAGERS_ONLY,
+    "disclosure": MANAGERS_ONLY,
 }
 CASES = [(action, caller, code) for action, row in MATRIX.items() for caller, code in row.items()]
 

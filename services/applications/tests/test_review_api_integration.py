@@ -154,6 +154,12 @@ async def test_a_cohort_through_both_stages_to_ranked_acceptance(
         datetime.fromisoformat(e["due_at"]) for e in review_events if e["stage_code"] == DOC
     } == {datetime.fromisoformat(due)}
     assert [e["replaces"]["id"] for e in replaced] == [conflicted["reviewer_id"]]
+    # The reviewer who stepped aside is published as such, before their replacement.
+    stepped_aside = [e for e in events if e["type"] == "review.conflict_declared"]
+    assert [(e["reviewer"]["id"], e["stage_code"]) for e in stepped_aside] == [
+        (conflicted["reviewer_id"], DOC)
+    ]
+    assert kinds.index("review.conflict_declared") < events.index(replaced[0])
     assert kinds.count("review.assigned") >= 4
     assert "application.advanced" in kinds
     accepted = events[-1]

@@ -318,3 +318,18 @@ def test_a_panel_with_too_few_external_reviewers_is_refused_with_the_figures() -
         require_external_share(stage, {"a": False, "b": False, "c": True})
     with pytest.raises(RuleBroken, match="0 of 0"):
         require_external_share(stage, {})
+
+
+def test_the_panel_check_answers_its_figures_whether_met_or_not() -> None:
+    from aihub_applications.domain.panel import panel_check
+
+    stage = DOC.model_copy(update={"min_external_share": 0.4})
+    met = panel_check(stage, {"a": True, "b": False, "c": True})
+    assert (met.reviewers, met.external, met.min_external_share) == (3, 2, 0.4)
+    assert met.share == pytest.approx(2 / 3)
+    assert met.satisfied
+    short = panel_check(stage, {"a": False, "b": False, "c": True})
+    assert short.share == pytest.approx(1 / 3)
+    assert not short.satisfied
+    assert panel_check(DOC, {"a": False}).satisfied  # no rule: nothing to miss
+    assert not panel_check(stage, {}).satisfied  # nobody yet: 0 %

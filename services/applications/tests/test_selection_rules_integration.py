@@ -179,6 +179,13 @@ async def test_a_cohort_with_every_rule_from_scores_to_selection(
     assert out_of_review.status_code == 409
     revoked = await bonus(api, c, "women-owned", revoke=True)
     assert revoked.json() == {"granted": ["seoul-based", "youth-founder"], "total": 1.5}
+    read = await api.get(f"/applications/{c}/bonus-points", headers=bearer(MANAGER))
+    assert read.status_code == 200, read.text
+    assert read.json()["total"] == 1.5
+    assert [(g["item_code"], g["reason"], g["granted_by"]) for g in read.json()["granted"]] == [
+        (item, "checked against the business registration certificate", MANAGER.email)
+        for item in ("seoul-based", "youth-founder")
+    ]
     events = [e for e in await outbox_events(applications_pool, c) if "item_code" in e]
     assert [(e["type"], e["item_code"], e["total"]) for e in events] == [
         ("bonus_points.granted", "youth-founder", 1.0),
@@ -321,6 +328,13 @@ async def test_a_challenged_reviewer_does_not_count_while_open_and_is_replaced_w
     first = (await challenge(r1)).json()
     assert first["status"] == "open"
     assert (await challenge(r1)).status_code == 409  # one open challenge per reviewer
+    listed = await api.get(
+        f"/cohorts/{code}/challenges", params={"status": "open"}, headers=bearer(MANAGER)
+    )
+    assert [
+        (c["challenge_id"], c["application_id"], c["reviewer_id"], c["reason"], c["status"])
+        for c in listed.json()
+    ] == [(first["challenge_id"], app, r1, "advises a competitor", "open")]
     line = (await ranking(api, code))[app]
     assert line["stage_scores"] == {}  # r1 does not count: one review, two needed
     assert line["stage_details"][DOC]["reviews"] == 1
@@ -346,6 +360,17 @@ async def test_a_challenged_reviewer_does_not_count_while_open_and_is_replaced_w
     assert (await ranking(api, code))[app]["stage_scores"] == {DOC: 55.0}  # (50 + 60) / 2
 
     events = await outbox_events(applications_pool, app)
+    every = await api.get(
+        f"/cohorts/{code}/challenges", params={"application_id": app}, headers=bearer(MANAGER)
+    )
+    assert [(c["status"], c["decision_reason"]) for c in every.json()] == [
+        ("dismissed", "checked the advisory contract"),
+        ("upheld", "checked the advisory contract"),
+    ]
+    still_open = await api.get(
+        f"/cohorts/{code}/challenges", params={"status": "open"}, headers=bearer(MANAGER)
+    )
+    assert still_open.json() == []
     assert [(e["type"], e["status"]) for e in events if "challenge_id" in e] == [
         ("review.challenged", "open"),
         ("review.challenge_decided", "dismissed"),
@@ -374,6 +399,20 @@ async def test_a_stage_closes_only_with_its_share_of_external_reviewers(
             headers=bearer(MANAGER),
         )
 
+    async def panel() -> dict[str, Any]:
+        checked = await api.get(f"/cohorts/{code}/stages/{DOC}/panel", headers=bearer(MANAGER))
+        assert checked.status_code == 200, checked.text
+        answer: dict[str, Any] = checked.json()
+        return answer
+
+    assert await panel() == {
+        "stage_code": DOC,
+        "reviewers": 1,
+        "external": 0,
+        "share": 0.0,
+        "min_external_share": 0.5,
+        "satisfied": False,
+    }
     refused = await close()
     assert refused.status_code == 409
     assert "0 of 1 reviewers are external (0%)" in refused.json()["detail"]
@@ -393,6 +432,13 @@ async def test_a_stage_closes_only_with_its_share_of_external_reviewers(
     )
     assert added.json()["assigned"] == [{"application_id": app, "reviewer_id": outside}]
     await score(api, app, DOC, outside, {"technology": 80, "market": 80})
+    figures = await panel()
+    assert (figures["reviewers"], figures["external"], figures["satisfied"]) == (2, 1, True)
+    pool = await api.get(f"/cohorts/{code}/stages/{DOC}/reviewers", headers=bearer(MANAGER))
+    assert {r["reviewer_id"]: r["external"] for r in pool.json()} == {
+        inside: False,
+        outside: True,
+    }
     advanced = await close()
     assert advanced.status_code == 200, advanced.text
     assert advanced.json()[0]["passed"]

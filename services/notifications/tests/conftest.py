@@ -28,7 +28,8 @@ async def db(notifications_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     await apply_migrations(pool, "aihub_notifications")
     await pool.execute(
         "TRUNCATE deliveries, delivery_attempts, cohorts, applicants, outbox, inbox, staff,"
-        " subscriptions, review_assignments, dead_letters, digest_runs, reviewer_invitations"
+        " subscriptions, review_assignments, review_reminders, dead_letters, digest_runs,"
+        " reviewer_invitations"
     )
     try:
         yield pool

@@ -8,6 +8,7 @@ import pytest
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.console_links import ConsoleLinks
+from aihub_notifications.domain.reminders import REVIEW_REMINDER_REVIEWER
 from aihub_notifications.domain.samples import sample_request
 from aihub_notifications.settings import Settings
 
@@ -18,6 +19,7 @@ APPLICATION = "0b8f5a52-3c1e-4e0b-9a57-6f1d2a7c9e01"  # the samples' application
 #: Each staff template and the console pages it must link to.
 STAFF_PAGES = {
     mails.REVIEW_ASSIGNED_REVIEWER: [f"{BASE}/reviews/{APPLICATION}"],
+    REVIEW_REMINDER_REVIEWER: [f"{BASE}/reviews/{APPLICATION}"],
     mails.APPLICATION_RECEIVED_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
     mails.APPLICATION_INELIGIBLE_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
     mails.APPLICATION_DECIDED_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
@@ -45,8 +47,8 @@ def test_a_staff_mail_links_to_its_page_in_both_parts(template: str, locale: str
 
 
 @pytest.mark.parametrize("locale", ["ko", "en"])
-def test_the_scoring_request_is_the_button(locale: str) -> None:
-    template = mails.REVIEW_ASSIGNED_REVIEWER
+@pytest.mark.parametrize("template", [mails.REVIEW_ASSIGNED_REVIEWER, REVIEW_REMINDER_REVIEWER])
+def test_the_scoring_request_is_the_button(template: str, locale: str) -> None:
     mail = RENDERER.render(template, locale, sample_request(template, locale).context)  # type: ignore[arg-type]
     label = {"ko": "평가 기준에 따라 점수를 입력해 주세요", "en": "Score it against the stage"}
     anchor = mail.html.split(f'href="{BASE}/reviews/{APPLICATION}"', 1)[1].split("</a>", 1)[0]
@@ -55,7 +57,7 @@ def test_the_scoring_request_is_the_button(locale: str) -> None:
 
 def test_no_applicant_mail_links_into_the_console() -> None:
     applicant = [t for t in RENDERER.templates() if t.endswith("_applicant")]
-    assert len(applicant) == 8
+    assert len(applicant) == 9
     for template in applicant:
         for locale in ("ko", "en"):
             mail = RENDERER.render(template, locale, sample_request(template, locale).context)

@@ -233,3 +233,37 @@ def test_a_blind_stages_reviewer_is_mailed_the_label_never_the_startup() -> None
     open_stage = assigned.model_copy(update={"anonymous_label": None})
     (seen,) = mails.review_assigned(open_stage, cohort_replica(), reviewer)
     assert seen.context["startup_name"] == "Zephyrine Robotics"
+
+
+def test_a_startup_that_gave_up_its_agreement_is_told_so_in_its_language() -> None:
+    """협약 포기: the cancellation mail says the startup's own decision was recorded and that the
+    seat goes to the reserve, never "cancelled" with programs' English rule text as the reason;
+    any other cancellation keeps its reason."""
+    renderer = MailRenderer()
+    gave_up = enrollment().model_copy(
+        update={
+            "status": "cancelled",
+            "reason": "agreement given up: moved abroad",
+            "cause": "agreement_given_up",
+        }
+    )
+    for locale, said in (("en", "gave up its agreement"), ("ko", "협약 포기가 접수되어")):
+        applicant = applicant_replica()
+        applicant = dataclasses.replace(
+            applicant, contact=founder(locale=locale, email="founder@startup.example.com")
+        )
+        [*_, request] = mails.enrollment_changed(
+            "enrollment.cancelled", gave_up, cohort_replica(), applicant, []
+        )
+        assert request.template == mails.ENROLLMENT_CANCELLED_APPLICANT
+        mail = renderer.render(request.template, request.recipient.locale, request.context)
+        for part in (mail.text, mail.html):
+            assert said in part
+            assert "agreement given up:" not in part
+    staff_cancelled = gave_up.model_copy(update={"reason": "did not move in", "cause": None})
+    [request] = mails.enrollment_changed(
+        "enrollment.cancelled", staff_cancelled, cohort_replica(), applicant_replica(), []
+    )
+    mail = renderer.render(request.template, "en", request.context)
+    assert "Reason: did not move in" in mail.text
+    assert "gave up" not in mail.text

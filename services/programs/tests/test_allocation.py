@@ -9,9 +9,11 @@ import pytest
 from aihub_programs.domain.allocation import (
     COHORT_ENDED,
     DEADLINE_PASSED,
+    WITHDRAWN,
     CohortSeats,
     EnrollmentConflict,
     Outcome,
+    cancellation_cause,
     cohort_ends_at,
 )
 
@@ -190,3 +192,67 @@ def test_the_sweep_closes_the_waitlist_of_an_ended_cohort_once() -> None:
     assert kinds(swept) == [("cancelled", "b")]
     assert cohort.rebalance(now=NOW + timedelta(days=2)) == Outcome()
     assert [e.application_id for e in cohort.confirmed] == ["a"]  # the seat holder stays
+
+
+def test_a_startup_giving_up_its_agreement_is_replaced_by_the_next_reserve_rank() -> None:
+    """Two seats: ranks 1 and 2 hold them; ranks 4 (arrived first) and 3 wait. Rank 1 gives up
+    its agreement (협약 포기) after signing: rank 3, the next reserve rank, takes the seat with
+    its own agreement deadline, and rank 4 moves up to the head of the reserve."""
+    cohort = CohortSeats(2, agreement_due=timedelta(days=10))
+    cohort.accept("rank-1", rank=1, arrival=1, now=NOW)
+    cohort.accept("rank-2", rank=2, arrival=2, now=NOW)
+    cohort.accept("rank-4", rank=4, arrival=3, now=NOW)
+    cohort.accept("rank-3", rank=3, arrival=4, now=NOW)
+    cohort.sign_agreement("rank-1", now=NOW)
+    later = NOW + timedelta(days=3)
+    outcome = cohort.give_up_agreement("rank-1", reason="해외 법인 설립", now=later)
+    assert kinds(outcome) == [("cancelled", "rank-1"), ("promoted", "rank-3")]
+    gave_up, promoted = (c.enrollment for c in outcome.changes)
+    assert gave_up.reason == "agreement given up: 해외 법인 설립"
+    assert cancellation_cause(gave_up.reason) == "agreement_given_up"
+    assert promoted.agreement_due_at == later + timedelta(days=10)
+    assert [e.application_id for e in cohort.confirmed] == ["rank-2", "rank-3"]
+    assert cohort.waitlist_position("rank-4") == 1
+    assert not outcome.filled  # refilled at once
+
+
+@pytest.mark.parametrize("who", ["rank-3", "nobody"])
+def test_only_a_seat_holder_gives_up_an_agreement(who: str) -> None:
+    cohort = CohortSeats(1)
+    cohort.accept("rank-1", rank=1, arrival=1, now=NOW)
+    cohort.accept("rank-3", rank=3, arrival=2, now=NOW)
+    with pytest.raises(EnrollmentConflict, match="holding a seat"):
+        cohort.give_up_agreement(who, reason="x", now=NOW)
+    cohort.give_up_agreement("rank-1", reason="x", now=NOW)
+    with pytest.raises(EnrollmentConflict, match="cancelled"):  # once only
+        cohort.give_up_agreement("rank-1", reason="x", now=NOW)
+
+
+def test_after_the_cohort_ended_a_given_up_seat_promotes_nobody() -> None:
+    ends = cohort_ends_at(date(2027, 3, 31))
+    cohort = CohortSeats(1, ends_at=ends)
+    cohort.accept("rank-1", rank=1, arrival=1, now=NOW)
+    cohort.accept("rank-2", rank=2, arrival=2, now=NOW)
+    assert ends is not None
+    outcome = cohort.give_up_agreement("rank-1", reason="x", now=ends + timedelta(hours=1))
+    assert [c.enrollment.reason for c in outcome.changes if c.kind == "cancelled"][1:] == [
+        COHORT_ENDED
+    ]
+    assert not [c for c in outcome.changes if c.kind == "promoted"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [
+        (WITHDRAWN, "withdrawn"),
+        (f"{WITHDRAWN}: found other funding", "withdrawn"),
+        ("cancelled by pm@hub.example: agreement given up: no", "cancelled_by_staff"),
+        ("agreement given up: moved abroad", "agreement_given_up"),
+        (DEADLINE_PASSED, "agreement_deadline_passed"),
+        (COHORT_ENDED, "cohort_ended"),
+        (None, None),
+        ("something else", None),
+    ],
+)
+def test_the_cause_of_a_cancellation(reason: str | None, cause: str | None) -> None:
+    assert cancellation_cause(reason) == cause

@@ -25,6 +25,7 @@ OPERATION = st.one_of(
     st.tuples(st.just("accept"), st.sampled_from(APPS), RANKS),
     st.tuples(st.just("withdraw"), st.sampled_from(APPS), st.none()),
     st.tuples(st.just("cancel"), st.sampled_from(APPS), st.none()),
+    st.tuples(st.just("give_up"), st.sampled_from(APPS), st.none()),
     st.tuples(st.just("sign"), st.sampled_from(APPS), st.none()),
     st.tuples(st.just("expire"), st.sampled_from(APPS), st.none()),
     st.tuples(st.just("resize"), st.just(""), st.integers(0, 5)),
@@ -152,6 +153,12 @@ def _apply(
             return cohort.withdraw(app, arrival=arrival, now=now)
         if op == "cancel":
             return cohort.cancel(app, reason="staff", now=now)
+        if op == "give_up":
+            held = app in {e.application_id for e in cohort.confirmed}
+            outcome = cohort.give_up_agreement(app, reason="moved abroad", now=now)
+            assert held  # only a seat holder may give up; anyone else is a conflict
+            assert outcome.changes[0].kind == "cancelled"
+            return outcome
         if op == "sign":
             return cohort.sign_agreement(app, now=now)
         if op == "expire":

@@ -98,11 +98,11 @@ MANAGERS = {"admin", "pm-own"}
 async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Pool) -> None:
     """Each route × each role: 401 without a token, 403 for a role that may not, and anything
     but 401/403 for one that may (writes may then answer 200, 201 or 409)."""
-    program = program_body(cohorts=[cohort_body(seats=5)])
+    program = program_body(cohorts=[cohort_body(seats=7)])
     assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
     other = program_body("membership")
     assert (await api.post("/programs", json=other, headers=ADMIN)).status_code == 201
-    for app in "abcde":
+    for app in "abcdefg":
         await accept(db, app, rank=1)
     settings = program_body()
     del settings["code"]
@@ -122,6 +122,7 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
         ("PUT", "/cohorts/{cohort_code}", cohort_settings, MANAGERS),
         ("POST", "/enrollments/{application_id}/cancellation", reason, MANAGERS),
         ("POST", "/enrollments/{application_id}/agreement", None, MANAGERS),
+        ("POST", "/enrollments/{application_id}/agreement/give-up", reason, MANAGERS),
         # An access request: admins only (an id nobody has: an empty export).
         ("POST", "/privacy/exports", {"application_ids": [str(uuid.UUID(int=1))]}, {"admin"}),
     ]
@@ -135,8 +136,8 @@ async def test_every_route_for_every_role(api: httpx.AsyncClient, db: asyncpg.Po
     # An allowed role acts on an enrollment of its own (admin and the program's manager each
     # cancel one and sign another); a denied role's attempt targets "a", which it may not touch.
     targets = {
-        "admin": {"cancellation": "b", "agreement": "d"},
-        "pm-own": {"cancellation": "c", "agreement": "e"},
+        "admin": {"cancellation": "b", "agreement": "d", "give-up": "f"},
+        "pm-own": {"cancellation": "c", "agreement": "e", "give-up": "g"},
     }
     for method, path, body, allowed in routes:
         for role, headers in ROLES.items():

@@ -228,3 +228,46 @@ async def test_a_cohorts_enrollments_come_a_page_at_a_time_with_whole_waitlist_p
     assert bad.status_code == 422
     missing = await api.get("/cohorts/no-such/enrollments", headers=PM_CV)
     assert missing.status_code == 404
+
+
+async def test_a_startup_giving_up_its_agreement_over_http_is_replaced_by_the_next_rank(
+    api: httpx.AsyncClient, db: asyncpg.Pool
+) -> None:
+    """협약 포기: the program's manager records it with the startup's reason; the next reserve
+    rank takes the seat, and the cancellation says why for people and machines."""
+    program = program_body(cohorts=[cohort_body(seats=1)])
+    assert (await api.post("/programs", json=program, headers=ADMIN)).status_code == 201
+    for app, rank in (("a", 1), ("c", 3), ("b", 2)):
+        await accept(db, app, rank=rank)
+    url = "/enrollments/{}/agreement/give-up"
+    reason = {"reason": "해외 법인 설립으로 입주 포기"}
+    assert (await api.post(url.format("a"), json=reason, headers=PM_OTHER)).status_code == 403
+    assert (await api.post(url.format("a"), json={}, headers=PM_CV)).status_code == 422
+    waiting = await api.post(url.format("b"), json=reason, headers=PM_CV)
+    assert waiting.status_code == 409
+    assert "holding a seat" in waiting.json()["detail"]
+    assert (await api.post(url.format("zz"), json=reason, headers=PM_CV)).status_code == 404
+
+    gave_up = await api.post(
+        url.format("a"), json=reason, headers={**PM_CV, "X-Correlation-Id": "give-up-a"}
+    )
+    assert gave_up.status_code == 200, gave_up.text
+    assert gave_up.json()["status"] == "cancelled"
+    assert gave_up.json()["reason"] == "agreement given up: 해외 법인 설립으로 입주 포기"
+    assert (await api.post(url.format("a"), json=reason, headers=PM_CV)).status_code == 409
+
+    listed = (await api.get("/cohorts/cv-2027-1/enrollments", headers=PM_CV)).json()
+    assert [(e["application_id"], e["status"]) for e in listed] == [
+        ("b", "confirmed"),
+        ("c", "waitlisted"),
+        ("a", "cancelled"),
+    ]
+    steps = [
+        (e["name"], e["data"]["application_id"], e["data"].get("cause"), e.get("correlationid"))
+        for e in await queued(db)
+        if e.get("correlationid") == "give-up-a"
+    ]
+    assert steps == [
+        ("enrollment.cancelled", "a", "agreement_given_up", "give-up-a"),
+        ("enrollment.promoted", "b", None, "give-up-a"),
+    ]

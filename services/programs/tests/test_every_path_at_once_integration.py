@@ -1,9 +1,10 @@
 """Every path that moves a seat, all at once on one cohort, on the real Postgres: acceptances
 (and re-decisions with another rank), withdrawals (before and after their acceptance), staff
-cancellations and signatures, passing deadlines with two deadline workers, and seats lowered
-and raised. Then the cohort's whole published history is replayed step by step: a seat is only
-given while one is free, the events' counts agree with the replay, a freed seat goes at once to
-the best-ranked waiting startup, and nobody waits while a seat is free."""
+cancellations and signatures, agreements given up (twice at once), passing deadlines with two
+deadline workers, and seats lowered and raised. Then the cohort's whole published history is
+replayed step by step: a seat is only given while one is free, the events' counts agree with the
+replay, a freed seat goes at once to the best-ranked waiting startup, and nobody waits while a
+seat is free."""
 
 from __future__ import annotations
 
@@ -97,6 +98,11 @@ class SeatPaths:
             enrollment.cancel_enrollment(self.db, app, reason="left", staff=ADMIN_STAFF)
         )
 
+    async def give_up(self, app: str) -> None:
+        await self._staff(
+            enrollment.give_up_agreement(self.db, app, reason="moved", staff=ADMIN_STAFF)
+        )
+
     async def sign(self, app: str) -> None:
         await self._staff(enrollment.sign_agreement(self.db, app, staff=ADMIN_STAFF))
 
@@ -153,11 +159,14 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
     waiters = [r["application_id"] for r in rows if r["status"] == "waitlisted"]
     rng.shuffle(holders)
     rng.shuffle(waiters)
-    leaving |= {*holders[1:2], *waiters[2:4]}
+    leaving |= {*holders[1:3], *waiters[2:4]}
+    await sign(holders[2])
     everything: list[Awaitable[Any]] = [
         *(cancel(app) for app in [*holders[:1], *waiters[:2]]),
         *(withdraw(app) for app in [*holders[1:2], *waiters[2:4]]),
-        *(sign(app) for app in holders[2:3]),
+        # 협약 포기 of a holder that signed, recorded twice at once (two instances, two
+        # clicks) while everything else happens: it gives up once.
+        *(paths.give_up(app) for app in holders[2:3] * 2),
         *(deadline_passes(app) for app in holders[3:]),
         resize(2),
         resize(3),
@@ -177,7 +186,10 @@ async def test_every_path_at_once_keeps_seats_exact(db: asyncpg.Pool, seed: int)
         "enrollment.cancelled left",
         "enrollment.cancelled withdrawn by the applicant",
         "enrollment.cancelled agreement deadline passed",
+        "enrollment.cancelled agreement given up",
     }, replay.kinds
+    given_up = [e for e in await queued(db) if (e["data"].get("cause") == "agreement_given_up")]
+    assert [e["data"]["application_id"] for e in given_up] == holders[2:3]
     await _assert_stored_as_replayed(db, replay)
     assert len(replay.confirmed) <= FINAL_SEATS
     assert len(replay.confirmed) == FINAL_SEATS or not replay.waiting

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from aihub_notifications.domain.console_links import DEFAULT_CONSOLE_BASE_URL
+from aihub_notifications.domain.reminders import parse_offsets
 from aihub_shared.runtime.oidc import OidcSettings
 from aihub_shared.runtime.settings import ServiceSettings
 
@@ -63,6 +64,18 @@ class Settings(ServiceSettings, OidcSettings):
         description="When the program managers' daily digest goes out, Asia/Seoul (HH:MM).",
     )
     digest_enabled: bool = Field(default=True, validation_alias="DIGEST_ENABLED")
+    review_reminder_offsets: str = Field(
+        default="48h,24h",
+        validation_alias="REVIEW_REMINDER_OFFSETS",
+        description="How long before an assignment's due time its unscored reviewer is reminded:"
+        " comma-separated offsets with a unit (m, h, d), e.g. `48h,24h`; empty: no reminders.",
+    )
+    review_reminder_poll_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        validation_alias="REVIEW_REMINDER_POLL_SECONDS",
+        description="How often the reminder worker looks for reminders that have fallen due.",
+    )
     console_base_url: str = Field(
         default=DEFAULT_CONSOLE_BASE_URL,
         pattern=r"^https?://[^\s?#]+$",
@@ -90,6 +103,15 @@ class Settings(ServiceSettings, OidcSettings):
     invitations_retry_max_seconds: float = Field(
         default=600.0, gt=0, validation_alias="INVITATIONS_RETRY_MAX_SECONDS"
     )
+
+    @field_validator("review_reminder_offsets")
+    @classmethod
+    def _offsets_parse(cls, value: str) -> str:
+        parse_offsets(value)  # a typo is refused at start, with the offending part
+        return value
+
+    def reminder_offsets(self) -> tuple[timedelta, ...]:
+        return parse_offsets(self.review_reminder_offsets)
 
     def keycloak_base_and_realm(self) -> tuple[str, str]:
         """Keycloak's base URL and the realm, from the issuer `<base>/realms/<realm>`."""

@@ -129,6 +129,23 @@ class ReviewSubmitted(BaseModel):
     submitted_at: AwareDatetime
 
 
+class ReviewConflictDeclared(BaseModel):
+    """`review.conflict_declared`: a reviewer stepped aside from an application's stage (회피)
+    for a conflict of interest; their scores there no longer count and nothing of it is pending
+    for them. Their replacement, when the pool has one, follows as `review.assigned` with
+    `replaces`. The reviewer's reason stays in applications (the application's history)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code
+    reviewer: ReviewerRef
+    declared_at: AwareDatetime
+
+
 class ApplicationAdvanced(BaseModel):
     """`application.advanced`: the application passed a stage and enters the next one."""
 
@@ -196,3 +213,61 @@ class ReviewChallenge(BaseModel):
     filed_by: SingleLineText
     decision_reason: Reason | None = None
     decided_by: SingleLineText | None = None
+
+
+class CriterionDisclosure(BaseModel):
+    """One rubric criterion as an appealing applicant may be told it: the average over the
+    reviews that counted, and its cut-off (과락), if any."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: Code
+    name_ko: SingleLineText
+    name_en: SingleLineText
+    average: float = Field(ge=0, le=100)
+    cutoff: float | None = Field(default=None, ge=0, le=100)
+
+
+class StageDisclosure(BaseModel):
+    """What an applicant is told about one stage of their application when they ask (the
+    stage's `appeal_disclosure`): the stage score and the cut-off, and with
+    `score_and_criteria` each criterion's average. Never who reviewed, nor any one review."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    stage_code: Code
+    level: Literal["none", "score", "score_and_criteria"]
+    stage_score: float | None = Field(
+        default=None, description="The score that ranked (null: level `none`, or not scored)."
+    )
+    cutoff_score: float | None = Field(default=None, description="The stage's 과락, if any.")
+    criteria: list[CriterionDisclosure] = Field(default_factory=list)
+
+
+class ApplicationAppeal(BaseModel):
+    """`appeal.filed` / `appeal.decided`: an applicant's appeal (이의제기) of the rejection of
+    their application in a stage (or its non-selection in the last one), filed by staff or a
+    publishing system for the applicant; `upheld` puts the application back in review,
+    `dismissed` leaves the rejection standing. With `disclosure_requested` the decided event
+    carries the stage's figures the cohort discloses, for the applicant's mail."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    appeal_id: str
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    startup_name: SingleLineText
+    stage_code: Code = Field(description="The stage whose decision is appealed.")
+    status: Literal["open", "upheld", "dismissed"]
+    reason: Reason = Field(description="Why the applicant appeals.")
+    filed_by: SingleLineText = Field(
+        description="The staff member, or `intake:<source>` of a publishing system."
+    )
+    disclosure_requested: bool = False
+    decision_reason: Reason | None = None
+    decided_by: SingleLineText | None = None
+    reinstated_to_stage: Code | None = Field(
+        default=None, description="Upheld: the stage the application is in review in again."
+    )
+    disclosure: StageDisclosure | None = None

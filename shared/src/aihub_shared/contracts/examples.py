@@ -13,20 +13,31 @@ from pydantic import BaseModel
 
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
+    ApplicationAppeal,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
     BonusPointsChanged,
+    CriterionDisclosure,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewerRef,
     ReviewPledged,
     ReviewSubmitted,
+    StageDisclosure,
 )
 from aihub_shared.contracts.envelope import CloudEvent
-from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt, Refusal
-from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.intake import (
+    AppealRequested,
+    ApplicationSubmitted,
+    ChallengeRequested,
+    IntakeReceipt,
+    Refusal,
+    SelectionRequestReceipt,
+)
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed, ReminderSent
 from aihub_shared.contracts.privacy import (
     ConsentTextRef,
     ErasureReceipt,
@@ -60,6 +71,19 @@ _ENROLLMENT = {
     "cohort_code": _COHORT,
     "startup_name": _STARTUP,
     "seats": 10,
+}
+_APPEAL_ID = "3e5a7c9b-2d4f-4a6b-8c0d-1e2f3a4b5c6d"
+_APPEAL = {
+    "appeal_id": _APPEAL_ID,
+    "application_id": _APPLICATION_ID,
+    "program_code": _PROGRAM,
+    "cohort_code": _COHORT,
+    "startup_name": _STARTUP,
+    "stage_code": "presentation-review",
+    "status": "open",
+    "reason": "발표평가 점수 산정에 오류가 있는지 확인을 요청합니다.",
+    "filed_by": "intake:/partners/recruit-portal",
+    "disclosure_requested": True,
 }
 _DECIDED = {
     "application_id": _APPLICATION_ID,
@@ -167,6 +191,15 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         stage_code="document-review",
         reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
         submitted_at=datetime(2027, 2, 12, 6, 30, tzinfo=UTC),
+    ),
+    "review.conflict_declared": ReviewConflictDeclared(
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        startup_name=_STARTUP,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        declared_at=datetime(2027, 2, 11, 2, 0, tzinfo=UTC),
     ),
     "review.pledged": ReviewPledged(
         program_code=_PROGRAM,
@@ -314,6 +347,7 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
             "rank": 3,
             "seats_taken": 9,
             "reason": "The agreement was not signed by its deadline.",
+            "cause": "agreement_deadline_passed",
         }
     ),
     "cohort.filled": CohortFilled(
@@ -348,6 +382,16 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         reason="550 5.1.1 mailbox unavailable",
         attempts=1,
     ),
+    "reminder.sent": ReminderSent(
+        delivery_id="0b6f3c1e-7a2d-5e4f-9c8b-1a2b3c4d5e6f",
+        application_id=_APPLICATION_ID,
+        program_code=_PROGRAM,
+        cohort_code=_COHORT,
+        stage_code="document-review",
+        reviewer=ReviewerRef(id="reviewer.park@seoulaihub.example", name="박심사"),
+        due_at=datetime(2027, 2, 15, 9, 0, tzinfo=UTC),
+        offset_hours=24,
+    ),
     "person.erasure_requested": PersonErasureRequested(
         request_id="erase-2027-000042",
         email="sky@deeplearninglab.example",
@@ -370,12 +414,66 @@ EXAMPLE_DATA: dict[str, BaseModel] = {
         applications=1,
         completed_at=datetime(2027, 1, 20, 1, 31, 5, tzinfo=UTC),
     ),
+    "appeal.requested": AppealRequested(
+        request_id="appeal-2027-000007",
+        application_id=_APPLICATION_ID,
+        reason="발표평가 점수 산정에 오류가 있는지 확인을 요청합니다.",
+        disclose=True,
+    ),
+    "challenge.requested": ChallengeRequested(
+        request_id="challenge-2027-000003",
+        application_id=_APPLICATION_ID,
+        stage_code="presentation-review",
+        reviewer_id="reviewer.park@seoulaihub.example",
+        reason="심사위원이 경쟁사의 자문위원으로 활동 중입니다.",
+    ),
+    "selection_request.receipt": SelectionRequestReceipt(
+        request_id="appeal-2027-000007",
+        submitted_by="/partners/recruit-portal",
+        kind="appeal",
+        outcome="accepted",
+        appeal_id=_APPEAL_ID,
+    ),
+    "appeal.filed": ApplicationAppeal(**_APPEAL),
+    "appeal.decided": ApplicationAppeal(
+        **{
+            **_APPEAL,
+            "status": "upheld",
+            "decision_reason": "발표평가 점수 합산 오류 확인: 재심사 대상으로 복귀",
+            "decided_by": "pm@seoulaihub.example",
+            "reinstated_to_stage": "presentation-review",
+            "disclosure": StageDisclosure(
+                stage_code="presentation-review",
+                level="score_and_criteria",
+                stage_score=58.5,
+                cutoff_score=60,
+                criteria=[
+                    CriterionDisclosure(
+                        code="business-plan",
+                        name_ko="사업계획",
+                        name_en="Business plan",
+                        average=61.0,
+                    ),
+                    CriterionDisclosure(
+                        code="hub-fit",
+                        name_ko="허브 적합성",
+                        name_en="Fit with the hub",
+                        average=56.0,
+                        cutoff=40,
+                    ),
+                ],
+            ),
+        }
+    ),
 }
 
 # Inbound events come from partner systems; the rest from the service that owns the topic.
 _SOURCES = {
     "application.submitted": "/partners/recruit-portal",
     "person.erasure_requested": "/partners/recruit-portal",
+    "appeal.requested": "/partners/recruit-portal",
+    "challenge.requested": "/partners/recruit-portal",
+    "selection_request.receipt": "/services/applications",
     "erasure.receipt": "/services/applications",
     "person.erased": "/services/applications",
     "startup.kpi_reported": "/partners/kpi-portal",
@@ -391,13 +489,26 @@ _SUBJECTS = {
     **{
         name: _COHORT
         for name in EXAMPLE_DATA
-        if name.startswith(("enrollment.", "application.", "review.", "bonus_points."))
+        if name.startswith(
+            (
+                "enrollment.",
+                "application.",
+                "review.",
+                "bonus_points.",
+                "appeal.filed",
+                "appeal.dec",
+            )
+        )
         and name != "application.submitted"
     },
+    "appeal.requested": "appeal-2027-000007",
+    "selection_request.receipt": "appeal-2027-000007",
+    "challenge.requested": "challenge-2027-000003",
     "startup.kpi_reported": "kpi-2027-Q2-000123",
     "kpi.receipt": "kpi-2027-Q2-000123",
     "email.sent": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
     "email.failed": "5f0c2b9e-1d4a-4c3b-8e7f-9a0b1c2d3e4f",
+    "reminder.sent": "0b6f3c1e-7a2d-5e4f-9c8b-1a2b3c4d5e6f",
     **dict.fromkeys(
         ("person.erasure_requested", "person.erased", "erasure.receipt"), "erase-2027-000042"
     ),

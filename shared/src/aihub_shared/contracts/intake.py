@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 
 from aihub_shared.contracts.privacy import ConsentRecord
 from aihub_shared.contracts.values import (
@@ -16,6 +16,7 @@ from aihub_shared.contracts.values import (
     FreeText,
     JsonBoolean,
     SingleLineText,
+    StatedReason,
     SubmittedBusinessRegistrationNumber,
     WholeNumber,
 )
@@ -104,4 +105,58 @@ class IntakeReceipt(BaseModel):
     submitted_by: str = Field(max_length=256, description="The `source` of the submission.")
     outcome: Literal["accepted", "refused"]
     application_id: str | None = None
+    reasons: list[Refusal] = Field(default_factory=list)
+
+
+class SelectionRequest(BaseModel):
+    """What both selection requests on `intake.selection-requests` share, keyed by
+    `request_id`. A publishing system may only ask about applications it submitted."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    request_id: ExternalId = Field(
+        description="Unique per publishing system (the envelope's `source`); resending it is safe"
+        " and earns the same receipt."
+    )
+    application_id: str = Field(
+        max_length=64, description="As the submission's receipt (`intake.receipt`) named it."
+    )
+    reason: StatedReason = Field(description="The applicant's reason, in their words.")
+
+
+class AppealRequested(SelectionRequest):
+    """`appeal.requested`: the applicant appeals (이의제기) their application's latest rejection,
+    within the stage's `appeal_window_days` (judged at the record's arrival)."""
+
+    disclose: JsonBoolean = Field(
+        default=False,
+        description="Ask to be told the stage's figures the cohort discloses"
+        " (`appeal_disclosure`).",
+    )
+
+
+class ChallengeRequested(SelectionRequest):
+    """`challenge.requested`: the applicant challenges (기피 신청) a reviewer of their
+    application's current stage; the reviewer's scores stop counting until a manager decides."""
+
+    stage_code: Code
+    reviewer_id: Annotated[EmailStr, AfterValidator(str.lower)] = Field(
+        max_length=254, description="The challenged reviewer's e-mail, as the applicant was told."
+    )
+
+
+class SelectionRequestReceipt(BaseModel):
+    """`selection_request.receipt` on `intake.receipts`, keyed by `request_id`: one appeal's or
+    challenge's outcome: accepted with the appeal's or challenge's id, or refused with reasons."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    request_id: str = Field(max_length=128)
+    submitted_by: str = Field(max_length=256, description="The `source` of the request.")
+    kind: Literal["appeal", "challenge"] | None = Field(
+        default=None, description="Null when the message broke the contract."
+    )
+    outcome: Literal["accepted", "refused"]
+    appeal_id: str | None = None
+    challenge_id: str | None = None
     reasons: list[Refusal] = Field(default_factory=list)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from aihub_shared.contracts.applications import ReviewerRef
+from aihub_shared.contracts.values import Code
 
 
 class EmailDelivered(BaseModel):
@@ -28,3 +31,20 @@ class EmailFailed(BaseModel):
     recipient_masked: str = Field(max_length=254)
     reason: str = Field(max_length=1000)
     attempts: int = Field(ge=1)
+
+
+class ReminderSent(BaseModel):
+    """`reminder.sent`: a reviewer was reminded, once, that an assignment is still unscored
+    `offset_hours` before it is due. The mail itself is the delivery `delivery_id`, whose
+    `email.sent` (or `email.failed`) names this event as its cause."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    delivery_id: str
+    application_id: str
+    program_code: Code
+    cohort_code: Code
+    stage_code: Code
+    reviewer: ReviewerRef
+    due_at: AwareDatetime
+    offset_hours: float = Field(gt=0, description="How long before `due_at` the reminder was due.")

@@ -118,6 +118,23 @@ class ReviewStage(BaseModel):
             " ((x-mean)/sd)*10+50, before averaging, so harsh and lenient reviewers weigh alike."
         ),
     )
+    appeal_window_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=90,
+        description=(
+            "이의제기: an application rejected in this stage (or not selected, in the last stage)"
+            " may be appealed within this many days of the decision. None: no appeals."
+        ),
+    )
+    appeal_disclosure: Literal["none", "score", "score_and_criteria"] = Field(
+        default="none",
+        description=(
+            "What an applicant who asks is told about this stage: `score` the stage score and"
+            " the cut-off, `score_and_criteria` also each criterion's average and cut-off."
+            " Never the reviewers or their individual scores."
+        ),
+    )
 
 
 class BonusItem(BaseModel):
@@ -236,6 +253,14 @@ class CohortPublished(BaseModel):
 
 
 EnrollmentStatus = Literal["confirmed", "waitlisted", "cancelled"]
+#: Why a cancelled enrollment ended, for machines (`reason` says it for people).
+CancellationCause = Literal[
+    "withdrawn",
+    "cancelled_by_staff",
+    "agreement_deadline_passed",
+    "agreement_given_up",
+    "cohort_ended",
+]
 
 
 class EnrollmentChanged(BaseModel):
@@ -243,7 +268,8 @@ class EnrollmentChanged(BaseModel):
 
     `confirmed` holds a seat until `agreement_due_at`; `promoted` is a confirmation that came
     from the waitlist; `cancelled` frees the seat (`reason` says why: withdrawn, cancelled by
-    staff, agreement deadline passed).
+    staff, agreement deadline passed, agreement given up (협약 포기), cohort ended; `cause` says
+    which of these, for machines).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -261,6 +287,9 @@ class EnrollmentChanged(BaseModel):
     agreement_due_at: AwareDatetime | None = None
     agreement_signed_at: AwareDatetime | None = None
     reason: Reason | None = None
+    cause: CancellationCause | None = Field(
+        default=None, description="Set on `enrollment.cancelled`: which rule ended it."
+    )
 
 
 class CohortFilled(BaseModel):

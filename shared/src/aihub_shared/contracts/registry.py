@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from aihub_shared.contracts import topics
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
+    ApplicationAppeal,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
@@ -16,12 +17,19 @@ from aihub_shared.contracts.applications import (
     BonusPointsChanged,
     ReviewAssigned,
     ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewPledged,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import TYPE_PREFIX, CloudEvent
-from aihub_shared.contracts.intake import ApplicationSubmitted, IntakeReceipt
-from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed
+from aihub_shared.contracts.intake import (
+    AppealRequested,
+    ApplicationSubmitted,
+    ChallengeRequested,
+    IntakeReceipt,
+    SelectionRequestReceipt,
+)
+from aihub_shared.contracts.notifications import EmailDelivered, EmailFailed, ReminderSent
 from aihub_shared.contracts.privacy import ErasureReceipt, PersonErased, PersonErasureRequested
 from aihub_shared.contracts.programs import (
     CohortFilled,
@@ -115,6 +123,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.APPLICATIONS_LIFECYCLE,
         ReviewSubmitted,
         "A reviewer completed their scores for an application's stage (once; no scores in it).",
+    ),
+    EventContract(
+        "review.conflict_declared",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ReviewConflictDeclared,
+        "A reviewer stepped aside for a conflict of interest; a replacement follows if any.",
     ),
     EventContract(
         "review.pledged",
@@ -229,6 +244,13 @@ EVENT_CONTRACTS: list[EventContract] = [
         "The mail server refused an e-mail for good (5xx, invalid address); not retried.",
     ),
     EventContract(
+        "reminder.sent",
+        1,
+        topics.NOTIFICATIONS_DELIVERIES,
+        ReminderSent,
+        "A reviewer was reminded of an unscored assignment before its due time (once per offset).",
+    ),
+    EventContract(
         "person.erasure_requested",
         1,
         topics.INTAKE_ERASURE_REQUESTS,
@@ -248,6 +270,41 @@ EVENT_CONTRACTS: list[EventContract] = [
         topics.INTAKE_RECEIPTS,
         ErasureReceipt,
         "Every service confirmed an erasure request; sent once per request.",
+    ),
+    EventContract(
+        "appeal.requested",
+        1,
+        topics.INTAKE_SELECTION_REQUESTS,
+        AppealRequested,
+        "A publishing system appeals (이의제기) an application's rejection for the applicant.",
+    ),
+    EventContract(
+        "challenge.requested",
+        1,
+        topics.INTAKE_SELECTION_REQUESTS,
+        ChallengeRequested,
+        "A publishing system challenges (기피 신청) an application's reviewer for the applicant.",
+    ),
+    EventContract(
+        "selection_request.receipt",
+        1,
+        topics.INTAKE_RECEIPTS,
+        SelectionRequestReceipt,
+        "The outcome of one appeal or challenge request: accepted with its id, or refused.",
+    ),
+    EventContract(
+        "appeal.filed",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ApplicationAppeal,
+        "An applicant appealed (이의제기) their application's rejection in a stage.",
+    ),
+    EventContract(
+        "appeal.decided",
+        1,
+        topics.APPLICATIONS_LIFECYCLE,
+        ApplicationAppeal,
+        "A manager upheld (the application is in review again) or dismissed an appeal.",
     ),
 ]
 

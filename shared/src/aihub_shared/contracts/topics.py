@@ -26,6 +26,7 @@ PROGRAMS_ENROLLMENTS = "programs.enrollments"
 NOTIFICATIONS_DELIVERIES = "notifications.deliveries"
 INTAKE_ERASURE_REQUESTS = "intake.erasure-requests"
 PRIVACY_ERASURES = "privacy.erasures"
+INTAKE_SELECTION_REQUESTS = "intake.selection-requests"
 
 _DAY_MS = 24 * 3600 * 1000
 #: How long a topic carrying personal data keeps it: Kafka deletes whole segments older than
@@ -89,6 +90,15 @@ _EVENT_TOPICS = [
         PRIVACY_ERASURES,
         description="Each service confirms an erasure (`person.erased`), keyed by request id.",
     ),
+    # Arrival stamped by the broker, as for submissions: an appeal's window is judged by when it
+    # reached our door.
+    TopicSpec(
+        INTAKE_SELECTION_REQUESTS,
+        config={"message.timestamp.type": "LogAppendTime", **PERSONAL_DATA_RETENTION},
+        description="Publishing systems send applicants' appeals (이의제기) and challenges of a"
+        " reviewer (기피 신청), keyed by request id.",
+        personal_data="the applicant's reason, a challenged reviewer's e-mail",
+    ),
 ]
 
 CONSUMED_TOPICS = [
@@ -99,6 +109,7 @@ CONSUMED_TOPICS = [
     PROGRAMS_ENROLLMENTS,
     INTAKE_ERASURE_REQUESTS,
     PRIVACY_ERASURES,
+    INTAKE_SELECTION_REQUESTS,
 ]
 
 

@@ -22,6 +22,7 @@ from aihub_shared.contracts.topics import (
     INTAKE_ERASURE_REQUESTS,
     INTAKE_KPI_REPORTS,
     INTAKE_RECEIPTS,
+    INTAKE_SELECTION_REQUESTS,
     NOTIFICATIONS_DELIVERIES,
     PRIVACY_ERASURES,
     PROGRAMS_CATALOG,
@@ -65,8 +66,8 @@ class Principal:
 
 
 def publisher(name: str) -> Principal:
-    """A system that submits applications, KPI reports and erasure requests and reads the
-    receipts."""
+    """A system that submits applications, KPI reports, erasure requests and applicants'
+    appeals and challenges, and reads the receipts."""
     if not PUBLISHER_NAME.fullmatch(name) or name in {p.name for p in _FIXED} | set(SUPER_USERS):
         raise ValueError(
             f"{name!r} cannot name a publisher: lower-case letters, digits and '-', 2-40 "
@@ -76,10 +77,16 @@ def publisher(name: str) -> Principal:
         name=name,
         kind="publisher",
         reads=(INTAKE_RECEIPTS,),
-        writes=(INTAKE_APPLICATIONS, INTAKE_KPI_REPORTS, INTAKE_ERASURE_REQUESTS),
+        writes=(
+            INTAKE_APPLICATIONS,
+            INTAKE_KPI_REPORTS,
+            INTAKE_ERASURE_REQUESTS,
+            INTAKE_SELECTION_REQUESTS,
+        ),
         groups=(f"{name}.",),
         required=False,
-        why="submits applications, KPI reports and erasure requests, reads the receipts",
+        why="submits applications, KPI reports, erasure requests, appeals and challenges;"
+        " reads the receipts",
     )
 
 
@@ -93,6 +100,7 @@ _FIXED: tuple[Principal, ...] = (
             PROGRAMS_ENROLLMENTS,
             INTAKE_ERASURE_REQUESTS,
             PRIVACY_ERASURES,
+            INTAKE_SELECTION_REQUESTS,
             # Its own dead letters, for ops to see and replay over its HTTP API (no group).
             *_dlqs(
                 INTAKE_APPLICATIONS,
@@ -100,6 +108,7 @@ _FIXED: tuple[Principal, ...] = (
                 PROGRAMS_ENROLLMENTS,
                 INTAKE_ERASURE_REQUESTS,
                 PRIVACY_ERASURES,
+                INTAKE_SELECTION_REQUESTS,
             ),
         ),
         writes=(
@@ -112,10 +121,12 @@ _FIXED: tuple[Principal, ...] = (
                 PROGRAMS_ENROLLMENTS,
                 INTAKE_ERASURE_REQUESTS,
                 PRIVACY_ERASURES,
+                INTAKE_SELECTION_REQUESTS,
             ),
         ),
         groups=("applications.",),
-        why="intake, catalog replica, follows enrollments, takes erasure requests and collects"
+        why="intake, appeals and challenges, catalog replica, follows enrollments, takes erasure"
+        " requests and collects"
         " their confirmations; publishes receipts and lifecycle; reads its dead letters for replay",
     ),
     Principal(

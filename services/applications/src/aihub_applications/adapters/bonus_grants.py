@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from aihub_shared.runtime.db import DbConnection
 
@@ -47,3 +48,13 @@ async def granted_codes(
     for row in rows:
         granted[str(row["application_id"])].append(row["item_code"])
     return dict(granted)
+
+
+async def grants_of(conn: DbConnection, application_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The application's granted items with who granted them, when and why."""
+    rows = await conn.fetch(
+        "SELECT item_code, reason, granted_by, granted_at FROM bonus_grants"
+        " WHERE application_id = $1 ORDER BY item_code",
+        application_id,
+    )
+    return [dict(r) for r in rows]

@@ -75,3 +75,29 @@ async def application_of(conn: DbConnection, challenge_id: uuid.UUID) -> uuid.UU
         "SELECT application_id FROM review_challenges WHERE id = $1", challenge_id
     )
     return found
+
+
+async def listed(
+    conn: DbConnection,
+    cohort_code: str,
+    *,
+    status: str | None = None,
+    application_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    """The cohort's challenges (optionally of one status or application), oldest first, with
+    the application's startup name and the challenged reviewer's name."""
+    rows = await conn.fetch(
+        "SELECT c.id AS challenge_id, c.application_id, a.startup_name, c.stage_code,"
+        " c.reviewer_id, coalesce(r.reviewer_name, c.reviewer_id) AS reviewer_name, c.reason,"
+        " c.filed_by, c.filed_at, c.status, c.decision_reason, c.decided_by, c.decided_at"
+        " FROM review_challenges c JOIN applications a ON a.id = c.application_id"
+        " LEFT JOIN review_assignments r ON r.application_id = c.application_id"
+        " AND r.stage_code = c.stage_code AND r.reviewer_id = c.reviewer_id"
+        " WHERE a.cohort_code = $1 AND ($2::text IS NULL OR c.status = $2)"
+        " AND ($3::uuid IS NULL OR c.application_id = $3)"
+        " ORDER BY c.filed_at, c.id",
+        cohort_code,
+        status,
+        application_id,
+    )
+    return [dict(r) for r in rows]

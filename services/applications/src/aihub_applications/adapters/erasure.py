@@ -85,10 +85,28 @@ async def anonymise(
         " WHERE application_id = ANY($1) AND (comment IS NOT NULL OR conflict_reason IS NOT NULL)",
         ids,
     )
+    # An appeal's or a challenge's reasons are the applicant's (and the manager's) words about
+    # them; the outcome and its time stay, like the history's shape.
+    appeals = await conn.execute(
+        "UPDATE appeals SET reason = $2::text,"
+        " decision_reason = CASE WHEN decision_reason IS NULL THEN NULL ELSE $2::text END"
+        " WHERE application_id = ANY($1)",
+        ids,
+        ERASED,
+    )
+    challenges = await conn.execute(
+        "UPDATE review_challenges SET reason = $2::text,"
+        " decision_reason = CASE WHEN decision_reason IS NULL THEN NULL ELSE $2::text END"
+        " WHERE application_id = ANY($1)",
+        ids,
+        ERASED,
+    )
     return {
         "applications": _count(applications),
         "history_entries": _count(history),
         "review_comments": _count(reviews),
+        "appeals": _count(appeals),
+        "challenges": _count(challenges),
     }
 
 

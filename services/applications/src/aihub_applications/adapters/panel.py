@@ -31,3 +31,14 @@ async def stage_panel(conn: DbConnection, cohort_code: str, stage_code: str) -> 
         stage_code,
     )
     return {r["reviewer_id"]: r["external"] for r in rows}
+
+
+async def external_in_pool(conn: DbConnection, cohort_code: str, stage_code: str) -> set[str]:
+    """The reviewers of the stage's pool marked external."""
+    rows = await conn.fetch(
+        "SELECT reviewer_id FROM stage_reviewers"
+        " WHERE cohort_code = $1 AND stage_code = $2 AND external",
+        cohort_code,
+        stage_code,
+    )
+    return {r["reviewer_id"] for r in rows}

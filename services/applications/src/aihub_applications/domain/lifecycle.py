@@ -66,6 +66,14 @@ class Lifecycle:
     def reject(self) -> Lifecycle:
         return replace(self, status=transition(self.status, Status.REJECTED))
 
+    def reinstate(self) -> Lifecycle:
+        """An upheld appeal (이의제기) reopens a rejection: in review again, in the stage it was
+        rejected in. The one way back from `rejected`, which stays terminal for every other
+        command (`status.transition`)."""
+        if self.status is not Status.REJECTED:
+            raise RuleBroken(f"cannot reinstate: the application is {self.status.value}")
+        return replace(self, status=Status.RECEIVED, rank=None)
+
     def withdraw(self) -> Lifecycle:
         return replace(self, status=transition(self.status, Status.WITHDRAWN))
 

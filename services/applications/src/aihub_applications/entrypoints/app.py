@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from aihub_applications.entrypoints.api import build_router
+from aihub_applications.entrypoints.appeals_api import build_appeals_router
 from aihub_applications.entrypoints.intake_api import build_intake_router
 from aihub_applications.entrypoints.overview_api import build_overview_router
 from aihub_applications.entrypoints.privacy_api import build_privacy_router
 from aihub_applications.entrypoints.review_api import build_review_router
 from aihub_applications.entrypoints.reviewer_api import build_reviewer_router
+from aihub_applications.entrypoints.rule_reads_api import build_rule_reads_router
 from aihub_applications.entrypoints.selection_api import build_selection_router
 from aihub_applications.entrypoints.selection_rules_api import build_selection_rules_router
 from aihub_applications.service_layer.erasure import collect_confirmation, receive_request
@@ -22,6 +24,7 @@ from aihub_applications.service_layer.replicas import (
     replicate_cohort,
 )
 from aihub_applications.service_layer.retention import RetentionWorker
+from aihub_applications.service_layer.selection_requests import receive_appeal, receive_challenge
 from aihub_applications.settings import Settings
 from aihub_shared.contracts import topics
 from aihub_shared.runtime.consumer import ConsumerSpec
@@ -39,6 +42,14 @@ CONSUMERS = [
         refuse=RefusedReceipts(
             EVENTS, "intake.receipt", "submission_id", locale_at=("contact", "locale")
         ),
+    ),
+    # Appeals and challenges from publishing systems: a group of their own, so they never wait
+    # behind a burst of submissions.
+    ConsumerSpec(
+        "applications.selection-requests",
+        [topics.INTAKE_SELECTION_REQUESTS],
+        {"appeal.requested": receive_appeal, "challenge.requested": receive_challenge},
+        refuse=RefusedReceipts(EVENTS, "selection_request.receipt", "request_id"),
     ),
     ConsumerSpec(
         "applications.catalog",
@@ -86,6 +97,8 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             build_reviewer_router(settings),
             build_selection_router(settings),
             build_selection_rules_router(settings),
+            build_rule_reads_router(settings),
+            build_appeals_router(settings),
             build_overview_router(settings),
             build_intake_router(settings),
             build_privacy_router(settings),

@@ -36,6 +36,9 @@ class ReviewerProgressView(BaseModel):
     scored: int
     conflicts: int = Field(description="Assignments recused from (conflict of interest).")
     overdue: int = Field(description="Assigned, not scored, still in review, past `due_at`.")
+    external: bool = Field(
+        default=False, description="From outside the hub (외부 평가위원), for the panel rule."
+    )
 
 
 def build_overview_router(settings: Settings) -> APIRouter:
@@ -84,9 +87,11 @@ def build_overview_router(settings: Settings) -> APIRouter:
     ) -> list[ReviewerProgressView]:
         """The stage's reviewer pool (in the order added, then anyone else assigned) with each
         reviewer's progress."""
-        progress = await overview.stage_reviewers(
+        progress, external = await overview.stage_reviewers(
             runtime.pool, cohort_code, stage_code, staff=staff
         )
-        return [ReviewerProgressView(**vars(p)) for p in progress]
+        return [
+            ReviewerProgressView(**vars(p), external=p.reviewer_id in external) for p in progress
+        ]
 
     return router

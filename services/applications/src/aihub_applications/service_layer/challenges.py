@@ -42,44 +42,58 @@ async def file_challenge(
     staff: StaffPrincipal,
     correlation_id: str | None = None,
 ) -> ChallengeAnswer:
-    """File a challenge of a reviewer assigned (and not recused) in the application's current
-    stage; 409 when one is already open for them."""
+    """A manager files the applicant's challenge."""
     async with pool.acquire() as conn, conn.transaction():
         application = await load(conn, application_id)
         require_manager(staff, application.program_code)
-        review = await review_of(conn, application)
-        index, stage = stage_of(review, stage_code)
-        application.lifecycle(review).require_in_review(index, "challenge a reviewer")
-        assignment = await reviews.lock_assignment(conn, application.id, stage.code, reviewer_id)
-        if assignment is None or not assignment.counts:
-            raise NotFound(f"{reviewer_id} is not a reviewer of this application in {stage.code}")
-        filed = await challenges.file(
-            conn, application.id, stage.code, reviewer_id, reason, staff.id
+        return await file_for(
+            conn, application, stage_code, reviewer_id, reason, staff.id, correlation_id
         )
-        if filed is None:
-            raise RuleBroken(f"a challenge of {reviewer_id} in {stage.code} is already open")
-        challenge_id, _ = filed
-        note = f"challenge of reviewer {reviewer_id} filed: {reason}"
-        await history.add_note(
-            conn,
-            application,
-            staff.id,
-            note,
-            action="challenged",
-            stage_code=stage.code,
-            reviewer_id=reviewer_id,
-        )
-        event = _event(
-            application,
-            challenge_id,
-            stage.code,
-            (reviewer_id, assignment.reviewer_name),
-            status="open",
-            reason=reason,
-            filed_by=staff.id,
-        )
-        await _publish(conn, "review.challenged", application, event, correlation_id)
-        return ChallengeAnswer(challenge_id, "open")
+
+
+async def file_for(
+    conn: DbConnection,
+    application: Application,
+    stage_code: str,
+    reviewer_id: str,
+    reason: str,
+    filed_by: str,
+    correlation_id: str | None,
+) -> ChallengeAnswer:
+    """Both doors (a manager over HTTP, a publishing system over Kafka): a challenge of a
+    reviewer assigned (and not recused) in the application's current stage; 409 when one is
+    already open for them."""
+    review = await review_of(conn, application)
+    index, stage = stage_of(review, stage_code)
+    application.lifecycle(review).require_in_review(index, "challenge a reviewer")
+    assignment = await reviews.lock_assignment(conn, application.id, stage.code, reviewer_id)
+    if assignment is None or not assignment.counts:
+        raise NotFound(f"{reviewer_id} is not a reviewer of this application in {stage.code}")
+    filed = await challenges.file(conn, application.id, stage.code, reviewer_id, reason, filed_by)
+    if filed is None:
+        raise RuleBroken(f"a challenge of {reviewer_id} in {stage.code} is already open")
+    challenge_id, _ = filed
+    note = f"challenge of reviewer {reviewer_id} filed: {reason}"
+    await history.add_note(
+        conn,
+        application,
+        filed_by,
+        note,
+        action="challenged",
+        stage_code=stage.code,
+        reviewer_id=reviewer_id,
+    )
+    event = _event(
+        application,
+        challenge_id,
+        stage.code,
+        (reviewer_id, assignment.reviewer_name),
+        status="open",
+        reason=reason,
+        filed_by=filed_by,
+    )
+    await _publish(conn, "review.challenged", application, event, correlation_id)
+    return ChallengeAnswer(challenge_id, "open")
 
 
 async def decide_challenge(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from aihub_applications.adapters import repository, reviews
+from aihub_applications.adapters import panel, repository, reviews
 from aihub_applications.domain import progress
 from aihub_applications.service_layer.loaders import cohort_managed_by, stage_of
 from aihub_shared.identity import StaffPrincipal
@@ -31,11 +31,13 @@ async def stage_reviewers(
     *,
     staff: StaffPrincipal,
     now: datetime | None = None,
-) -> list[progress.ReviewerProgress]:
-    """The stage's reviewer pool and anyone assigned in it, with their progress."""
+) -> tuple[list[progress.ReviewerProgress], set[str]]:
+    """The stage's reviewer pool and anyone assigned in it, with their progress; and those
+    of the pool marked external (외부 평가위원)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
         review = await cohort_managed_by(conn, cohort_code, staff)
         stage_of(review, stage_code)
         members = await reviews.pool(conn, cohort_code, stage_code)
         states = await reviews.assignment_states(conn, cohort_code, stage_code)
-    return progress.reviewer_progress(members, states, now or datetime.now(UTC))
+        external = await panel.external_in_pool(conn, cohort_code, stage_code)
+    return progress.reviewer_progress(members, states, now or datetime.now(UTC)), external

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -31,6 +31,7 @@ from aihub_applications.service_layer.loaders import (
 from aihub_applications.service_layer.pledges import require_pledge
 from aihub_shared.contracts.applications import (
     ReviewAssigned,
+    ReviewConflictDeclared,
     ReviewerRef,
     ReviewSubmitted,
 )
@@ -274,6 +275,20 @@ async def declare_conflict(
             f"conflict of interest: {reason}",
             action="conflict",
             stage_code=stage_code,
+        )
+        # Told before the replacement: notifications stops counting and reminding it.
+        stepped_aside = ReviewConflictDeclared(
+            **application.ref,
+            stage_code=stage_code,
+            reviewer=ReviewerRef(id=mine.reviewer_id, name=mine.reviewer_name),
+            declared_at=datetime.now(UTC),
+        )
+        await publish(
+            conn,
+            "review.conflict_declared",
+            subject=application.cohort_code,
+            data=stepped_aside,
+            correlation_id=correlation_id,
         )
         return await replace_reviewer(conn, application, stage, mine, staff, correlation_id)
 

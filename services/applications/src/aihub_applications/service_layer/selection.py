@@ -223,26 +223,43 @@ async def advance_one(
     correlation_id: str | None = None,
 ) -> str:
     """A manager moves one application to the next stage whatever the threshold or top-K say
-    (e.g. a late review, an appeal); it still needs its stage score. Returns the new stage."""
+    (e.g. a late review); it still needs its stage score. Returns the new stage."""
     async with pool.acquire() as conn, conn.transaction():
         application = await load(conn, application_id)
         require_manager(staff, application.program_code)
         review = await review_of(conn, application)
-        state = application.lifecycle(review)
-        state.advance()  # refuses out of review or in the last stage, with the reason
-        stage = review.stages[state.stage_index]
-        results = await _stage_results(conn, application.cohort_code, stage, [application])
-        score = _scored(results, application)
-        await _advance_one(
-            conn,
-            application,
-            review,
-            score,
-            f"{reason}: {stage.code} score {score:.2f}, advanced by hand",
-            actor=staff.id,
-            correlation_id=correlation_id,
+        return await advance_by_hand(
+            conn, application, review, reason, actor=staff.id, correlation_id=correlation_id
         )
-        return review.stages[state.stage_index + 1].code
+
+
+async def advance_by_hand(
+    conn: DbConnection,
+    application: Application,
+    review: CohortReview,
+    reason: str,
+    *,
+    actor: str,
+    correlation_id: str | None,
+) -> str:
+    """Advance one locked application in review to the next stage with its stage score (409
+    out of review, in the last stage, or without enough scored reviews): a manual advance, and
+    an upheld appeal (`appeals.py`)."""
+    state = application.lifecycle(review)
+    state.advance()  # refuses out of review or in the last stage, with the reason
+    stage = review.stages[state.stage_index]
+    results = await _stage_results(conn, application.cohort_code, stage, [application])
+    score = _scored(results, application)
+    await _advance_one(
+        conn,
+        application,
+        review,
+        score,
+        f"{reason}: {stage.code} score {score:.2f}, advanced by hand",
+        actor=actor,
+        correlation_id=correlation_id,
+    )
+    return review.stages[state.stage_index + 1].code
 
 
 async def _plan_selection(

@@ -77,6 +77,13 @@ class ReviewSheet(_Answer):
     comment: str | None
     startup: Startup
     answers: list[QuestionAnswer]
+    #: 평가위원 서약: the stage refuses the person's scores until they accept its pledge.
+    pledge_required: bool = False
+    pledge_accepted_at: datetime | None = None
+
+    @property
+    def pledge_pending(self) -> bool:
+        return self.pledge_required and self.pledge_accepted_at is None
 
 
 class ScoresAnswer(_Answer):

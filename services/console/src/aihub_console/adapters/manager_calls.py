@@ -89,7 +89,7 @@ async def assign_reviewers(
     api: ApplicationsApi,
     cohort_code: str,
     stage_code: str,
-    reviewers: list[dict[str, str]],
+    reviewers: list[dict[str, Any]],
     per_application: int | None,
     due_at: datetime | None,
 ) -> AssignmentResult:

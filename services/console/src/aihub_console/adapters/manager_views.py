@@ -50,6 +50,8 @@ class Stage(BaseModel):
     pass_threshold: float | None = None
     advance_top_k: int | None = None
     criteria: list[dict[str, Any]] = []
+    #: "z-score": reviewer scores are calibrated before averaging (raw shown beside).
+    calibration: str = "none"
 
     @property
     def name(self) -> dict[str, str]:
@@ -145,6 +147,7 @@ class ReviewerProgress(BaseModel):
     scored: int
     conflicts: int
     overdue: int
+    external: bool = False
 
 
 class AssignmentResult(BaseModel):
@@ -166,6 +169,16 @@ class TieBreak(BaseModel):
     stage_code: str | None
 
 
+class StageDetail(BaseModel):
+    """One stage's score under its selection rules (applications' `StageDetail`)."""
+
+    raw_score: float | None
+    calibrated_score: float | None
+    dropped_reviewers: list[str]
+    spread: float | None
+    reviews: int
+
+
 class RankingLine(BaseModel):
     id: uuid.UUID
     startup_name: str
@@ -175,6 +188,10 @@ class RankingLine(BaseModel):
     rank: int | None
     final_score: float | None
     tie_broken_by: TieBreak | None
+    stage_details: dict[str, StageDetail] = {}
+    bonus_points: float = 0.0
+    bonus_items: list[str] = []
+    cutoff_failures: list[str] = []
 
 
 class Decided(BaseModel):

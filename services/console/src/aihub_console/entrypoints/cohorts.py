@@ -1,6 +1,7 @@
 """Manager pages of cohorts: `/cohorts` (those the person may manage), `/cohorts/{code}` (the
 pipeline), `/cohorts/{code}/applications` (filter, search, paginate; htmx swaps the table) and
-`/applications/{id}` (one application with its history and reviews)."""
+`/applications/{id}` (one application with its history and reviews, and for its managers its
+challenges of reviewers and bonus points: `selection_rules.py` acts on them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from aihub_console.adapters import manager_calls as calls
+from aihub_console.domain.refusals import FormErrors
 from aihub_console.entrypoints.deps import Services, services
 from aihub_console.entrypoints.manager_labels import manager_page
 from aihub_console.service_layer.cohort_overview import (
@@ -19,6 +21,7 @@ from aihub_console.service_layer.cohort_overview import (
     replicated_cohort,
     stage_names,
 )
+from aihub_console.service_layer.selection_rules import application_rules
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,14 +92,35 @@ async def cohort_applications(
 async def application_detail(
     request: Request, application_id: uuid.UUID, apis: Services = Depends(services)
 ) -> HTMLResponse:
-    detail = await calls.application(apis.applications, str(application_id))
+    return await application_page(request, apis, str(application_id))
+
+
+async def application_page(
+    request: Request,
+    apis: Services,
+    application_id: str,
+    *,
+    errors: FormErrors | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The application with its history, and (for its managers) its challenges and bonus
+    points; `errors` and `typed` are a refused form's reasons and what was typed in it."""
+    detail = await calls.application(apis.applications, application_id)
     pipeline = await calls.pipeline(apis.applications, detail.cohort_code)
     cohort = await replicated_cohort(apis.applications, detail.cohort_code)
+    first_stage = pipeline.stages[0].stage_code if pipeline.stages else ""
+    rules = await application_rules(
+        apis.applications, apis.programs, detail, detail.stage_code or first_stage
+    )
     context = {
         "application": detail,
         "answer_labels": answer_labels(cohort),
         "criterion_names": criterion_names(cohort),
         "stage_names": stage_names(pipeline),
-        "first_stage": pipeline.stages[0].stage_code if pipeline.stages else "",
+        "first_stage": first_stage,
+        "rules": rules,
+        "errors": errors or FormErrors(),
+        "typed": typed or {},
     }
-    return manager_page(request, "cohorts/application.html", context)
+    return manager_page(request, "cohorts/application.html", context, status=status)

@@ -1,6 +1,6 @@
 """`/cohorts/{code}/enrollments`: seats, the waitlist with its positions, agreements signed,
-and the two staff actions of the programs service (record a signed agreement, cancel with a
-reason)."""
+and the staff actions of the programs service (record a signed agreement, cancel with a
+reason, record that the startup gave up its agreement: 협약 포기)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aihub_console.adapters import manager_calls as calls
+from aihub_console.adapters import rule_calls
 from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.refusals import FormErrors
 from aihub_console.entrypoints.deps import Services, services
@@ -77,4 +78,26 @@ async def cancel(
         errors = form_errors_of(request, refusal)
         return await _enrollments_page(request, apis, cohort_code, errors=errors)
     flash(request, gettext(request, "The enrollment is cancelled."), "success")
+    return RedirectResponse(f"/cohorts/{cohort_code}/enrollments", status_code=303)
+
+
+@router.post("/cohorts/{cohort_code}/enrollments/{application_id}/give-up")
+async def give_up(
+    request: Request,
+    cohort_code: str,
+    application_id: str,
+    apis: Services = Depends(services),
+    reason: str = Form(default="", max_length=2000),
+) -> Response:
+    """협약 포기: the startup gave up its agreement; programs frees the seat for the next
+    reserve rank and tells both."""
+    try:
+        await rule_calls.give_up_agreement(apis.programs, application_id, reason)
+    except ServiceRefusal as refusal:
+        errors = form_errors_of(request, refusal)
+        return await _enrollments_page(request, apis, cohort_code, errors=errors)
+    given_up = gettext(
+        request, "The agreement is given up: the seat goes to the next reserve rank."
+    )
+    flash(request, given_up, "success")
     return RedirectResponse(f"/cohorts/{cohort_code}/enrollments", status_code=303)

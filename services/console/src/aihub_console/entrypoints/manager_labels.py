@@ -36,12 +36,40 @@ HISTORY_LABELS = {
     "assigned": N_("Reviewer assigned"),
     "scored": N_("Scored"),
     "conflict": N_("Conflict of interest"),
+    # the selection rules (issue 14)
+    "challenged": N_("Reviewer challenged"),
+    "challenge_upheld": N_("Challenge upheld"),
+    "challenge_dismissed": N_("Challenge dismissed"),
+    "bonus_granted": N_("Bonus item granted"),
+    "bonus_revoked": N_("Bonus item taken back"),
+    "appealed": N_("Appeal filed"),
+    "appeal_upheld": N_("Appeal upheld"),
+    "appeal_dismissed": N_("Appeal dismissed"),
+    "reinstated": N_("Back in review"),
+}
+
+CHALLENGE_LABELS = {
+    "open": N_("Open: scores do not count"),
+    "upheld": N_("Upheld"),
+    "dismissed": N_("Dismissed"),
+}
+
+APPEAL_LABELS = {
+    "open": N_("Open"),
+    "upheld": N_("Upheld"),
+    "dismissed": N_("Dismissed"),
 }
 
 
 def manager_labels() -> dict[str, dict[str, str]]:
     """What every manager template gets: `labels.status[code]` is a msgid to translate."""
-    return {"status": STATUS_LABELS, "tie_break": TIE_BREAK_LABELS, "history": HISTORY_LABELS}
+    return {
+        "status": STATUS_LABELS,
+        "tie_break": TIE_BREAK_LABELS,
+        "history": HISTORY_LABELS,
+        "challenge": CHALLENGE_LABELS,
+        "appeal": APPEAL_LABELS,
+    }
 
 
 def manager_page(

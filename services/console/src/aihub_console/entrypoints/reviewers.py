@@ -1,5 +1,6 @@
 """`/cohorts/{code}/reviewers`: each stage's reviewer pool with each reviewer's progress
-(assigned, scored, conflicts, overdue), and adding reviewers by e-mail with N per application
+(assigned, scored, conflicts, overdue, external), and adding reviewers by e-mail (marked
+external, 외부 평가위원, when they come from outside the hub) with N per application
 (the applications service assigns; notifications invites those without an account)."""
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ async def add_reviewers(
     reviewers: str = Form(default="", max_length=20_000),
     per_application: str = Form(default="", max_length=4),
     due_at: str = Form(default="", max_length=10),
+    external: bool = Form(default=False),
 ) -> Response:
     sent = {"stage": stage, "reviewers": reviewers, "per_application": per_application}
     sent["due_at"] = due_at
+    sent["external"] = "true" if external else ""
     problems: dict[str, list[str]] = {}
     try:
         per = optional_int(per_application)
@@ -77,7 +80,9 @@ async def add_reviewers(
         problems["due_at"] = [gettext(request, "Give a day as YYYY-MM-DD.")]
     if problems:
         return await _page(request, apis, cohort_code, errors=FormErrors(problems), sent=sent)
-    lines = [{"id": r.email, "name": r.name} for r in reviewer_lines(reviewers)]
+    lines = [
+        {"id": r.email, "name": r.name, "external": external} for r in reviewer_lines(reviewers)
+    ]
     try:
         result = await calls.assign_reviewers(
             apis.applications, cohort_code, stage, lines, per, due

@@ -1,7 +1,8 @@
 """Reviewer pages: `/reviews` (my reviews: pending and done, per cohort and stage, due dates in
 Seoul time) and `/reviews/{application_id}` (the answers, the stage's rubric form with the
 weighted result shown live, saving and correcting until the stage closes, a conflict of
-interest). Every rule is the applications service's: this module asks and shows its answers."""
+interest; a stage that requires the reviewer pledge shows it, to accept, before the form).
+Every rule is the applications service's: this module asks and shows its answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aihub_console.adapters.applications_api import ReviewSheet
+from aihub_console.adapters.rule_calls import Pledge
+from aihub_console.adapters.rule_calls import pledge as pledge_of
 from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.refusals import FormErrors
 from aihub_console.entrypoints.deps import Services, services
@@ -38,7 +41,7 @@ async def review_page(
     apis: Services = Depends(services),
 ) -> HTMLResponse:
     sheet = await _sheet(apis, application_id, stage)
-    return _sheet_page(request, sheet)
+    return _sheet_page(request, sheet, pledge=await _pending_pledge(apis, sheet))
 
 
 @router.post("/{application_id}/preview")
@@ -119,7 +122,15 @@ async def _refused(
     """The page again, with what the person typed and the service's reasons at the fields."""
     sheet = await _sheet(apis, application_id, stage)
     errors = form_errors_of(request, refusal)
-    return _sheet_page(request, sheet, errors, typed, status=refusal.status)
+    pledge = await _pending_pledge(apis, sheet)
+    return _sheet_page(request, sheet, errors, typed, status=refusal.status, pledge=pledge)
+
+
+async def _pending_pledge(apis: Services, sheet: ReviewSheet) -> Pledge | None:
+    """The pledge to accept before scoring, when the stage requires one not yet accepted."""
+    if not (sheet.pledge_pending and sheet.review.stage_open):
+        return None
+    return await pledge_of(apis.applications, sheet.review.cohort_code, sheet.review.stage_code)
 
 
 def _sheet_page(
@@ -129,13 +140,10 @@ def _sheet_page(
     typed: dict[str, Any] | None = None,
     *,
     status: int = 200,
+    pledge: Pledge | None = None,
 ) -> HTMLResponse:
-    return render(
-        request,
-        "reviews/detail.html",
-        {"sheet": sheet, "errors": errors or FormErrors(), "typed": typed or {}},
-        status=status,
-    )
+    context = {"sheet": sheet, "errors": errors or FormErrors(), "typed": typed or {}}
+    return render(request, "reviews/detail.html", {**context, "pledge": pledge}, status=status)
 
 
 def _typed_scores(form: Any) -> dict[str, str]:

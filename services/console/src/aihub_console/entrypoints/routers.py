@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from aihub_console.entrypoints import (
+    appeals,
     auth,
     cohort_settings,
     cohorts,
@@ -17,6 +18,7 @@ from aihub_console.entrypoints import (
     reviewers,
     reviews,
     selection,
+    selection_rules,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -28,6 +30,8 @@ ROUTERS: list[APIRouter] = [
     cohorts.router,
     reviewers.router,
     selection.router,
+    selection_rules.router,
+    appeals.router,
     enrollments.router,
     cohort_settings.router,
     outcomes.router,

@@ -1,8 +1,9 @@
 """Closing the review: `/cohorts/{code}/stages/{stage}/advance` (the service's preview of who
-passes, then the confirmed advance), `/cohorts/{code}/ranking` (final scores, the tie-break
-named, the selection with its reserve previewed then confirmed, decisions on chosen
-applications with one reason) and `/cohorts/{code}/ranking.csv` (the service's export,
-streamed through)."""
+passes and its external-share check, then the confirmed advance), `/cohorts/{code}/ranking`
+(final scores, the tie-break named, raw and calibrated stage scores, the spread, the dropped
+reviewers, the bonus and the cut-off failures; the selection with its reserve previewed then
+confirmed, decisions on chosen applications with one reason) and `/cohorts/{code}/ranking.csv`
+(the service's export, streamed through: the same columns)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from aihub_console.adapters import manager_calls as calls
+from aihub_console.adapters import rule_calls
 from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.manager_forms import optional_int
 from aihub_console.domain.refusals import FormErrors
@@ -19,7 +21,11 @@ from aihub_console.entrypoints.deps import Services, services
 from aihub_console.entrypoints.i18n import gettext
 from aihub_console.entrypoints.manager_labels import manager_page
 from aihub_console.entrypoints.pages import flash, form_errors_of
-from aihub_console.service_layer.cohort_overview import stage_names
+from aihub_console.service_layer.cohort_overview import (
+    calibrated_stages,
+    replicated_cohort,
+    stage_names,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,6 +54,7 @@ async def _advance_page(
         if refusal.status not in (409,):
             raise
         preview, refused = [], form_errors_of(request, refusal).message
+    panel = await rule_calls.panel_check(apis.applications, code, stage)
     context = {
         "code": code,
         "stage": stage,
@@ -55,6 +62,7 @@ async def _advance_page(
         "preview": preview,
         "passing": sum(1 for o in preview if o.passed),
         "refused": refused,
+        "panel": panel,
         "errors": errors or FormErrors(),
         "reason": reason,
     }
@@ -110,6 +118,8 @@ async def _ranking_page(
 ) -> HTMLResponse:
     pipeline = await calls.pipeline(apis.applications, code)
     page = await calls.ranking(apis.applications, code, offset)
+    replicated = await replicated_cohort(apis.applications, code)
+    bonus = await rule_calls.cohort_bonus(apis.programs, code)
     preview, preview_refused = [], None
     errors = errors or FormErrors()
     if "reserve" in request.query_params or errors:
@@ -124,6 +134,8 @@ async def _ranking_page(
         "page": page,
         "stages": pipeline.stages,
         "stage_names": stage_names(pipeline),
+        "calibrated": calibrated_stages(replicated),
+        "bonus_names": {item.code: item.name for item in bonus.bonus_items},
         "preview": preview,
         "preview_refused": preview_refused,
         "reserve": reserve,

@@ -63,3 +63,9 @@ def criterion_names(cohort: ReplicatedCohort | None) -> dict[str, dict[str, str]
         for c in stage.criteria
         if "code" in c
     }
+
+
+def calibrated_stages(cohort: ReplicatedCohort | None) -> frozenset[str]:
+    """The stages whose reviewer scores are calibrated (z-score) before averaging."""
+    stages = (cohort.review_stages if cohort else None) or []
+    return frozenset(s.code for s in stages if s.calibration != "none")

@@ -1,4 +1,5 @@
-"""SQL of the review assignments: which reviews are still pending, for the daily digest."""
+"""SQL of the review assignments: which reviews are still pending, for the daily digest and the
+reviewer reminders."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ async def add_review_assignment(
     due_at: datetime | None,
     assigned_at: datetime,
     replaces_email: str | None,
+    reviewer_name: str,
+    anonymous_label: str | None,
 ) -> None:
+    """A new pending assignment (the one it replaces is gone). What its reminder mail names is
+    kept with it: the reviewer's name, and a blind stage's label (`blind` says which)."""
     if replaces_email is not None:
         await conn.execute(
             "DELETE FROM review_assignments WHERE application_id = $1 AND stage_code = $2"
@@ -29,8 +34,8 @@ async def add_review_assignment(
         )
     await conn.execute(
         "INSERT INTO review_assignments (application_id, stage_code, reviewer_email,"
-        " program_code, cohort_code, due_at, assigned_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT DO NOTHING",
+        " program_code, cohort_code, due_at, assigned_at, reviewer_name, anonymous_label, blind)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
         application_id,
         stage_code,
         reviewer_email.lower(),
@@ -38,6 +43,9 @@ async def add_review_assignment(
         cohort_code,
         due_at,
         assigned_at,
+        reviewer_name,
+        anonymous_label,
+        anonymous_label is not None,
     )
 
 
@@ -79,4 +87,18 @@ async def close_review_stage(
         application_id,
         stage_code,
         at,
+    )
+
+
+async def withdraw_assignment(
+    conn: DbConnection, application_id: str, stage_code: str, reviewer_email: str
+) -> None:
+    """The reviewer no longer reviews this application's stage (a challenge upheld, a conflict
+    declared): nothing of it is pending any more, for the digest or for reminders."""
+    await conn.execute(
+        "DELETE FROM review_assignments WHERE application_id = $1 AND stage_code = $2"
+        " AND reviewer_email = $3",
+        application_id,
+        stage_code,
+        reviewer_email.lower(),
     )

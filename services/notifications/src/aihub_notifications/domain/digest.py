@@ -24,6 +24,8 @@ class CohortFigures:
     pending_reviews: int
     seats: int | None
     seats_taken: int
+    #: Pending reviews whose due time has passed (part of `pending_reviews`).
+    overdue_reviews: int = 0
 
     @property
     def seats_left(self) -> int | None:
@@ -45,6 +47,7 @@ def compose_digest(
             "cohort_code": c.cohort_code,
             "new_applications": c.new_applications,
             "pending_reviews": c.pending_reviews,
+            "overdue_reviews": c.overdue_reviews,
             "seats": c.seats,
             "seats_taken": c.seats_taken,
             "seats_left": c.seats_left,
@@ -57,6 +60,7 @@ def compose_digest(
         "cohorts": rows,
         "new_applications": sum(c.new_applications for c in ordered),
         "pending_reviews": sum(c.pending_reviews for c in ordered),
+        "overdue_reviews": sum(c.overdue_reviews for c in ordered),
     }
     programs = {c.program_code for c in ordered}
     return MailRequest(

@@ -246,6 +246,8 @@ def enrollment_changed(
         "seats_taken": enrollment.seats_taken,
         "agreement_due": seoul_time(enrollment.agreement_due_at),
         "reason": enrollment.reason,
+        # 협약 포기: the startup's own decision, told as such, with where its seat went.
+        "given_up": enrollment.cause == "agreement_given_up",
     }
     requests = address_to(ENROLLMENT_CHANGED_MANAGER, staff, program, common)
     template = ENROLLMENT_APPLICANT_TEMPLATES.get(event_name)

@@ -11,23 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.alerts import DeadLetterSeen, alert_mails
+from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.digest import CohortFigures, compose_digest
 from aihub_notifications.domain.mails import MailRequest
+from aihub_notifications.domain.reminders import OpenAssignment, review_reminder
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_shared.contracts.applications import (
+    ApplicationAppeal,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
     ReviewerRef,
+    ReviewSubmitted,
 )
 from aihub_shared.contracts.examples import EXAMPLE_DATA
 from aihub_shared.contracts.intake import Refusal
@@ -110,6 +114,11 @@ def _decided(outcome: str) -> Callable[[Contact, Contact], list[MailRequest]]:
     return plan
 
 
+def _appeal_decided(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    decided = _example("appeal.decided", ApplicationAppeal)
+    return appeal_decided(decided, _cohort(), _applicant(applicant))
+
+
 def _withdrawn(applicant: Contact, staff: Contact) -> list[MailRequest]:
     withdrawn = _example("application.withdrawn", ApplicationWithdrawn)
     return mails.application_withdrawn(withdrawn, _cohort(), _applicant(applicant), [staff])
@@ -129,6 +138,22 @@ def _review_assigned(applicant: Contact, staff: Contact) -> list[MailRequest]:
         due_at=DUE,
     )
     return mails.review_assigned(assigned, _cohort(), staff)
+
+
+def _review_reminder(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    submitted = _example("review.submitted", ReviewSubmitted)
+    assignment = OpenAssignment(
+        application_id=submitted.application_id,
+        stage_code=submitted.stage_code,
+        reviewer_email=str(staff.email),
+        reviewer_name=staff.name,
+        program_code=submitted.program_code,
+        cohort_code=submitted.cohort_code,
+        due_at=DUE,
+        assigned_at=DUE - timedelta(days=7),
+        label=submitted.startup_name,
+    )
+    return review_reminder(assignment, _cohort(), staff, timedelta(hours=24))
 
 
 def _dead_letters(applicant: Contact, staff: Contact) -> list[MailRequest]:
@@ -164,6 +189,7 @@ def _daily_digest(applicant: Contact, staff: Contact) -> list[MailRequest]:
             cohort.cohort_code,
             new_applications=4,
             pending_reviews=7,
+            overdue_reviews=2,
             seats=cohort.seats,
             seats_taken=cohort.seats_taken,
         ),
@@ -196,8 +222,10 @@ PLANNERS: dict[str, Callable[[Contact, Contact], list[MailRequest]]] = {
     "enrollment_cancelled": _enrollment("enrollment.cancelled"),
     "cohort_filled": _cohort_filled,
     "review_assigned": _review_assigned,
+    "review_reminder": _review_reminder,
     "dead_letters": _dead_letters,
     "daily_digest": _daily_digest,
+    "appeal_decided": _appeal_decided,
 }
 
 

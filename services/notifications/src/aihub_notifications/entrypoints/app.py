@@ -22,6 +22,7 @@ from aihub_notifications.service_layer.enrollments import enrollment_handlers
 from aihub_notifications.service_layer.erasure import erase_person
 from aihub_notifications.service_layer.invitations import InvitationConfig, InvitationSender
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
+from aihub_notifications.service_layer.reminders import ReminderScheduler
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.service_layer.sender import SenderConfig, mail_senders
 from aihub_notifications.settings import Settings
@@ -117,6 +118,16 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
                 runtime.pool, renderer, window_seconds=settings.dead_letter_alert_window_seconds
             ),
         ]
+        if settings.reminder_offsets():
+            found.append(
+                ReminderScheduler(
+                    runtime.pool,
+                    renderer,
+                    offsets=settings.reminder_offsets(),
+                    clock=lambda: datetime.now(UTC),
+                    poll_seconds=settings.review_reminder_poll_seconds,
+                )
+            )
         invitation_sender = invitations_worker(runtime, settings)
         if invitation_sender is not None:
             found.append(invitation_sender)

@@ -38,7 +38,9 @@ async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[C
 
     A review is pending while its assignment has no `review.submitted`, its application is
     still undecided and in that stage (no `application.advanced` out of it). An assignment
-    replaced after a conflict of interest is gone (`review.assigned` with `replaces`)."""
+    replaced after a conflict of interest is gone (`review.assigned` with `replaces`), and so is
+    one whose reviewer a challenge removed (`review.challenge_decided`, upheld). A pending review
+    is overdue once its due time has passed."""
     rows = await conn.fetch(
         "SELECT c.*,"
         " (SELECT count(*) FROM applicants a WHERE a.cohort_code = c.cohort_code"
@@ -47,7 +49,12 @@ async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[C
         " (SELECT count(*) FROM review_assignments r JOIN applicants a"
         "   ON a.application_id = r.application_id"
         "   WHERE r.cohort_code = c.cohort_code AND a.status = 'received'"
-        "   AND r.submitted_at IS NULL AND r.stage_closed_at IS NULL) AS pending"
+        "   AND r.submitted_at IS NULL AND r.stage_closed_at IS NULL) AS pending,"
+        " (SELECT count(*) FROM review_assignments r JOIN applicants a"
+        "   ON a.application_id = r.application_id"
+        "   WHERE r.cohort_code = c.cohort_code AND a.status = 'received'"
+        "   AND r.submitted_at IS NULL AND r.stage_closed_at IS NULL"
+        "   AND r.due_at <= $1::timestamptz) AS overdue"
         " FROM cohorts c WHERE c.ends_on IS NULL OR c.ends_on >= $2"
         " ORDER BY c.program_code, c.cohort_code",
         now,
@@ -61,6 +68,7 @@ async def cohort_figures(conn: DbConnection, now: datetime, day: date) -> list[C
             cohort_code=r["cohort_code"],
             new_applications=r["new_apps"],
             pending_reviews=r["pending"],
+            overdue_reviews=r["overdue"],
             seats=r["seats"],
             seats_taken=r["seats_taken"],
         )

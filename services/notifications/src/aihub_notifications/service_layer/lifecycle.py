@@ -8,6 +8,7 @@ from __future__ import annotations
 from aihub_notifications.adapters import directory, erasure, replicas, reviews
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
+from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.staff import MailKind, reviewer_recipient
 from aihub_notifications.service_layer.invitations import invite_reviewer
 from aihub_notifications.service_layer.mailing import (
@@ -20,11 +21,14 @@ from aihub_notifications.service_layer.mailing import (
 from aihub_notifications.service_layer.replicas import replicate_applicant
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
+    ApplicationAppeal,
     ApplicationDecided,
     ApplicationIneligible,
     ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
+    ReviewChallenge,
+    ReviewConflictDeclared,
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
@@ -43,6 +47,9 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "review.assigned": mailer.review_assigned,
         "review.submitted": review_submitted,
         "application.advanced": application_advanced,
+        "appeal.decided": mailer.appeal_decided,
+        "review.challenge_decided": challenge_decided,
+        "review.conflict_declared": conflict_declared,
     }
 
 
@@ -80,6 +87,19 @@ class LifecycleMails:
         requests = mails.application_decided(outcome, data, cohort, applicant, staff)
         await queue_mails(conn, event, requests, self._renderer)
 
+    async def appeal_decided(
+        self, conn: DbConnection, event: CloudEvent, data: ApplicationAppeal
+    ) -> None:
+        """The applicant hears the outcome (and the figures they asked for); an upheld appeal
+        puts the application back in review, in the replica too."""
+        cohort = await cohort_replica(conn, data.cohort_code)
+        applicant = await received_applicant(conn, data.application_id)
+        if data.status == "upheld":
+            await replicas.set_applicant_status(
+                conn, data.application_id, "received", at=event.time
+            )
+        await queue_mails(conn, event, appeal_decided(data, cohort, applicant), self._renderer)
+
     async def withdrawn(
         self, conn: DbConnection, event: CloudEvent, data: ApplicationWithdrawn
     ) -> None:
@@ -104,6 +124,8 @@ class LifecycleMails:
             due_at=data.due_at,
             assigned_at=event.time,
             replaces_email=str(data.replaces.id) if data.replaces else None,
+            reviewer_name=data.reviewer.name,
+            anonymous_label=data.anonymous_label,
         )
         # Named reviewers without an account get one, with an invitation (once per person).
         await invite_reviewer(
@@ -137,3 +159,23 @@ async def application_advanced(
 ) -> None:
     """No mail: the stage it left has nothing pending for it any more."""
     await reviews.close_review_stage(conn, data.application_id, data.from_stage, at=event.time)
+
+
+async def challenge_decided(conn: DbConnection, event: CloudEvent, data: ReviewChallenge) -> None:
+    """No mail: an upheld challenge takes the reviewer off the application's stage, so it is no
+    longer pending for them (no reminder, not in the digest). Their replacement, if the pool had
+    one, came as a `review.assigned` naming them in `replaces`, before this event."""
+    if data.status == "upheld":
+        await reviews.withdraw_assignment(
+            conn, data.application_id, data.stage_code, str(data.reviewer.id)
+        )
+
+
+async def conflict_declared(
+    conn: DbConnection, event: CloudEvent, data: ReviewConflictDeclared
+) -> None:
+    """No mail: the reviewer stepped aside, so the assignment is pending for nobody (a
+    replacement, if any, follows as its own `review.assigned`)."""
+    await reviews.withdraw_assignment(
+        conn, data.application_id, data.stage_code, str(data.reviewer.id)
+    )

@@ -3,8 +3,9 @@
 Rules (the issue is the authority):
 - an accepted startup takes a free seat, otherwise waits; the waitlist is ordered by review
   rank (1 first, unranked last), then by arrival;
-- a withdrawal, a staff cancellation or a passed agreement deadline frees the seat, and the best
-  waitlisted startup is promoted into it; added seats promote the same way;
+- a withdrawal, a staff cancellation, a passed agreement deadline or a startup giving up its
+  agreement (협약 포기) frees the seat, and the best waitlisted startup (the next reserve rank,
+  예비순위) is promoted into it; added seats promote the same way;
 - removed seats never evict a confirmed startup: the cohort simply takes nobody until it is
   below its seats again;
 - a confirmation or promotion only ever happens while `confirmed < seats`, so confirmed ≤ seats
@@ -32,6 +33,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from aihub_shared.contracts.programs import CancellationCause
 from aihub_shared.refusals import Conflict
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
@@ -43,6 +45,8 @@ WITHDRAWN = "withdrawn by the applicant"
 APPLICATION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 DEADLINE_PASSED = "agreement deadline passed"
 COHORT_ENDED = "the cohort has ended"
+AGREEMENT_GIVEN_UP = "agreement given up"
+CANCELLED_BY = "cancelled by "
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
@@ -56,6 +60,24 @@ def cohort_ends_at(ends_on: date | None) -> datetime | None:
 #: The longest reason `enrollment.cancelled` carries: a 2000-character withdrawal or
 #: cancellation reason plus who and why must still free the seat, so the end is cut instead.
 MAX_REASON = 2000
+
+
+def cancellation_cause(reason: str | None) -> CancellationCause | None:
+    """Which rule ended an enrollment, from the reason the operation recorded (each rule writes
+    its own fixed beginning; a staff member's words come only after it)."""
+    if reason is None:
+        return None
+    if reason.startswith(WITHDRAWN):
+        return "withdrawn"
+    if reason.startswith(AGREEMENT_GIVEN_UP + ":"):
+        return "agreement_given_up"
+    if reason.startswith(CANCELLED_BY):
+        return "cancelled_by_staff"
+    if reason == DEADLINE_PASSED:
+        return "agreement_deadline_passed"
+    if reason == COHORT_ENDED:
+        return "cohort_ended"
+    return None
 
 
 def kept_reason(reason: str) -> str:
@@ -265,6 +287,17 @@ class CohortSeats:
         ):
             return Outcome()
         return self._release(entry, DEADLINE_PASSED, now)
+
+    def give_up_agreement(self, application_id: str, *, reason: str, now: datetime) -> Outcome:
+        """The startup holding a seat gives up its agreement (협약 포기), signed or not: the seat
+        goes to the next reserve rank. A waiting or ended enrollment has no agreement to give."""
+        entry = self._by_id.get(application_id)
+        if entry is None or entry.status != "confirmed":
+            state = entry.status if entry else "not enrolled"
+            raise EnrollmentConflict(
+                f"only a startup holding a seat gives up its agreement ({state})"
+            )
+        return self._release(entry, f"{AGREEMENT_GIVEN_UP}: {reason}", now)
 
     def sign_agreement(self, application_id: str, *, now: datetime) -> Outcome:
         entry = self._by_id.get(application_id)

@@ -242,6 +242,30 @@ def _add_enrollment_routes(router: APIRouter, callers: _Callers) -> None:
             runtime.pool, application_id, staff=staff, correlation_id=correlation_id
         )
 
+    @router.post(
+        "/enrollments/{application_id}/agreement/give-up",
+        tags=["enrollments"],
+        response_model=Enrollment,
+        responses=CHANGE_ERRORS,
+    )
+    async def give_up_agreement(
+        application_id: ApplicationId,
+        body: CancellationRequest,
+        runtime: Runtime,
+        correlation_id: CorrelationId,
+        staff: StaffPrincipal = Depends(callers.manager),
+    ) -> dict[str, Any]:
+        """The startup holding a seat gave up its agreement (협약 포기), with its reason: the
+        enrollment is cancelled (`enrollment.cancelled`, cause `agreement_given_up`) and the
+        best-ranked reserve takes the seat (`enrollment.promoted`). 409 unless it holds a seat."""
+        return await enrollment.give_up_agreement(
+            runtime.pool,
+            application_id,
+            reason=body.reason,
+            staff=staff,
+            correlation_id=correlation_id,
+        )
+
 
 def _add_outcome_routes(router: APIRouter) -> None:
     @router.get("/outcomes", tags=["outcomes"], response_model=HubOutcomes)

@@ -19,6 +19,7 @@ from aihub_programs.adapters import seats as seats_db
 from aihub_programs.adapters.seats import NewEnrollment
 from aihub_programs.domain.allocation import (
     APPLICATION_ID_PATTERN,
+    CANCELLED_BY,
     WITHDRAWN,
     EnrollmentConflict,
 )
@@ -111,11 +112,31 @@ async def cancel_enrollment(
 ) -> dict[str, Any]:
     """Staff end an enrollment (seat or waitlist place), recorded as "cancelled by <who>: <why>";
     a freed seat goes to the best-ranked waiting startup. Returns the enrollment as stored."""
-    recorded = f"cancelled by {staff.id}: {reason}"
+    recorded = f"{CANCELLED_BY}{staff.id}: {reason}"
     return await _staff_action(
         pool,
         application_id,
         lambda seats, moment: seats.cancel(application_id, reason=recorded, now=moment),
+        staff,
+        correlation_id,
+    )
+
+
+async def give_up_agreement(
+    pool: asyncpg.Pool,
+    application_id: str,
+    *,
+    reason: str,
+    staff: StaffPrincipal,
+    correlation_id: str | None = None,
+) -> dict[str, Any]:
+    """Staff record that the startup gave up its agreement (협약 포기), with the startup's reason:
+    its seat goes to the next reserve rank. The reason is kept as "agreement given up: <why>",
+    without who recorded it (unlike a cancellation): it reaches the applicant's mail."""
+    return await _staff_action(
+        pool,
+        application_id,
+        lambda seats, moment: seats.give_up_agreement(application_id, reason=reason, now=moment),
         staff,
         correlation_id,
     )
@@ -177,6 +198,7 @@ __all__ = [
     "NotYourProgram",
     "cancel_enrollment",
     "enroll_accepted_application",
+    "give_up_agreement",
     "release_withdrawn_application",
     "resize_and_promote",
     "sign_agreement",

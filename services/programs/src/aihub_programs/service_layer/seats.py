@@ -10,7 +10,7 @@ from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.adapters import seats as seats_db
 from aihub_programs.adapters.enrollments import LockedCohort
 from aihub_programs.adapters.seats import LoadedSeats, NewEnrollment
-from aihub_programs.domain.allocation import CohortSeats, Outcome
+from aihub_programs.domain.allocation import CohortSeats, Outcome, cancellation_cause
 from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
@@ -75,6 +75,9 @@ async def store_and_publish(
             agreement_due_at=change.enrollment.agreement_due_at,
             agreement_signed_at=change.enrollment.agreement_signed_at,
             reason=change.enrollment.reason if change.kind == "cancelled" else None,
+            cause=cancellation_cause(change.enrollment.reason)
+            if change.kind == "cancelled"
+            else None,
         )
         events.append(_event(f"enrollment.{change.kind}", cohort, data, caused_by, correlation_id))
     if outcome.filled:
