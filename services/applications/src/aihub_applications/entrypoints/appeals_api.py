@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
-from aihub_applications.service_layer import appeals
+from aihub_applications.service_layer import appeal_views, appeals
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.applications import StageDisclosure
 from aihub_shared.contracts.values import StatedReason
@@ -70,7 +70,7 @@ class ApplicationAppealsOut(BaseModel):
     appeals: list[AppealOut] = Field(description="Oldest first.")
 
 
-def _out(view: appeals.AppealView) -> AppealOut:
+def _out(view: appeal_views.AppealView) -> AppealOut:
     return AppealOut(**vars(view))
 
 
@@ -109,7 +109,7 @@ def build_appeals_router(settings: Settings) -> APIRouter:
         staff: StaffPrincipal = Depends(require_manager_role),
     ) -> ApplicationAppealsOut:
         """The application's appeals, and until when its latest rejection may be appealed."""
-        state = await appeals.appeals_of(runtime.pool, application_id, staff=staff)
+        state = await appeal_views.appeals_of(runtime.pool, application_id, staff=staff)
         return ApplicationAppealsOut(
             appealable_until=state.appealable_until, appeals=[_out(v) for v in state.appeals]
         )
@@ -148,6 +148,8 @@ def build_appeals_router(settings: Settings) -> APIRouter:
         """What the applicant may be told about a stage, as the stage's `appeal_disclosure`
         says: its score and cut-off, and each criterion's average — never who reviewed it nor
         any one review (level `none`: no figures)."""
-        return await appeals.stage_disclosure(runtime.pool, application_id, stage_code, staff=staff)
+        return await appeal_views.stage_disclosure(
+            runtime.pool, application_id, stage_code, staff=staff
+        )
 
     return router
