@@ -11,6 +11,7 @@ from aihub_applications.adapters import catalog_replica, submissions
 from aihub_applications.adapters.submissions import StoredSubmission
 from aihub_applications.domain.eligibility import check_eligibility, refusal
 from aihub_applications.domain.status import Status
+from aihub_applications.service_layer.derived_bonus import derive_bonus_points
 from aihub_applications.service_layer.events import new_event
 from aihub_shared.contracts.applications import ApplicationIneligible, ApplicationReceived
 from aihub_shared.contracts.envelope import CloudEvent
@@ -120,6 +121,11 @@ async def _store(
     outcome = _outcome(event, submission, subject, refusals)
     receipt = _receipt(event, submission, subject, refusals)
     await outbox.add_events(conn, [outcome, receipt])
+    if review is not None and not refusals:
+        # After application.received: 가점 the cohort derives from the declared answers.
+        await derive_bonus_points(
+            conn, application_id, submission.answers, review, correlation_id=event.correlationid
+        )
     log.info("application stored", application_id=subject, status=status.value)
     return IntakeReceipt.model_validate(receipt.data)
 
