@@ -46,3 +46,21 @@ def test_bonus_items_and_selection_rules_are_checked_before_they_are_stored() ->
         cohort_spec(review_stages=[{**stage, "weight": 100, "trim_extremes_from": 2}])
     with pytest.raises(ValidationError, match="calibration"):
         cohort_spec(review_stages=[{**stage, "weight": 100, "calibration": "median"}])
+
+
+def test_a_bonus_item_derived_from_answers_names_one_of_the_cohorts_questions() -> None:
+    derived = {
+        "code": "youth-founder",
+        "name_ko": "청년",
+        "name_en": "Young",
+        "points": 1,
+        "answer_key": "founder_age",
+        "answer_value": "under-39",
+    }
+    with pytest.raises(ValidationError, match="founder_age, which is not one of"):
+        cohort_spec(bonus_items=[derived])
+    with pytest.raises(ValidationError, match="go together"):
+        cohort_spec(bonus_items=[{**derived, "answer_value": None}])
+    question = {"key": "founder_age", "label_ko": "대표자 연령대", "label_en": "Founder's age"}
+    spec = cohort_spec(bonus_items=[derived], questions=[question])
+    assert spec.bonus_items[0].answer_value == "under-39"

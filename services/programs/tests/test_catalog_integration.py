@@ -173,11 +173,26 @@ async def test_selection_rules_and_bonus_items_reach_cohort_published(db: asyncp
         for stage in (s.model_dump(mode="json") for s in cohort_spec().review_stages)
     ]
     stages[0]["criteria"][0]["cutoff"] = 40
-    bonus = [{"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "Young", "points": 1}]
-    spec = cohort_spec(review_stages=stages, bonus_items=bonus, bonus_cap=2)
+    bonus = [
+        {"code": "women-owned", "name_ko": "여성 기업", "name_en": "Women-owned", "points": 1},
+        # Derived from the declared answer to the cohort's question `why_now`.
+        {
+            "code": "pilot-done",
+            "name_ko": "실증 완료",
+            "name_en": "Pilot done",
+            "points": 0.5,
+            "answer_key": "why_now",
+            "answer_value": "pilots finished",
+        },
+    ]
+    question = {"key": "why_now", "label_ko": "왜 지금?", "label_en": "Why now?"}
+    spec = cohort_spec(review_stages=stages, bonus_items=bonus, bonus_cap=2, questions=[question])
     await update_cohort(db, "cv-2027-1", spec, staff=ADMIN_STAFF)
     last = [e["data"] for e in await queued(db) if e["key"] == "cv-2027-1"][-1]
-    assert last["bonus_items"] == [{**bonus[0], "points": 1.0}]
+    assert last["bonus_items"] == [
+        {**bonus[0], "points": 1.0, "answer_key": None, "answer_value": None},
+        bonus[1],
+    ]
     assert last["bonus_cap"] == 2.0
     assert [s["trim_extremes_from"] for s in last["review_stages"]] == [5, 5]
     assert last["review_stages"][0]["criteria"][0]["cutoff"] == 40.0

@@ -138,7 +138,9 @@ class ReviewStage(BaseModel):
 
 
 class BonusItem(BaseModel):
-    """A bonus item (가점) of a cohort, e.g. 청년 창업자 +1; a manager grants it per application."""
+    """A bonus item (가점) of a cohort, e.g. 청년 창업자 +1; a manager grants it per application,
+    or, when it names an answer and a value, applications derives it from the declared answers
+    (a manager may still take it back, with a reason)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -146,6 +148,20 @@ class BonusItem(BaseModel):
     name_ko: SingleLineText
     name_en: SingleLineText
     points: float = Field(gt=0, le=10, description="Added to the final score once granted.")
+    answer_key: AnswerKey | None = Field(
+        default=None,
+        description="The cohort question whose declared answer earns the item automatically.",
+    )
+    answer_value: SingleLineText | None = Field(
+        default=None,
+        description="The answer that earns it (compared ignoring case and surrounding spaces).",
+    )
+
+    @model_validator(mode="after")
+    def _derivation_whole(self) -> BonusItem:
+        if (self.answer_key is None) != (self.answer_value is None):
+            raise ValueError("answer_key and answer_value go together")
+        return self
 
 
 def default_review_stages() -> list[ReviewStage]:

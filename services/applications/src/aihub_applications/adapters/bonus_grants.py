@@ -35,6 +35,30 @@ async def revoke(conn: DbConnection, application_id: uuid.UUID, item_code: str) 
     return bool(revoked)
 
 
+async def mark_derived(conn: DbConnection, application_id: uuid.UUID, item_code: str) -> bool:
+    """True the first time the item is derived for the application; False ever after (so an
+    item a manager took back is not derived again)."""
+    marked = await conn.fetchval(
+        "INSERT INTO bonus_derivations (application_id, item_code) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        application_id,
+        item_code,
+    )
+    return bool(marked)
+
+
+async def answers_in_review(
+    conn: DbConnection, cohort_code: str
+) -> list[tuple[uuid.UUID, dict[str, str]]]:
+    """The declared answers of the cohort's applications in review, in id order."""
+    rows = await conn.fetch(
+        "SELECT id, coalesce(submission -> 'answers', '{}'::jsonb) AS answers FROM applications"
+        " WHERE cohort_code = $1 AND status = 'received' ORDER BY id",
+        cohort_code,
+    )
+    return [(row["id"], dict(row["answers"])) for row in rows]
+
+
 async def granted_codes(
     conn: DbConnection, application_ids: Sequence[uuid.UUID]
 ) -> dict[str, list[str]]:

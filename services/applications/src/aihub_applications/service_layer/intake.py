@@ -19,7 +19,9 @@ from aihub_applications.adapters.submissions import (
     SubmissionKey,
 )
 from aihub_applications.domain.eligibility import CohortRules, check_eligibility, refusal
+from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.status import Status
+from aihub_applications.service_layer.derived_bonus import derive_bonus_points
 from aihub_applications.service_layer.events import new_event
 from aihub_shared.contracts.applications import ApplicationIneligible, ApplicationReceived
 from aihub_shared.contracts.envelope import CloudEvent
@@ -94,7 +96,11 @@ class _Known:
     stored: dict[SubmissionKey, StoredSubmission]
     first_for_brn: dict[BrnKey, str]
     rules: dict[str, CohortRules | None]
-    first_stage: dict[str, str | None]
+    reviews: dict[str, CohortReview | None]
+
+    def first_stage(self, cohort_code: str) -> str | None:
+        review = self.reviews[cohort_code]
+        return review.stages[0].code if review else None
 
 
 async def take_in(conn: DbConnection, batch: Sequence[Arrived]) -> list[CloudEvent]:
@@ -114,6 +120,7 @@ async def take_in(conn: DbConnection, batch: Sequence[Arrived]) -> list[CloudEve
         events.append(receipt)
     await submissions.insert_applications(conn, new)
     await outbox.add_events(conn, events)
+    await _derive_bonus_points(conn, batch, new, known)
     accepted = sum(a.status is Status.RECEIVED for a in new)
     log.info(
         "submissions taken in",
@@ -124,20 +131,39 @@ async def take_in(conn: DbConnection, batch: Sequence[Arrived]) -> list[CloudEve
     return receipts
 
 
+async def _derive_bonus_points(
+    conn: DbConnection, batch: Sequence[Arrived], new: Sequence[NewApplication], known: _Known
+) -> None:
+    """After the batch's `application.received`: 가점 each cohort derives from the declared
+    answers (nothing to do, and no query, where the cohort derives none)."""
+    correlation = {a.submission.submission_id: a.event.correlationid for a in batch}
+    for application in new:
+        review = known.reviews.get(application.submission.cohort_code)
+        if review is None or application.status is not Status.RECEIVED:
+            continue
+        await derive_bonus_points(
+            conn,
+            application.id,
+            application.submission.answers,
+            review,
+            correlation_id=correlation.get(application.submission.submission_id),
+        )
+
+
 async def _known(conn: DbConnection, batch: Sequence[Arrived]) -> _Known:
     cohorts = sorted({a.submission.cohort_code for a in batch})
     rules = {code: await catalog_replica.cohort_rules(conn, code) for code in cohorts}
-    first_stage: dict[str, str | None] = {}
-    for code in cohorts:
-        review = await catalog_replica.cohort_review(conn, code) if rules[code] else None
-        first_stage[code] = review.stages[0].code if review else None
+    reviews = {
+        code: await catalog_replica.cohort_review(conn, code) if rules[code] else None
+        for code in cohorts
+    }
     return _Known(
         stored=await submissions.find_by_submissions(conn, [a.key for a in batch]),
         first_for_brn=await submissions.active_applications_for_brns(
             conn, sorted({a.brn_key for a in batch})
         ),
         rules=rules,
-        first_stage=first_stage,
+        reviews=reviews,
     )
 
 
@@ -172,7 +198,7 @@ def _judge(
         status=Status.INELIGIBLE if refusals else Status.RECEIVED,
         refusals=refusals,
         actor=f"intake:{event.source}",
-        stage_code=None if refusals else known.first_stage[submission.cohort_code],
+        stage_code=None if refusals else known.first_stage(submission.cohort_code),
     )
     new.append(application)
     subject = str(application.id)

@@ -8,6 +8,7 @@ import structlog
 
 from aihub_applications.adapters import catalog_replica, history, repository
 from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.service_layer.derived_bonus import derive_for_cohort
 from aihub_applications.service_layer.loaders import review_of
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortPublished, EnrollmentChanged
@@ -31,6 +32,8 @@ STATUS_BY_ENROLLMENT_EVENT = {
 async def replicate_cohort(conn: DbConnection, event: CloudEvent, cohort: CohortPublished) -> None:
     refuse_future_event(event)  # it would stay "the newest" for ever
     await catalog_replica.replicate_cohort(conn, cohort, event.time)
+    # A cohort that now derives 가점 from answers grants it to the applications in review.
+    await derive_for_cohort(conn, cohort.cohort_code)
 
 
 def follow_enrollment(event_name: str) -> Handler:

@@ -17,8 +17,8 @@ from aihub_applications.adapters import appeals, bonus_grants, challenges, panel
 from aihub_applications.domain import appeals as appeal_rules
 from aihub_applications.domain.panel import PanelCheck, panel_check
 from aihub_applications.domain.stage_scoring import StageResult
-from aihub_applications.service_layer import appeals as appeal_cases
 from aihub_applications.service_layer.access import require_manager
+from aihub_applications.service_layer.appeal_views import AppealView, view_of
 from aihub_applications.service_layer.bonus_points import bonus_states
 from aihub_applications.service_layer.loaders import cohort_managed_by, load, review_of, stage_of
 from aihub_applications.service_layer.stage_scores import stage_results
@@ -81,7 +81,7 @@ async def stage_panel_check(
 
 async def cohort_appeals(
     pool: asyncpg.Pool, cohort_code: str, *, staff: StaffPrincipal, status: str | None = None
-) -> list[tuple[appeal_cases.AppealView, str]]:
+) -> list[tuple[AppealView, str]]:
     """The cohort's appeals, oldest first, each with its startup's name and, when the applicant
     asked, the stage's disclosure (each stage's results computed once for the whole list)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
@@ -97,5 +97,5 @@ async def cohort_appeals(
                     results[stage.code] = await stage_results(conn, cohort_code, stage)
                 result = results[stage.code].get(str(row["application_id"]))
                 disclosure = appeal_rules.disclosure(stage, result)
-            found.append((appeal_cases._view(row, disclosure), row["startup_name"]))
+            found.append((view_of(row, disclosure), row["startup_name"]))
     return found

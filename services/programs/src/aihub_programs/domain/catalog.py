@@ -120,6 +120,13 @@ class CohortSettings(BaseModel):
             raise ValueError("question keys must be unique")
         if len({b.code for b in self.bonus_items}) != len(self.bonus_items):
             raise ValueError("bonus item codes must be unique")
+        asked = {q.key for q in self.questions}
+        for item in self.bonus_items:
+            if item.answer_key is not None and item.answer_key not in asked:
+                raise ValueError(
+                    f"bonus item {item.code} is earned by answer {item.answer_key},"
+                    " which is not one of the cohort's questions"
+                )
         return self
 
 
