@@ -57,7 +57,8 @@ async def test_a_manager_edits_rubrics_and_sees_the_reasons_at_their_fields(
     await save(page)
     stages_error = page.locator("#review_stages-error")
     await stages_error.wait_for()
-    assert "100" in await stages_error.inner_text()
+    # In the page's language: the service's reason has a stable code the console's catalog says.
+    assert await stages_error.inner_text() == "평가 단계 가중치의 합이 100이어야 합니다."
     assert await page.locator("#review_stages-0-weight").input_value() == "50"
     await look(page, screenshot, "weights-refused")
 
@@ -67,7 +68,9 @@ async def test_a_manager_edits_rubrics_and_sees_the_reasons_at_their_fields(
     await save(page)
     criteria_error = page.locator("#review_stages-0-criteria-error")
     await criteria_error.wait_for()
-    assert "team" in await criteria_error.inner_text()
+    said = await criteria_error.inner_text()
+    assert "이 단계의 평가 항목과 가중치를 바꿀 수 없습니다" in said
+    assert "team (30)" in said
     await look(page, screenshot, "criterion-refused")
 
     # What stays editable: a criterion's cut-off, blind review, a bonus item and its cap.

@@ -157,7 +157,8 @@ async def test_a_manager_runs_a_cohort_through_its_pages(
 
     # Closing the document review before the scores: the service's reason, nothing changed.
     await page.goto(f"/cohorts/{r.cohort}/stages/{DOC}/advance")
-    await page.get_by_role("alert").filter(has_text="scored reviews").wait_for()
+    # The service's coded reason, said in Korean (entrypoints/reasons.py).
+    await page.get_by_role("alert").filter(has_text="평가 완료 2건에 못 미칩니다").wait_for()
     await visit(page, screenshot, "advance-refused")
     for n, application_id in enumerate(r.application_ids):
         for reviewer in r.reviewers:

@@ -46,8 +46,12 @@ def test_once_open_names_and_rules_may_change_but_not_the_scoring_shape() -> Non
 def test_once_open_a_criterion_cannot_be_lost_added_or_reweighted() -> None:
     stages = default_review_stages()
     lost = edited(stages, 1, criteria=stages[1].criteria[:-1])
-    [(loc, reason)] = locked_structure_problems(stages, lost, window_opened_at=OPENED, now=AFTER)
+    [problem] = locked_structure_problems(stages, lost, window_opened_at=OPENED, now=AFTER)
+    loc, reason = problem.loc, problem.msg
     assert loc == ("review_stages", 1, "criteria")
+    assert problem.code == "criteria_fixed"
+    assert problem.params["stage"] == stages[1].code
+    assert "hub-fit (50)" in str(problem.params["criteria"])
     assert stages[1].code in reason
     assert "application window opened" in reason
     heavier = edited(
@@ -55,8 +59,8 @@ def test_once_open_a_criterion_cannot_be_lost_added_or_reweighted() -> None:
         0,
         criteria=[stages[0].criteria[0].model_copy(update={"weight": 99}), *stages[0].criteria[1:]],
     )
-    [(loc, _)] = locked_structure_problems(stages, heavier, window_opened_at=OPENED, now=AFTER)
-    assert loc == ("review_stages", 0, "criteria")
+    [problem] = locked_structure_problems(stages, heavier, window_opened_at=OPENED, now=AFTER)
+    assert problem.loc == ("review_stages", 0, "criteria")
 
 
 def test_once_open_stages_keep_their_codes_order_and_weights() -> None:
@@ -67,8 +71,8 @@ def test_once_open_stages_keep_their_codes_order_and_weights() -> None:
         [stages[0].model_copy(update={"weight": 50}), stages[1].model_copy(update={"weight": 50})],
         edited(stages, 0, code="papers"),
     ):
-        [(loc, reason)] = locked_structure_problems(
+        [(loc, reason, code, _)] = locked_structure_problems(
             stages, changed, window_opened_at=OPENED, now=AFTER
         )
-        assert loc == ("review_stages",)
+        assert (loc, code) == (("review_stages",), "stages_fixed")
         assert "document-review 30%" in reason

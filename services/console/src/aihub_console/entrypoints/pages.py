@@ -22,6 +22,7 @@ from aihub_console.entrypoints.i18n import (
     translations,
 )
 from aihub_console.entrypoints.navigation import links_for
+from aihub_console.entrypoints.reasons import speaker
 from aihub_console.service_layer.signin import signed_in_person
 
 FlashLevel = Literal["info", "success", "error"]
@@ -90,6 +91,9 @@ def form_errors_of(request: Request, refusal: ServiceRefusal) -> FormErrors:
     return form_errors(
         refusal.detail,
         fallback=gettext(request, _TITLES.get(refusal.status, N_("The request was refused"))),
+        code=refusal.code,
+        params=refusal.params,
+        say=speaker(request),
     )
 
 

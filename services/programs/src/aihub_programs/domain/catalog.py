@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.programs import (
@@ -49,7 +50,9 @@ class StrictStage(ReviewStage):
         # Scores are keyed by criterion code: two criteria with one code cannot both be scored.
         # Checked on the field, so the 422 names the stage's criteria (`review_stages.0.criteria`).
         if len({c.code for c in criteria}) != len(criteria):
-            raise ValueError("criterion codes must be unique within a stage")
+            raise PydanticCustomError(
+                "criterion_codes_unique", "criterion codes must be unique within a stage"
+            )
         return criteria
 
 
@@ -112,29 +115,29 @@ class CohortSettings(BaseModel):
         return value
 
     # Rules about one list are checked on that list, so a 422 names the field (`review_stages`,
-    # `questions`, `bonus_items`) and a form shows the reason there; only the window's two ends
-    # need the whole model.
+    # `questions`, `bonus_items`) and a form shows the reason there, with a stable `type` a
+    # client may say in its own words; only the window's two ends need the whole model.
     @field_validator("review_stages", mode="after")
     @classmethod
     def _stages_add_up(cls, stages: list[StrictStage]) -> list[StrictStage]:
         if sum(stage.weight for stage in stages) != 100:
-            raise ValueError("review stage weights must sum to 100")
+            raise PydanticCustomError("stage_weights_sum", "review stage weights must sum to 100")
         if len({stage.code for stage in stages}) != len(stages):
-            raise ValueError("review stage codes must be unique")
+            raise PydanticCustomError("stage_codes_unique", "review stage codes must be unique")
         return stages
 
     @field_validator("questions", mode="after")
     @classmethod
     def _unique_questions(cls, questions: list[StrictQuestion]) -> list[StrictQuestion]:
         if len({q.key for q in questions}) != len(questions):
-            raise ValueError("question keys must be unique")
+            raise PydanticCustomError("question_keys_unique", "question keys must be unique")
         return questions
 
     @field_validator("bonus_items", mode="after")
     @classmethod
     def _unique_bonus_items(cls, items: list[StrictBonusItem]) -> list[StrictBonusItem]:
         if len({b.code for b in items}) != len(items):
-            raise ValueError("bonus item codes must be unique")
+            raise PydanticCustomError("bonus_codes_unique", "bonus item codes must be unique")
         return items
 
     @model_validator(mode="after")

@@ -16,8 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from aihub_shared.contracts.programs import ReviewStage
-
-Problem = tuple[tuple[str | int, ...], str]
+from aihub_shared.refusals import Problem
 
 
 def locked_structure_problems(
@@ -36,15 +35,24 @@ def locked_structure_problems(
     shape_after = [(s.code, s.weight) for s in after]
     if shape_before != shape_after:
         was = ", ".join(f"{code} {weight}%" for code, weight in shape_before)
-        return [(("review_stages",), f"the stages, their order and weights are {opened}: {was}")]
+        return [
+            Problem(
+                ("review_stages",),
+                f"the stages, their order and weights are {opened}: {was}",
+                "stages_fixed",
+                {"opened_at": window_opened_at.isoformat(), "stages": was},
+            )
+        ]
     problems: list[Problem] = []
     for index, (old, new) in enumerate(zip(before, after, strict=True)):
         if _criteria_shape(old) != _criteria_shape(new):
             was = ", ".join(f"{c.code} ({c.weight})" for c in old.criteria)
             problems.append(
-                (
+                Problem(
                     ("review_stages", index, "criteria"),
                     f"the criteria of stage {old.code} and their weights are {opened}: {was}",
+                    "criteria_fixed",
+                    {"opened_at": window_opened_at.isoformat(), "stage": old.code, "criteria": was},
                 )
             )
     return problems
