@@ -192,7 +192,8 @@ async def main() -> None:
     endpoints = stack.endpoints()
     if endpoints is None:
         raise SystemExit(f"no running stack in {stack.state_dir}: ./dev up first")
-    platform = own_platform(endpoints) if args.own_platform else None
+    # Blocking starts (and topic creation on its own event loop): in a thread.
+    platform = await asyncio.to_thread(own_platform, endpoints) if args.own_platform else None
     try:
         console = (
             platform.url(CONSOLE) if platform else args.console or console_url(endpoints.state_dir)
@@ -211,7 +212,7 @@ async def main() -> None:
             await measure_as(console, endpoints, account, pages, args.requests)
     finally:
         if platform is not None:
-            platform.stop_all()
+            await asyncio.to_thread(platform.stop_all)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def test_a_coded_reason_is_said_in_korean_with_its_values() -> None:
     said = say("not_your_program", {"program": "cv-batch"}, "you do not manage program 'cv-batch'")
     assert said == "cv-batch 프로그램의 담당자가 아닙니다."
     # pydantic's own problems too, with their `ctx`.
-    assert say("less_than_equal", {"le": 10000}, "Input should be ...") == "10000 이하여야 합니다."
+    assert say("less_than_equal", {"le": 10000}, "Input should be ...") == "10,000 이하여야 합니다."
 
 
 def test_a_moment_among_the_values_is_shown_in_seoul_time() -> None:
@@ -61,7 +61,7 @@ def test_form_errors_say_each_problem_at_its_field() -> None:
         },
     ]
     errors = form_errors(detail, fallback="refused", say=speaker(page_in("ko")))
-    assert errors.of("seats") == ["10000 이하여야 합니다."]
+    assert errors.of("seats") == ["10,000 이하여야 합니다."]
     assert errors.of("review_stages") == ["평가 단계 가중치의 합이 100이어야 합니다."]
     refusal = form_errors(
         "cannot review: the application is rejected, not in review",
@@ -76,3 +76,10 @@ def test_form_errors_say_each_problem_at_its_field() -> None:
 @pytest.mark.parametrize("code", sorted(REASONS))
 def test_every_reason_has_korean_words(code: str) -> None:
     assert translations("ko").gettext(REASONS[code]) != REASONS[code]
+
+
+def test_counts_among_the_values_are_shown_in_the_reader_s_locale() -> None:
+    said = speaker(page_in("en"))(
+        "too_few_reviews", {"count": 5000, "stage": "docs", "min": 2}, "5000 application(s) ..."
+    )
+    assert said == "5,000 application(s) in this stage have fewer than 2 scored reviews."

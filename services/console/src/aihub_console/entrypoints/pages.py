@@ -18,6 +18,7 @@ from aihub_console.entrypoints.i18n import (
     gettext,
     language_of,
     localized,
+    number,
     seoul_time,
     translations,
 )
@@ -40,6 +41,7 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["loc"] = lambda value: localized(value, language)
+    env.filters["number"] = lambda value: number(value, language)
     env.filters["seoul"] = lambda value, with_time=True: seoul_time(
         value, language, with_time=with_time
     )

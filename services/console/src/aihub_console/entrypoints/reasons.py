@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 
 from aihub_console.domain.refusals import Say
-from aihub_console.entrypoints.i18n import N_, language_of, seoul_time, translations
+from aihub_console.entrypoints.i18n import N_, language_of, number, seoul_time, translations
 
 #: Problems pydantic names itself (FastAPI's 422s), with their `ctx` values.
 _FIELD_PROBLEMS = {
@@ -111,5 +111,7 @@ def _shown(params: Mapping[str, Any], language: str) -> dict[str, Any]:
                 value = seoul_time(datetime.fromisoformat(value), language)
         elif isinstance(value, list):
             value = ", ".join(map(str, value))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            value = number(value, language)
         shown[key] = value
     return shown
