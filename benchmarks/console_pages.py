@@ -16,6 +16,14 @@ applications and programs schemas through the services' own dev login roles; no 
 mails; the cohort `bench-10k` only, replaced on each run) and signs in as its manager.
 
     .venv/bin/python -m benchmarks.console_pages --manager-cohort 10000 --requests 20
+
+`--ops` measures the ops and outcomes pages as the demo ops account (with `--manager-cohort`,
+also that cohort's outcomes). `--own-platform` starts the three services and the console on free
+ports against the stack of `--state-dir` (as the tests' plugin does) and stops them afterwards,
+for a stack whose services `./dev up` did not start (the tests' `.state/test`):
+
+    .venv/bin/python -m benchmarks.console_pages --state-dir .state/test --own-platform \
+        --manager-cohort 10000 --ops --requests 20
 """
 
 from __future__ import annotations
@@ -32,7 +40,13 @@ from playwright.async_api import async_playwright
 
 from aihub_local.browser import CHROMIUM, CHROMIUM_ARGS
 from aihub_local.paths import default_state_dir
-from aihub_local.platform import CONSOLE, DEV_HTTP_PORTS, recorded_services
+from aihub_local.platform import (
+    CONSOLE,
+    DEV_HTTP_PORTS,
+    PlatformServices,
+    create_topics,
+    recorded_services,
+)
 from aihub_local.stack import LocalStack, StackEndpoints
 from aihub_local.staff_accounts import password_of
 from aihub_local.testing import staff_token, use_stack_for_tokens
@@ -57,6 +71,17 @@ MANAGER_PAGES = (
     "/cohorts/{c}/enrollments?offset=5000",
     "/cohorts/{c}/settings",
 )
+#: The ops and outcomes pages; `{c}` (the seeded cohort's outcomes) only with a seeded cohort.
+OPS_ACCOUNT = "ops@hub.example"
+OPS_PAGES = (
+    "/ops/health",
+    "/ops/dead-letters",
+    "/ops/outbox",
+    "/ops/deliveries",
+    "/ops/staff",
+    "/outcomes",
+)
+COHORT_OUTCOMES = "/outcomes?cohort={c}"
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,29 @@ async def seeded_manager_pages(endpoints: StackEndpoints, n: int) -> tuple[str, 
     return seed_cohort.MANAGER, pages
 
 
+async def measure_as(
+    console: str, endpoints: StackEndpoints, account: str, pages: list[str], requests: int
+) -> None:
+    cookies = await session_cookie(console, account, password_of(endpoints, account))
+    async with httpx.AsyncClient(timeout=30, cookies=cookies) as client:
+        print(f"console {console}, signed in as {account}, {requests} requests a page")
+        print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'not 200':>8}")
+        for page in pages:
+            t = await measure(client, console, page, requests)
+            print(f"{t.page:<40} {t.p50_ms:8.1f} {t.p95_ms:8.1f} {t.max_ms:8.1f} {t.not_ok:8d}")
+
+
+def own_platform(endpoints: StackEndpoints) -> PlatformServices:
+    """The services and the console on free ports, as the tests' plugin starts them."""
+    create_topics(endpoints)
+    log_dir = endpoints.state_dir / "logs" / "benchmark"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    platform = PlatformServices(endpoints, log_dir=log_dir)
+    platform.start_all()
+    platform.start(CONSOLE)
+    return platform
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--state-dir", type=Path, default=None, help="default: the dev stack")
@@ -137,23 +185,35 @@ async def main() -> None:
     parser.add_argument(
         "--manager-cohort", type=int, default=0, help="seed N applications, measure manager pages"
     )
+    parser.add_argument("--ops", action="store_true", help="measure the ops and outcomes pages")
+    parser.add_argument("--own-platform", action="store_true", help="start services + console")
     args = parser.parse_args()
 
     stack = LocalStack(args.state_dir or default_state_dir(), fixed_ports=True)
     endpoints = stack.endpoints()
     if endpoints is None:
         raise SystemExit(f"no running stack in {stack.state_dir}: ./dev up first")
-    console = args.console or console_url(endpoints.state_dir)
-    pages = args.pages or DEFAULT_PAGES
-    if args.manager_cohort:
-        args.account, pages = await seeded_manager_pages(endpoints, args.manager_cohort)
-    cookies = await session_cookie(console, args.account, password_of(endpoints, args.account))
-    async with httpx.AsyncClient(timeout=30, cookies=cookies) as client:
-        print(f"console {console}, signed in as {args.account}, {args.requests} requests a page")
-        print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'not 200':>8}")
-        for page in pages:
-            t = await measure(client, console, page, args.requests)
-            print(f"{t.page:<40} {t.p50_ms:8.1f} {t.p95_ms:8.1f} {t.max_ms:8.1f} {t.not_ok:8d}")
+    # Blocking starts (and topic creation on its own event loop): in a thread.
+    platform = await asyncio.to_thread(own_platform, endpoints) if args.own_platform else None
+    try:
+        console = (
+            platform.url(CONSOLE) if platform else args.console or console_url(endpoints.state_dir)
+        )
+        groups: list[tuple[str, list[str]]] = []
+        if args.manager_cohort:
+            groups.append(await seeded_manager_pages(endpoints, args.manager_cohort))
+        if args.ops:
+            ops_pages = list(OPS_PAGES)
+            if args.manager_cohort:
+                ops_pages.append(COHORT_OUTCOMES.format(c=seed_cohort.COHORT))
+            groups.append((OPS_ACCOUNT, ops_pages))
+        if not groups:
+            groups.append((args.account, list(args.pages or DEFAULT_PAGES)))
+        for account, pages in groups:
+            await measure_as(console, endpoints, account, pages, args.requests)
+    finally:
+        if platform is not None:
+            await asyncio.to_thread(platform.stop_all)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from aihub_shared.contracts.values import SingleLineText
-from aihub_shared.refusals import Conflict, Forbidden, InvalidInput, NotFound, Refused
+from aihub_shared.refusals import Conflict, Forbidden, InvalidInput, NotFound, Problem, Refused
 from aihub_shared.runtime.http_errors import (
     answer_method_not_allowed_truly,
     answer_refusals,
@@ -49,6 +49,14 @@ async def test_each_refusal_is_answered_with_its_status_and_reason() -> None:
         "forbidden": Forbidden("you do not manage program 'cv'"),
         "conflict": Conflict("the application was already decided"),
         "invalid": InvalidInput([(("scores", "team"), "must be at most 10")]),
+        "coded": Conflict(
+            "the stage document-review is closed",
+            code="stage_closed",
+            params={"stage": "document-review"},
+        ),
+        "coded_invalid": InvalidInput(
+            [Problem(("seats",), "at most 10000", "seats_over", {"le": 10_000})]
+        ),
     }
 
     @app.get("/refuse/{kind}")
@@ -63,8 +71,26 @@ async def test_each_refusal_is_answered_with_its_status_and_reason() -> None:
         "forbidden": 403,
         "conflict": 409,
         "invalid": 422,
+        "coded": 409,
+        "coded_invalid": 422,
     }
     assert answers["missing"].json() == {"detail": "no application 'x'"}
+    # A reason with a stable name carries it and its values beside the English text.
+    assert answers["coded"].json() == {
+        "detail": "the stage document-review is closed",
+        "code": "stage_closed",
+        "params": {"stage": "document-review"},
+    }
+    assert answers["coded_invalid"].json() == {
+        "detail": [
+            {
+                "loc": ["body", "seats"],
+                "msg": "at most 10000",
+                "type": "seats_over",
+                "ctx": {"le": 10_000},
+            }
+        ]
+    }
     assert answers["invalid"].json() == {
         "detail": [
             {"loc": ["body", "scores", "team"], "msg": "must be at most 10", "type": "value_error"}

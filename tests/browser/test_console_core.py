@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,13 +13,14 @@ from pathlib import Path
 import asyncpg
 from playwright.async_api import Page
 
-from aihub_local.platform import CONSOLE, PlatformServices
+from aihub_console.adapters.session_seal import SessionSeal
+from aihub_local.platform import CONSOLE, PlatformServices, console_session_keys
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import StaffAccount
 from tests.browser.conftest import Screenshot, SignedIn, sign_in_at_keycloak
 from tests.browser.support import JWT_PATTERN, assert_accessible
 
-TOKENS_OF_SESSION = "SELECT data -> 'tokens' FROM sessions WHERE id_hash = $1"
+SEALED_SESSION = "SELECT sealed FROM sessions WHERE id_hash = $1"
 REVIEWER = StaffAccount("console-core-reviewer@hub.example", name="Core Reviewer")
 
 
@@ -69,19 +69,28 @@ async def test_an_access_token_about_to_expire_is_refreshed_before_a_service_cal
     page = await signed_in(REVIEWER)
     (cookie,) = [c for c in await page.context.cookies(console) if c["name"] == "aihub_session"]
     id_hash = hashlib.sha256(cookie["value"].encode()).digest()
+    # The row is sealed with the local key (`.state`): opened here as the console opens it.
+    keys = console_session_keys(local_stack.state_dir).read_text(encoding="utf-8").split()
+    seal = SessionSeal(keys)
     conn = await asyncpg.connect(local_stack.service_database_url("console"))
     try:
-        before = json.loads(await conn.fetchval(TOKENS_OF_SESSION, id_hash))
+        sealed = await conn.fetchval(SEALED_SESSION, id_hash)
+        data = seal.open(id_hash, sealed)
+        assert data is not None
+        before = dict(data["tokens"])
+        # At rest the tokens are not readable: neither a token nor even the field's name.
+        assert before["access_token"].encode() not in sealed
+        assert b"access_token" not in sealed
         # As if the five minutes of Keycloak's access token were nearly over.
+        data["tokens"]["expires_at"] = time.time() + 5
         await conn.execute(
-            "UPDATE sessions SET data = jsonb_set(data, '{tokens,expires_at}',"
-            " to_jsonb($2::float8)) WHERE id_hash = $1",
-            id_hash,
-            time.time() + 5,
+            "UPDATE sessions SET sealed = $2 WHERE id_hash = $1", id_hash, seal.seal(id_hash, data)
         )
         await page.goto("/reviews")
         await page.get_by_role("heading", name="내 심사").wait_for()
-        after = json.loads(await conn.fetchval(TOKENS_OF_SESSION, id_hash))
+        reopened = seal.open(id_hash, await conn.fetchval(SEALED_SESSION, id_hash))
+        assert reopened is not None
+        after = reopened["tokens"]
     finally:
         await conn.close()
     # Keycloak answered the refresh: a new access token, a new refresh token (it rotates them).

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from aihub_local.platform import PlatformServices, seed_catalog
 from aihub_local.stack import StackEndpoints
@@ -26,6 +27,14 @@ pytestmark = pytest.mark.integration
 
 OPS = StaffAccount("portal@hub.example", ("ops",))
 DOC, PRES = "document-review", "presentation-review"
+#: Records what a form shows the moment it is sent (after the console's own submit handler).
+SEEN_AT_SUBMIT = """() => document.addEventListener("submit", (event) => {
+  const form = event.target;
+  sessionStorage.setItem("seen-at-submit", JSON.stringify({
+    status: form.querySelector("[data-progress-status]")?.textContent ?? null,
+    disabled: form.querySelector('button[type="submit"]')?.disabled ?? null,
+  }));
+})"""
 
 
 @dataclass(frozen=True)
@@ -157,7 +166,8 @@ async def test_a_manager_runs_a_cohort_through_its_pages(
 
     # Closing the document review before the scores: the service's reason, nothing changed.
     await page.goto(f"/cohorts/{r.cohort}/stages/{DOC}/advance")
-    await page.get_by_role("alert").filter(has_text="scored reviews").wait_for()
+    # The service's coded reason, said in Korean (entrypoints/reasons.py).
+    await page.get_by_role("alert").filter(has_text="평가 완료 2건에 못 미칩니다").wait_for()
     await visit(page, screenshot, "advance-refused")
     for n, application_id in enumerate(r.application_ids):
         for reviewer in r.reviewers:
@@ -185,6 +195,18 @@ async def test_a_manager_runs_a_cohort_through_its_pages(
     await page.goto(f"/cohorts/{r.cohort}/ranking")
     await page.get_by_role("link", name="누리비전").wait_for()
     await visit(page, screenshot, "ranking")
+    # A bulk decision says it is under way while its one request runs: what the form shows at
+    # the moment it is sent is kept (in the tab's sessionStorage) across the navigation. Without
+    # a reason the service refuses it, and nothing is decided (the selection below).
+    await page.evaluate(SEEN_AT_SUBMIT)
+    await page.get_by_label("누리비전 선택").check()
+    decide = page.get_by_role("button", name="결정하기")
+    await decide.click()
+    await page.wait_for_load_state()
+    seen = json.loads(await page.evaluate("() => sessionStorage.getItem('seen-at-submit')"))
+    assert seen == {"status": "신청 1건을 결정하는 중…", "disabled": True}
+    await expect(page.locator("[data-progress-status]")).to_have_text("")
+    await expect(decide).to_be_enabled()
     await page.get_by_label("정원 외 예비 인원(비우면 남은 순위 전체)").fill("0")
     await page.get_by_role("button", name="선정 결과 미리 보기").click()
     await page.get_by_text("reserve").or_(page.get_by_text("a seat")).first.wait_for()

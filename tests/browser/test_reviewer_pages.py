@@ -119,5 +119,6 @@ async def test_another_persons_review_is_refused_with_the_services_reason(
         REVIEWER_C, start=f"/reviews/{reviewed.application_id}?stage=document-review"
     )
     await expect(page.get_by_role("heading", name="이 작업을 할 권한이 없습니다")).to_be_visible()
-    await expect(page.get_by_text("is not a reviewer of this application")).to_be_visible()
+    # The service's coded reason, said in Korean (entrypoints/reasons.py).
+    await expect(page.get_by_text("이 신청의 평가위원이 아닙니다")).to_be_visible()
     await assert_accessible(page)

@@ -39,10 +39,10 @@ def test_a_review_score_is_the_weighted_mean_of_the_criteria() -> None:
 
 def test_score_problems_name_each_criterion() -> None:
     problems = score_problems(DOC, {"technology": 101, "market": 50, "bogus": 3})
-    assert [(p.criterion, p.message) for p in problems] == [
-        ("bogus", "stage document-review has no criterion bogus"),
-        ("team", "a score for this criterion is required"),
-        ("technology", "a score is a whole number from 0 to 100"),
+    assert [(p.criterion, p.message, p.code) for p in problems] == [
+        ("bogus", "stage document-review has no criterion bogus", "unknown_criterion"),
+        ("team", "a score for this criterion is required", "score_required"),
+        ("technology", "a score is a whole number from 0 to 100", "score_range"),
     ]
 
 

@@ -3,10 +3,12 @@ location, 404 for what cannot exist), never a crash."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
-from services.programs.tests.support import ADMIN, cohort_body, program_body, stage_body
+from services.programs.tests.support import ADMIN, PM_CV, cohort_body, program_body, stage_body
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +44,9 @@ async def test_bad_input_is_refused_with_reasons(api: httpx.AsyncClient) -> None
         headers=ADMIN,
     )
     assert weights.status_code == 422
-    assert "sum to 100" in weights.text
+    [problem] = weights.json()["detail"]
+    assert problem["loc"] == ["body", "review_stages"]
+    assert "sum to 100" in problem["msg"]
     window = cohort_body(application_closes_at="2020-01-01T00:00:00+00:00")
     assert (
         await api.post("/programs/cv-batch/cohorts", json=window, headers=ADMIN)
@@ -98,7 +102,9 @@ async def test_criterion_codes_are_unique_within_a_stage(api: httpx.AsyncClient)
     twice = cohort_body(review_stages=[stage_body("docs", 100, ["tech", "tech"])])
     refused = await api.post("/programs/cv-batch/cohorts", json=twice, headers=ADMIN)
     assert refused.status_code == 422
-    assert "criterion codes must be unique within stage docs" in refused.text
+    [problem] = refused.json()["detail"]
+    assert problem["loc"] == ["body", "review_stages", 0, "criteria"]
+    assert "criterion codes must be unique within a stage" in problem["msg"]
     # The same criterion code in two stages is fine.
     both = cohort_body(
         review_stages=[stage_body("docs", 30, ["tech"]), stage_body("pitch", 70, ["tech"])]
@@ -173,3 +179,39 @@ async def test_one_cohort_code_twice_in_one_body_is_a_422(api: httpx.AsyncClient
     assert refused.status_code == 422
     assert "cohort codes must be unique" in refused.text
     assert (await api.get("/programs/cv-batch", headers=ADMIN)).status_code == 404
+
+
+async def test_the_scoring_shape_is_fixed_once_the_window_opened(api: httpx.AsyncClient) -> None:
+    """Before the window opens a manager may reshape the rubric; once it has opened (scores may
+    exist in applications), losing a criterion is refused at its field, and the rest of the
+    stage's settings still change."""
+    assert (await api.post("/programs", json=program_body(), headers=ADMIN)).status_code == 201
+    later = datetime.now(UTC) + timedelta(days=10)
+    stages = [stage_body("docs", 30, ["tech", "market"]), stage_body("pitch", 70, ["team"])]
+    future = cohort_body(
+        review_stages=stages,
+        application_opens_at=later.isoformat(),
+        application_closes_at=(later + timedelta(days=30)).isoformat(),
+    )
+    created = await api.post("/programs/cv-batch/cohorts", json=future, headers=PM_CV)
+    assert created.status_code == 201, created.text
+    del future["code"]
+    reshaped = {**future, "review_stages": [stage_body("docs", 100, ["tech"])]}
+    assert (await api.put("/cohorts/cv-2027-1", json=reshaped, headers=PM_CV)).status_code == 200
+    opened = {**future, "application_opens_at": datetime.now(UTC).isoformat()}
+    opened["review_stages"] = [stage_body("docs", 100, ["tech", "market"])]
+    assert (await api.put("/cohorts/cv-2027-1", json=opened, headers=PM_CV)).status_code == 200
+
+    lost = {**opened, "review_stages": [stage_body("docs", 100, ["tech"])]}
+    refused = await api.put("/cohorts/cv-2027-1", json=lost, headers=PM_CV)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["loc"] == ["body", "review_stages", 0, "criteria"]
+    assert "market" in problem["msg"]
+    assert "application window opened" in problem["msg"]
+    stage = {**stage_body("docs", 100, ["tech", "market"]), "min_reviewers": 3, "blind": True}
+    stage["criteria"][0]["cutoff"] = 40
+    tuned = {**opened, "review_stages": [stage]}
+    assert (await api.put("/cohorts/cv-2027-1", json=tuned, headers=PM_CV)).status_code == 200
+    seen = (await api.get("/cohorts/cv-2027-1", headers=PM_CV)).json()["review_stages"][0]
+    assert (seen["min_reviewers"], seen["blind"], seen["criteria"][0]["cutoff"]) == (3, True, 40)

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from aihub_local.processes import ManagedProcess, wait_http_ok
 from aihub_local.stack import SERVICE_ROLES, StackEndpoints
 from aihub_local.staff_accounts import admin_client, invitations_client_secret, local_token
@@ -76,8 +78,9 @@ def console_env(
     endpoints: StackEndpoints, *, http_port: int, service_urls: dict[str, str]
 ) -> dict[str, str]:
     """What the console reads (its Settings, docker-compose.yml): its own database role, the
-    three services' addresses, Keycloak's client `aihub-console` and its secret. Local http:
-    the session cookie cannot be `Secure`."""
+    three services' addresses, Keycloak's client `aihub-console` and its secret, the file of
+    the keys sealing its sessions (made once per state directory). Local http: the session
+    cookie cannot be `Secure`."""
     base_url = f"http://127.0.0.1:{http_port}"
     admin = admin_client(endpoints)
     try:
@@ -94,11 +97,30 @@ def console_env(
         "NOTIFICATIONS_URL": service_urls["notifications"],
         "OIDC_ISSUER_URL": endpoints.oidc_issuer_url,
         "OIDC_CLIENT_SECRET": secret,
+        "SESSION_ENCRYPTION_KEYS_FILE": str(console_session_keys(endpoints.state_dir)),
         "SESSION_COOKIE_SECURE": "false",
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(http_port),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
+
+
+#: The local console's session-sealing key: generated once per state directory (0600), never in
+#: the repo; a deployment gives its own through a secret.
+CONSOLE_SESSION_KEYS_FILE = "console-session-keys"
+
+
+def console_session_keys(state_dir: Path) -> Path:
+    """The file of the local console's session keys, with a new key if there is none yet."""
+    path = state_dir / CONSOLE_SESSION_KEYS_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode() + "\n")
+        tmp.replace(path)
+    return path
 
 
 def create_topics(endpoints: StackEndpoints) -> list[str]:

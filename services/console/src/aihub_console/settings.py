@@ -6,10 +6,13 @@ The console has no Kafka and no business data, so it does not extend the service
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from aihub_console.adapters.session_seal import check_key
 
 
 class ConsoleSettings(BaseSettings):
@@ -42,6 +45,15 @@ class ConsoleSettings(BaseSettings):
     session_cookie_secure: bool = Field(
         default=True, description="`Secure` cookie; turn off only for local plain http."
     )
+    session_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="Keys sealing session data at rest (Fernet: `aihub-console new-session-key`),"
+        " comma-separated; the first seals, every one opens (rotation). Or the file below.",
+    )
+    session_encryption_keys_file: Path | None = Field(
+        default=None,
+        description="A file holding those keys (a Docker or Kubernetes secret), read at start.",
+    )
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_max_hours: int = Field(default=10, ge=1, le=7 * 24)
 
@@ -64,6 +76,23 @@ class ConsoleSettings(BaseSettings):
             raise ValueError("an http(s) URL is required")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _keys_given_once(self) -> ConsoleSettings:
+        if (self.session_encryption_keys is None) == (self.session_encryption_keys_file is None):
+            raise ValueError(
+                "give SESSION_ENCRYPTION_KEYS or SESSION_ENCRYPTION_KEYS_FILE (exactly one)"
+            )
+        if self.session_encryption_keys is not None:
+            _parse_keys(self.session_encryption_keys.get_secret_value())
+        return self
+
+    def session_keys(self) -> list[str]:
+        """The keys, newest first (the file, if named, is read now)."""
+        if self.session_encryption_keys is not None:
+            return _parse_keys(self.session_encryption_keys.get_secret_value())
+        assert self.session_encryption_keys_file is not None
+        return _parse_keys(self.session_encryption_keys_file.read_text(encoding="utf-8"))
+
     @property
     def database_dsn(self) -> str:
         return self.console_database_url.get_secret_value()
@@ -73,3 +102,12 @@ class ConsoleSettings(BaseSettings):
         """`scheme://host[:port]` of the console, as browsers send it in `Origin`."""
         parts = urlsplit(self.console_base_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+
+def _parse_keys(text: str) -> list[str]:
+    keys = [key.strip() for key in text.replace("\n", ",").split(",") if key.strip()]
+    if not keys:
+        raise ValueError("no session encryption key given")
+    for key in keys:
+        check_key(key)
+    return keys

@@ -36,7 +36,15 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 class ErrorBody(BaseModel):
     """Every refusal but a validation error: the reason, for a person to read."""
 
-    detail: str = Field(description="Why the request was refused.")
+    detail: str = Field(description="Why the request was refused (English).")
+    code: str | None = Field(
+        default=None,
+        description="A stable name of the reason, when it has one: a client may show its own"
+        " words for it (in the reader's language) with `params`.",
+    )
+    params: dict[str, str | int | float] | None = Field(
+        default=None, description="The values the reason names (with `code`)."
+    )
 
 
 class ValidationProblem(BaseModel):
@@ -44,7 +52,8 @@ class ValidationProblem(BaseModel):
 
     loc: list[str | int] = Field(description="`body`, `query`, `path` or `header`, then the field.")
     msg: str
-    type: str
+    type: str = Field(description="A stable name of the problem (pydantic's, or the service's).")
+    ctx: dict[str, Any] | None = Field(default=None, description="The values it names.")
 
 
 class ValidationErrorBody(BaseModel):
@@ -100,17 +109,20 @@ def answer_refusals(app: FastAPI) -> None:
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refused)
-        detail: Any = str(exc)
+        content: dict[str, Any] = {"detail": str(exc)}
         if isinstance(exc, InvalidInput):
-            detail = [
-                {"loc": ["body", *loc], "msg": msg, "type": "value_error"}
-                for loc, msg in exc.problems
+            content["detail"] = [
+                {"loc": ["body", *p.loc], "msg": p.msg, "type": p.code}
+                | ({"ctx": dict(p.params)} if p.params else {})
+                for p in exc.problems
             ]
+        elif exc.code:
+            content |= {"code": exc.code, "params": exc.params}
         code = next(
             (code for kind, code in _STATUS_OF_REFUSAL.items() if isinstance(exc, kind)),
             status.HTTP_409_CONFLICT,
         )
-        return JSONResponse(status_code=code, content={"detail": _encodable(detail)})
+        return JSONResponse(status_code=code, content=_encodable(content))
 
     app.add_exception_handler(Refused, refused)
 

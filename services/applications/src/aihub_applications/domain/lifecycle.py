@@ -44,12 +44,20 @@ class Lifecycle:
         """Assigning, scoring and conflicts happen only in the stage the application is in."""
         if not self.in_review:
             raise RuleBroken(
-                f"cannot {what}: the application is {self.status.value}, not in review"
+                f"cannot {what}: the application is {self.status.value}, not in review",
+                code="not_in_review",
+                params={"status": self.status.value},
             )
         if stage_index != self.stage_index:
             raise RuleBroken(
                 f"cannot {what}: the application is in stage {self.stage_index + 1}"
-                f" of {self.stage_count}, not stage {stage_index + 1}"
+                f" of {self.stage_count}, not stage {stage_index + 1}",
+                code="wrong_stage",
+                params={
+                    "current": self.stage_index + 1,
+                    "count": self.stage_count,
+                    "stage": stage_index + 1,
+                },
             )
 
     def advance(self) -> Lifecycle:

@@ -34,21 +34,22 @@ SCORE_DIGITS = 4  # rounding keeps float noise from breaking ties that are ties
 class ScoreProblem:
     criterion: str
     message: str
+    code: str  # stable: a client says it in its reader's language
 
 
 def score_problems(stage: ReviewStage, scores: Mapping[str, int]) -> list[ScoreProblem]:
     """What is wrong with one reviewer's scores for a stage; empty when they can be recorded."""
     expected = {c.code for c in stage.criteria}
     problems = [
-        ScoreProblem(code, f"stage {stage.code} has no criterion {code}")
+        ScoreProblem(code, f"stage {stage.code} has no criterion {code}", "unknown_criterion")
         for code in sorted(set(scores) - expected)
     ]
     problems += [
-        ScoreProblem(code, "a score for this criterion is required")
+        ScoreProblem(code, "a score for this criterion is required", "score_required")
         for code in sorted(expected - set(scores))
     ]
     problems += [
-        ScoreProblem(code, "a score is a whole number from 0 to 100")
+        ScoreProblem(code, "a score is a whole number from 0 to 100", "score_range")
         for code, value in sorted(scores.items())
         if code in expected and not 0 <= value <= 100
     ]

@@ -37,7 +37,7 @@ from aihub_shared.contracts.applications import (
 )
 from aihub_shared.contracts.programs import ReviewStage
 from aihub_shared.identity import StaffPrincipal
-from aihub_shared.refusals import Forbidden, InvalidInput
+from aihub_shared.refusals import Forbidden, InvalidInput, Problem
 from aihub_shared.runtime.db import DbConnection
 
 
@@ -171,9 +171,16 @@ async def _own_assignment(
     index, stage = stage_of(review, stage_code)
     mine = await reviews.lock_assignment(conn, application_id, stage_code, staff.id, lock=lock)
     if mine is None:
-        raise Forbidden(f"{staff.id} is not a reviewer of this application in {stage_code}")
+        raise Forbidden(
+            f"{staff.id} is not a reviewer of this application in {stage_code}",
+            code="not_your_review",
+            params={"stage": stage_code},
+        )
     if not mine.counts:
-        raise RuleBroken(f"{staff.id} declared a conflict of interest with this application")
+        raise RuleBroken(
+            f"{staff.id} declared a conflict of interest with this application",
+            code="conflict_declared",
+        )
     application.lifecycle(review).require_in_review(index, "review")
     return application, stage, mine
 
@@ -199,7 +206,9 @@ async def submit_scores(
         await require_pledge(conn, application.cohort_code, stage, staff.id)
         problems = rules.score_problems(stage, scores)
         if problems:
-            raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
+            raise InvalidInput(
+                [Problem(("scores", p.criterion), p.message, p.code) for p in problems]
+            )
         first = mine.scores is None  # the assignment row is locked: no race on "first"
         scored_at = await reviews.record_scores(
             conn, application_id, stage_code, staff.id, scores, comment
@@ -247,7 +256,7 @@ async def preview_score(
         await require_pledge(conn, application.cohort_code, stage, staff.id)
     problems = rules.score_problems(stage, scores)
     if problems:
-        raise InvalidInput([(("scores", p.criterion), p.message) for p in problems])
+        raise InvalidInput([Problem(("scores", p.criterion), p.message, p.code) for p in problems])
     return rules.review_score(stage, scores)
 
 

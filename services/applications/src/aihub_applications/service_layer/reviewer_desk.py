@@ -110,7 +110,11 @@ async def review_sheet(
         if not mine:
             if await repository.application_detail(conn, application_id) is None:
                 raise NotFound(f"no application {application_id}")
-            raise Forbidden(f"{staff.id} is not a reviewer of this application in {stage_code}")
+            raise Forbidden(
+                f"{staff.id} is not a reviewer of this application in {stage_code}",
+                code="not_your_review",
+                params={"stage": stage_code},
+            )
         (assignment,) = mine
         review = await _cohort_review(conn, assignment.application.cohort_code)
         index = review.stage_index(stage_code)

@@ -47,7 +47,9 @@ async def _stage_results(
     if missing:
         raise RuleBroken(
             f"{len(missing)} application(s) in {stage.code} have fewer than"
-            f" {stage.min_reviewers} scored reviews: {', '.join(missing[:20])}"
+            f" {stage.min_reviewers} scored reviews: {', '.join(missing[:20])}",
+            code="too_few_reviews",
+            params={"count": len(missing), "stage": stage.code, "min": stage.min_reviewers},
         )
     return results
 
@@ -111,7 +113,11 @@ async def _plan_advance(
     """Who would pass the stage (threshold and/or top-K); the applications locked if `lock`."""
     index, stage = stage_of(review, stage_code)
     if index == len(review.stages) - 1:
-        raise RuleBroken(f"{stage_code} is the last stage: select the cohort instead")
+        raise RuleBroken(
+            f"{stage_code} is the last stage: select the cohort instead",
+            code="last_stage",
+            params={"stage": stage_code},
+        )
     applications = in_stage(
         await repository.cohort_applications_in(
             conn, review.cohort_code, Status.RECEIVED, lock=lock
@@ -120,7 +126,11 @@ async def _plan_advance(
         index,
     )
     if not applications:
-        raise RuleBroken(f"no application of cohort {review.cohort_code} is in {stage_code}")
+        raise RuleBroken(
+            f"no application of cohort {review.cohort_code} is in {stage_code}",
+            code="none_in_stage",
+            params={"stage": stage_code},
+        )
     results = await _stage_results(conn, review.cohort_code, stage, applications)
     require_external_share(stage, await panel.stage_panel(conn, review.cohort_code, stage.code))
     outcomes = rules.advancement(stage, [_candidate(a, stage, results) for a in applications])
@@ -273,10 +283,14 @@ async def _plan_selection(
     earlier = [a for a in applications if a.lifecycle(review).stage_index != last_index]
     if earlier:
         raise RuleBroken(
-            f"{len(earlier)} application(s) are still in an earlier stage: advance it first"
+            f"{len(earlier)} application(s) are still in an earlier stage: advance it first",
+            code="earlier_stage_pending",
+            params={"count": len(earlier)},
         )
     if not applications:
-        raise RuleBroken(f"no application of cohort {review.cohort_code} is in review")
+        raise RuleBroken(
+            f"no application of cohort {review.cohort_code} is in review", code="none_in_review"
+        )
     results = await _stage_results(conn, review.cohort_code, last, applications)
     require_external_share(last, await panel.stage_panel(conn, review.cohort_code, last.code))
     bonus = await bonus_points.capped_totals(conn, review, applications)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import httpx2
 from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOAuth2App
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -29,6 +30,10 @@ _BACKCHANNEL_ENDPOINTS = (
     "revocation_endpoint",
 )
 _NAME = "aihub"
+#: The provider not answering. authlib's clients run on httpx2 (the maintained continuation of
+#: httpx: with it installed, authlib no longer warns that its httpx fallback is deprecated); the
+#: console's own discovery call uses httpx, as its service clients do.
+_UNREACHABLE = (httpx.HTTPError, httpx2.HTTPError)
 
 
 class SignInFailed(Exception):
@@ -61,7 +66,7 @@ class IdentityProvider:
             async with httpx.AsyncClient(timeout=self._settings.service_timeout_seconds) as http:
                 answer = await http.get(discovery)
                 answer.raise_for_status()
-        except httpx.HTTPError as exc:
+        except _UNREACHABLE as exc:
             raise IdentityProviderUnavailable(f"discovery failed: {type(exc).__name__}") from exc
         metadata: dict[str, Any] = answer.json()
         if metadata.get("issuer") != issuer:
@@ -98,7 +103,7 @@ class IdentityProvider:
             response: RedirectResponse = await app.authorize_redirect(
                 request, redirect_uri, ui_locales=language
             )
-        except httpx.HTTPError as exc:
+        except _UNREACHABLE as exc:
             raise IdentityProviderUnavailable(type(exc).__name__) from exc
         return response
 
@@ -112,7 +117,7 @@ class IdentityProvider:
         except OAuthError as exc:
             # authlib's messages name the failed check, never a token value.
             raise SignInFailed(f"{exc.error}: {exc.description or ''}".strip(": ")) from exc
-        except httpx.HTTPError as exc:
+        except _UNREACHABLE as exc:
             raise IdentityProviderUnavailable(type(exc).__name__) from exc
         except Exception as exc:  # the ID token's checks (joserfc/authlib claim errors)
             raise SignInFailed(f"the ID token was refused ({type(exc).__name__})") from exc
@@ -130,7 +135,7 @@ class IdentityProvider:
             )
         except OAuthError as exc:
             raise SignInFailed(f"refresh refused: {exc.error}") from exc
-        except httpx.HTTPError as exc:
+        except _UNREACHABLE as exc:
             raise IdentityProviderUnavailable(type(exc).__name__) from exc
         return token
 

@@ -29,9 +29,9 @@ from aihub_console.adapters.manager_views import (
 from aihub_console.adapters.programs_api import ProgramsApi
 from aihub_console.adapters.service_api import (
     ServiceApi,
-    ServiceRefusal,
     ServiceSignInRequired,
     ServiceUnavailable,
+    refusal_of,
 )
 
 T = TypeVar("T")
@@ -142,11 +142,7 @@ async def open_ranking_csv(api: ApplicationsApi, cohort_code: str) -> httpx.Resp
         raise ServiceSignInRequired(api.name)
     if response.status_code >= 500:
         raise ServiceUnavailable(api.name, f"HTTP {response.status_code}")
-    try:
-        detail = response.json().get("detail")
-    except ValueError:
-        detail = None
-    raise ServiceRefusal(api.name, response.status_code, detail)
+    raise refusal_of(api.name, response)
 
 
 def closing(response: httpx.Response) -> BackgroundTask:

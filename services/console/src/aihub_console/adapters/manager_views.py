@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
@@ -215,6 +215,11 @@ class CohortDetail(BaseModel):
     agreement_due_days: int
     questions: list[dict[str, Any]]
     review_stages: list[dict[str, Any]] | None = None
+    # Sent back as they were when the settings page saves (`PUT` replaces the whole cohort).
+    consent_text: dict[str, Any] | None = None
+    retention: dict[str, Any] | None = None
+    bonus_items: list[dict[str, Any]] = Field(default_factory=list)
+    bonus_cap: float | None = None
 
 
 class Enrollment(BaseModel):

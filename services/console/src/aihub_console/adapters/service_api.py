@@ -37,11 +37,23 @@ class ServiceUnavailable(Exception):
 class ServiceRefusal(Exception):
     """A 4xx with the service's reason (`detail`: text, or a 422's problems field by field)."""
 
-    def __init__(self, service: str, status: int, detail: Any) -> None:
+    def __init__(
+        self,
+        service: str,
+        status: int,
+        detail: Any,
+        *,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{service} answered {status}")
         self.service = service
         self.status = status
         self.detail = detail
+        # The reason's stable name and values (`aihub_shared.refusals`), when it has them: the
+        # console says it in the reader's language.
+        self.code = code
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
@@ -94,13 +106,24 @@ class ServiceApi:
         if response.status_code >= 500:
             raise ServiceUnavailable(self.name, f"HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise ServiceRefusal(self.name, response.status_code, _detail(response))
+            raise refusal_of(self.name, response)
         return response
 
 
-def _detail(response: httpx.Response) -> Any:
+def refusal_of(service: str, response: httpx.Response) -> ServiceRefusal:
+    """A 4xx answer (already read) as the refusal it says: `detail`, and `code` and `params`
+    when the reason has a stable name."""
     try:
         body = response.json()
     except ValueError:
-        return None
-    return body.get("detail") if isinstance(body, dict) else None
+        body = None
+    if not isinstance(body, dict):
+        return ServiceRefusal(service, response.status_code, None)
+    code, params = body.get("code"), body.get("params")
+    return ServiceRefusal(
+        service,
+        response.status_code,
+        body.get("detail"),
+        code=code if isinstance(code, str) else None,
+        params=params if isinstance(params, dict) else None,
+    )

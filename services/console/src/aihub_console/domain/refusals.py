@@ -4,8 +4,18 @@ message for the page and messages per form field. Pure: no HTTP, no templates.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Says a reason in the reader's language: (its code or None, its values, the service's English
+#: text) → the text to show.
+Say = Callable[[str | None, Mapping[str, Any], str], str]
+
+
+def as_the_service_said(code: str | None, params: Mapping[str, Any], english: str) -> str:
+    return english
+
 
 #: Where FastAPI puts a problem: the first element of `loc` says which part of the request.
 _REQUEST_PARTS = ("body", "query", "path", "header")
@@ -25,11 +35,19 @@ class FormErrors:
         return self.fields.get(name, [])
 
 
-def form_errors(detail: Any, *, fallback: str) -> FormErrors:
+def form_errors(
+    detail: Any,
+    *,
+    fallback: str,
+    code: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    say: Say = as_the_service_said,
+) -> FormErrors:
     """A refusal's `detail` as form errors; `fallback` is the page message when the answer
-    names no reason a person can read."""
+    names no reason a person can read. Each reason goes through `say` with its code and values
+    (the refusal's `code` and `params`; a 422 problem's `type` and `ctx`)."""
     if isinstance(detail, str) and detail.strip():
-        return FormErrors(message=detail)
+        return FormErrors(message=say(code, params or {}, detail))
     if not isinstance(detail, list):
         return FormErrors(message=fallback)
     fields: dict[str, list[str]] = {}
@@ -38,6 +56,12 @@ def form_errors(detail: Any, *, fallback: str) -> FormErrors:
         if not isinstance(problem, dict):
             continue
         message = str(problem.get("msg") or fallback)
+        kind, values = problem.get("type"), problem.get("ctx")
+        message = say(
+            kind if isinstance(kind, str) else None,
+            values if isinstance(values, Mapping) else {},
+            message,
+        )
         location = problem.get("loc")
         path = _field_path(location) if isinstance(location, list) else ""
         if path:

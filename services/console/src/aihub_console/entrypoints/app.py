@@ -17,11 +17,12 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from aihub_console.adapters.identity_provider import IdentityProvider
+from aihub_console.adapters.session_seal import SessionSeal
 from aihub_console.adapters.session_store import SessionStore
 from aihub_console.entrypoints.csrf import verify_csrf
 from aihub_console.entrypoints.errors import install_error_pages
 from aihub_console.entrypoints.routers import ROUTERS
-from aihub_console.entrypoints.security_headers import SecurityHeaders
+from aihub_console.entrypoints.security_headers import SecurityHeaders, security_headers
 from aihub_console.entrypoints.session_middleware import ServerSideSessions
 from aihub_console.settings import ConsoleSettings
 from aihub_shared.runtime.db import apply_migrations, create_pool
@@ -45,6 +46,7 @@ def build_app(settings: ConsoleSettings) -> FastAPI:
         await apply_migrations(pool, "aihub_console", with_kit_tables=False)
         store = SessionStore(
             pool,
+            SessionSeal(settings.session_keys()),
             idle=timedelta(minutes=settings.session_idle_minutes),
             lifetime=timedelta(hours=settings.session_max_hours),
         )
@@ -86,7 +88,11 @@ def build_app(settings: ConsoleSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.identity_provider = IdentityProvider(settings)
-    install_error_pages(app)
+    headers = security_headers(
+        identity_provider_origin=app.state.identity_provider.issuer_origin,
+        hsts=settings.console_base_url.startswith("https://"),
+    )
+    install_error_pages(app, headers)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
@@ -96,11 +102,7 @@ def build_app(settings: ConsoleSettings) -> FastAPI:
         secure=settings.session_cookie_secure,
         max_age=settings.session_max_hours * 3600,
     )
-    app.add_middleware(
-        SecurityHeaders,
-        identity_provider_origin=app.state.identity_provider.issuer_origin,
-        hsts=settings.console_base_url.startswith("https://"),
-    )
+    app.add_middleware(SecurityHeaders, headers=headers)
     return app
 
 

@@ -18,6 +18,15 @@ def serve() -> None:
     serve_http(build_app(settings), host=settings.http_host, port=settings.http_port)
 
 
+@app.command("new-session-key")
+def new_session_key() -> None:
+    """Print a new key for SESSION_ENCRYPTION_KEYS (put it first to rotate; keep the old one
+    after it until the sessions it sealed have ended)."""
+    from aihub_console.adapters.session_seal import new_key
+
+    print(new_key())
+
+
 @app.command()
 def version() -> None:
     """Print the console's version."""

@@ -1,19 +1,28 @@
-"""`/cohorts/{code}/settings`: the cohort's seats and application window through the programs
-catalog API (admins and the program's managers: the service decides), its stages and rubrics
-shown."""
+"""`/cohorts/{code}/settings`: the cohort's seats, application window, review stages with their
+rubrics and per-stage rules, and bonus items, through programs' `PUT /cohorts/{code}` (admins and
+the program's managers: the service decides, and judges every value)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from aihub_console.adapters import manager_calls as calls
 from aihub_console.adapters.manager_views import CohortDetail
 from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.refusals import FormErrors
+from aihub_console.domain.rubric_form import (
+    CALIBRATIONS,
+    RubricBody,
+    RubricRows,
+    rows_from_form,
+    rows_from_settings,
+    rubric_body,
+    with_blank_rows,
+)
 from aihub_console.entrypoints.deps import Services, services
 from aihub_console.entrypoints.i18n import SEOUL, gettext
 from aihub_console.entrypoints.manager_labels import manager_page
@@ -21,19 +30,53 @@ from aihub_console.entrypoints.pages import flash, form_errors_of
 
 router = APIRouter(include_in_schema=False)
 
+#: What `PUT /cohorts/{code}` replaces: every one is sent, changed or as it was.
+_SETTINGS = (
+    "seats",
+    "application_opens_at",
+    "application_closes_at",
+    "starts_on",
+    "ends_on",
+    "max_startup_age_years",
+    "questions",
+    "review_stages",
+    "agreement_due_days",
+    "consent_text",
+    "retention",
+    "bonus_items",
+    "bonus_cap",
+)
+#: Fields this form shows (with their error slots); a reason about any other is the page's.
+_WINDOW = ("application_opens_at", "application_closes_at")
+_SHOWN = frozenset(("seats", *_WINDOW, "review_stages", "bonus_items", "bonus_cap"))
+
 
 def _settings_of(cohort: CohortDetail) -> dict[str, Any]:
     """The cohort's settings as `PUT /cohorts/{code}` takes them (the whole set: it replaces)."""
-    kept: dict[str, Any] = cohort.model_dump(mode="json", exclude_none=True)
-    for key in ("cohort_code", "program_code", "program_name_ko", "program_name_en"):
-        kept.pop(key, None)
-    for key in ("seats_taken", "waitlisted"):
-        kept.pop(key, None)
-    return kept
+    current = cohort.model_dump(mode="json")
+    return {key: current[key] for key in _SETTINGS if current.get(key) is not None}
 
 
 def _local(value: datetime) -> str:
     return value.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
+
+
+def _page(
+    request: Request,
+    cohort: CohortDetail,
+    sent: dict[str, str],
+    rows: RubricRows,
+    errors: FormErrors | None = None,
+) -> HTMLResponse:
+    context = {
+        "code": cohort.cohort_code,
+        "cohort": cohort,
+        "sent": sent,
+        "rows": rows,
+        "calibrations": CALIBRATIONS,
+        "errors": errors or FormErrors(),
+    }
+    return manager_page(request, "cohorts/settings.html", context, status=422 if errors else 200)
 
 
 @router.get("/cohorts/{cohort_code}/settings")
@@ -45,30 +88,26 @@ async def settings_page(
         "seats": str(cohort.seats),
         "application_opens_at": _local(cohort.application_opens_at),
         "application_closes_at": _local(cohort.application_closes_at),
+        "bonus_cap": "" if cohort.bonus_cap is None else f"{cohort.bonus_cap:g}",
     }
-    context = {"code": cohort_code, "cohort": cohort, "sent": sent}
-    return manager_page(request, "cohorts/settings.html", context)
+    rows = rows_from_settings(cohort.review_stages or [], cohort.bonus_items)
+    return _page(request, cohort, sent, rows)
 
 
 @router.post("/cohorts/{cohort_code}/settings")
 async def save_settings(
-    request: Request,
-    cohort_code: str,
-    apis: Services = Depends(services),
-    seats: str = Form(default="", max_length=6),
-    application_opens_at: str = Form(default="", max_length=20),
-    application_closes_at: str = Form(default="", max_length=20),
+    request: Request, cohort_code: str, apis: Services = Depends(services)
 ) -> Response:
     cohort = await calls.cohort(apis.programs, cohort_code)
-    sent = {
-        "seats": seats,
-        "application_opens_at": application_opens_at,
-        "application_closes_at": application_closes_at,
-    }
+    form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    sent = {key: form.get(key, "") for key in ("seats", *_WINDOW, "bonus_cap")}
+    rows = rows_from_form(form)
+    rubrics = rubric_body(rows)
     body = _settings_of(cohort)
+    body |= {"seats": sent["seats"], "review_stages": rubrics.review_stages}
+    body |= {"bonus_items": rubrics.bonus_items, "bonus_cap": sent["bonus_cap"] or None}
     problems: dict[str, list[str]] = {}
-    body["seats"] = seats  # the service checks the number and says why at the field
-    for key in ("application_opens_at", "application_closes_at"):
+    for key in _WINDOW:
         try:
             body[key] = datetime.fromisoformat(sent[key]).replace(tzinfo=SEOUL).isoformat()
         except ValueError:
@@ -78,9 +117,21 @@ async def save_settings(
         try:
             await calls.update_cohort(apis.programs, cohort_code, body)
         except ServiceRefusal as refusal:
-            errors = form_errors_of(request, refusal)
+            errors = _on_this_form(form_errors_of(request, refusal), rubrics)
     if errors:
-        context = {"code": cohort_code, "cohort": cohort, "sent": sent, "errors": errors}
-        return manager_page(request, "cohorts/settings.html", context, status=422)
+        return _page(request, cohort, sent, with_blank_rows(rows), errors)
     flash(request, gettext(request, "The cohort's settings are saved."), "success")
     return RedirectResponse(f"/cohorts/{cohort_code}/settings", status_code=303)
+
+
+def _on_this_form(errors: FormErrors, rubrics: RubricBody) -> FormErrors:
+    """The service's reasons at the form's own rows; one about a field the form does not show
+    (a setting sent back as it was) goes to the page's message, never lost."""
+    fields: dict[str, list[str]] = {}
+    elsewhere = [errors.message] if errors.message else []
+    for path, messages in errors.fields.items():
+        if path.split(".")[0] in _SHOWN:
+            fields.setdefault(rubrics.form_field(path), []).extend(messages)
+        else:
+            elsewhere += [f"{path}: {message}" for message in messages]
+    return FormErrors(fields, "; ".join(elsewhere) or None)

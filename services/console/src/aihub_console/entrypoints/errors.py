@@ -9,7 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from aihub_console.adapters.identity_provider import IdentityProviderUnavailable, SignInFailed
 from aihub_console.adapters.service_api import (
@@ -36,7 +36,9 @@ def sign_in_again(request: Request) -> Response:
     return RedirectResponse(location, status_code=303)
 
 
-def install_error_pages(app: FastAPI) -> None:
+def install_error_pages(app: FastAPI, headers: dict[str, str]) -> None:
+    """Every error page; `headers` (the security headers) go on the 500 page too."""
+
     async def signin_required(request: Request, exc: Exception) -> Response:
         return sign_in_again(request)
 
@@ -77,6 +79,21 @@ def install_error_pages(app: FastAPI) -> None:
         reasons = "; ".join(str(error.get("msg")) for error in exc.errors())
         return error_page(request, 422, "Please check the input", reasons)
 
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # Starlette sends this answer from outside every middleware (then re-raises, so the
+        # traceback is logged): the security headers are set here, and the page is rendered
+        # without relying on what may have failed (the session, a template) — else plain text.
+        try:
+            page: Response = error_page(
+                request, 500, N_("Something went wrong on our side; try again shortly"), None
+            )
+        except Exception:
+            page = PlainTextResponse("500: something went wrong", status_code=500)
+        page.headers.update(headers)
+        page.headers["Cache-Control"] = "no-store"
+        return page
+
+    app.add_exception_handler(Exception, internal_error)
     app.add_exception_handler(SignInRequired, signin_required)
     app.add_exception_handler(ServiceSignInRequired, token_refused)
     app.add_exception_handler(ServiceRefusal, refused)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from starlette.requests import Request
 
@@ -64,6 +65,14 @@ def localized(value: Any, language: str) -> str:
         if text:
             return str(text)
     return ""
+
+
+def number(value: Any, language: str) -> str:
+    """A count or score in the reader's locale (10,000 rather than 10000); other values as
+    they are."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    return str(format_decimal(value, locale=language))
 
 
 def seoul_time(value: datetime | None, language: str, *, with_time: bool = True) -> str:

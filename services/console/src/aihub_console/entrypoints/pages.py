@@ -18,10 +18,12 @@ from aihub_console.entrypoints.i18n import (
     gettext,
     language_of,
     localized,
+    number,
     seoul_time,
     translations,
 )
 from aihub_console.entrypoints.navigation import links_for
+from aihub_console.entrypoints.reasons import speaker
 from aihub_console.service_layer.signin import signed_in_person
 
 FlashLevel = Literal["info", "success", "error"]
@@ -39,6 +41,7 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["loc"] = lambda value: localized(value, language)
+    env.filters["number"] = lambda value: number(value, language)
     env.filters["seoul"] = lambda value, with_time=True: seoul_time(
         value, language, with_time=with_time
     )
@@ -90,6 +93,9 @@ def form_errors_of(request: Request, refusal: ServiceRefusal) -> FormErrors:
     return form_errors(
         refusal.detail,
         fallback=gettext(request, _TITLES.get(refusal.status, N_("The request was refused"))),
+        code=refusal.code,
+        params=refusal.params,
+        say=speaker(request),
     )
 
 

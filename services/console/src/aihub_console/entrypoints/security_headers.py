@@ -25,18 +25,25 @@ def content_security_policy(identity_provider_origin: str) -> str:
     )
 
 
+def security_headers(*, identity_provider_origin: str, hsts: bool) -> dict[str, str]:
+    """The headers of every answer — the middleware's, and the 500 page's (Starlette sends that
+    one from outside every middleware, so it sets them itself: `errors.py`)."""
+    headers = {
+        "Content-Security-Policy": content_security_policy(identity_provider_origin),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, identity_provider_origin: str, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, headers: dict[str, str]) -> None:
         self.app = app
-        self.headers = {
-            "Content-Security-Policy": content_security_policy(identity_provider_origin),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-            "X-Frame-Options": "DENY",
-            "Cross-Origin-Opener-Policy": "same-origin",
-        }
-        if hsts:
-            self.headers["Strict-Transport-Security"] = "max-age=31536000"
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -17,3 +17,26 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// A long form post shows that it is under way: while the one request runs, the submit button is
+// disabled (no second submission) and the form's status says what is being done, with how many
+// of its boxes were ticked (`data-progress`, "{count}" in it; `data-progress-count`: the
+// boxes' name). The page that answers replaces it all.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.progress) {
+    return;
+  }
+  var name = form.dataset.progressCount || "";
+  var ticked = form.querySelectorAll('input[type="checkbox"]:checked');
+  var count = Array.prototype.filter.call(ticked, function (box) {
+    return !name || box.name === name;
+  }).length;
+  var status = form.querySelector("[data-progress-status]");
+  if (status) {
+    status.textContent = form.dataset.progress.replace("{count}", String(count));
+  }
+  form.querySelectorAll('button[type="submit"]').forEach(function (button) {
+    button.disabled = true;
+  });
+});

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from aihub_shared.contracts.privacy import ConsentTextRef, RetentionPeriods
 from aihub_shared.contracts.programs import (
@@ -42,6 +43,17 @@ class StrictStage(ReviewStage):
     criteria: list[StrictCriterion] = Field(min_length=1, max_length=20)  # type: ignore[assignment]
     # Unbounded in the contract; no stage advances more startups than a cohort could hold.
     advance_top_k: int | None = Field(default=None, ge=1, le=10_000)
+
+    @field_validator("criteria", mode="after")
+    @classmethod
+    def _unique_criteria(cls, criteria: list[StrictCriterion]) -> list[StrictCriterion]:
+        # Scores are keyed by criterion code: two criteria with one code cannot both be scored.
+        # Checked on the field, so the 422 names the stage's criteria (`review_stages.0.criteria`).
+        if len({c.code for c in criteria}) != len(criteria):
+            raise PydanticCustomError(
+                "criterion_codes_unique", "criterion codes must be unique within a stage"
+            )
+        return criteria
 
 
 class StrictBonusItem(BonusItem):
@@ -102,30 +114,46 @@ class CohortSettings(BaseModel):
             raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
         return value
 
+    # Rules about one list are checked on that list, so a 422 names the field (`review_stages`,
+    # `questions`, `bonus_items`) and a form shows the reason there, with a stable `type` a
+    # client may say in its own words; only the window's two ends need the whole model.
+    @field_validator("review_stages", mode="after")
+    @classmethod
+    def _stages_add_up(cls, stages: list[StrictStage]) -> list[StrictStage]:
+        if sum(stage.weight for stage in stages) != 100:
+            raise PydanticCustomError("stage_weights_sum", "review stage weights must sum to 100")
+        if len({stage.code for stage in stages}) != len(stages):
+            raise PydanticCustomError("stage_codes_unique", "review stage codes must be unique")
+        return stages
+
+    @field_validator("questions", mode="after")
+    @classmethod
+    def _unique_questions(cls, questions: list[StrictQuestion]) -> list[StrictQuestion]:
+        if len({q.key for q in questions}) != len(questions):
+            raise PydanticCustomError("question_keys_unique", "question keys must be unique")
+        return questions
+
+    @field_validator("bonus_items", mode="after")
+    @classmethod
+    def _unique_bonus_items(cls, items: list[StrictBonusItem]) -> list[StrictBonusItem]:
+        if len({b.code for b in items}) != len(items):
+            raise PydanticCustomError("bonus_codes_unique", "bonus item codes must be unique")
+        return items
+
     @model_validator(mode="after")
     def _consistent(self) -> CohortSettings:
         if self.application_closes_at <= self.application_opens_at:
             raise ValueError("application_closes_at must be after application_opens_at")
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValueError("ends_on must not be before starts_on")
-        if sum(stage.weight for stage in self.review_stages) != 100:
-            raise ValueError("review stage weights must sum to 100")
-        if len({stage.code for stage in self.review_stages}) != len(self.review_stages):
-            raise ValueError("review stage codes must be unique")
-        for stage in self.review_stages:
-            # Scores are keyed by criterion code: two criteria with one code cannot both be scored.
-            if len({c.code for c in stage.criteria}) != len(stage.criteria):
-                raise ValueError(f"criterion codes must be unique within stage {stage.code}")
-        if len({q.key for q in self.questions}) != len(self.questions):
-            raise ValueError("question keys must be unique")
-        if len({b.code for b in self.bonus_items}) != len(self.bonus_items):
-            raise ValueError("bonus item codes must be unique")
         asked = {q.key for q in self.questions}
         for item in self.bonus_items:
             if item.answer_key is not None and item.answer_key not in asked:
-                raise ValueError(
-                    f"bonus item {item.code} is earned by answer {item.answer_key},"
-                    " which is not one of the cohort's questions"
+                raise PydanticCustomError(
+                    "bonus_answer_not_asked",
+                    "bonus item {code} is earned by answer {answer_key},"
+                    " which is not one of the cohort's questions",
+                    {"code": item.code, "answer_key": item.answer_key},
                 )
         return self
 

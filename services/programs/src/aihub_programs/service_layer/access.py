@@ -29,7 +29,11 @@ def require_manager(
     refusal names the program: the catalog's refusals quote it, the enrollments' never did, and
     the texts are kept as callers know them."""
     if not staff.manages(program_code):
-        raise NotYourProgram(f"you do not manage program {named(program_code)}")
+        raise NotYourProgram(
+            f"you do not manage program {named(program_code)}",
+            code="not_your_program",
+            params={"program": program_code},
+        )
 
 
 def sees_enrollments(staff: StaffPrincipal) -> bool:

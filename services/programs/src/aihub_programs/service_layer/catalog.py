@@ -20,12 +20,14 @@ import asyncpg
 from aihub_programs.adapters import catalog as catalog_db
 from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
+from aihub_programs.domain.review_structure import locked_structure_problems
 from aihub_programs.service_layer.access import require_manager, sees_enrollments
 from aihub_programs.service_layer.enrollment import resize_and_promote
 from aihub_programs.service_layer.events import new_event
+from aihub_programs.service_layer.seats import now
 from aihub_shared.contracts.programs import CohortPublished
 from aihub_shared.identity import StaffPrincipal
-from aihub_shared.refusals import Conflict, Forbidden, NotFound
+from aihub_shared.refusals import Conflict, Forbidden, InvalidInput, NotFound
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
@@ -142,11 +144,13 @@ async def update_cohort(
 ) -> list[str]:
     """Replace a cohort's settings (of a program the caller manages). Added seats promote waiting
     startups at once; removed seats evict nobody (the cohort takes nobody until it is below its
-    seats again)."""
+    seats again). Once its application window has opened, the stages' and criteria's codes and
+    weights are fixed (`domain/review_structure.py`): a change of them is refused field by
+    field."""
     async with pool.acquire() as conn, conn.transaction():
         program_code = await require_cohort(conn, code)
         require_manager(staff, program_code)
-        return await replace_cohort(conn, program_code, code, cohort)
+        return await replace_cohort(conn, program_code, code, cohort, keep_scoring_shape=True)
 
 
 # -- the steps, inside the caller's transaction ---------------------------------------------------
@@ -167,15 +171,32 @@ async def replace_program(
 
 
 async def replace_cohort(
-    conn: DbConnection, program_code: str, code: str, cohort: CohortSettings
+    conn: DbConnection,
+    program_code: str,
+    code: str,
+    cohort: CohortSettings,
+    *,
+    keep_scoring_shape: bool = False,
 ) -> list[str]:
     """Store a cohort (created or replaced) and publish it if its state changed. The program
     shared (a rename waits, or is waited for), then the cohort itself: a second change of it
-    reads its state only once the first has committed."""
+    reads its state only once the first has committed. With `keep_scoring_shape` (staff
+    changes; the operator's seed file is trusted) a change of the scoring shape after the window
+    opened is refused (`InvalidInput`)."""
     await catalog_db.lock_program(conn, program_code, share=True)
     await check_owner(conn, program_code, code)
     await catalog_db.lock_cohorts(conn, [code])
-    before = {code: await published_state(conn, code)}
+    old = await published_state(conn, code)
+    if keep_scoring_shape and old is not None:
+        problems = locked_structure_problems(
+            old.review_stages,
+            list(cohort.review_stages),
+            window_opened_at=old.application_opens_at,
+            now=now(),
+        )
+        if problems:
+            raise InvalidInput(problems)
+    before = {code: old}
     await catalog_db.upsert_cohort(conn, program_code, code, cohort)
     return await _publish_changed(conn, before)
 
