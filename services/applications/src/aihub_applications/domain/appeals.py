@@ -3,6 +3,7 @@ who asks is told about the stage (never who reviewed, nor any one review)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from aihub_applications.domain.stage_scoring import StageResult
@@ -16,9 +17,12 @@ class CodedRefusal(RuleBroken):
     machine-readable reason and `korean` its message in Korean, as a publishing system reads
     them in its receipt."""
 
-    def __init__(self, code: str, message: str, korean: str) -> None:
-        super().__init__(message)
-        self.code = code
+    def __init__(
+        self, code: str, message: str, korean: str, params: Mapping[str, str] | None = None
+    ) -> None:
+        # The code (and values) travel in the HTTP answer too, as every coded refusal's do
+        # (`aihub_shared.refusals`): the console says them in its reader's language.
+        super().__init__(message, code=code, params=params)
         self.korean = korean
 
     @property
@@ -53,6 +57,7 @@ def appeal_deadline(
             f" ({stage.appeal_window_days} days after the decision)",
             f"{stage.name_ko} 이의제기 기간이 끝났습니다(결과 통보 후"
             f" {stage.appeal_window_days}일, {deadline.isoformat()}까지).",
+            {"closed_at": deadline.isoformat()},
         )
     return deadline
 

@@ -129,7 +129,8 @@ def _message(refused: Refused) -> str:
 
 
 def _code(refused: Refused) -> str:
-    """The machine-readable reason: the rule's own code where it has one."""
-    if isinstance(refused, CodedRefusal):
+    """The machine-readable reason: the rule's own code where it has one (any coded refusal,
+    `aihub_shared.refusals`)."""
+    if refused.code:
         return refused.code
     return "not_found" if isinstance(refused, NotFound) else "refused"

@@ -79,6 +79,11 @@ _SERVICE_REASONS = {
         "%(count)s application(s) are still in an earlier stage: advance it first."
     ),
     "none_in_review": N_("No application of the cohort is in review."),
+    # applications: appeals (이의제기)
+    "not_rejected": N_("Only a rejected application can be appealed."),
+    "appeals_not_offered": N_("This stage takes no appeals."),
+    "appeal_window_closed": N_("The appeal window closed at %(closed_at)s."),
+    "already_appealed": N_("This decision was already appealed."),
 }
 
 REASONS: Mapping[str, str] = {**_FIELD_PROBLEMS, **_SERVICE_REASONS}
