@@ -29,8 +29,10 @@ def write_test_catalog(
     seats: int,
     manager_email: str,
     questions: list[dict[str, Any]] | None = None,
-    review_stages: list[dict[str, Any]] | None = None,
+    **cohort_settings: Any,
 ) -> Path:
+    """A catalog file with one program and one open cohort; `cohort_settings` are more of the
+    cohort's fields (`review_stages`, `bonus_items`, `bonus_cap`, ...)."""
     now = datetime.now(UTC)
     catalog: dict[str, Any] = {
         "programs": [
@@ -50,7 +52,7 @@ def write_test_catalog(
                         "application_closes_at": (now + timedelta(days=1)).isoformat(),
                         "max_startup_age_years": 7,
                         "questions": questions or [],
-                        **({"review_stages": review_stages} if review_stages else {}),
+                        **cohort_settings,
                     }
                 ],
             }
