@@ -31,9 +31,10 @@ def write_test_catalog(
     questions: list[dict[str, Any]] | None = None,
     review_stages: list[dict[str, Any]] | None = None,
     cohort_settings: dict[str, Any] | None = None,
+    **more_settings: Any,
 ) -> Path:
-    """A catalog file with one program and one open cohort; `cohort_settings` adds to the
-    cohort (e.g. `bonus_items`, `bonus_cap`)."""
+    """A catalog file with one program and one open cohort; `cohort_settings` and
+    `more_settings` add to the cohort (`bonus_items`, `bonus_cap`, ...)."""
     now = datetime.now(UTC)
     catalog: dict[str, Any] = {
         "programs": [
@@ -55,6 +56,7 @@ def write_test_catalog(
                         "questions": questions or [],
                         **({"review_stages": review_stages} if review_stages else {}),
                         **(cohort_settings or {}),
+                        **more_settings,
                     }
                 ],
             }
