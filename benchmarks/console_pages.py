@@ -18,11 +18,14 @@ mails; the cohort `bench-10k` only, replaced on each run) and signs in as its ma
     .venv/bin/python -m benchmarks.console_pages --manager-cohort 10000 --requests 20
 
 `--ops` measures the ops and outcomes pages as the demo ops account (with `--manager-cohort`,
-also that cohort's outcomes). `--own-platform` starts the three services and the console on free
-ports against the stack of `--state-dir` (as the tests' plugin does) and stops them afterwards,
-for a stack whose services `./dev up` did not start (the tests' `.state/test`):
+also that cohort's outcomes). `--own-platform` starts the stack of `--state-dir` if it is not
+running, then the three services and the console on free ports (as the tests' plugin does), and
+stops them afterwards. Use a state directory of its own, never the tests' `.state/test`: the
+seeded cohort has no events behind it, and a later event about one of its enrollments (a
+republished catalog) waits in notifications for an application it never heard of, holding up
+that partition for the tests that follow.
 
-    .venv/bin/python -m benchmarks.console_pages --state-dir .state/test --own-platform \
+    .venv/bin/python -m benchmarks.console_pages --state-dir .state/bench --own-platform \\
         --manager-cohort 10000 --ops --requests 20
 """
 
@@ -189,8 +192,10 @@ async def main() -> None:
     parser.add_argument("--own-platform", action="store_true", help="start services + console")
     args = parser.parse_args()
 
-    stack = LocalStack(args.state_dir or default_state_dir(), fixed_ports=True)
+    stack = LocalStack(args.state_dir or default_state_dir(), fixed_ports=not args.own_platform)
     endpoints = stack.endpoints()
+    if endpoints is None and args.own_platform:
+        endpoints = await asyncio.to_thread(stack.up)
     if endpoints is None:
         raise SystemExit(f"no running stack in {stack.state_dir}: ./dev up first")
     # Blocking starts (and topic creation on its own event loop): in a thread.
