@@ -170,6 +170,8 @@ class EventConsumer:
     def _batch_run(self, records: Sequence[ConsumerRecord]) -> list[batch.Decoded]:
         """The longest prefix of valid records of one event name a batch handler takes."""
         run: list[batch.Decoded] = []
+        if not self._batch_handlers:  # decoding is the costly part: only when a run may follow
+            return run
         for record in records:
             try:
                 event, name, data = decode_record(record)
