@@ -77,6 +77,8 @@ async def test_a_manager_edits_rubrics_and_sees_the_reasons_at_their_fields(
     await page.get_by_label("삭제 team").uncheck()
     await page.locator("#review_stages-0-criteria-0-cutoff").fill("40")
     await page.locator("#review_stages-1-blind").check()
+    await page.locator("#review_stages-1-appeal_window_days").fill("7")
+    await page.locator("#review_stages-1-appeal_disclosure").select_option("score")
     await page.locator("#bonus_items-0-code").fill("youth")
     await page.locator("#bonus_items-0-name_ko").fill("청년 창업자")
     await page.locator("#bonus_items-0-name_en").fill("Young founders")
@@ -95,8 +97,17 @@ async def test_a_manager_edits_rubrics_and_sees_the_reasons_at_their_fields(
     assert [c["code"] for c in docs["criteria"]] == ["technology", "market", "team"]
     assert docs["criteria"][0]["cutoff"] == 40
     assert (docs["blind"], pitch["blind"]) == (False, True)
+    assert (pitch["appeal_window_days"], pitch["appeal_disclosure"]) == (7, "score")
+    assert (docs["appeal_window_days"], docs["appeal_disclosure"]) == (None, "none")
     assert stored["bonus_items"] == [
-        {"code": "youth", "name_ko": "청년 창업자", "name_en": "Young founders", "points": 1.0}
+        {
+            "code": "youth",
+            "name_ko": "청년 창업자",
+            "name_en": "Young founders",
+            "points": 1.0,
+            "answer_key": None,
+            "answer_value": None,
+        }
     ]
     assert stored["bonus_cap"] == 2
     # The rest of the cohort went back as it was.

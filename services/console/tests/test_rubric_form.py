@@ -115,3 +115,31 @@ def test_a_new_stage_is_sent_from_its_blank_rows() -> None:
         {"code": "wow", "name_ko": "감탄", "name_en": "Wow", "weight": "1"}
     ]
     assert body.criterion_rows[2] == [0]
+
+
+def test_appeal_settings_and_a_derived_bonus_item_survive_the_round_trip() -> None:
+    stages = [
+        {**STAGES[0], "appeal_window_days": 7, "appeal_disclosure": "score_and_criteria"},
+        STAGES[1],
+    ]
+    derived = {
+        "code": "seoul",
+        "name_ko": "서울 소재",
+        "name_en": "In Seoul",
+        "points": 0.5,
+        "answer_key": "location",
+        "answer_value": "Seoul",
+    }
+    rows = rows_from_settings(stages, [derived])
+    form = {
+        f"{kind}.{i}.{name}": value
+        for kind, group in (("review_stages", rows.stages), ("bonus_items", rows.bonus_items))
+        for i, row in group.items()
+        for name, value in row.values.items()
+    }
+    body = rubric_body(rows_from_form(form))
+    docs, pitch = body.review_stages
+    assert (docs["appeal_window_days"], docs["appeal_disclosure"]) == ("7", "score_and_criteria")
+    assert "appeal_window_days" not in pitch  # blank: the catalog's default, no appeals
+    assert pitch["appeal_disclosure"] == "none"
+    assert body.bonus_items == [{**derived, "points": "0.5"}]

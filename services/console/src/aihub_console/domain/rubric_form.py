@@ -25,11 +25,15 @@ STAGE_OPTIONAL = (
     "cutoff_score",
     "trim_extremes_from",
     "min_external_share",
+    "appeal_window_days",
 )
 STAGE_FLAGS = ("blind", "pledge_required")
 CRITERION_TEXT = ("code", "name_ko", "name_en", "weight")
 BONUS_TEXT = ("code", "name_ko", "name_en", "points")
+#: Optional: the question whose declared answer earns the item without a manager.
+BONUS_OPTIONAL = ("answer_key", "answer_value")
 CALIBRATIONS = ("none", "z-score")
+DISCLOSURES = ("none", "score", "score_and_criteria")
 
 _STAGE_FIELD = re.compile(r"^review_stages\.(\d{1,2})\.([a-z_]+)$")
 _CRITERION_FIELD = re.compile(r"^review_stages\.(\d{1,2})\.criteria\.(\d{1,2})\.([a-z_]+)$")
@@ -111,11 +115,12 @@ def rows_from_settings(
     for s, stage in enumerate(stages):
         row = Row(values=_texts(stage, (*STAGE_TEXT, *STAGE_OPTIONAL, *STAGE_FLAGS)))
         row.values["calibration"] = str(stage.get("calibration") or "none")
+        row.values["appeal_disclosure"] = str(stage.get("appeal_disclosure") or "none")
         for c, criterion in enumerate(stage.get("criteria") or []):
             row.children[c] = Row(values=_texts(criterion, (*CRITERION_TEXT, "cutoff")))
         rows.stages[s] = row
     for b, item in enumerate(bonus_items):
-        rows.bonus_items[b] = Row(values=_texts(item, BONUS_TEXT))
+        rows.bonus_items[b] = Row(values=_texts(item, (*BONUS_TEXT, *BONUS_OPTIONAL)))
     return with_blank_rows(rows)
 
 
@@ -125,7 +130,8 @@ def with_blank_rows(rows: RubricRows) -> RubricRows:
         if not stage.children or not stage.children[max(stage.children)].blank(CRITERION_TEXT):
             stage.children[_next(stage.children)] = Row()
     if not rows.stages or not rows.stages[max(rows.stages)].blank(STAGE_TEXT):
-        rows.stages[_next(rows.stages)] = Row(values={"calibration": "none"}, children={0: Row()})
+        blank = {"calibration": "none", "appeal_disclosure": "none"}
+        rows.stages[_next(rows.stages)] = Row(values=blank, children={0: Row()})
     if not rows.bonus_items or not rows.bonus_items[max(rows.bonus_items)].blank(BONUS_TEXT):
         rows.bonus_items[_next(rows.bonus_items)] = Row()
     return rows
@@ -144,6 +150,7 @@ def rubric_body(rows: RubricRows) -> RubricBody:
         stage |= {name: row.get(name) for name in STAGE_OPTIONAL if row.get(name).strip()}
         stage |= {name: bool(row.get(name)) for name in STAGE_FLAGS}
         stage["calibration"] = row.get("calibration") or "none"
+        stage["appeal_disclosure"] = row.get("appeal_disclosure") or "none"
         kept = [
             c
             for c in sorted(row.children)
@@ -158,7 +165,7 @@ def rubric_body(rows: RubricRows) -> RubricBody:
         for b in sorted(rows.bonus_items)
         if not rows.bonus_items[b].removed and not rows.bonus_items[b].blank(BONUS_TEXT)
     ]
-    bonus = [{n: rows.bonus_items[b].get(n) for n in BONUS_TEXT} for b in bonus_rows]
+    bonus = [_bonus_item(rows.bonus_items[b]) for b in bonus_rows]
     return RubricBody(stages, bonus, stage_rows, criterion_rows, bonus_rows)
 
 
@@ -167,6 +174,12 @@ def _criterion(row: Row) -> dict[str, Any]:
     if row.get("cutoff").strip():
         criterion["cutoff"] = row.get("cutoff")
     return criterion
+
+
+def _bonus_item(row: Row) -> dict[str, Any]:
+    item: dict[str, Any] = {name: row.get(name) for name in BONUS_TEXT}
+    item |= {name: row.get(name) for name in BONUS_OPTIONAL if row.get(name).strip()}
+    return item
 
 
 def _texts(source: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:

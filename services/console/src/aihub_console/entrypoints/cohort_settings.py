@@ -16,6 +16,7 @@ from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.refusals import FormErrors
 from aihub_console.domain.rubric_form import (
     CALIBRATIONS,
+    DISCLOSURES,
     RubricBody,
     RubricRows,
     rows_from_form,
@@ -74,6 +75,7 @@ def _page(
         "sent": sent,
         "rows": rows,
         "calibrations": CALIBRATIONS,
+        "disclosures": DISCLOSURES,
         "errors": errors or FormErrors(),
     }
     return manager_page(request, "cohorts/settings.html", context, status=422 if errors else 200)
