@@ -219,7 +219,7 @@ class MailSender:
 
     def _message(self, row: deliveries.Delivery) -> EmailMessage | bytes:
         """The queued message with our From in front; built now if it was not queued built (a
-        row from before migration 0007, or an address that needs SMTPUTF8)."""
+        row from before migration 0008, or an address that needs SMTPUTF8)."""
         if row.message is not None and self._from.addr_spec.isascii():
             return self._from_header + row.message
         return build_message(deliveries.outgoing_mail(row), sender=self._from)
