@@ -3,14 +3,15 @@ selection rule on (blind document review with a pledge, a trimmed mean, cut-offs
 external reviewers, appeals with disclosure; a calibrated presentation review; bonus points)
 goes from submissions to enrollment, with a challenge and an appeal sent by the publishing
 system over Kafka, decided by the manager over HTTP, and the applicant mailed the appeal's
-outcome with the figures asked for. (The reviewer reminder of the issue's walk comes with the
-`reminders` branch: `tests/e2e/test_review_reminders.py` there.)"""
+outcome with the figures asked for; each reviewer is reminded of each review before scoring
+it (the 48-hour reminder, naming only the blind stage's anonymous label)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,20 @@ BONUS = [
     {"code": "youth-founder", "name_ko": "청년 창업자", "name_en": "Young founder", "points": 1}
 ]
 PORTAL = "/test/portal"
+REMINDER = "review_reminder_reviewer"
+
+
+@pytest.fixture
+def quick_reminders(platform: PlatformServices) -> Iterator[None]:
+    """Notifications looks for due reminders every half second during the test."""
+    platform.process("notifications").terminate()
+    platform.start("notifications", extra_env={"REVIEW_REMINDER_POLL_SECONDS": "0.5"})
+    try:
+        yield
+    finally:
+        if platform.process("notifications").is_running():
+            platform.process("notifications").terminate()
+        platform.start("notifications")  # the default poll again, for other tests
 
 
 def selection_request(name: str, request_id: str, **data: Any) -> dict[str, Any]:
@@ -103,6 +118,7 @@ async def test_a_cohort_with_every_rule_goes_from_submissions_to_enrollment(
     platform: PlatformServices,
     staff: dict[str, httpx.AsyncClient],
     tmp_path: Path,
+    quick_reminders: None,
 ) -> None:
     api = staff["applications"]
     program, cohort = unique("rules"), unique("rules-cohort")
@@ -165,9 +181,37 @@ async def test_a_cohort_with_every_rule_goes_from_submissions_to_enrollment(
                 {"id": outside, "name": "Prof", "external": True},
             ],
             "per_application": 3,
+            # Due just over 48 hours from now: the 48-hour reminder falls due seconds later.
+            "due_at": (datetime.now(UTC) + timedelta(hours=48, seconds=5)).isoformat(),
         },
     )
     assert assigned.status_code == 200, assigned.text
+
+    async def reminded() -> list[dict[str, Any]] | None:
+        found: list[dict[str, Any]] = []
+        for reviewer in reviewers:
+            listed = await staff["notifications"].get(
+                "/deliveries", params={"recipient": reviewer, "template": REMINDER}
+            )
+            assert listed.status_code == 200, listed.text
+            found += listed.json()
+        return found if len(found) == 9 and {d["status"] for d in found} == {"sent"} else None
+
+    # One reminder per unscored review (3 reviewers x 3 applications), before any score.
+    await eventually(reminded, within=90, what="a reminder of each review")
+    for reviewer in reviewers:
+        reminders = [m for m in mails_to(local_stack.mail_dir, reviewer) if "기한" in subject(m)]
+        assert len(reminders) == 3
+        for mail in reminders:
+            parts = [
+                bytes(part.get_payload(decode=True)).decode("utf-8")
+                for part in mail.walk()
+                if not part.is_multipart()
+            ]
+            assert len(parts) == 2  # text and HTML, each naming the scoring page
+            assert all("/reviews/" in body for body in parts)
+            seen = " ".join([subject(mail), *parts])
+            assert not any(f"{name.title()} AI" in seen for name in ids)  # blind stage
     doc_scores = {
         "alpha": {inside: 90, other: 80, outside: 70},
         "beta": {inside: 80, other: 70, outside: 75},
