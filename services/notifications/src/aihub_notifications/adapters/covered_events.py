@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -20,5 +19,6 @@ async def record_covered_events(
         "UPDATE deliveries AS d SET covered_event_ids ="
         " ARRAY(SELECT jsonb_array_elements_text(c.ids)) FROM jsonb_each($1::jsonb) AS c(id, ids)"
         " WHERE d.id = c.id::uuid",
-        json.dumps({str(delivery): list(events) for delivery, events in covered.items()}),
+        # The pool's jsonb codec encodes (`runtime/db.py`).
+        {str(delivery): list(events) for delivery, events in covered.items()},
     )
