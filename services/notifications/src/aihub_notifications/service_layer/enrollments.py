@@ -42,7 +42,7 @@ def enrollment_batch_handlers(renderer: MailRenderer) -> dict[str, BatchHandler]
         lookups = RunLookups(conn)
         planned = []
         for consumed in run:
-            event, data = consumed.event, consumed.data
+            event, data = consumed.event, EnrollmentChanged.model_validate(consumed.data)
             cohort = await lookups.cohort(data.cohort_code)
             await _count_seats(conn, event, data)
             applicant = await applicant_replica(conn, data.application_id)

@@ -26,7 +26,9 @@ from aihub_notifications.service_layer.staff_notices import RunLookups, queue_pl
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
     ApplicationAppeal,
+    ApplicationDecided,
     ApplicationIneligible,
+    ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
     ReviewChallenge,
@@ -79,7 +81,7 @@ class LifecycleMails:
         lookups = RunLookups(conn)
         planned = []
         for consumed in run:
-            event, data = consumed.event, consumed.data
+            event, data = consumed.event, ApplicationReceived.model_validate(consumed.data)
             cohort = await lookups.cohort(data.cohort_code)
             if await erasure.is_erased(conn, data.application_id):
                 continue  # erased before its arrival reached us: nobody is told about it
@@ -100,7 +102,7 @@ class LifecycleMails:
         lookups = RunLookups(conn)
         planned = []
         for consumed in run:
-            event, data = consumed.event, consumed.data
+            event, data = consumed.event, ApplicationDecided.model_validate(consumed.data)
             outcome = event_name(event).removeprefix("application.")
             cohort = await lookups.cohort(data.cohort_code)
             applicant = await received_applicant(conn, data.application_id)
