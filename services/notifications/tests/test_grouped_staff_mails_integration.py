@@ -13,6 +13,8 @@ import asyncpg
 import pytest
 
 from aihub_local.testing import handle_in_transaction, valid_brn
+from aihub_notifications.adapters import directory
+from aihub_notifications.domain.staff import MailKind, Subscription
 from aihub_notifications.domain.staff_notices import (
     APPLICATIONS_DECIDED_MANAGER,
     APPLICATIONS_RECEIVED_MANAGER,
@@ -115,6 +117,38 @@ async def test_a_run_of_arrivals_is_one_mail_per_manager_listing_exactly_them(
     (korean,) = await mails_to(db, MANAGERS[0], APPLICATIONS_RECEIVED_MANAGER)
     assert korean["subject"] == "[서울AI허브] 사이버밸리 글로벌 배치 프로그램 새 신청 5건"
     assert "Startup 3 (cv-2027-1), 담당자: Jane Park" in korean["body_text"]
+
+
+async def test_a_manager_who_opted_out_of_a_kind_is_in_none_of_its_groups(
+    db: asyncpg.Pool, consumers: dict[str, EventConsumer]
+) -> None:
+    """The directory decides per kind, as for single mails: pm2 keeps decisions only; an ops
+    member subscribed to every program's new applications gets the grouped mail too."""
+    async with db.acquire() as conn, conn.transaction():
+        await directory.upsert_staff(
+            conn, email=MANAGERS[1], name="PM 2", locale="en", role="program_manager", active=True
+        )
+        await directory.replace_subscriptions(
+            conn, MANAGERS[1], [Subscription(MailKind.DECISION, "cyber-valley")]
+        )
+        await directory.upsert_staff(
+            conn, email="ops@hub.example.com", name="Ops", locale="en", role="ops", active=True
+        )
+        await directory.replace_subscriptions(
+            conn, "ops@hub.example.com", [Subscription(MailKind.NEW_APPLICATION)]
+        )
+    arrivals = [arrival(n) for n in range(3)]
+    await lifecycle(consumers, arrivals)
+
+    assert (
+        await mails_to(
+            db, MANAGERS[1], APPLICATIONS_RECEIVED_MANAGER, "application_received_manager"
+        )
+        == []
+    )
+    for address in (MANAGERS[0], "ops@hub.example.com"):
+        (grouped,) = await mails_to(db, address, APPLICATIONS_RECEIVED_MANAGER)
+        assert grouped["covered_event_ids"] == [e.id for e in arrivals]
 
 
 async def test_each_event_is_told_once_however_a_redelivery_is_batched(
