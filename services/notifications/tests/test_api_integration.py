@@ -21,12 +21,16 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.entrypoints.app import definition
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.settings import Settings
+from aihub_shared.contracts import topics
 from aihub_shared.runtime.service import http_app
 from services.notifications.tests.support import (
+    application_received,
     cohort_published,
     event,
     manager,
     queue_enrollment,
+    record,
+    service_consumers,
 )
 
 pytestmark = pytest.mark.integration
@@ -251,9 +255,37 @@ async def test_resend_is_a_new_recorded_delivery(
     assert missing.status_code == 404
 
 
+async def test_a_grouped_mail_is_found_by_any_event_it_tells_of_and_resent_whole(
+    api: httpx.AsyncClient, db: asyncpg.Pool, notifications_dsn: str
+) -> None:
+    arrivals = [
+        event("application.received", application_received(f"app-{n}", "cv-managers"))
+        for n in range(3)
+    ]
+    lifecycle = service_consumers(db, notifications_dsn)["notifications.lifecycle"]
+    await lifecycle.handle_batch([record(topics.APPLICATIONS_LIFECYCLE, e) for e in arrivals])
+
+    middle = arrivals[1].id
+    listed = (await api.get("/deliveries", headers=PM, params={"event_id": middle})).json()
+    assert sorted((d["template"], d["event_id"]) for d in listed) == [
+        ("application_received_applicant", middle),
+        ("applications_received_manager", arrivals[0].id),
+    ]
+    (grouped,) = [d for d in listed if d["template"] == "applications_received_manager"]
+    assert grouped["covered_event_ids"] == [e.id for e in arrivals]
+
+    await db.execute("UPDATE deliveries SET status = 'sent', sent_at = now(), attempts = 1")
+    resent = await api.post(f"/deliveries/{grouped['id']}/resend", headers=PM)
+    assert resent.status_code == 201, resent.text
+    copy = (await api.get(f"/deliveries/{resent.json()['id']}", headers=PM)).json()
+    original = (await api.get(f"/deliveries/{grouped['id']}", headers=PM)).json()
+    assert (copy["template"], copy["body_text"]) == (original["template"], original["body_text"])
+    assert [f"app-{n}" in copy["body_text"] for n in range(3)] == [True, True, True]
+
+
 async def test_preview_every_template_in_both_languages(api: httpx.AsyncClient) -> None:
     templates = (await api.get("/templates", headers=REVIEWER)).json()
-    assert len(templates) == 18
+    assert len(templates) == 21
     for name in templates:
         for locale in ("ko", "en"):
             preview = await api.get(

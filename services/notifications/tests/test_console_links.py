@@ -9,7 +9,12 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.console_links import ConsoleLinks
 from aihub_notifications.domain.reminders import REVIEW_REMINDER_REVIEWER
-from aihub_notifications.domain.samples import sample_request
+from aihub_notifications.domain.samples import OTHER_STARTUPS, sample_request
+from aihub_notifications.domain.staff_notices import (
+    APPLICATIONS_DECIDED_MANAGER,
+    APPLICATIONS_RECEIVED_MANAGER,
+    ENROLLMENTS_CHANGED_MANAGER,
+)
 from aihub_notifications.settings import Settings
 
 BASE = "https://console.hub.example/staff"
@@ -29,6 +34,21 @@ STAFF_PAGES = {
         f"{BASE}/cohorts",
         f"{BASE}/cohorts/cyber-valley-2027-1",
         f"{BASE}/cohorts/ai-membership-2027-1",
+    ],
+    APPLICATIONS_RECEIVED_MANAGER: [
+        f"{BASE}/applications/{APPLICATION}",
+        *(f"{BASE}/applications/{other[0]}" for other in OTHER_STARTUPS),
+        f"{BASE}/cohorts/cyber-valley-2027-1/applications",
+    ],
+    APPLICATIONS_DECIDED_MANAGER: [
+        f"{BASE}/applications/{APPLICATION}",
+        *(f"{BASE}/applications/{other[0]}" for other in OTHER_STARTUPS),
+        f"{BASE}/cohorts/cyber-valley-2027-1/applications",
+    ],
+    ENROLLMENTS_CHANGED_MANAGER: [
+        f"{BASE}/applications/{APPLICATION}",
+        *(f"{BASE}/applications/{other[0]}" for other in OTHER_STARTUPS),
+        f"{BASE}/cohorts/cyber-valley-2027-1/enrollments",
     ],
     mails.DEAD_LETTERS_OPS: [
         f"{BASE}/ops/dead-letters?topic=intake.applications.dlq",

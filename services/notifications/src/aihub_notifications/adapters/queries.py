@@ -11,7 +11,7 @@ from aihub_shared.runtime.db import DbConnection
 SUMMARY_COLUMNS = (
     "id, event_id, event_type, correlation_id, template, locale, recipient, subject, status,"
     " attempts, next_attempt_at, last_error, sent_at, failed_at, created_at, program_code,"
-    " message_id, resend_of, requested_by"
+    " message_id, resend_of, requested_by, covered_event_ids"
 )
 
 
@@ -42,7 +42,8 @@ async def list_deliveries(
     if recipient is not None:
         where("lower(recipient) = lower({})", recipient)
     if event_id is not None:
-        where("event_id = {}", event_id)
+        # The mail the event caused, or a grouped staff mail that tells of it among others.
+        where("(event_id = {0} OR covered_event_ids @> ARRAY[{0}::text])", event_id)
     if program_codes is not None:
         where("program_code = ANY({}::text[])", list(program_codes))
     args += [limit, offset]

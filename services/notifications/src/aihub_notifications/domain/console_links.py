@@ -39,6 +39,10 @@ class ConsoleLinks:
         """A cohort's pipeline."""
         return self._page("cohorts", cohort_code)
 
+    def cohort_applications(self, cohort_code: str) -> str:
+        """A cohort's applications table (where a grouped mail's unlisted ones are)."""
+        return self._page("cohorts", cohort_code, "applications")
+
     def cohort_enrollments(self, cohort_code: str) -> str:
         return self._page("cohorts", cohort_code, "enrollments")
 

@@ -20,9 +20,10 @@ from aihub_notifications.domain import mails
 from aihub_notifications.domain.alerts import DeadLetterSeen, alert_mails
 from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.digest import CohortFigures, compose_digest
-from aihub_notifications.domain.mails import MailRequest
+from aihub_notifications.domain.mails import MailRequest, seoul_time
 from aihub_notifications.domain.reminders import OpenAssignment, review_reminder
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
+from aihub_notifications.domain.staff_notices import Planned, group_staff_notices
 from aihub_shared.contracts.applications import (
     ApplicationAppeal,
     ApplicationDecided,
@@ -208,6 +209,42 @@ def _daily_digest(applicant: Contact, staff: Contact) -> list[MailRequest]:
     return [request] if request is not None else []
 
 
+#: The other startups of the grouped staff mails' samples (the example's comes first).
+OTHER_STARTUPS = (
+    ("5d0c7e1a-8f3b-4a6e-b2c9-1e7f4a9d3c02", "오로라 로보틱스", "정하윤", 3),
+    ("9a3e6b2f-1c4d-4f8a-a7e5-3b2c8d6f0e03", "Lumen Bio AI", "Mina Cho", 7),
+)
+
+
+def _together(
+    plan: Callable[[Contact, Contact], list[MailRequest]],
+) -> Callable[[Contact, Contact], list[MailRequest]]:
+    """A batch of three events planned one by one, the staff notices then grouped
+    (`staff_notices.py`): the sample's event, and the same for two other startups."""
+
+    def grouped(applicant: Contact, staff: Contact) -> list[MailRequest]:
+        first = plan(applicant, staff)
+        others = [[_another(r, other) for r in first] for other in OTHER_STARTUPS]
+        planned = [Planned(f"sample-{n}", r) for n, r in enumerate([first, *others])]
+        return [notice.request for notice in group_staff_notices(planned) if notice.grouped]
+
+    return grouped
+
+
+def _another(request: MailRequest, other: tuple[str, str, str, int]) -> MailRequest:
+    """The request as another startup's event would make it (confirmed, ranked within the
+    seats where the sample's is a reserve place or waitlisted)."""
+    application_id, startup_name, contact_name, rank = other
+    context = {**request.context, "application_id": application_id, "startup_name": startup_name}
+    if "contact_name" in context:
+        context["contact_name"] = contact_name
+    if context.get("rank") is not None:
+        context["rank"] = rank
+    if context.get("change") == "waitlisted":
+        context.update(change="confirmed", waitlist_position=None, agreement_due=seoul_time(DUE))
+    return replace(request, context=context)
+
+
 #: Template name prefix → its planner on sample data, for an applicant and a staff member.
 PLANNERS: dict[str, Callable[[Contact, Contact], list[MailRequest]]] = {
     "application_received": _received,
@@ -226,6 +263,9 @@ PLANNERS: dict[str, Callable[[Contact, Contact], list[MailRequest]]] = {
     "dead_letters": _dead_letters,
     "daily_digest": _daily_digest,
     "appeal_decided": _appeal_decided,
+    "applications_received": _together(_received),
+    "applications_decided": _together(_decided("accepted")),
+    "enrollments_changed": _together(_enrollment("enrollment.waitlisted")),
 }
 
 

@@ -18,10 +18,16 @@ from aihub_notifications.service_layer.dead_letter_alerts import (
     DeadLetterCollector,
 )
 from aihub_notifications.service_layer.digest import DigestScheduler
-from aihub_notifications.service_layer.enrollments import enrollment_handlers
+from aihub_notifications.service_layer.enrollments import (
+    enrollment_batch_handlers,
+    enrollment_handlers,
+)
 from aihub_notifications.service_layer.erasure import erase_person
 from aihub_notifications.service_layer.invitations import InvitationConfig, InvitationSender
-from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
+from aihub_notifications.service_layer.lifecycle import (
+    lifecycle_batch_handlers,
+    lifecycle_handlers,
+)
 from aihub_notifications.service_layer.reminders import ReminderScheduler
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_notifications.service_layer.sender import SenderConfig, mail_senders
@@ -91,9 +97,13 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             f"{NAME}.lifecycle",
             [topics.APPLICATIONS_LIFECYCLE],
             lifecycle_handlers(renderer),
+            batch_handlers=lifecycle_batch_handlers(renderer),
         ),
         ConsumerSpec(
-            f"{NAME}.enrollments", [topics.PROGRAMS_ENROLLMENTS], enrollment_handlers(renderer)
+            f"{NAME}.enrollments",
+            [topics.PROGRAMS_ENROLLMENTS],
+            enrollment_handlers(renderer),
+            batch_handlers=enrollment_batch_handlers(renderer),
         ),
         ConsumerSpec(
             f"{NAME}.erasures", [topics.PRIVACY_ERASURES], {"person.erased": erase_person}

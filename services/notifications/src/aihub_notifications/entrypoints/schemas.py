@@ -158,6 +158,10 @@ class DeliverySummary(BaseModel):
     message_id: str
     resend_of: uuid.UUID | None
     requested_by: str | None
+    covered_event_ids: list[str] = Field(
+        description="A grouped staff mail: every event it tells of, in order (the first is"
+        " `event_id`); empty for a mail caused by one event."
+    )
 
 
 class DeliveryAttempt(BaseModel):

@@ -1,12 +1,14 @@
 """`programs.enrollments`: every enrollment change and a full cohort update the seats taken, then
-mail the applicant and the program's staff (`mailing.py`)."""
+mail the applicant and the program's staff (`mailing.py`). Changes are handled a run at a time,
+the managers' notices grouped (`staff_notices.py`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aihub_notifications.adapters import replicas
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
-from aihub_notifications.domain.replicas import CohortReplica
 from aihub_notifications.domain.staff import MailKind
 from aihub_notifications.service_layer.mailing import (
     applicant_replica,
@@ -15,31 +17,55 @@ from aihub_notifications.service_layer.mailing import (
     queue_mails,
     staff_for,
 )
+from aihub_notifications.service_layer.staff_notices import RunLookups, queue_planned
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
+from aihub_shared.runtime import batch
+from aihub_shared.runtime.batch import BatchHandler, Consumed
 from aihub_shared.runtime.consumer import Handler
 from aihub_shared.runtime.db import DbConnection
 
+#: The enrollment events that mail the applicant and the managers' `enrollment_changed_manager`.
+CHANGES = (
+    "enrollment.confirmed",
+    "enrollment.waitlisted",
+    "enrollment.promoted",
+    "enrollment.agreement_signed",
+    "enrollment.cancelled",
+)
+
+
+def enrollment_batch_handlers(renderer: MailRenderer) -> dict[str, BatchHandler]:
+    """Enrollment changes a run at a time, the managers' notices grouped (`staff_notices.py`)."""
+
+    async def changed(conn: DbConnection, run: Sequence[Consumed]) -> None:
+        lookups = RunLookups(conn)
+        planned = []
+        for consumed in run:
+            event, data = consumed.event, EnrollmentChanged.model_validate(consumed.data)
+            cohort = await lookups.cohort(data.cohort_code)
+            await _count_seats(conn, event, data)
+            applicant = await applicant_replica(conn, data.application_id)
+            staff = await lookups.staff(MailKind.ENROLLMENT, cohort)
+            requests = mails.enrollment_changed(event_name(event), data, cohort, applicant, staff)
+            planned.append((event, requests))
+        await queue_planned(conn, planned, renderer)
+
+    return dict.fromkeys(CHANGES, changed)
+
 
 def enrollment_handlers(renderer: MailRenderer) -> dict[str, Handler]:
-    async def changed(conn: DbConnection, event: CloudEvent, data: EnrollmentChanged) -> None:
-        cohort = await _count_seats(conn, event, data)
-        applicant = await applicant_replica(conn, data.application_id)
-        staff = await staff_for(conn, MailKind.ENROLLMENT, cohort)
-        requests = mails.enrollment_changed(event_name(event), data, cohort, applicant, staff)
-        await queue_mails(conn, event, requests, renderer)
+    """Every event one at a time (the changes as runs of one, as the consumer's slow path)."""
 
     async def filled(conn: DbConnection, event: CloudEvent, data: CohortFilled) -> None:
-        cohort = await _count_seats(conn, event, data)
+        cohort = await cohort_replica(conn, data.cohort_code)
+        await _count_seats(conn, event, data)
         staff = await staff_for(conn, MailKind.COHORT_FILLED, cohort)
         await queue_mails(conn, event, mails.cohort_filled(data, cohort, staff), renderer)
 
+    batched = enrollment_batch_handlers(renderer)
     return {
-        "enrollment.confirmed": changed,
-        "enrollment.waitlisted": changed,
-        "enrollment.promoted": changed,
-        "enrollment.agreement_signed": changed,
-        "enrollment.cancelled": changed,
+        **{name: batch.one_by_one(handler) for name, handler in batched.items()},
         "cohort.filled": filled,
     }
 
@@ -51,8 +77,7 @@ def enrollment_confirmed_handler(renderer: MailRenderer) -> Handler:
 
 async def _count_seats(
     conn: DbConnection, event: CloudEvent, data: EnrollmentChanged | CohortFilled
-) -> CohortReplica:
-    cohort = await cohort_replica(conn, data.cohort_code)
+) -> None:
     await replicas.update_seats_taken(
         conn,
         data.cohort_code,
@@ -60,4 +85,3 @@ async def _count_seats(
         seats_taken=data.seats_taken,
         event_time=event.time,
     )
-    return cohort

@@ -1,9 +1,12 @@
 """`applications.lifecycle`: the applicant replica, the review assignments, and their mails.
 
 Each handler keeps its replica current first, then asks the domain who gets what, and queues
-the mails in the consumer's transaction (`mailing.py`)."""
+the mails in the consumer's transaction (`mailing.py`). Received applications and decisions are
+handled a run at a time, their staff notices grouped (`staff_notices.py`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from aihub_notifications.adapters import directory, erasure, replicas, reviews
 from aihub_notifications.adapters.templates import MailRenderer
@@ -19,6 +22,7 @@ from aihub_notifications.service_layer.mailing import (
     staff_for,
 )
 from aihub_notifications.service_layer.replicas import replicate_applicant
+from aihub_notifications.service_layer.staff_notices import RunLookups, queue_planned
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
     ApplicationAppeal,
@@ -32,17 +36,33 @@ from aihub_shared.contracts.applications import (
     ReviewSubmitted,
 )
 from aihub_shared.contracts.envelope import CloudEvent
+from aihub_shared.runtime import batch
+from aihub_shared.runtime.batch import BatchHandler, Consumed
 from aihub_shared.runtime.consumer import Handler
 from aihub_shared.runtime.db import DbConnection
 
 
-def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
+def lifecycle_batch_handlers(renderer: MailRenderer) -> dict[str, BatchHandler]:
+    """The events whose staff notices are grouped per run (`staff_notices.py`)."""
     mailer = LifecycleMails(renderer)
     return {
         "application.received": mailer.received,
-        "application.ineligible": mailer.ineligible,
         "application.accepted": mailer.decided,
         "application.rejected": mailer.decided,
+    }
+
+
+def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
+    """Every event one at a time (the batched ones as runs of one, as the consumer runs them
+    on its slow path)."""
+    mailer = LifecycleMails(renderer)
+    batched = {
+        name: batch.one_by_one(handler)
+        for name, handler in lifecycle_batch_handlers(renderer).items()
+    }
+    return {
+        **batched,
+        "application.ineligible": mailer.ineligible,
         "application.withdrawn": mailer.withdrawn,
         "review.assigned": mailer.review_assigned,
         "review.submitted": review_submitted,
@@ -57,16 +77,18 @@ class LifecycleMails:
     def __init__(self, renderer: MailRenderer) -> None:
         self._renderer = renderer
 
-    async def received(
-        self, conn: DbConnection, event: CloudEvent, data: ApplicationReceived
-    ) -> None:
-        cohort = await cohort_replica(conn, data.cohort_code)
-        if await erasure.is_erased(conn, data.application_id):
-            return  # erased before its arrival reached us: nobody is told about it
-        await replicate_applicant(conn, event, data)
-        staff = await staff_for(conn, MailKind.NEW_APPLICATION, cohort)
-        requests = mails.application_received(data, cohort, staff)
-        await queue_mails(conn, event, requests, self._renderer)
+    async def received(self, conn: DbConnection, run: Sequence[Consumed]) -> None:
+        lookups = RunLookups(conn)
+        planned = []
+        for consumed in run:
+            event, data = consumed.event, ApplicationReceived.model_validate(consumed.data)
+            cohort = await lookups.cohort(data.cohort_code)
+            if await erasure.is_erased(conn, data.application_id):
+                continue  # erased before its arrival reached us: nobody is told about it
+            await replicate_applicant(conn, event, data)
+            staff = await lookups.staff(MailKind.NEW_APPLICATION, cohort)
+            planned.append((event, mails.application_received(data, cohort, staff)))
+        await queue_planned(conn, planned, self._renderer)
 
     async def ineligible(
         self, conn: DbConnection, event: CloudEvent, data: ApplicationIneligible
@@ -76,16 +98,19 @@ class LifecycleMails:
         requests = mails.application_ineligible(data, cohort, staff)
         await queue_mails(conn, event, requests, self._renderer)
 
-    async def decided(
-        self, conn: DbConnection, event: CloudEvent, data: ApplicationDecided
-    ) -> None:
-        outcome = event_name(event).removeprefix("application.")
-        cohort = await cohort_replica(conn, data.cohort_code)
-        applicant = await received_applicant(conn, data.application_id)
-        await replicas.set_applicant_status(conn, data.application_id, outcome, at=event.time)
-        staff = await staff_for(conn, MailKind.DECISION, cohort)
-        requests = mails.application_decided(outcome, data, cohort, applicant, staff)
-        await queue_mails(conn, event, requests, self._renderer)
+    async def decided(self, conn: DbConnection, run: Sequence[Consumed]) -> None:
+        lookups = RunLookups(conn)
+        planned = []
+        for consumed in run:
+            event, data = consumed.event, ApplicationDecided.model_validate(consumed.data)
+            outcome = event_name(event).removeprefix("application.")
+            cohort = await lookups.cohort(data.cohort_code)
+            applicant = await received_applicant(conn, data.application_id)
+            await replicas.set_applicant_status(conn, data.application_id, outcome, at=event.time)
+            staff = await lookups.staff(MailKind.DECISION, cohort)
+            requests = mails.application_decided(outcome, data, cohort, applicant, staff)
+            planned.append((event, requests))
+        await queue_planned(conn, planned, self._renderer)
 
     async def appeal_decided(
         self, conn: DbConnection, event: CloudEvent, data: ApplicationAppeal

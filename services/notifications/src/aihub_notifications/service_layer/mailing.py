@@ -11,6 +11,7 @@ whose application was never received is rejected at once (see `received_applican
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Sequence
 
 import structlog
@@ -105,6 +106,14 @@ async def queue_requests(
         for r in requests
         if not is_erased_address(r.recipient.email)
     ]
+    return len(await store_deliveries(conn, rows))
+
+
+async def store_deliveries(
+    conn: DbConnection, rows: Sequence[deliveries.NewDelivery]
+) -> set[uuid.UUID]:
+    """Insert the rendered deliveries (each once, see `insert_deliveries`); the new ones' ids.
+    The callers leave out erased recipients (`is_erased_address`)."""
     new = await deliveries.insert_deliveries(conn, rows)
     for row in rows:
         log.info(
@@ -114,7 +123,7 @@ async def queue_requests(
             recipient=mask_email(row.recipient),
             locale=row.locale,
         )
-    return len(new)
+    return new
 
 
 async def cohort_replica(conn: DbConnection, cohort_code: str) -> CohortReplica:
