@@ -253,7 +253,7 @@ async def test_resend_is_a_new_recorded_delivery(
 
 async def test_preview_every_template_in_both_languages(api: httpx.AsyncClient) -> None:
     templates = (await api.get("/templates", headers=REVIEWER)).json()
-    assert len(templates) == 18
+    assert len(templates) == 19
     for name in templates:
         for locale in ("ko", "en"):
             preview = await api.get(

@@ -10,6 +10,7 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.staff import MailKind, reviewer_recipient
+from aihub_notifications.service_layer.appeal_mails import appeal_filed_handler
 from aihub_notifications.service_layer.invitations import invite_reviewer
 from aihub_notifications.service_layer.mailing import (
     cohort_replica,
@@ -48,6 +49,7 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "review.submitted": review_submitted,
         "application.advanced": application_advanced,
         "appeal.decided": mailer.appeal_decided,
+        "appeal.filed": appeal_filed_handler(renderer),
         "review.challenged": challenge_changed,
         "review.challenge_decided": challenge_changed,
         "review.conflict_declared": conflict_declared,
