@@ -10,26 +10,18 @@ import signal
 import sys
 from datetime import UTC, datetime
 
-from aihub_notifications.adapters.smtp import SmtpTransport
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.console_links import ConsoleLinks
-from aihub_notifications.entrypoints.app import sender_config, smtp_config
 from aihub_notifications.service_layer.reminders import ReminderScheduler
-from aihub_notifications.service_layer.sender import MailSender
 from aihub_notifications.settings import Settings
 from aihub_shared.runtime.db import create_pool
-from aihub_shared.runtime.wakeup import Wakeup
+from services.notifications.tests.sender_process import mail_sender
 
 
 async def main(channel: str) -> None:
     settings = Settings()
     pool = await create_pool(settings.database_dsn, max_size=4)
-    sender = MailSender(
-        pool,
-        Wakeup(settings.database_dsn, channel, poll_interval=settings.mail_poll_interval_seconds),
-        SmtpTransport(smtp_config(settings)),
-        sender_config(settings),
-    )
+    sender = mail_sender(settings, pool, channel)
     reminders = ReminderScheduler(
         pool,
         MailRenderer(links=ConsoleLinks(settings.console_base_url)),

@@ -57,14 +57,21 @@ def lifecycle_event(name: str, data: BaseModel) -> CloudEvent:
     return event(name, data, subject=COHORT)  # lifecycle events are keyed by cohort
 
 
+def review_of(app: str, reviewer: ReviewerRef) -> dict[str, Any]:
+    """What every review event here says about its review."""
+    return {
+        "application_id": app,
+        "program_code": "cyber-valley",
+        "cohort_code": COHORT,
+        "startup_name": STARTUP,
+        "stage_code": DOC,
+        "reviewer": reviewer,
+    }
+
+
 def assigned(app: str, reviewer: ReviewerRef, replaces: ReviewerRef | None = None) -> CloudEvent:
     data = ReviewAssigned(
-        application_id=app,
-        program_code="cyber-valley",
-        cohort_code=COHORT,
-        startup_name=STARTUP,
-        stage_code=DOC,
-        reviewer=reviewer,
+        **review_of(app, reviewer),
         replaces=replaces,
         due_at=DUE,
     )
@@ -75,12 +82,7 @@ def challenge(app: str, reviewer: ReviewerRef, challenge_id: str, status: str) -
     decided = status != "open"
     data = ReviewChallenge(
         challenge_id=challenge_id,
-        application_id=app,
-        program_code="cyber-valley",
-        cohort_code=COHORT,
-        startup_name=STARTUP,
-        stage_code=DOC,
-        reviewer=reviewer,
+        **review_of(app, reviewer),
         status=status,
         reason="지도교수 관계",
         filed_by="intake:/test/portal",
@@ -93,12 +95,7 @@ def challenge(app: str, reviewer: ReviewerRef, challenge_id: str, status: str) -
 
 def stepped_aside(app: str, reviewer: ReviewerRef) -> CloudEvent:
     data = ReviewConflictDeclared(
-        application_id=app,
-        program_code="cyber-valley",
-        cohort_code=COHORT,
-        startup_name=STARTUP,
-        stage_code=DOC,
-        reviewer=reviewer,
+        **review_of(app, reviewer),
         declared_at=datetime.now(UTC),
     )
     return lifecycle_event("review.conflict_declared", data)

@@ -12,8 +12,6 @@ same Message-ID.
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,26 +21,20 @@ from pydantic import BaseModel
 
 from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.processes import ManagedProcess
-from aihub_local.testing import (
-    UNUSED_KAFKA_LOGIN,
-    eventually,
-    handle_in_transaction,
-    oidc_issuer_url,
-)
+from aihub_local.testing import eventually, handle_in_transaction
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.reminders import REVIEW_REMINDER_REVIEWER
 from aihub_notifications.service_layer.lifecycle import lifecycle_handlers
 from aihub_notifications.service_layer.replicas import replicate_cohort
 from aihub_shared.contracts.applications import ReviewAssigned, ReviewerRef
-from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from services.notifications.tests.support import (
     STARTUP,
-    WAKEUP_CHANNEL,
     application_received,
     cohort_published,
+    crash_test_process,
     event,
+    killed,
 )
-from services.notifications.tests.test_mail_crash_recovery_integration import REPO, killed
 
 pytestmark = pytest.mark.integration
 
@@ -54,31 +46,12 @@ REVIEWERS = [
 def reminder_process(
     dsn: str, smtp: FaultySmtp, log_file: Path, failpoint: str | None = None
 ) -> ManagedProcess:
-    env = {
-        "NOTIFICATIONS_DATABASE_URL": dsn,
-        "OIDC_ISSUER_URL": oidc_issuer_url(),
-        **UNUSED_KAFKA_LOGIN,
-        "SMTP_HOST": smtp.host,
-        "SMTP_PORT": str(smtp.port),
-        "SMTP_TIMEOUT_SECONDS": "5",
+    settings = {
         "MAIL_BATCH_SIZE": "2",
-        "MAIL_POLL_INTERVAL_SECONDS": "0.2",
-        "MAIL_RETRY_BASE_SECONDS": "0.5",
-        "MAIL_RETRY_MAX_SECONDS": "1",
         "REVIEW_REMINDER_OFFSETS": "48h",
         "REVIEW_REMINDER_POLL_SECONDS": "0.2",
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
-    if failpoint:
-        env[FAILPOINT] = failpoint
-    process = ManagedProcess(
-        "reminders",
-        [sys.executable, "-m", "services.notifications.tests.reminder_process", WAKEUP_CHANNEL],
-        env,
-        log_file,
-    )
-    process.start()
-    return process
+    return crash_test_process("reminder_process", dsn, smtp, log_file, failpoint, settings)
 
 
 async def three_reviews_due_in_47_hours(db: asyncpg.Pool, renderer: MailRenderer) -> None:

@@ -9,6 +9,7 @@ Staff decided it themselves: no staff mail on the decision."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aihub_notifications.domain.mails import MailRequest, ProgramNames, address_to
 from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
@@ -24,11 +25,7 @@ def appeal_filed(
 ) -> list[MailRequest]:
     """To each manager who gets appeals: one mail per appeal, in their language."""
     common = {
-        "cohort_code": data.cohort_code,
-        "partner": cohort.partner if cohort else None,
-        "startup_name": data.startup_name,
-        "application_id": data.application_id,
-        "stage_code": data.stage_code,
+        **_about(data, cohort),
         "reason": data.reason,
         # A publishing system files as `intake:<source>`; a manager by their address.
         "filed_by": data.filed_by.removeprefix("intake:"),
@@ -50,11 +47,7 @@ def appeal_decided(
     disclosure = data.disclosure
     shown = disclosure is not None and disclosure.level != "none"
     common = {
-        "cohort_code": data.cohort_code,
-        "partner": cohort.partner if cohort else None,
-        "startup_name": data.startup_name,
-        "application_id": data.application_id,
-        "stage_code": data.stage_code,
+        **_about(data, cohort),
         "outcome": data.status,
         "decision_reason": data.decision_reason,
         "reinstated_stage_name": (
@@ -66,3 +59,14 @@ def appeal_decided(
         "disclosure": disclosure.model_dump() if shown and disclosure else None,
     }
     return address_to(APPEAL_DECIDED_APPLICANT, [applicant.contact], program, common)
+
+
+def _about(data: ApplicationAppeal, cohort: CohortReplica | None) -> dict[str, Any]:
+    """What every appeal mail says of the appeal's application and stage."""
+    return {
+        "cohort_code": data.cohort_code,
+        "partner": cohort.partner if cohort else None,
+        "startup_name": data.startup_name,
+        "application_id": data.application_id,
+        "stage_code": data.stage_code,
+    }
