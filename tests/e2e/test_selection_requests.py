@@ -138,6 +138,14 @@ async def test_appeals_and_challenges_on_the_kafka_door_get_receipts_exactly_onc
         reviewer_id=REVIEWER.upper(),
         reason="advises a competitor",
     )
+    stranger = request(  # the same door must not tell whether an e-mail reviews the application
+        "challenge.requested",
+        f"{tag}-stranger",
+        application_id=in_review,
+        stage_code="document-review",
+        reviewer_id="someone@elsewhere.example",
+        reason="a guess",
+    )
     not_rejected = request(
         "appeal.requested", f"{tag}-not-rejected", application_id=in_review, reason="again"
     )
@@ -150,6 +158,7 @@ async def test_appeals_and_challenges_on_the_kafka_door_get_receipts_exactly_onc
         (f"{tag}-appeal".encode(), as_bytes(appeal), []),  # the same record twice
         (f"{tag}-appeal".encode(), as_bytes(resent), []),
         (f"{tag}-challenge".encode(), as_bytes(challenge), []),
+        (f"{tag}-stranger".encode(), as_bytes(stranger), []),
         (f"{tag}-not-rejected".encode(), as_bytes(not_rejected), []),
         (f"{tag}-foreign".encode(), as_bytes(foreign), []),
         (f"{tag}-broken".encode(), as_bytes(broken), []),
@@ -159,7 +168,7 @@ async def test_appeals_and_challenges_on_the_kafka_door_get_receipts_exactly_onc
 
     receipts = await _receipts(
         local_stack,
-        {f"{tag}-{k}": 1 for k in ("challenge", "not-rejected", "foreign", "broken")}
+        {f"{tag}-{k}": 1 for k in ("challenge", "stranger", "not-rejected", "foreign", "broken")}
         | {f"{tag}-appeal": 2},
     )
     # One receipt for the record (sent twice), the same one again for the resent request.
@@ -187,6 +196,7 @@ async def test_appeals_and_challenges_on_the_kafka_door_get_receipts_exactly_onc
         " appealed; this one is received"
     )
     assert reasons("foreign") == ["unknown_application"]
+    assert reasons("stranger") == ["not_challengeable"]
     (broken_answer,) = receipts[f"{tag}-broken"]
     assert [r["path"] for r in broken_answer["data"]["reasons"]] == ["$.data.reason"]
 

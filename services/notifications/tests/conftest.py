@@ -29,7 +29,7 @@ async def db(notifications_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.execute(
         "TRUNCATE deliveries, delivery_attempts, cohorts, applicants, outbox, inbox, staff,"
         " subscriptions, review_assignments, review_reminders, dead_letters, digest_runs,"
-        " reviewer_invitations"
+        " reviewer_invitations, review_challenges"
     )
     try:
         yield pool

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel
 
+from aihub_local.faulty_smtp import FaultySmtp
+from aihub_local.processes import ManagedProcess
 from aihub_local.testing import (
     UNUSED_KAFKA_LOGIN,
     consumer_record,
+    eventually,
     handle_in_transaction,
     oidc_issuer_url,
 )
@@ -33,6 +40,7 @@ from aihub_shared.contracts.programs import (
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.wakeup import Wakeup
 
@@ -224,3 +232,55 @@ def service_consumers(db: asyncpg.Pool, dsn: str) -> dict[str, EventConsumer]:
     service = definition(settings)
     retry = RetryPolicy(retry_later_max_seconds=30, initial_backoff=0.05, max_backoff=0.2)
     return {spec.name: spec.build(db, retry) for spec in service.consumers}
+
+
+# ---------------------------------------------------------------------------------------------
+# The crash tests' processes: a module of this folder run as its own OS process on the test
+# stack's Postgres and a test SMTP server, killed by a failpoint (`AIHUB_FAILPOINT`).
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def crash_test_process(
+    module: str,
+    dsn: str,
+    smtp: FaultySmtp,
+    log_file: Path,
+    failpoint: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> ManagedProcess:
+    """`python -m services.notifications.tests.<module> <wakeup channel>`, started."""
+    env = {
+        "NOTIFICATIONS_DATABASE_URL": dsn,
+        "OIDC_ISSUER_URL": oidc_issuer_url(),
+        **UNUSED_KAFKA_LOGIN,
+        "SMTP_HOST": smtp.host,
+        "SMTP_PORT": str(smtp.port),
+        "SMTP_TIMEOUT_SECONDS": "5",
+        "MAIL_BATCH_SIZE": "3",
+        "MAIL_POLL_INTERVAL_SECONDS": "0.2",
+        "MAIL_RETRY_BASE_SECONDS": "0.5",
+        "MAIL_RETRY_MAX_SECONDS": "1",
+        **(settings or {}),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
+    if failpoint:
+        env[FAILPOINT] = failpoint
+    process = ManagedProcess(
+        module.replace("_", "-"),
+        [sys.executable, "-m", f"services.notifications.tests.{module}", WAKEUP_CHANNEL],
+        env,
+        log_file,
+    )
+    process.start()
+    return process
+
+
+async def killed(process: ManagedProcess) -> int | None:
+    """The process's exit code once its failpoint has killed it (-9)."""
+
+    async def gone() -> bool:
+        return not process.is_running()
+
+    await eventually(gone, within=60, what=f"{process.name} to hit its failpoint")
+    return process.returncode

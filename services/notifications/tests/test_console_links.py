@@ -7,6 +7,7 @@ import pytest
 
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
+from aihub_notifications.domain.appeal_mails import APPEAL_FILED_MANAGER
 from aihub_notifications.domain.console_links import ConsoleLinks
 from aihub_notifications.domain.reminders import REVIEW_REMINDER_REVIEWER
 from aihub_notifications.domain.samples import OTHER_STARTUPS, sample_request
@@ -28,6 +29,7 @@ STAFF_PAGES = {
     mails.APPLICATION_RECEIVED_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
     mails.APPLICATION_INELIGIBLE_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
     mails.APPLICATION_DECIDED_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
+    APPEAL_FILED_MANAGER: [f"{BASE}/applications/{APPLICATION}"],
     mails.ENROLLMENT_CHANGED_MANAGER: [f"{BASE}/cohorts/cyber-valley-2027-1/enrollments"],
     mails.COHORT_FILLED_MANAGER: [f"{BASE}/cohorts/cyber-valley-2027-1/enrollments"],
     mails.DAILY_DIGEST_MANAGER: [

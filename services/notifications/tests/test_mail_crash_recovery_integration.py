@@ -12,8 +12,6 @@ The sender runs as its own OS process (`sender_process.py`); the failpoint kills
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -22,13 +20,13 @@ from prometheus_client import REGISTRY
 
 from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.processes import ManagedProcess
-from aihub_local.testing import UNUSED_KAFKA_LOGIN, eventually, oidc_issuer_url
+from aihub_local.testing import eventually
 from aihub_notifications.adapters.templates import MailRenderer
-from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from services.notifications.tests.support import (
     PAUSE_MAX_SECONDS,
     RETRY_MAX_SECONDS,
-    WAKEUP_CHANNEL,
+    crash_test_process,
+    killed,
     make_sender,
     manager,
     one_batch,
@@ -37,48 +35,17 @@ from services.notifications.tests.support import (
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[3]
 OUTAGE_WAVE_SECONDS = RETRY_MAX_SECONDS + PAUSE_MAX_SECONDS + 0.5
 
 
 def sender_process(
     dsn: str, smtp: FaultySmtp, log_file: Path, failpoint: str | None = None
 ) -> ManagedProcess:
-    env = {
-        "NOTIFICATIONS_DATABASE_URL": dsn,
-        "OIDC_ISSUER_URL": oidc_issuer_url(),
-        **UNUSED_KAFKA_LOGIN,
-        "SMTP_HOST": smtp.host,
-        "SMTP_PORT": str(smtp.port),
-        "SMTP_TIMEOUT_SECONDS": "5",
-        "MAIL_BATCH_SIZE": "3",
-        "MAIL_POLL_INTERVAL_SECONDS": "0.2",
-        "MAIL_RETRY_BASE_SECONDS": "0.5",
-        "MAIL_RETRY_MAX_SECONDS": "1",
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-    }
-    if failpoint:
-        env[FAILPOINT] = failpoint
-    process = ManagedProcess(
-        "mail-sender",
-        [sys.executable, "-m", "services.notifications.tests.sender_process", WAKEUP_CHANNEL],
-        env,
-        log_file,
-    )
-    process.start()
-    return process
+    return crash_test_process("sender_process", dsn, smtp, log_file, failpoint)
 
 
 async def all_sent(db: asyncpg.Pool) -> bool:
     return bool(await db.fetchval("SELECT bool_and(status = 'sent') FROM deliveries"))
-
-
-async def killed(process: ManagedProcess) -> int | None:
-    async def gone() -> bool:
-        return not process.is_running()
-
-    await eventually(gone, within=60, what="the sender to hit its failpoint")
-    return process.returncode
 
 
 @pytest.mark.parametrize(

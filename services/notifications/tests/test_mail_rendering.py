@@ -27,7 +27,7 @@ LOCALES = ("ko", "en")
 
 
 def test_every_template_has_every_part_in_both_languages() -> None:
-    assert len(TEMPLATES) == 21
+    assert len(TEMPLATES) == 22
     assert RENDERER.templates() == {name: {"ko", "en"} for name in TEMPLATES}
 
 

@@ -2,7 +2,8 @@
 handles them and the reminder worker driven by its clock: each reminder arrives once (two
 workers scanning together), in the reviewer's language, with the button to the scoring page;
 none once the review is scored or its reviewer stepped aside (a conflict declared, a challenge
-upheld); a blind stage's
+upheld), none while a challenge of the reviewer is open (resumed when it is dismissed); a blind
+stage's
 reminder names the anonymous label only; past the due time the digest counts it as overdue."""
 
 from __future__ import annotations
@@ -238,3 +239,76 @@ async def test_no_reminder_for_a_decided_application_or_without_a_due_time(
     await db.execute("UPDATE applicants SET status = 'rejected' WHERE application_id = 'app-3'")
     assert await worker(db, renderer, DUE - timedelta(hours=1)).run_once() == 0
     assert await reminders_queued(db) == []
+
+
+def challenge(app: str, reviewer: ReviewerRef, challenge_id: str, status: str) -> ReviewChallenge:
+    return upheld(app, reviewer).model_copy(
+        update={
+            "challenge_id": challenge_id,
+            "status": status,
+            **({"decision_reason": None, "decided_by": None} if status == "open" else {}),
+        }
+    )
+
+
+async def test_reminders_pause_while_a_challenge_is_open_and_resume_when_it_is_dismissed(
+    db: asyncpg.Pool, renderer: MailRenderer
+) -> None:
+    lifecycle = Lifecycle(db, renderer)
+    await cohort_with_application(db, lifecycle, "app-5")
+    for reviewer in (CHALLENGED, KOREAN):
+        await lifecycle.handle("review.assigned", assigned("app-5", reviewer))
+    await db.execute("DELETE FROM deliveries")  # the assignment mails: not what is tested here
+
+    async def reminded(at: datetime) -> list[str]:
+        await worker(db, renderer, at).run_once()
+        return [r["recipient"] for r in await reminders_queued(db)]
+
+    # Challenged before the first reminder fell due: only the other reviewer is reminded.
+    await lifecycle.handle("review.challenged", challenge("app-5", CHALLENGED, "ch-5", "open"))
+    assert await reminded(DUE - timedelta(hours=47)) == [str(KOREAN.id).lower()]
+    assert await reminded(DUE - timedelta(hours=30)) == [str(KOREAN.id).lower()]
+
+    # Dismissed: the assignment is open again with its due time; the 48-hour reminder that fell
+    # due during the pause is sent now, once, and the 24-hour one at its time.
+    dismissed = challenge("app-5", CHALLENGED, "ch-5", "dismissed")
+    await lifecycle.handle("review.challenge_decided", dismissed)
+    at_29 = DUE - timedelta(hours=29)
+    assert await reminded(at_29) == [str(KOREAN.id).lower(), str(CHALLENGED.id)]
+    assert await worker(db, renderer, at_29).run_once() == 0
+    # The opening again (a replay, or a dead letter handed back late) does not reopen it.
+    await lifecycle.handle("review.challenged", challenge("app-5", CHALLENGED, "ch-5", "open"))
+    queued = await reminded(DUE - timedelta(hours=23))
+    assert queued.count(str(CHALLENGED.id)) == 2
+    assert queued.count(str(KOREAN.id).lower()) == 2
+    hours = await db.fetch(
+        "SELECT offset_seconds / 3600 AS h FROM review_reminders"
+        " WHERE application_id = 'app-5' AND reviewer_email = $1 ORDER BY offset_seconds DESC",
+        str(CHALLENGED.id),
+    )
+    assert [r["h"] for r in hours] == [48, 24]
+
+
+async def test_a_dismissal_past_the_due_time_sends_nothing_late_and_an_upheld_one_ends_it(
+    db: asyncpg.Pool, renderer: MailRenderer
+) -> None:
+    lifecycle = Lifecycle(db, renderer)
+    await cohort_with_application(db, lifecycle, "app-6")
+    await lifecycle.handle("review.assigned", assigned("app-6", CHALLENGED))
+    await db.execute("DELETE FROM deliveries")
+    await lifecycle.handle("review.challenged", challenge("app-6", CHALLENGED, "ch-6", "open"))
+    assert await worker(db, renderer, DUE - timedelta(hours=1)).run_once() == 0
+    dismissed = challenge("app-6", CHALLENGED, "ch-6", "dismissed")
+    await lifecycle.handle("review.challenge_decided", dismissed)
+    # Past the due time: overdue for the digest, no reminder for the reviewer.
+    assert await worker(db, renderer, DUE + timedelta(minutes=1)).run_once() == 0
+    # A second challenge of the same reviewer pauses again; upheld, they are off the stage.
+    await lifecycle.handle("review.challenged", challenge("app-6", CHALLENGED, "ch-7", "open"))
+    await lifecycle.handle(
+        "review.challenge_decided", challenge("app-6", CHALLENGED, "ch-7", "upheld")
+    )
+    assert await reminders_queued(db) == []
+    assert (
+        await db.fetchval("SELECT count(*) FROM review_assignments WHERE application_id = 'app-6'")
+        == 0
+    )

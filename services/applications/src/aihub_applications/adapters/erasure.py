@@ -101,12 +101,18 @@ async def anonymise(
         ids,
         ERASED,
     )
+    # A bonus grant's reason is a manager's words about the founder ("born 1995"); the item
+    # and its points stay, as the ranking they moved does.
+    bonus = await conn.execute(
+        "UPDATE bonus_grants SET reason = $2::text WHERE application_id = ANY($1)", ids, ERASED
+    )
     return {
         "applications": _count(applications),
         "history_entries": _count(history),
         "review_comments": _count(reviews),
         "appeals": _count(appeals),
         "challenges": _count(challenges),
+        "bonus_reasons": _count(bonus),
     }
 
 

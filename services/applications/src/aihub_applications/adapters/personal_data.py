@@ -28,6 +28,17 @@ _KINDS = {
     " ORDER BY application_id, id",
     "review_assignments": "SELECT * FROM review_assignments WHERE application_id = ANY($1)"
     " ORDER BY application_id, stage_code, reviewer_id",
+    # Appeals, challenges and bonus grants: what was asked or granted for the applicant, with
+    # its stage, reason, status, outcome and dates. Who at the hub filed or decided them is in
+    # the history rows above (`actor`), as for every other step.
+    "appeals": "SELECT id, application_id, stage_code, decision_at, reason, disclosure_requested,"
+    " filed_at, status, decision_reason, decided_at, reinstated_to_stage FROM appeals"
+    " WHERE application_id = ANY($1) ORDER BY application_id, filed_at, id",
+    "review_challenges": "SELECT id, application_id, stage_code, reviewer_id, reason, filed_at,"
+    " status, decision_reason, decided_at FROM review_challenges"
+    " WHERE application_id = ANY($1) ORDER BY application_id, filed_at, id",
+    "bonus_grants": "SELECT application_id, item_code, reason, granted_at FROM bonus_grants"
+    " WHERE application_id = ANY($1) ORDER BY application_id, item_code",
     "erasures": "SELECT requested_by, request_id, requested_at, completed_at FROM erasures"
     " WHERE application_ids && $1::text[] ORDER BY requested_at",
 }

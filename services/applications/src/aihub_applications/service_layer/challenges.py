@@ -12,7 +12,7 @@ import asyncpg
 
 from aihub_applications.adapters import challenges, history, repository, reviews
 from aihub_applications.domain.application import Application
-from aihub_applications.domain.challenges import Outcome, require_open
+from aihub_applications.domain.challenges import ALREADY_OPEN, NOT_ASSIGNED, Outcome, require_open
 from aihub_applications.domain.status import RuleBroken
 from aihub_applications.service_layer.access import require_manager
 from aihub_applications.service_layer.assignments import replace_reviewer
@@ -68,10 +68,18 @@ async def file_for(
     application.lifecycle(review).require_in_review(index, "challenge a reviewer")
     assignment = await reviews.lock_assignment(conn, application.id, stage.code, reviewer_id)
     if assignment is None or not assignment.counts:
-        raise NotFound(f"{reviewer_id} is not a reviewer of this application in {stage.code}")
+        raise NotFound(
+            f"{reviewer_id} is not a reviewer of this application in {stage.code}",
+            code=NOT_ASSIGNED,
+            params={"reviewer": reviewer_id, "stage": stage.code},
+        )
     filed = await challenges.file(conn, application.id, stage.code, reviewer_id, reason, filed_by)
     if filed is None:
-        raise RuleBroken(f"a challenge of {reviewer_id} in {stage.code} is already open")
+        raise RuleBroken(
+            f"a challenge of {reviewer_id} in {stage.code} is already open",
+            code=ALREADY_OPEN,
+            params={"reviewer": reviewer_id, "stage": stage.code},
+        )
     challenge_id, _ = filed
     note = f"challenge of reviewer {reviewer_id} filed: {reason}"
     await history.add_note(

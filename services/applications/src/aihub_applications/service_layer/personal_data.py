@@ -1,5 +1,6 @@
 """Access requests (PIPA art. 35, GDPR art. 15): everything this service holds about a person
-(their applications with the submission and consent as sent, history, reviews, erasures)."""
+(their applications with the submission and consent as sent, history, reviews, appeals,
+challenges, bonus grants, erasures)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,9 @@
 or refused with the reason. The same record twice is one effect and one receipt (the inbox);
 the same request sent again (a new event, the same `request_id`) changes nothing and earns the
 same receipt. A publisher asks only about applications it submitted: any other is refused as
-unknown, and it learns nothing about it. The rules are those of the staff's door (`appeals`,
-`challenges`), an appeal's window judged at the record's arrival."""
+unknown, and it learns nothing about it; nor does a refused challenge tell it whether an
+e-mail reviews the application (`domain/challenges.not_challengeable`). The rules are those of
+the staff's door (`appeals`, `challenges`), an appeal's window judged at the record's arrival."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Literal, TypeVar
 from aihub_applications.adapters import appeals as appeals_db
 from aihub_applications.domain.appeals import CodedRefusal
 from aihub_applications.domain.application import Application
+from aihub_applications.domain.challenges import REVEALS_THE_PANEL, not_challengeable
 from aihub_applications.service_layer import appeals, challenges
 from aihub_applications.service_layer.events import new_event
 from aihub_applications.service_layer.loaders import load
@@ -61,15 +63,20 @@ async def _appeal(
 async def _challenge(
     conn: DbConnection, event: CloudEvent, application: Application, request: ChallengeRequested
 ) -> dict[str, str]:
-    answer = await challenges.file_for(
-        conn,
-        application,
-        request.stage_code,
-        str(request.reviewer_id),
-        request.reason,
-        _actor(event),
-        event.correlationid or event.id,
-    )
+    try:
+        answer = await challenges.file_for(
+            conn,
+            application,
+            request.stage_code,
+            str(request.reviewer_id),
+            request.reason,
+            _actor(event),
+            event.correlationid or event.id,
+        )
+    except Refused as refused:
+        if refused.code in REVEALS_THE_PANEL:
+            raise not_challengeable(request.stage_code) from None
+        raise
     return {"challenge_id": str(answer.challenge_id)}
 
 

@@ -66,6 +66,7 @@ MAIL_KINDS = (
     "cohort_filled",
     "dead_letters",
     "daily_digest",
+    "appeal",
 )
 
 

@@ -84,6 +84,9 @@ _SERVICE_REASONS = {
     "appeals_not_offered": N_("This stage takes no appeals."),
     "appeal_window_closed": N_("The appeal window closed at %(closed_at)s."),
     "already_appealed": N_("This decision was already appealed."),
+    # applications: challenges (기피 신청)
+    "reviewer_not_assigned": N_("%(reviewer)s is not a reviewer of this application in %(stage)s."),
+    "challenge_already_open": N_("A challenge of %(reviewer)s in %(stage)s is already open."),
 }
 
 REASONS: Mapping[str, str] = {**_FIELD_PROBLEMS, **_SERVICE_REASONS}

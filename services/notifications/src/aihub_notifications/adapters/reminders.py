@@ -10,10 +10,14 @@ from aihub_notifications.domain.reminders import OpenAssignment
 from aihub_shared.runtime.db import DbConnection
 
 #: An assignment is open while unscored, its stage open for the application, the application
-#: undecided and not erased (an erased applicant's assignments are nobody's business any more).
+#: undecided and not erased (an erased applicant's assignments are nobody's business any more),
+#: and its reviewer not under an open challenge there (paused until the manager decides).
 _OPEN = (
     "r.submitted_at IS NULL AND r.stage_closed_at IS NULL AND r.due_at IS NOT NULL"
     " AND a.status = 'received' AND a.erased_at IS NULL"
+    " AND NOT EXISTS (SELECT 1 FROM review_challenges c WHERE c.status = 'open'"
+    "   AND c.application_id = r.application_id AND c.stage_code = r.stage_code"
+    "   AND c.reviewer_email = r.reviewer_email)"
 )
 
 

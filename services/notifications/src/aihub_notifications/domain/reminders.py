@@ -2,7 +2,8 @@
 offsets and what was already sent are parameters.
 
 The rule, for an open assignment (unscored, not withdrawn, its stage still open for the
-application) due at `due`, with offsets such as 48 h and 24 h:
+application, its reviewer under no undecided challenge there) due at `due`, with offsets such as
+48 h and 24 h:
 
 * the reminder of offset `o` falls due at `due - o`, and only while `due` has not passed (after
   that the review is overdue: the managers' digest says so, the reviewer is not nagged);
@@ -11,7 +12,11 @@ application) due at `due`, with offsets such as 48 h and 24 h:
 * when several reminders fall due at once (the service was down, or an assignment made between
   two offsets), only the latest of them (the smallest offset) is sent, and one of an offset no
   larger than it already sent makes it moot: a reviewer never gets two reminders in a row for
-  one assignment.
+  one assignment;
+* a challenge of the reviewer (기피 신청) pauses the assignment: no reminder falls due while it
+  is open. Dismissed, the assignment is open again with its due time unchanged, and the rule
+  above applies as after any pause: of the reminders that fell due meanwhile only the latest
+  is sent, and none once the due time has passed. Upheld, the reviewer is off the stage.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.alerts import DeadLetterSeen, alert_mails
-from aihub_notifications.domain.appeal_mails import appeal_decided
+from aihub_notifications.domain.appeal_mails import appeal_decided, appeal_filed
 from aihub_notifications.domain.digest import CohortFigures, compose_digest
 from aihub_notifications.domain.mails import MailRequest, seoul_time
 from aihub_notifications.domain.reminders import OpenAssignment, review_reminder
@@ -118,6 +118,10 @@ def _decided(outcome: str) -> Callable[[Contact, Contact], list[MailRequest]]:
 def _appeal_decided(applicant: Contact, staff: Contact) -> list[MailRequest]:
     decided = _example("appeal.decided", ApplicationAppeal)
     return appeal_decided(decided, _cohort(), _applicant(applicant))
+
+
+def _appeal_filed(applicant: Contact, staff: Contact) -> list[MailRequest]:
+    return appeal_filed(_example("appeal.filed", ApplicationAppeal), _cohort(), [staff])
 
 
 def _withdrawn(applicant: Contact, staff: Contact) -> list[MailRequest]:
@@ -266,6 +270,7 @@ PLANNERS: dict[str, Callable[[Contact, Contact], list[MailRequest]]] = {
     "applications_received": _together(_received),
     "applications_decided": _together(_decided("accepted")),
     "enrollments_changed": _together(_enrollment("enrollment.waitlisted")),
+    "appeal_filed": _appeal_filed,
 }
 
 

@@ -33,6 +33,7 @@ class MailKind(StrEnum):
     COHORT_FILLED = "cohort_filled"
     DEAD_LETTERS = "dead_letters"
     DAILY_DIGEST = "daily_digest"
+    APPEAL = "appeal"
 
 
 #: What a program manager listed on a cohort gets while the directory does not know them.
@@ -44,6 +45,7 @@ MANAGER_DEFAULT_KINDS = frozenset(
         MailKind.ENROLLMENT,
         MailKind.COHORT_FILLED,
         MailKind.DAILY_DIGEST,
+        MailKind.APPEAL,
     }
 )
 

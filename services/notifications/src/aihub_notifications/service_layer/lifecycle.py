@@ -13,6 +13,7 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.appeal_mails import appeal_decided
 from aihub_notifications.domain.staff import MailKind, reviewer_recipient
+from aihub_notifications.service_layer.appeal_mails import appeal_filed_handler
 from aihub_notifications.service_layer.invitations import invite_reviewer
 from aihub_notifications.service_layer.mailing import (
     cohort_replica,
@@ -23,6 +24,7 @@ from aihub_notifications.service_layer.mailing import (
 )
 from aihub_notifications.service_layer.replicas import replicate_applicant
 from aihub_notifications.service_layer.staff_notices import RunLookups, queue_planned
+from aihub_notifications.service_layer.review_challenges import challenge_changed
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
     ApplicationAppeal,
@@ -31,7 +33,6 @@ from aihub_shared.contracts.applications import (
     ApplicationReceived,
     ApplicationWithdrawn,
     ReviewAssigned,
-    ReviewChallenge,
     ReviewConflictDeclared,
     ReviewSubmitted,
 )
@@ -68,7 +69,9 @@ def lifecycle_handlers(renderer: MailRenderer) -> dict[str, Handler]:
         "review.submitted": review_submitted,
         "application.advanced": application_advanced,
         "appeal.decided": mailer.appeal_decided,
-        "review.challenge_decided": challenge_decided,
+        "appeal.filed": appeal_filed_handler(renderer),
+        "review.challenged": challenge_changed,
+        "review.challenge_decided": challenge_changed,
         "review.conflict_declared": conflict_declared,
     }
 
@@ -184,16 +187,6 @@ async def application_advanced(
 ) -> None:
     """No mail: the stage it left has nothing pending for it any more."""
     await reviews.close_review_stage(conn, data.application_id, data.from_stage, at=event.time)
-
-
-async def challenge_decided(conn: DbConnection, event: CloudEvent, data: ReviewChallenge) -> None:
-    """No mail: an upheld challenge takes the reviewer off the application's stage, so it is no
-    longer pending for them (no reminder, not in the digest). Their replacement, if the pool had
-    one, came as a `review.assigned` naming them in `replaces`, before this event."""
-    if data.status == "upheld":
-        await reviews.withdraw_assignment(
-            conn, data.application_id, data.stage_code, str(data.reviewer.id)
-        )
 
 
 async def conflict_declared(

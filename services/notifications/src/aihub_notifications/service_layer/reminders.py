@@ -38,6 +38,7 @@ from aihub_shared.contracts.applications import ReviewerRef
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.notifications import ReminderSent
 from aihub_shared.runtime import outbox
+from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.logging import mask_email
 
 log = structlog.get_logger(__name__)
@@ -93,21 +94,24 @@ class ReminderScheduler:
         event_id = reminder_event_id(
             assignment.application_id, assignment.stage_code, assignment.reviewer_email, offset
         )
-        async with self._pool.acquire() as conn, conn.transaction():
-            if not await reminders.lock_if_open(conn, assignment):
-                return False
-            if not await reminders.record_reminder(conn, assignment, offset, event_id):
-                return False
-            cohort = await replicas.cohort(conn, assignment.cohort_code)
-            event = _reminder_sent(assignment, offset, event_id, str(reviewer.email))
-            await outbox.add_events(conn, [event])
-            await queue_requests(
-                conn,
-                review_reminder(assignment, cohort, reviewer, offset),
-                self._renderer,
-                event_id=event_id,
-                event_type=event.type,
-            )
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                if not await reminders.lock_if_open(conn, assignment):
+                    return False
+                if not await reminders.record_reminder(conn, assignment, offset, event_id):
+                    return False
+                cohort = await replicas.cohort(conn, assignment.cohort_code)
+                event = _reminder_sent(assignment, offset, event_id, str(reviewer.email))
+                await outbox.add_events(conn, [event])
+                await queue_requests(
+                    conn,
+                    review_reminder(assignment, cohort, reviewer, offset),
+                    self._renderer,
+                    event_id=event_id,
+                    event_type=event.type,
+                )
+            # Crash tests: right at the commit, before anything else runs (the mail not sent).
+            crash_if_armed("reminder:after-commit")
         log.info(
             "reviewer reminded",
             application_id=assignment.application_id,
