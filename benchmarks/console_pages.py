@@ -51,7 +51,7 @@ from aihub_local.platform import (
     recorded_services,
 )
 from aihub_local.stack import LocalStack, StackEndpoints
-from aihub_local.staff_accounts import password_of
+from aihub_local.staff_accounts import ensure_demo_accounts, password_of
 from aihub_local.testing import staff_token, use_stack_for_tokens
 from aihub_shared.runtime.db import create_pool
 from benchmarks import seed_cohort
@@ -208,6 +208,8 @@ async def main() -> None:
         if args.manager_cohort:
             groups.append(await seeded_manager_pages(endpoints, args.manager_cohort))
         if args.ops:
+            # The demo ops account exists on a stack `./dev up` started, not yet on a new one.
+            await asyncio.to_thread(ensure_demo_accounts, endpoints)
             ops_pages = list(OPS_PAGES)
             if args.manager_cohort:
                 ops_pages.append(COHORT_OUTCOMES.format(c=seed_cohort.COHORT))
