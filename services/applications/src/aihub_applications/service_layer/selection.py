@@ -20,6 +20,7 @@ from aihub_applications.service_layer import bonus_points
 from aihub_applications.service_layer.access import require_manager
 from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.events import publish
+from aihub_applications.service_layer.kept import KeptComputations
 from aihub_applications.service_layer.loaders import (
     cohort_managed_by,
     in_stage,
@@ -137,13 +138,22 @@ async def _plan_advance(
     return _Plan.of(applications, results, outcomes)
 
 
+#: The last previews read (issue 16: at 10,000 applications computing one took about a second).
+_KEPT_PREVIEWS: KeptComputations[list[tuple[rules.Outcome, Application]]] = KeptComputations(4)
+
+
 async def preview_advance(
     pool: asyncpg.Pool, cohort_code: str, stage_code: str, *, staff: StaffPrincipal
 ) -> list[tuple[rules.Outcome, Application]]:
-    """What `advance_stage` would decide now, changing nothing (one consistent snapshot)."""
+    """What `advance_stage` would decide now, changing nothing (one consistent snapshot; kept
+    until an input changes, `kept.py`)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
         review = await cohort_managed_by(conn, cohort_code, staff)
-        return (await _plan_advance(conn, review, stage_code, lock=False)).decided()
+
+        async def plan() -> list[tuple[rules.Outcome, Application]]:
+            return (await _plan_advance(conn, review, stage_code, lock=False)).decided()
+
+        return await _KEPT_PREVIEWS.get_or_compute(conn, cohort_code, ("advance", stage_code), plan)
 
 
 async def advance_stage(
@@ -308,10 +318,15 @@ async def _plan_selection(
 async def preview_selection(
     pool: asyncpg.Pool, cohort_code: str, *, reserve: int | None, staff: StaffPrincipal
 ) -> list[tuple[rules.Outcome, Application]]:
-    """What `select` would decide now with this reserve, changing nothing."""
+    """What `select` would decide now with this reserve, changing nothing (kept like
+    `preview_advance`)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
         review = await cohort_managed_by(conn, cohort_code, staff)
-        return (await _plan_selection(conn, review, reserve, lock=False)).decided()
+
+        async def plan() -> list[tuple[rules.Outcome, Application]]:
+            return (await _plan_selection(conn, review, reserve, lock=False)).decided()
+
+        return await _KEPT_PREVIEWS.get_or_compute(conn, cohort_code, ("select", reserve), plan)
 
 
 async def select(
