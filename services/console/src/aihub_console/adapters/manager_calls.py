@@ -159,12 +159,17 @@ def closing(response: httpx.Response) -> BackgroundTask:
     return BackgroundTask(response.aclose)
 
 
+#: The selection preview's lines the ranking page shows: the accepted (seats, then the reserve)
+#: come first; a cohort of 10,000 need not travel whole for them.
+SELECTION_PREVIEW_LINES = 200
+
+
 async def selection_preview(
     api: ApplicationsApi, cohort_code: str, reserve: int | None
-) -> list[Outcome]:
+) -> Page[Outcome]:
     params = {} if reserve is None else {"reserve": reserve}
     path = f"/cohorts/{cohort_code}/selection/preview"
-    return await api.call("GET", path, list[Outcome], params=params)
+    return await _page(api, path, Outcome, params, limit=SELECTION_PREVIEW_LINES, offset=0)
 
 
 async def select(

@@ -140,7 +140,8 @@ async def _ranking_page(
         replicated_cohort(apis.applications, code),
         rule_calls.cohort_bonus(apis.programs, code),
     )
-    preview, preview_refused = [], None
+    preview: Page[Outcome] | None = None
+    preview_refused = None
     errors = errors or FormErrors()
     if "reserve" in request.query_params or errors:
         try:
