@@ -1,4 +1,5 @@
-"""Throughput of the two hot paths on the real Postgres and Kafka of the test stack.
+"""Throughput of the hot paths on the real Postgres and Kafka of the test stack: writing the
+outbox, the relay, the consumer.
 
     .venv/bin/python -m benchmarks.throughput [--events 20000]
 
@@ -84,6 +85,26 @@ async def fill_outbox(pool: asyncpg.Pool, n: int) -> None:
             await outbox.add_events(conn, [unconsumed_event(i) for i in batch])
 
 
+async def outbox_write_rate(pool: asyncpg.Pool, n: int, per_call: int) -> float:
+    """`outbox.add_events` as a use case calls it: `per_call` events in one transaction of
+    their own, `n` events in all (built before the clock starts)."""
+    await pool.execute("TRUNCATE outbox")
+    calls = [
+        [unconsumed_event(i) for i in range(start, min(n, start + per_call))]
+        for start in range(0, n, per_call)
+    ]
+    async with pool.acquire() as conn:
+        async with conn.transaction():  # statements prepared outside the clock
+            await outbox.add_events(conn, calls[0])
+        began = time.perf_counter()
+        for events in calls:
+            async with conn.transaction():
+                await outbox.add_events(conn, events)
+        elapsed = time.perf_counter() - began
+    await pool.execute("TRUNCATE outbox")
+    return n / elapsed
+
+
 async def relay_rate(
     pool: asyncpg.Pool, dsn: str, kafka: KafkaConnection, n: int, batch: int
 ) -> float:
@@ -138,6 +159,10 @@ async def main(events: int) -> None:
     try:
         await apply_migrations(pool, None)
         results = {}
+        for per_call in (1, 5, 100):
+            results[f"outbox writes, {per_call} per transaction"] = await outbox_write_rate(
+                pool, min(events, 5000), per_call
+            )
         for batch in (1, 100, 500):
             n = min(events, 2000) if batch == 1 else events
             results[f"relay batch={batch}"] = await relay_rate(pool, dsn, endpoints.kafka, n, batch)

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from aihub_local.stack import StackEndpoints
-from aihub_local.testing import header, read_until
+from aihub_local.testing import eventually, header, read_until
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.notifications import EmailDelivered
 from aihub_shared.contracts.registry import contract
@@ -77,6 +77,41 @@ async def test_committed_rows_leave_in_order_and_rolled_back_rows_never(
     sequence = [json.loads(r.value)["data"]["delivery_id"] for r in records]
     assert sequence == ["0", "1", "2", "3", "4"]  # one key, one partition, in order; no 99
     assert header(records[0], "ce_type") == contract("email.sent").type
+
+
+async def test_a_committed_call_wakes_the_relay_and_nothing_else_does(
+    kit_pool: asyncpg.Pool, kit_dsn: str, run_id: str
+) -> None:
+    """The events of one `add_events` call are one INSERT, whose statement-level trigger
+    NOTIFYs the relay's channel once the transaction commits; a rolled-back call and an empty
+    one wake nobody."""
+    key = f"kit-wake-{run_id}"
+    heard: list[str] = []
+    listener = await asyncpg.connect(kit_dsn)
+    try:
+        for channel in ("kit_test_outbox", "kit_test_done"):
+            await listener.add_listener(channel, lambda *args: heard.append(args[2]))
+        async with kit_pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            await outbox.add_events(conn, [delivery_event(key, n) for n in range(3)])
+            await transaction.rollback()
+            async with conn.transaction():
+                await outbox.add_events(conn, [])
+            async with conn.transaction():
+                await outbox.add_events(conn, [delivery_event(key, n) for n in range(3)])
+            await conn.execute("NOTIFY kit_test_done")
+
+        async def all_delivered() -> bool:
+            await listener.execute("SELECT 1")  # a round trip lets pending notifications in
+            return "kit_test_done" in heard
+
+        # Notifications arrive in commit order: by the last one, every earlier one is in.
+        await eventually(all_delivered, what="the notifications of every transaction")
+        assert heard == ["kit_test_outbox", "kit_test_done"]
+    finally:
+        await listener.close()
+    assert await kit_pool.fetchval("SELECT count(*) FROM outbox WHERE key = $1", key.encode()) == 3
 
 
 async def test_rows_wait_while_kafka_is_unreachable_and_leave_once_it_is_back(

@@ -2,8 +2,8 @@
 ranking under 50 ms) are always the ones computed afresh: after any sequence of score changes,
 conflicts, challenges, bonus grants and external marks — each of which may move others'
 calibrated scores, or make a preview refused — the kept answer equals a fresh computation by the
-one rule (`selection.py`'s plans, as the advance and the selection apply them), and an unchanged
-cohort is not computed again."""
+one rule (the plans of `advancing.py` and `selection.py`, as the advance and the selection apply
+them), and an unchanged cohort is not computed again."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from aihub_applications.adapters import catalog_replica
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.status import RuleBroken
-from aihub_applications.service_layer import selection
+from aihub_applications.service_layer import advancing, selection
 from aihub_applications.service_layer.loaders import cohort_managed_by
 from aihub_applications.service_layer.ranking import cohort_ranking, computed_ranking
 from aihub_local.testing import valid_brn
@@ -201,7 +201,7 @@ async def fresh_previews(pool: asyncpg.Pool, code: str) -> tuple[Preview, Previe
         review = await cohort_managed_by(conn, code, ADMIN)
 
         async def advance() -> list[tuple[rules.Outcome, Application]]:
-            return (await selection._plan_advance(conn, review, STAGE, lock=False)).decided()
+            return (await advancing._plan_advance(conn, review, STAGE, lock=False)).decided()
 
         async def select() -> list[tuple[rules.Outcome, Application]]:
             return (await selection._plan_selection(conn, review, None, lock=False)).decided()
@@ -211,7 +211,7 @@ async def fresh_previews(pool: asyncpg.Pool, code: str) -> tuple[Preview, Previe
 
 async def kept_previews(pool: asyncpg.Pool, code: str) -> tuple[Preview, Preview]:
     return (
-        await answer(lambda: selection.preview_advance(pool, code, STAGE, staff=ADMIN)),
+        await answer(lambda: advancing.preview_advance(pool, code, STAGE, staff=ADMIN)),
         await answer(lambda: selection.preview_selection(pool, code, reserve=None, staff=ADMIN)),
     )
 
@@ -255,11 +255,11 @@ async def test_a_kept_preview_is_read_again_without_computing_and_in_pages(
         for r in range(REVIEWERS):
             await change(applications_pool, ids, ("score", n, r, 40 + 10 * n))
     await change(applications_pool, ids, ("external", 0, 0, 0))
-    first = await selection.preview_advance(applications_pool, code, STAGE, staff=ADMIN)
-    again = await selection.preview_advance(applications_pool, code, STAGE, staff=ADMIN)
+    first = await advancing.preview_advance(applications_pool, code, STAGE, staff=ADMIN)
+    again = await advancing.preview_advance(applications_pool, code, STAGE, staff=ADMIN)
     assert again is first
     assert len(first) == APPLICATIONS
     await change(applications_pool, ids, ("score", 0, 0, 100))
-    changed = await selection.preview_advance(applications_pool, code, STAGE, staff=ADMIN)
+    changed = await advancing.preview_advance(applications_pool, code, STAGE, staff=ADMIN)
     assert changed is not first
     assert shown(changed) == (await fresh_previews(applications_pool, code))[0]

@@ -6,16 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from aihub_programs.domain.allocation import (
+from aihub_programs.domain.allocation import CohortSeats
+from aihub_programs.domain.cancellation_reasons import (
     COHORT_ENDED,
     DEADLINE_PASSED,
     WITHDRAWN,
-    CohortSeats,
-    EnrollmentConflict,
-    Outcome,
     cancellation_cause,
-    cohort_ends_at,
 )
+from aihub_programs.domain.cohort_calendar import cohort_ends_at
+from aihub_programs.domain.enrollments import EnrollmentConflict, Outcome
 
 NOW = datetime(2027, 3, 2, 9, tzinfo=UTC)
 

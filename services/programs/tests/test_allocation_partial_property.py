@@ -10,14 +10,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aihub_programs.domain.allocation import (
-    CohortSeats,
-    Counted,
-    Enrollment,
-    EnrollmentConflict,
-    Outcome,
-    waitlist_head_needed,
-)
+from aihub_programs.domain.allocation import CohortSeats
+from aihub_programs.domain.enrollments import Counted, Enrollment, EnrollmentConflict, Outcome
+from aihub_programs.domain.roster import waitlist_head_needed
 
 NOW = datetime(2027, 3, 2, 9, tzinfo=UTC)
 DUE = timedelta(days=1)

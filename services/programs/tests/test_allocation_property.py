@@ -8,13 +8,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aihub_programs.domain.allocation import (
-    COHORT_ENDED,
-    Change,
-    CohortSeats,
-    EnrollmentConflict,
-    Outcome,
-)
+from aihub_programs.domain.allocation import CohortSeats
+from aihub_programs.domain.cancellation_reasons import COHORT_ENDED
+from aihub_programs.domain.enrollments import Change, EnrollmentConflict, Outcome
 
 NOW = datetime(2027, 3, 2, 9, tzinfo=UTC)
 

@@ -11,7 +11,8 @@ import asyncpg
 import pytest
 
 from aihub_local.testing import eventually
-from aihub_programs.domain.allocation import COHORT_ENDED, SEOUL
+from aihub_programs.domain.cancellation_reasons import COHORT_ENDED
+from aihub_programs.domain.cohort_calendar import SEOUL
 from aihub_programs.service_layer import deadlines, enrollment
 from aihub_programs.service_layer.deadlines import AgreementDeadlines
 from aihub_programs.service_layer.enrollment import EnrollmentConflict

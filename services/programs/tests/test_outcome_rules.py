@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from aihub_programs.domain.allocation import SEOUL
+from aihub_programs.domain.cohort_calendar import SEOUL
 from aihub_programs.domain.outcomes import NEVER_HELD, SeatHistory, judge, quarter_starts_at
 from aihub_shared.contracts.programs import StartupKpiReported
 from services.programs.tests.support import BRNS

@@ -8,100 +8,35 @@ so a replay of the same bytes is a new message.
 Transient faults are retried in place with backoff, so a partition never skips ahead.
 Offsets are committed by FastStream only after the whole batch returned (see subscription.py), so
 a crash anywhere replays the batch and the inbox turns the replay into no-ops.
+
+This module is the consumer's one import surface; its paths live beside it: the fast path
+(`batch_transaction.py`), the slow path's retries (`record_retries.py`), refused receipts and
+dead letters (`dead_letter_path.py`), and what they share (`consuming.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import functools
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import asyncpg
-import structlog
 from aiokafka import ConsumerRecord
-from prometheus_client import Counter
 from pydantic import BaseModel
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    wait_exponential_jitter,
-)
 
 from aihub_shared.contracts.envelope import CloudEvent, EventContractError
-from aihub_shared.contracts.topics import dead_letter_topic
-from aihub_shared.runtime import batch, inbox, outbox, record_context
+from aihub_shared.runtime import batch, record_context
 from aihub_shared.runtime.batch import BatchHandler
+from aihub_shared.runtime.batch_transaction import BatchTransaction
+from aihub_shared.runtime.consuming import CONSUMED, Handler, decode_for, inbox_key
 from aihub_shared.runtime.db import DbConnection
-from aihub_shared.runtime.deadletters import MAX_DEAD_LETTER_KEY, bounded_copy
+from aihub_shared.runtime.dead_letter_path import answer_violation, write_dead_letter
 from aihub_shared.runtime.errors import RejectedEvent, ReplayFailed, RetryLater, is_transient
-from aihub_shared.runtime.event_decoding import decode_record
-from aihub_shared.runtime.refused_receipts import ContractRefusal, ContractViolation
-from aihub_shared.runtime.retry import RetryBudget, RetryPolicy, failure_kind
+from aihub_shared.runtime.record_retries import DeadLetter, RecordRetries, claim_and_apply
+from aihub_shared.runtime.refused_receipts import ContractRefusal
+from aihub_shared.runtime.retry import RetryPolicy
 
-log = structlog.get_logger(__name__)
-
-Handler = Callable[[DbConnection, CloudEvent, Any], Awaitable[None]]
-
-CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
-RETRIES = Counter("event_retries_total", "Retries of a failing event", ["consumer", "kind"])
-
-
-class _DeadLetter(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
-
-
-class _RollBack(Exception):
-    """A handler failed in the fast path: roll back, apply the `applied` records before it;
-    the `failed` records after them (one, or a batch handler's whole run) go one by one."""
-
-    def __init__(self, applied: int, failed: int = 1) -> None:
-        super().__init__(applied, failed)
-        self.applied = applied
-        self.failed = failed
-
-
-def inbox_key(event: CloudEvent) -> str:
-    """CloudEvents ids are unique per source, so the inbox key carries both."""
-    return f"{event.source}|{event.id}"
-
-
-@dataclasses.dataclass(frozen=True)
-class _Decoded:
-    """A record decoded before the fast path's transaction: its event, data and handler, or
-    the contract violation it is."""
-
-    record: ConsumerRecord
-    event: CloudEvent | None = None
-    data: BaseModel | None = None
-    handler: Handler | None = None
-    violation: EventContractError | None = None
-    #: The contract's short name (`application.submitted`), to find a batch handler.
-    name: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        record: ConsumerRecord,
-        decode: Callable[[ConsumerRecord], tuple[CloudEvent, str, BaseModel, Handler | None]],
-    ) -> _Decoded:
-        try:
-            event, name, data, handler = decode(record)
-        except EventContractError as exc:
-            return cls(record, violation=exc)
-        return cls(record, event, data, handler, name=name)
-
-    @property
-    def inbox_key(self) -> str:
-        assert self.event is not None  # only records with a handler are claimed
-        return inbox_key(self.event)
+__all__ = ["ConsumerSpec", "EventConsumer", "Handler", "inbox_key"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,14 +81,15 @@ class EventConsumer:
     ) -> None:
         self.name = name
         self.topics = list(topics)
-        self._batch_handlers = dict(batch_handlers or {})
+        batch_handlers = dict(batch_handlers or {})
         self._handlers = {
-            **{name: batch.one_by_one(h) for name, h in self._batch_handlers.items()},
+            **{name: batch.one_by_one(h) for name, h in batch_handlers.items()},
             **handlers,
         }
-        self._pool = pool
         self.retry = retry or RetryPolicy()
         self._refuse = refuse
+        self._fast = BatchTransaction(name, pool, self._handlers, batch_handlers, refuse)
+        self._slow = RecordRetries(name, pool, self.retry)
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> int:
         """Fast path: the whole batch in one transaction. A record that needs a retry ends the
@@ -163,7 +99,7 @@ class EventConsumer:
         Returns how many records had their effect applied (not skipped, not dead-lettered)."""
         applied = position = 0
         while position < len(records):
-            outcomes, failed = await self._apply_in_one_transaction(records[position:])
+            outcomes, failed = await self._fast.apply(records[position:])
             applied += outcomes.count("done")
             position += len(outcomes)
             for record in records[position : position + failed]:
@@ -171,125 +107,35 @@ class EventConsumer:
             position += len(records[position : position + failed])
         return applied
 
-    async def _apply_in_one_transaction(
-        self, records: Sequence[ConsumerRecord]
-    ) -> tuple[list[str], int]:
-        """The outcomes of the leading records, committed together: all of them, or those before
-        the first one whose handler failed; and how many records after them go one by one.
-        No savepoint per record (two round trips each): a failed handler rolls the whole
-        transaction back, and the records before it are applied again without it. Handlers are
-        written to be run again anyway (a redelivery after a failed commit does the same), and
-        a failure in the fast path is the rare case."""
-        decoded = [_Decoded.of(record, self._decode_named) for record in records]
-        count, failed = len(decoded), 1
-        while count:
-            try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    outcomes = await self._apply_leading(conn, decoded[:count])
-            except _RollBack as rolled_back:
-                count, failed = rolled_back.applied, rolled_back.failed
-                continue
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("batch transaction failed; continuing one by one", error=repr(exc))
-                return [], 1
-            for outcome in outcomes:
-                CONSUMED.labels(self.name, outcome).inc()
-            return outcomes, failed
-        return [], failed
-
-    async def _apply_leading(self, conn: DbConnection, decoded: Sequence[_Decoded]) -> list[str]:
-        """Each record's outcome in the caller's transaction; `_RollBack` at the first whose
-        handler failed (its writes are then in the transaction). The inbox claims of the whole
-        run are one statement; a run of records a batch handler takes is one call of it."""
-        fresh = await inbox.claim_all(
-            conn, self.name, [d.inbox_key for d in decoded if d.handler is not None], "done"
-        )
-        outcomes: list[str] = []
-        while len(outcomes) < len(decoded):
-            run = self._batch_run(decoded[len(outcomes) :])
-            if run:
-                outcomes += await self._apply_run(conn, run, fresh, applied=len(outcomes))
-                continue
-            item = decoded[len(outcomes)]
-            with record_context.handling(self.name, item.record):
-                if item.violation is not None:
-                    outcome = await self._answer_violation(conn, item.record, item.violation)
-                elif item.handler is None or item.event is None:
-                    outcome = "ignored"
-                else:
-                    with record_context.about(item.event):
-                        if item.inbox_key not in fresh:
-                            log.info("duplicate event skipped")
-                            outcome = "duplicate"
-                        else:
-                            fresh.discard(item.inbox_key)  # the same event twice in one batch
-                            try:
-                                await item.handler(conn, item.event, item.data)
-                            except Exception as exc:
-                                raise _RollBack(len(outcomes)) from exc
-                            outcome = "done"
-            outcomes.append(outcome)
-        return outcomes
-
-    def _batch_run(self, decoded: Sequence[_Decoded]) -> Sequence[_Decoded]:
-        """The longest prefix of records of one event name that a batch handler takes."""
-        name = decoded[0].name
-        if name is None or name not in self._batch_handlers:
-            return []
-        end = 1
-        while end < len(decoded) and decoded[end].name == name:
-            end += 1
-        return decoded[:end]
-
-    async def _apply_run(
-        self, conn: DbConnection, run: Sequence[_Decoded], fresh: set[str], *, applied: int
-    ) -> list[str]:
-        """A run's outcomes (`done`, or `duplicate`: handled before, or earlier in the batch)
-        after one call of its batch handler; `_RollBack` sends the whole run one by one when
-        the handler fails, so a poison record is dead-lettered with its reason alone."""
-        outcomes: list[str] = []
-        events: list[batch.Consumed] = []
-        for item in run:
-            assert item.event is not None  # a run holds decoded records only
-            if item.inbox_key in fresh:
-                fresh.discard(item.inbox_key)
-                arrival = record_context.arrival_of(item.record)
-                events.append(batch.Consumed(item.event, item.data, arrival))
-                outcomes.append("done")
-            else:
-                outcomes.append("duplicate")
-        positions = f"{record_context.position(run[0].record)}..{run[-1].record.offset}"
-        with structlog.contextvars.bound_contextvars(consumer=self.name, positions=positions):
-            if len(events) < len(run):
-                log.info("duplicate events skipped", count=len(run) - len(events))
-            try:
-                if events:
-                    await self._batch_handlers[str(run[0].name)](conn, events)
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                log.warning("batch failed; its records go one by one", error=repr(exc))
-                raise _RollBack(applied, failed=len(run)) from exc
-        return outcomes
-
     async def handle_record(self, record: ConsumerRecord) -> str:
         """Slow path for one record: its own transaction, retries with backoff; its outcome."""
         with record_context.handling(self.name, record):
             try:
                 event, data, handler = self._decode(record)
             except EventContractError as exc:
-                answer = functools.partial(self._answer_violation, record=record, exc=exc)
-                return await self._in_own_transaction(answer)
+                return await self._answer_in_own_transaction(record, exc)
             if handler is None:
                 CONSUMED.labels(self.name, "ignored").inc()
                 return "ignored"
             with record_context.about(event):
                 try:
-                    return await self._apply(event, data, handler)
-                except _DeadLetter as exc:
-                    return await self._dead_letter(record, exc.reason, exc.detail)
+                    return await self._slow.apply(event, data, handler)
+                except DeadLetter as exc:
+                    return await self._dead_letter_in_own_transaction(record, exc)
+
+    async def _answer_in_own_transaction(
+        self, record: ConsumerRecord, violation: EventContractError
+    ) -> str:
+        return await self._slow.in_own_transaction(
+            lambda conn: answer_violation(conn, self.name, self._refuse, record, violation)
+        )
+
+    async def _dead_letter_in_own_transaction(
+        self, record: ConsumerRecord, dead: DeadLetter
+    ) -> str:
+        return await self._slow.in_own_transaction(
+            lambda conn: write_dead_letter(conn, self.name, record, dead.reason, dead.detail)
+        )
 
     async def replay(self, conn: DbConnection, record: ConsumerRecord) -> str:
         """A dead letter handed back by ops (`dead_letter_admin.py`), in the caller's transaction:
@@ -307,7 +153,7 @@ class EventConsumer:
             with record_context.about(event):
                 try:
                     async with conn.transaction():
-                        return await self._claim_and_apply(conn, event, data, handler)
+                        return await claim_and_apply(conn, self.name, event, data, handler)
                 except RejectedEvent as exc:
                     raise ReplayFailed("rejected by a business rule", exc.reason) from exc
                 except RetryLater as exc:
@@ -319,142 +165,5 @@ class EventConsumer:
                     raise ReplayFailed("unexpected", detail) from exc
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, BaseModel, Handler | None]:
-        event, _, data, handler = self._decode_named(record)
+        event, _, data, handler = decode_for(record, self._handlers)
         return event, data, handler
-
-    def _decode_named(
-        self, record: ConsumerRecord
-    ) -> tuple[CloudEvent, str, BaseModel, Handler | None]:
-        try:
-            event, name, data = decode_record(record)
-            return event, name, data, self._handlers.get(name)
-        except EventContractError:
-            raise
-        except Exception as exc:  # whatever else hostile bytes provoke is still about the bytes
-            raise EventContractError("undecodable message", type(exc).__name__) from exc
-
-    async def _answer_violation(
-        self, conn: DbConnection, record: ConsumerRecord, exc: EventContractError
-    ) -> str:
-        """A refused receipt (or whatever the spec's `refuse` answers) when the violation can be
-        attributed to a publisher and its id; else, or as well when nothing answers, a dead
-        letter. Both in the caller's transaction, once per record position."""
-        answer = []
-        if self._refuse is not None and exc.document is not None:
-            answer = list(self._refuse(ContractViolation(exc.document, exc.reason, exc.errors)))
-        if not answer:
-            return await self._write_dead_letter(conn, record, exc.reason, exc.detail)
-        if not await inbox.claim(conn, self.name, record_context.position(record), "refused"):
-            return "duplicate"
-        await outbox.add_events(conn, answer)
-        log.info("contract violation answered", reason=exc.reason, detail=exc.detail[:500])
-        return "refused"
-
-    async def _apply(self, event: CloudEvent, data: BaseModel, handler: Handler) -> str:
-        async for attempt in AsyncRetrying(
-            # Cancellation (shutdown) must end the retries, not count as one.
-            retry=retry_if_exception(
-                lambda e: not isinstance(e, _DeadLetter | asyncio.CancelledError)
-            ),
-            stop=RetryBudget(self.retry),
-            wait=self._backoff(),
-            before_sleep=self._log_retry,
-            retry_error_callback=self._give_up,
-            reraise=False,
-        ):
-            with attempt:
-                return await self._apply_once(event, data, handler)
-        raise AssertionError("unreachable: retries end in a result or an exception")
-
-    async def _apply_once(self, event: CloudEvent, data: BaseModel, handler: Handler) -> str:
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                outcome = await self._claim_and_apply(conn, event, data, handler)
-        except RejectedEvent as exc:
-            raise _DeadLetter("rejected by a business rule", exc.reason) from exc
-        CONSUMED.labels(self.name, outcome).inc()
-        return outcome
-
-    async def _claim_and_apply(
-        self, conn: DbConnection, event: CloudEvent, data: BaseModel, handler: Handler
-    ) -> str:
-        """The effect, once: the inbox row and the handler's writes share the caller's
-        transaction."""
-        if not await inbox.claim(conn, self.name, inbox_key(event), "done"):
-            log.info("duplicate event skipped")
-            return "duplicate"
-        await handler(conn, event, data)
-        return "done"
-
-    def _backoff(self) -> wait_exponential_jitter:
-        return wait_exponential_jitter(
-            multiplier=self.retry.initial_backoff,
-            max=self.retry.max_backoff,
-            jitter=self.retry.initial_backoff,
-        )
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        kind = failure_kind(exc)
-        RETRIES.labels(self.name, kind).inc()
-        log.warning(
-            "event failed; retrying",
-            kind=kind,
-            attempt=state.attempt_number,
-            error=repr(exc),
-            next_in=round(state.upcoming_sleep, 2),
-        )
-
-    def _give_up(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _DeadLetter):
-            raise exc
-        detail = "".join(traceback.format_exception_only(exc)).strip() if exc else "unknown"
-        reason = "dependency not ready in time" if isinstance(exc, RetryLater) else "unexpected"
-        raise _DeadLetter(reason, detail)
-
-    async def _dead_letter(self, record: ConsumerRecord, reason: str, detail: str) -> str:
-        return await self._in_own_transaction(
-            lambda conn: self._write_dead_letter(conn, record, reason, detail)
-        )
-
-    async def _in_own_transaction(self, write: Callable[[DbConnection], Awaitable[str]]) -> str:
-        """`write` in a transaction of its own, retried while the database is away."""
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(is_transient),
-            wait=self._backoff(),
-            before_sleep=self._log_retry,
-            reraise=True,
-        ):
-            with attempt:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    outcome = await write(conn)
-        CONSUMED.labels(self.name, outcome).inc()
-        return outcome
-
-    async def _write_dead_letter(
-        self, conn: DbConnection, record: ConsumerRecord, reason: str, detail: str
-    ) -> str:
-        """Queue the original record for `<topic>.dlq`, once per record position."""
-        if not await inbox.claim(conn, self.name, record_context.position(record), "dead-lettered"):
-            return "duplicate"
-        value, extra = bounded_copy(record)
-        headers = [
-            *extra,
-            ("dlq_reason", reason.encode()),
-            ("dlq_detail", detail[:2000].encode()),
-            ("dlq_consumer", self.name.encode()),
-            ("dlq_topic", record.topic.encode()),
-            ("dlq_partition", str(record.partition).encode()),
-            ("dlq_offset", str(record.offset).encode()),
-            ("dlq_at", datetime.now(UTC).isoformat().encode()),
-        ]
-        await outbox.add_raw(
-            conn,
-            topic=dead_letter_topic(record.topic),
-            key=record.key[:MAX_DEAD_LETTER_KEY] if record.key else record.key,
-            value=value,
-            headers=headers,
-        )
-        log.warning("dead-lettered", reason=reason, detail=detail[:500])
-        return "dead-lettered"

@@ -41,8 +41,13 @@ def event_headers(event: CloudEvent) -> Headers:
 
 
 async def add_events(conn: DbConnection, events: Sequence[CloudEvent]) -> None:
-    """Queue events for publication; each goes to its contract's topic, keyed by its subject."""
-    await conn.executemany(_INSERT, _rows(events))
+    """Queue events for publication; each goes to its contract's topic, keyed by its subject.
+    One statement however many they are, so the outbox's statement-level trigger wakes the
+    relay with one NOTIFY (one INSERT per event ran the trigger once per event)."""
+    if not events:
+        return  # no statement, so no NOTIFY waking the relay for nothing
+    sql, values = insert_events_sql(events, 1)
+    await conn.execute(sql, *values)
 
 
 def insert_events_sql(events: Sequence[CloudEvent], first_param: int) -> tuple[str, list[Any]]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
-from aihub_applications.service_layer import review
+from aihub_applications.service_layer import assignments, review
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import FreeText, SingleLineText, StatedReason
 from aihub_shared.identity import Role, StaffPrincipal
@@ -109,7 +109,7 @@ def _add_assignment_route(router: APIRouter, require_manager_role: StaffDependen
     ) -> AssignmentResponse:
         """Add reviewers to the stage's pool and give every application in the stage at least
         `per_application` reviewers, balancing the load; publishes `review.assigned` each."""
-        pairs, short = await review.assign(
+        pairs, short = await assignments.assign(
             runtime.pool,
             cohort_code,
             stage_code,

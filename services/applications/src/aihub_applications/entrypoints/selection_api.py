@@ -19,7 +19,7 @@ from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.entrypoints.dependencies import CodePath, staff_of
 from aihub_applications.entrypoints.views import RankingLine
-from aihub_applications.service_layer import selection
+from aihub_applications.service_layer import advancing, selection
 from aihub_applications.service_layer.ranking import RankingEntry, cohort_ranking
 from aihub_applications.settings import Settings
 from aihub_shared.contracts.values import StatedReason
@@ -117,7 +117,7 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
     ) -> list[OutcomeOut]:
         """Close a stage: those passing its threshold and/or top-K enter the next stage, the
         others are rejected with the reason. 409 while an application lacks scored reviews."""
-        outcomes = await selection.advance_stage(
+        outcomes = await advancing.advance_stage(
             runtime.pool,
             cohort_code,
             stage_code,
@@ -137,7 +137,7 @@ def _add_closing_routes(router: APIRouter, require_manager_role: StaffDependency
     ) -> AdvancedOne:
         """Move one application to the next stage by hand, with a reason (threshold and top-K
         do not apply; it still needs its stage score). 409 in the last stage or out of review."""
-        stage = await selection.advance_one(
+        stage = await advancing.advance_one(
             runtime.pool,
             application_id,
             body.reason,
@@ -182,7 +182,7 @@ def _add_preview_routes(router: APIRouter, require_manager_role: StaffDependency
         """What `POST .../advance` would decide now (the same rule), best first; changes
         nothing. The same 409 as the advance when it would be refused. `limit`/`offset` give
         a page of it; `X-Total-Count` and `X-Passing-Count` count the whole."""
-        decided = await selection.preview_advance(
+        decided = await advancing.preview_advance(
             runtime.pool, cohort_code, stage_code, staff=staff
         )
         return page.of(decided, response)

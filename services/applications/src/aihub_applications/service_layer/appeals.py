@@ -19,10 +19,10 @@ from aihub_applications.domain import appeals as rules
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.service_layer.access import require_manager
+from aihub_applications.service_layer.advancing import advance_by_hand
 from aihub_applications.service_layer.appeal_views import AppealView, disclosure_of, view_of
 from aihub_applications.service_layer.events import new_event
 from aihub_applications.service_layer.loaders import load, review_of, stage_of
-from aihub_applications.service_layer.selection import advance_by_hand
 from aihub_applications.service_layer.stage_scores import stage_results
 from aihub_shared.contracts.applications import ApplicationAppeal, StageDisclosure
 from aihub_shared.contracts.envelope import CloudEvent

@@ -15,9 +15,9 @@ from aihub_applications.domain.application import Application
 from aihub_applications.domain.challenges import Outcome, require_open
 from aihub_applications.domain.status import RuleBroken
 from aihub_applications.service_layer.access import require_manager
+from aihub_applications.service_layer.assignments import replace_reviewer
 from aihub_applications.service_layer.events import publish
 from aihub_applications.service_layer.loaders import load, review_of, stage_of
-from aihub_applications.service_layer.review import replace_reviewer
 from aihub_shared.contracts.applications import ReviewChallenge, ReviewerRef
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.refusals import NotFound

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from aihub_applications.adapters import ranking_inputs
+from aihub_applications.domain import review as rules
+from aihub_applications.domain.application import Application
 from aihub_applications.domain.status import RuleBroken
 from aihub_shared.refusals import Params
 from aihub_shared.runtime.db import DbConnection
@@ -68,3 +70,10 @@ class KeptComputations(Generic[T]):
         if isinstance(answer, _Refusal):
             raise answer.raised()
         return answer
+
+
+Decided = list[tuple[rules.Outcome, Application]]
+
+#: The closing previews read last, the advance's and the selection's (issue 16: at 10,000
+#: applications computing one took 0.7-1.2 s, its 409 included).
+PREVIEWS: KeptComputations[Decided] = KeptComputations(size=4)

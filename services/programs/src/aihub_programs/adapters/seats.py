@@ -9,13 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aihub_programs.adapters.enrollments import UNRANKED, WAITLIST_ORDER, LockedCohort
-from aihub_programs.domain.allocation import (
-    CohortSeats,
-    Counted,
-    Enrollment,
-    cohort_ends_at,
-    waitlist_head_needed,
-)
+from aihub_programs.domain.allocation import CohortSeats
+from aihub_programs.domain.cohort_calendar import cohort_ends_at
+from aihub_programs.domain.enrollments import Counted, Enrollment
+from aihub_programs.domain.roster import waitlist_head_needed
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection

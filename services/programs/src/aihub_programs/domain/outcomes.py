@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from aihub_programs.domain.allocation import SEOUL
+from aihub_programs.domain.cohort_calendar import SEOUL
 from aihub_shared.contracts.intake import Refusal
 from aihub_shared.contracts.programs import StartupKpiReported
 

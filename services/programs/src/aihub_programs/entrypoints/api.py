@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from aihub_programs.adapters.catalog import managed_programs
-from aihub_programs.domain.allocation import APPLICATION_ID_PATTERN
 from aihub_programs.domain.catalog import CohortSettings, CohortSpec, ProgramSettings, ProgramSpec
+from aihub_programs.domain.enrollments import APPLICATION_ID_PATTERN
 from aihub_programs.entrypoints.views import (
     CohortDetail,
     CohortOutcomes,

@@ -17,12 +17,8 @@ import structlog
 from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.adapters import seats as seats_db
 from aihub_programs.adapters.seats import NewEnrollment
-from aihub_programs.domain.allocation import (
-    APPLICATION_ID_PATTERN,
-    CANCELLED_BY,
-    WITHDRAWN,
-    EnrollmentConflict,
-)
+from aihub_programs.domain.cancellation_reasons import CANCELLED_BY, WITHDRAWN
+from aihub_programs.domain.enrollments import APPLICATION_ID_PATTERN, EnrollmentConflict
 from aihub_programs.service_layer.access import NotYourProgram, require_manager
 from aihub_programs.service_layer.seats import Operation, in_locked_cohort, now, store_and_publish
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn

@@ -10,7 +10,9 @@ from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.adapters import seats as seats_db
 from aihub_programs.adapters.enrollments import LockedCohort
 from aihub_programs.adapters.seats import LoadedSeats, NewEnrollment
-from aihub_programs.domain.allocation import CohortSeats, Outcome, cancellation_cause
+from aihub_programs.domain.allocation import CohortSeats
+from aihub_programs.domain.cancellation_reasons import cancellation_cause
+from aihub_programs.domain.enrollments import Outcome
 from aihub_programs.service_layer.events import new_event
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.programs import CohortFilled, EnrollmentChanged
