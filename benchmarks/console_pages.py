@@ -17,6 +17,9 @@ mails; the cohort `bench-10k` only, replaced on each run) and signs in as its ma
 
     .venv/bin/python -m benchmarks.console_pages --manager-cohort 10000 --requests 20
 
+Half the seeded applications are scored (the advance page answers the service's 409: too few
+reviews); `--all-scored` scores them all, so the advance page previews all 10,000 (50 a page).
+
 `--ops` measures the ops and outcomes pages as the demo ops account (with `--manager-cohort`,
 also that cohort's outcomes). `--own-platform` starts the stack of `--state-dir` if it is not
 running, then the three services and the console on free ports (as the tests' plugin does), and
@@ -51,7 +54,7 @@ from aihub_local.platform import (
     recorded_services,
 )
 from aihub_local.stack import LocalStack, StackEndpoints
-from aihub_local.staff_accounts import password_of
+from aihub_local.staff_accounts import ensure_demo_accounts, password_of
 from aihub_local.testing import staff_token, use_stack_for_tokens
 from aihub_shared.runtime.db import create_pool
 from benchmarks import seed_cohort
@@ -68,6 +71,7 @@ MANAGER_PAGES = (
     "/cohorts/{c}/reviewers",
     "/cohorts/{c}/challenges",
     "/cohorts/{c}/stages/document-review/advance",
+    "/cohorts/{c}/stages/document-review/advance?offset=5000",
     "/cohorts/{c}/ranking",
     "/cohorts/{c}/ranking?offset=5000",
     "/cohorts/{c}/enrollments",
@@ -134,7 +138,9 @@ def console_url(state_dir: Path) -> str:
     return f"http://127.0.0.1:{port}"
 
 
-async def seeded_manager_pages(endpoints: StackEndpoints, n: int) -> tuple[str, list[str]]:
+async def seeded_manager_pages(
+    endpoints: StackEndpoints, n: int, *, all_scored: bool
+) -> tuple[str, list[str]]:
     """Writes the benchmark cohort into the stack's services' schemas; its manager and pages."""
 
     use_stack_for_tokens(endpoints)
@@ -144,7 +150,7 @@ async def seeded_manager_pages(endpoints: StackEndpoints, n: int) -> tuple[str, 
     programs = await create_pool(endpoints.service_database_url("programs"))
     try:
         await seed_cohort.seed_enrollments(programs, n)
-        await seed_cohort.seed_applications(applications, n)
+        await seed_cohort.seed_applications(applications, n, scored_every=1 if all_scored else 2)
         one = await applications.fetchval(
             "SELECT id::text FROM applications WHERE cohort_code = $1 LIMIT 1", seed_cohort.COHORT
         )
@@ -188,6 +194,11 @@ async def main() -> None:
     parser.add_argument(
         "--manager-cohort", type=int, default=0, help="seed N applications, measure manager pages"
     )
+    parser.add_argument(
+        "--all-scored",
+        action="store_true",
+        help="every seeded application scored (the advance page previews all, not a 409)",
+    )
     parser.add_argument("--ops", action="store_true", help="measure the ops and outcomes pages")
     parser.add_argument("--own-platform", action="store_true", help="start services + console")
     args = parser.parse_args()
@@ -206,8 +217,14 @@ async def main() -> None:
         )
         groups: list[tuple[str, list[str]]] = []
         if args.manager_cohort:
-            groups.append(await seeded_manager_pages(endpoints, args.manager_cohort))
+            groups.append(
+                await seeded_manager_pages(
+                    endpoints, args.manager_cohort, all_scored=args.all_scored
+                )
+            )
         if args.ops:
+            # The demo ops account exists on a stack `./dev up` started, not yet on a new one.
+            await asyncio.to_thread(ensure_demo_accounts, endpoints)
             ops_pages = list(OPS_PAGES)
             if args.manager_cohort:
                 ops_pages.append(COHORT_OUTCOMES.format(c=seed_cohort.COHORT))

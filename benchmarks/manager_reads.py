@@ -1,14 +1,14 @@
 """Render time of the reads behind the console's manager pages, with N applications in a cohort.
 
-    .venv/bin/python -m benchmarks.manager_reads [--applications 10000] [--repeat 30]
+    .venv/bin/python -m benchmarks.manager_reads [--applications 10000] [--repeat 30] \\
+        [--state-dir .state/bench]
 
 Seeds one cohort of N applications (N/2 scored by two reviewers each in the document review),
 and N enrollments (20 seats, the rest waitlisted; `seed_cohort.py`) in scratch schemas of the
-test stack's Postgres (`bench_applications_test`, `bench_programs_test`; never a service's
-schema), then
-calls each read in process (FastAPI app, real token verification with the test stack's
-Keycloak) and prints p50/p95 in ms and the answer's size. Issue 16's goal for a page: under
-50 ms at 10,000. Printed, never asserted.
+Postgres of the stack of `--state-dir` (default: the test stack's; `bench_applications_test`,
+`bench_programs_test`; never a service's schema), then calls each read in process (FastAPI
+app, real token verification with that stack's Keycloak) and prints p50/p95 in ms and the
+answer's size. Issue 16's goal for a page: under 50 ms at 10,000. Printed, never asserted.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import asyncio
 import resource
 import statistics
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import asyncpg
@@ -65,8 +66,8 @@ async def timed(client: httpx.AsyncClient, path: str, token: str, repeat: int) -
     }
 
 
-async def main(n: int, repeat: int) -> None:
-    endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
+async def main(n: int, repeat: int, state_dir: Path) -> None:
+    endpoints = LocalStack(state_dir, fixed_ports=False).up()
     use_stack_for_tokens(endpoints)
     apps_pool = await create_pool(
         await scratch_database_url(endpoints, "bench_applications_test"), max_size=4
@@ -126,5 +127,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--state-dir", type=Path, default=None, help="a stack of its own; default: the tests'"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.applications, arguments.repeat))
+    state_dir = arguments.state_dir or state_dir_for_tests()
+    asyncio.run(main(arguments.applications, arguments.repeat, state_dir))

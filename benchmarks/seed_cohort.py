@@ -3,7 +3,8 @@ written straight into an applications and a programs schema (a scratch one, or a
 own through the services' login roles): no events, no mails. What it writes, it first deletes
 (the cohort `bench-10k` of the program `bench-program` only), so a rerun starts afresh.
 
-N applications in review, N/2 of them scored by two of 20 reviewers in the document review;
+N applications in review, N/2 of them (or all) scored by two of 20 reviewers in the document
+review;
 N enrollments: 20 seats confirmed, the rest waitlisted in rank order.
 """
 
@@ -43,7 +44,8 @@ def _insert(table: str, columns: list[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
 
 
-async def seed_applications(pool: asyncpg.Pool, n: int) -> None:
+async def seed_applications(pool: asyncpg.Pool, n: int, *, scored_every: int = 2) -> None:
+    """N applications in review, every `scored_every`-th scored by both its reviewers."""
     await pool.execute(
         "DELETE FROM review_assignments WHERE application_id IN"
         " (SELECT id FROM applications WHERE cohort_code = $1)",
@@ -114,7 +116,7 @@ async def seed_applications(pool: asyncpg.Pool, n: int) -> None:
                 REVIEWERS[(i + k) % len(REVIEWERS)],
                 "R",
                 MANAGER,
-                dict.fromkeys(DOC_CRITERIA, 50 + i % 50) if i % 2 == 0 else None,
+                dict.fromkeys(DOC_CRITERIA, 50 + i % 50) if i % scored_every == 0 else None,
             )
             for i in range(n)
             for k in range(2)

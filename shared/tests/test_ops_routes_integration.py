@@ -30,6 +30,8 @@ from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.topics import INTAKE_APPLICATIONS
 from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.dead_letter_admin import dead_letter_topics
+from aihub_shared.runtime.dead_letter_reader import DeadLetterReader
 from aihub_shared.runtime.errors import RejectedEvent
 from aihub_shared.runtime.http_auth import staff_principal
 from aihub_shared.runtime.http_errors import answer_refusals
@@ -85,14 +87,22 @@ async def api(
     app = FastAPI()
     answer_refusals(app)
     app.include_router(ops_router(staff_principal(oidc, no_programs)))
-    # As in a running applications service: its own Kafka principal, pool and consumers.
+    # As in a running applications service: its own Kafka principal, pool and consumers, and
+    # the dead-letter reader it keeps between requests.
+    kafka = local_stack.kafka_as("applications")
+    consumers = {intake.consumer.name: intake.consumer}
+    reader = DeadLetterReader(kafka, dead_letter_topics(consumers))
     app.state.runtime = SimpleNamespace(
         pool=kit_pool,
-        settings=SimpleNamespace(kafka=local_stack.kafka_as("applications")),
-        consumers={intake.consumer.name: intake.consumer},
+        settings=SimpleNamespace(kafka=kafka),
+        consumers=consumers,
+        dead_letters=reader,
     )
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+    async with (
+        reader,
+        httpx.AsyncClient(transport=transport, base_url="http://service") as client,
+    ):
         yield client
 
 
@@ -124,6 +134,10 @@ async def test_a_dead_letter_is_listed_shown_and_replayed_once(
     run_id: str,
 ) -> None:
     key = f"ops-{run_id}".encode()
+    before = await api.get("/ops/dead-letters", params={"topic": DLQ}, headers=OPS)
+    assert before.status_code == 200, before.text
+    assert key.decode() not in [d["key"] for d in before.json()["items"]]
+    # Written after the reader's connection was opened: the kept connection reads it too.
     value = await dead_letter_on_kafka(kit_pool, intake, local_stack, key)
 
     assert (await api.get("/ops/dead-letters", headers=REVIEWER)).status_code == 403

@@ -48,6 +48,7 @@ async def subscribe_to_dead_letter_alerts(page: Page, screenshot: Screenshot) ->
     await page.get_by_role("button", name="구성원 저장").click()
     await expect(page.get_by_text(f"{OPS.email} 저장했습니다.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text=OPS.email)
+    await expect(row.get_by_role("cell").nth(2)).to_have_text("운영")  # the role's name, not `ops`
     await row.get_by_label("추가").select_option("dead_letters")
     await row.get_by_label("대상 프로그램").fill("growth-residency")
     await row.get_by_role("button", name="구독 저장").click()

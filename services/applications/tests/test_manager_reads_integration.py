@@ -200,6 +200,12 @@ async def test_the_advance_preview_is_what_the_advance_then_does_and_changes_not
     assert preview[0]["startup_name"] == "Startup 0"
     assert "below the threshold" in preview[3]["reason"]
     assert (await get_json(api, f"/cohorts/{code}/pipeline"))["by_status"]["rejected"] == 0
+    # A page of it, counted whole: what the console shows of a large cohort.
+    page = await api.get(preview_path, params={"limit": 2, "offset": 1}, headers=bearer(MANAGER))
+    assert page.status_code == 200, page.text
+    assert page.json() == preview[1:3]
+    assert page.headers["X-Total-Count"] == "4"
+    assert page.headers["X-Passing-Count"] == "2"
 
     advanced = await api.post(
         f"/cohorts/{code}/stages/{DOC}/advance", json={"reason": "done"}, headers=bearer(MANAGER)

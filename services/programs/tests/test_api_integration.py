@@ -223,6 +223,24 @@ async def test_a_cohorts_enrollments_come_a_page_at_a_time_with_whole_waitlist_p
     assert await page(status="cancelled") == ([], "0")
     cohort = (await api.get("/cohorts/cv-2027-1", headers=PM_CV)).json()
     assert (cohort["seats_taken"], cohort["waitlisted"]) == (1, 5)
+    # Each part is read from where the page starts in it: any window of the whole list, across
+    # the seats, the waitlist and those that left, is that window of it.
+    reason = {"reason": "no longer interested"}
+    for left in ("c", "a"):
+        cancelled = await api.post(f"/enrollments/{left}/cancellation", json=reason, headers=PM_CV)
+        assert cancelled.status_code == 200, cancelled.text
+    whole, total = await page(limit=50)
+    assert whole == [
+        ("b", "confirmed", None),
+        ("d", "waitlisted", 1),
+        ("e", "waitlisted", 2),
+        ("f", "waitlisted", 3),
+        ("a", "cancelled", None),
+        ("c", "cancelled", None),
+    ]
+    assert total == "6"
+    for offset in range(len(whole) + 1):
+        assert await page(limit=2, offset=offset) == (whole[offset : offset + 2], "6")
     assert "enrollments" not in cohort  # the list is read a page at a time
     bad = await api.get("/cohorts/cv-2027-1/enrollments?status=gone", headers=PM_CV)
     assert bad.status_code == 422

@@ -16,7 +16,6 @@ been, not at replay time.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
@@ -31,11 +30,11 @@ from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX, dead_letter_topic
 from aihub_shared.refusals import Conflict, NotFound
 from aihub_shared.runtime.consumer import EventConsumer
 from aihub_shared.runtime.db import DbConnection
+from aihub_shared.runtime.dead_letter_reader import DeadLetterReader
 from aihub_shared.runtime.deadletters import (
     DeadLetter,
     describe,
     read_dead_letter,
-    read_dead_letters,
     replay_headers,
 )
 from aihub_shared.runtime.errors import ReplayFailed
@@ -77,6 +76,11 @@ class DeadLetterContent:
     headers: tuple[tuple[str, str], ...]
 
 
+def dead_letter_topics(consumers: Mapping[str, EventConsumer]) -> list[str]:
+    """The dead-letter topics of every topic these consumers read."""
+    return sorted({dead_letter_topic(t) for c in consumers.values() for t in c.topics})
+
+
 @dataclass(frozen=True)
 class DeadLetterDesk:
     """The dead letters of one service's consumers; `kafka` is the service's own principal."""
@@ -84,19 +88,25 @@ class DeadLetterDesk:
     kafka: KafkaConnection
     pool: asyncpg.Pool
     consumers: Mapping[str, EventConsumer]
+    #: The service's reader kept between requests; without it (tests), one per read.
+    reader: DeadLetterReader | None = None
 
     def topics(self) -> list[str]:
         """The dead-letter topics of every topic this service consumes."""
-        return sorted({dead_letter_topic(t) for c in self.consumers.values() for t in c.topics})
+        return dead_letter_topics(self.consumers)
 
     async def letters(self, topic: str | None = None) -> list[DeadLetterEntry]:
         """This service's dead letters (of one topic, or all), newest first."""
         topics = [self._own_topic(topic)] if topic is not None else self.topics()
-        read = await asyncio.gather(*(read_dead_letters(self.kafka, name) for name in topics))
+        if self.reader is not None:
+            read = await self.reader.read(topics)
+        else:
+            async with DeadLetterReader(self.kafka, topics) as reader:
+                read = await reader.read()
         found = [
             (name, record)
-            for name, records in zip(topics, read, strict=True)
-            for record in records
+            for name in topics
+            for record in read[name]
             if describe(record).consumer in self.consumers
         ]
         replays = await self._replays(topics)

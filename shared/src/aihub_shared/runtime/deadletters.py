@@ -19,6 +19,10 @@ import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX
+from aihub_shared.runtime.dead_letter_reader import (
+    ASSIGNMENT_POLL_S,
+    DeadLetterReader,
+)
 from aihub_shared.runtime.kafka_client import KafkaConnection, kafka_from_environment
 
 REPLAY_HEADER = "dlq_replay_of"
@@ -94,35 +98,8 @@ def describe(record: ConsumerRecord) -> DeadLetter:
 
 async def read_dead_letters(kafka: KafkaConnection, dlq_topic: str) -> list[ConsumerRecord]:
     """Everything on the dead-letter topic now, oldest first; commits nothing."""
-    if not dlq_topic.endswith(DEAD_LETTER_SUFFIX):
-        raise ValueError(f"{dlq_topic!r} is not a dead-letter topic (<topic>{DEAD_LETTER_SUFFIX})")
-    # No group: every partition is assigned to this reader, from the start, and nothing is
-    # committed, so reading never disturbs anyone.
-    consumer = AIOKafkaConsumer(
-        dlq_topic,
-        **kafka.aiokafka_options(),
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        async with asyncio.timeout(15):
-            # aiokafka offers nothing to await for the assignment of a group-less subscription.
-            while not consumer.assignment():  # noqa: ASYNC110
-                await asyncio.sleep(0.1)
-        partitions = sorted(consumer.assignment())
-        end = await consumer.end_offsets(partitions)
-        records: list[ConsumerRecord] = []
-        while not await _caught_up(consumer, end):
-            for batch in (await consumer.getmany(timeout_ms=1000)).values():
-                records.extend(
-                    r for r in batch if r.offset < end[TopicPartition(r.topic, r.partition)]
-                )
-        return sorted(records, key=lambda r: (r.timestamp, r.partition, r.offset))
-    except TimeoutError as exc:
-        raise ValueError(f"no topic {dlq_topic!r}") from exc
-    finally:
-        await consumer.stop()
+    async with DeadLetterReader(kafka, [dlq_topic]) as reader:
+        return (await reader.read())[dlq_topic]
 
 
 async def read_dead_letter(
@@ -137,7 +114,7 @@ async def read_dead_letter(
     try:
         async with asyncio.timeout(15):
             while not consumer.assignment():  # noqa: ASYNC110
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(ASSIGNMENT_POLL_S)
         where = TopicPartition(dlq_topic, partition)
         if where not in consumer.assignment():
             return None
@@ -152,13 +129,6 @@ async def read_dead_letter(
                     return record if record.offset == offset else None
     finally:
         await consumer.stop()
-
-
-async def _caught_up(consumer: AIOKafkaConsumer, end: dict[TopicPartition, int]) -> bool:
-    for partition, last in end.items():
-        if await consumer.position(partition) < last:
-            return False
-    return True
 
 
 def replay_headers(record: ConsumerRecord) -> list[tuple[str, bytes]]:

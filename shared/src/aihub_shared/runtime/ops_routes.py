@@ -120,7 +120,9 @@ class OutboxSettled(BaseModel):
 
 
 def _desk(runtime: ServiceRuntime = Depends(runtime_of)) -> DeadLetterDesk:
-    return DeadLetterDesk(runtime.settings.kafka, runtime.pool, runtime.consumers)
+    return DeadLetterDesk(
+        runtime.settings.kafka, runtime.pool, runtime.consumers, reader=runtime.dead_letters
+    )
 
 
 Partition = Path(ge=0, le=10_000)

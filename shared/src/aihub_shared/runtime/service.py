@@ -25,6 +25,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from aihub_shared.runtime.consumer import ConsumerSpec, EventConsumer
 from aihub_shared.runtime.db import apply_migrations, create_pool
+from aihub_shared.runtime.dead_letter_admin import dead_letter_topics
+from aihub_shared.runtime.dead_letter_reader import DeadLetterReader
 from aihub_shared.runtime.health import health_router
 from aihub_shared.runtime.http_body_limit import BodySizeLimit
 from aihub_shared.runtime.http_errors import (
@@ -57,6 +59,8 @@ class ServiceRuntime:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     #: The running consumers by name (dead-letter replays hand records back to them).
     consumers: dict[str, EventConsumer] = field(default_factory=dict)
+    #: Reads the consumers' dead-letter topics for the operators, over one kept connection.
+    dead_letters: DeadLetterReader | None = None
 
 
 WorkersFactory = Callable[[ServiceRuntime], Sequence[BackgroundWorker]]
@@ -117,6 +121,8 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             consumer = spec.build(pool, retry)
             subscribe(broker, consumer, batch_size=settings.consumer_batch_size)
             runtime.consumers[consumer.name] = consumer
+        dead_letters = DeadLetterReader(settings.kafka, dead_letter_topics(runtime.consumers))
+        runtime.dead_letters = dead_letters
         relay = OutboxRelay(
             pool,
             Wakeup(
@@ -157,6 +163,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             await relay.stop()
             await _settle([relay_task], max(deadline - loop.time(), 0.1))
             await relay.close()
+            await dead_letters.close()
             await pool.close()
             log.info("service stopped")
 

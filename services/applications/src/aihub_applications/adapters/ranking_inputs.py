@@ -1,13 +1,15 @@
-"""Whether the inputs of a cohort's ranking changed: a fingerprint of the row versions it is
-computed from (the cohort's rules, its applications, their review assignments and scores,
-challenges and bonus grants).
+"""Whether the inputs of a cohort's ranking and of its closing previews changed: a fingerprint
+of the row versions they are computed from (the cohort's rules, its applications, their review
+assignments and scores, challenges, bonus grants, and the stages' reviewer pools with who is
+external).
 
 Every write to a row gives it a new version stamped with the writing transaction's id (its
 `xmin`), whatever the code path that wrote it: the row count and the multiset of `xmin`s of the
 inputs change with any change to an input — also one made by a path added later — without a
 trigger or a counter every writer must remember to bump (and that every scoring transaction
 would then queue on). Vacuum freezing a row changes its `xmin` too: a needless recomputation,
-never a stale ranking. A new table the ranking reads must join the list below.
+never a stale ranking. A new table the ranking or a preview reads must join the list below
+(`service_layer/kept.py` keeps them under it).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ SELECT concat_ws('/', current_database(), current_schema(), $1::text),
     WHERE a.cohort_code = $1),
   (SELECT count(*) || '/' || coalesce(sum(hashtextextended(b.xmin::text, 0)), 0)
      FROM bonus_grants b JOIN applications a ON a.id = b.application_id
-    WHERE a.cohort_code = $1))
+    WHERE a.cohort_code = $1),
+  (SELECT count(*) || '/' || coalesce(sum(hashtextextended(s.xmin::text, 0)), 0)
+     FROM stage_reviewers s WHERE s.cohort_code = $1))
 """
 
 

@@ -64,8 +64,28 @@ class PreviewLine(OutcomeOut):
     startup_name: str
 
 
-def _preview(decided: list[tuple[rules.Outcome, Application]]) -> list[PreviewLine]:
-    return [PreviewLine(**vars(o), startup_name=a.startup_name) for o, a in decided]
+class PreviewPage:
+    """A page of a preview (all of it without `limit`), and how many lines and passes the
+    whole has: a 10,000-application preview need not travel whole to show 50 lines."""
+
+    def __init__(
+        self,
+        limit: int | None = Query(default=None, ge=1, le=500, description="Default: all."),
+        offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+    def of(
+        self, decided: Sequence[tuple[rules.Outcome, Application]], response: Response
+    ) -> list[PreviewLine]:
+        response.headers["X-Total-Count"] = str(len(decided))
+        response.headers["X-Passing-Count"] = str(sum(1 for o, _ in decided if o.passed))
+        end = None if self.limit is None else self.offset + self.limit
+        return [
+            PreviewLine(**vars(o), startup_name=a.startup_name)
+            for o, a in decided[self.offset : end]
+        ]
 
 
 class AdvancedOne(BaseModel):
@@ -154,29 +174,35 @@ def _add_preview_routes(router: APIRouter, require_manager_role: StaffDependency
     async def preview_advance(
         cohort_code: CodePath,
         stage_code: CodePath,
+        response: Response,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
+        page: PreviewPage = Depends(),
     ) -> list[PreviewLine]:
         """What `POST .../advance` would decide now (the same rule), best first; changes
-        nothing. The same 409 as the advance when it would be refused."""
-        return _preview(
-            await advancing.preview_advance(runtime.pool, cohort_code, stage_code, staff=staff)
+        nothing. The same 409 as the advance when it would be refused. `limit`/`offset` give
+        a page of it; `X-Total-Count` and `X-Passing-Count` count the whole."""
+        decided = await advancing.preview_advance(
+            runtime.pool, cohort_code, stage_code, staff=staff
         )
+        return page.of(decided, response)
 
     @router.get("/cohorts/{cohort_code}/selection/preview", responses=CHANGE_ERRORS)
     async def preview_selection(
         cohort_code: CodePath,
+        response: Response,
         runtime: ServiceRuntime = Depends(runtime_of),
         staff: StaffPrincipal = Depends(require_manager_role),
         reserve: int | None = Query(default=None, ge=0, le=1000, description=RESERVE_HELP),
+        page: PreviewPage = Depends(),
     ) -> list[PreviewLine]:
         """What `POST .../selection` with this `reserve` would decide now (the same rule),
-        best first; changes nothing. The same 409 as the selection when it would be refused."""
-        return _preview(
-            await selection.preview_selection(
-                runtime.pool, cohort_code, reserve=reserve, staff=staff
-            )
+        best first; changes nothing. The same 409 as the selection when it would be refused.
+        Paged and counted as the advance preview is."""
+        decided = await selection.preview_selection(
+            runtime.pool, cohort_code, reserve=reserve, staff=staff
         )
+        return page.of(decided, response)
 
 
 def _add_ranking_routes(router: APIRouter, require_manager_role: StaffDependency) -> None:

@@ -14,6 +14,7 @@ from aihub_applications.domain.application import Application
 from aihub_applications.domain.panel import require_external_share
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.status import RuleBroken, Status
+from aihub_applications.service_layer import kept
 from aihub_applications.service_layer.access import require_manager
 from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.events import publish
@@ -69,10 +70,15 @@ async def _plan_advance(
 async def preview_advance(
     pool: asyncpg.Pool, cohort_code: str, stage_code: str, *, staff: StaffPrincipal
 ) -> list[tuple[rules.Outcome, Application]]:
-    """What `advance_stage` would decide now, changing nothing (one consistent snapshot)."""
+    """What `advance_stage` would decide now, changing nothing (one consistent snapshot; kept
+    until an input changes, `kept.py`)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
         review = await cohort_managed_by(conn, cohort_code, staff)
-        return (await _plan_advance(conn, review, stage_code, lock=False)).decided()
+
+        async def plan() -> kept.Decided:
+            return (await _plan_advance(conn, review, stage_code, lock=False)).decided()
+
+        return await kept.PREVIEWS.get_or_compute(conn, cohort_code, ("advance", stage_code), plan)
 
 
 async def advance_stage(

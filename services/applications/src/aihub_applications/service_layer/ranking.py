@@ -3,7 +3,6 @@ then the others in the order selection will give them, then the incompletely sco
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from itertools import pairwise
@@ -11,12 +10,13 @@ from typing import Any
 
 import asyncpg
 
-from aihub_applications.adapters import ranking_inputs, repository
+from aihub_applications.adapters import repository
 from aihub_applications.domain import review as rules
 from aihub_applications.domain.application import Application
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.stage_scoring import StageResult
 from aihub_applications.service_layer.bonus_points import BonusState, bonus_states
+from aihub_applications.service_layer.kept import KeptComputations
 from aihub_applications.service_layer.loaders import cohort_managed_by
 from aihub_applications.service_layer.stage_scores import (
     stage_results as counting_stage_results,
@@ -77,31 +77,9 @@ def _detail(result: StageResult) -> dict[str, Any]:
     }
 
 
-class _RecentRankings:
-    """The rankings computed last, each under the fingerprint of its inputs
-    (`adapters/ranking_inputs.py`): a page of a 10,000-application ranking is then a slice of
-    it (issue 16: computing the whole ranking for every page took 0.7-1.1 s). A few cohorts
-    only, so memory stays bounded; any change to an input misses and recomputes."""
-
-    def __init__(self, cohorts: int) -> None:
-        self._cohorts = cohorts
-        self._rankings: OrderedDict[str, tuple[str, Sequence[RankingEntry]]] = OrderedDict()
-
-    def get(self, ranking: str, inputs: str) -> Sequence[RankingEntry] | None:
-        cached = self._rankings.get(ranking)
-        if cached is None or cached[0] != inputs:
-            return None
-        self._rankings.move_to_end(ranking)
-        return cached[1]
-
-    def put(self, ranking: str, inputs: str, entries: Sequence[RankingEntry]) -> None:
-        self._rankings[ranking] = (inputs, entries)
-        self._rankings.move_to_end(ranking)
-        while len(self._rankings) > self._cohorts:
-            self._rankings.popitem(last=False)
-
-
-_RECENT = _RecentRankings(cohorts=4)
+#: A few cohorts' rankings (issue 16: computing the whole ranking for every page took 0.7-1.1 s
+#: at 10,000 applications; a page is now a slice of the kept one).
+_KEPT: KeptComputations[Sequence[RankingEntry]] = KeptComputations(size=4)
 
 
 async def cohort_ranking(
@@ -109,16 +87,16 @@ async def cohort_ranking(
 ) -> tuple[CohortReview, Sequence[RankingEntry]]:
     """Every eligible application of the cohort with its stage scores (the current stage's as
     far as scored), final score and rank: decided ranks first, then by final score. Computed
-    again only when an input changed since the last time (see `_RecentRankings`)."""
+    again only when an input changed since the last time (`kept.py`)."""
     # One snapshot for the fingerprint and the inputs: a ranking is kept under the fingerprint
     # of exactly the state it was computed from.
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         review = await cohort_managed_by(conn, cohort_code, staff)
-        ranking, inputs = await ranking_inputs.fingerprint(conn, cohort_code)
-        entries = _RECENT.get(ranking, inputs)
-        if entries is None:
-            entries = tuple(await computed_ranking(conn, review))
-            _RECENT.put(ranking, inputs, entries)
+
+        async def compute() -> Sequence[RankingEntry]:
+            return tuple(await computed_ranking(conn, review))
+
+        entries = await _KEPT.get_or_compute(conn, cohort_code, "ranking", compute)
     return review, entries
 
 

@@ -12,7 +12,7 @@ from aihub_applications.domain.application import Application
 from aihub_applications.domain.panel import require_external_share
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.status import RuleBroken, Status
-from aihub_applications.service_layer import bonus_points
+from aihub_applications.service_layer import bonus_points, kept
 from aihub_applications.service_layer.decisions import Decision, apply_decision
 from aihub_applications.service_layer.loaders import cohort_managed_by, managed_cohort
 from aihub_applications.service_layer.stage_closing import ClosingPlan, candidate, scored_results
@@ -56,10 +56,15 @@ async def _plan_selection(
 async def preview_selection(
     pool: asyncpg.Pool, cohort_code: str, *, reserve: int | None, staff: StaffPrincipal
 ) -> list[tuple[rules.Outcome, Application]]:
-    """What `select` would decide now with this reserve, changing nothing."""
+    """What `select` would decide now with this reserve, changing nothing (kept until an input
+    changes, `kept.py`)."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
         review = await cohort_managed_by(conn, cohort_code, staff)
-        return (await _plan_selection(conn, review, reserve, lock=False)).decided()
+
+        async def plan() -> kept.Decided:
+            return (await _plan_selection(conn, review, reserve, lock=False)).decided()
+
+        return await kept.PREVIEWS.get_or_compute(conn, cohort_code, ("select", reserve), plan)
 
 
 async def select(

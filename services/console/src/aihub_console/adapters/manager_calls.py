@@ -41,13 +41,19 @@ PAGE_SIZE = 50
 async def _page(
     api: ServiceApi, path: str, model: type[T], params: dict[str, Any], *, limit: int, offset: int
 ) -> Page[T]:
+    return (await _page_and_headers(api, path, model, params, limit=limit, offset=offset))[0]
+
+
+async def _page_and_headers(
+    api: ServiceApi, path: str, model: type[T], params: dict[str, Any], *, limit: int, offset: int
+) -> tuple[Page[T], httpx.Headers]:
     query = {k: v for k, v in params.items() if v not in (None, "")}
     response = await api._send(
         "GET", path, params={**query, "limit": limit, "offset": offset}, json=None
     )
     items = TypeAdapter(list[model]).validate_json(response.content)  # type: ignore[valid-type]
     total = int(response.headers.get("X-Total-Count", len(items)))
-    return Page(items, total, limit, offset)
+    return Page(items, total, limit, offset), response.headers
 
 
 # -- applications ---------------------------------------------------------------------------
@@ -102,9 +108,13 @@ async def assign_reviewers(
     return await api.call("POST", path, AssignmentResult, json=body)
 
 
-async def advance_preview(api: ApplicationsApi, cohort_code: str, stage_code: str) -> list[Outcome]:
+async def advance_preview(
+    api: ApplicationsApi, cohort_code: str, stage_code: str, offset: int
+) -> tuple[Page[Outcome], int]:
+    """A page of what closing the stage would decide, and how many of all would pass."""
     path = f"/cohorts/{cohort_code}/stages/{stage_code}/advance/preview"
-    return await api.call("GET", path, list[Outcome])
+    page, headers = await _page_and_headers(api, path, Outcome, {}, limit=PAGE_SIZE, offset=offset)
+    return page, int(headers.get("X-Passing-Count", sum(1 for o in page.items if o.passed)))
 
 
 async def advance(
@@ -149,12 +159,17 @@ def closing(response: httpx.Response) -> BackgroundTask:
     return BackgroundTask(response.aclose)
 
 
+#: The selection preview's lines the ranking page shows: the accepted (seats, then the reserve)
+#: come first; a cohort of 10,000 need not travel whole for them.
+SELECTION_PREVIEW_LINES = 200
+
+
 async def selection_preview(
     api: ApplicationsApi, cohort_code: str, reserve: int | None
-) -> list[Outcome]:
+) -> Page[Outcome]:
     params = {} if reserve is None else {"reserve": reserve}
     path = f"/cohorts/{cohort_code}/selection/preview"
-    return await api.call("GET", path, list[Outcome], params=params)
+    return await _page(api, path, Outcome, params, limit=SELECTION_PREVIEW_LINES, offset=0)
 
 
 async def select(

@@ -21,12 +21,20 @@ from aihub_console.adapters.notifications_api import (
 from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.refusals import FormErrors
 from aihub_console.entrypoints.deps import Services, services
-from aihub_console.entrypoints.i18n import gettext
+from aihub_console.entrypoints.i18n import N_, gettext
 from aihub_console.entrypoints.pages import flash, form_errors_of, render
 
 router = APIRouter(prefix="/ops", include_in_schema=False)
 
 PAGE_SIZE = 50
+#: The staff directory's roles (notifications' codes) as the page names them, msgids of the
+#: catalogs: an operator reads 운영, not `ops`. The form offers them in this order.
+ROLE_LABELS = {
+    "ops": N_("Operations"),
+    "program_manager": N_("Program manager"),
+    "reviewer": N_("Reviewer"),
+    "admin": N_("Administrator"),
+}
 FilterText = Annotated[str | None, Query(max_length=254, pattern=r"^[^\x00]*$")]
 
 
@@ -95,6 +103,7 @@ async def _staff_page(
     context = {
         "members": await apis.notifications.staff(),
         "kinds": MAIL_KINDS,
+        "role_labels": ROLE_LABELS,
         "errors": errors or FormErrors(),
         "entered": dict(await request.form()) if request.method == "POST" else {},
     }

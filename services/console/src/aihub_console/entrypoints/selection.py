@@ -7,6 +7,7 @@ confirmed, decisions on chosen applications with one reason) and `/cohorts/{code
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -14,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from aihub_console.adapters import manager_calls as calls
 from aihub_console.adapters import rule_calls
+from aihub_console.adapters.manager_views import Outcome, Page
 from aihub_console.adapters.service_api import ServiceRefusal
 from aihub_console.domain.manager_forms import optional_int
 from aihub_console.domain.refusals import FormErrors
@@ -32,9 +34,26 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/cohorts/{cohort_code}/stages/{stage_code}/advance")
 async def advance_preview(
-    request: Request, cohort_code: str, stage_code: str, apis: Services = Depends(services)
+    request: Request,
+    cohort_code: str,
+    stage_code: str,
+    apis: Services = Depends(services),
+    offset: int = Query(default=0, ge=0),
 ) -> HTMLResponse:
-    return await _advance_page(request, apis, cohort_code, stage_code)
+    return await _advance_page(request, apis, cohort_code, stage_code, offset=offset)
+
+
+async def _preview_page(
+    request: Request, apis: Services, code: str, stage: str, offset: int
+) -> tuple[Page[Outcome] | None, int, str | None]:
+    """A page of the service's preview and how many pass; or the reason it refuses (409)."""
+    try:
+        preview, passing = await calls.advance_preview(apis.applications, code, stage, offset)
+    except ServiceRefusal as refusal:
+        if refusal.status not in (409,):
+            raise
+        return None, 0, form_errors_of(request, refusal).message
+    return preview, passing, None
 
 
 async def _advance_page(
@@ -43,24 +62,23 @@ async def _advance_page(
     code: str,
     stage: str,
     *,
+    offset: int = 0,
     errors: FormErrors | None = None,
     reason: str = "",
 ) -> HTMLResponse:
-    names = stage_names(await calls.pipeline(apis.applications, code))
-    try:
-        preview = await calls.advance_preview(apis.applications, code, stage)
-        refused = None
-    except ServiceRefusal as refusal:
-        if refusal.status not in (409,):
-            raise
-        preview, refused = [], form_errors_of(request, refusal).message
-    panel = await rule_calls.panel_check(apis.applications, code, stage)
+    # The three answers do not depend on each other: asked at once.
+    pipeline, (preview, passing, refused), panel = await asyncio.gather(
+        calls.pipeline(apis.applications, code),
+        _preview_page(request, apis, code, stage, offset),
+        rule_calls.panel_check(apis.applications, code, stage),
+    )
+    names = stage_names(pipeline)
     context = {
         "code": code,
         "stage": stage,
         "stage_name": names.get(stage, {}),
         "preview": preview,
-        "passing": sum(1 for o in preview if o.passed),
+        "passing": passing,
         "refused": refused,
         "panel": panel,
         "errors": errors or FormErrors(),
@@ -116,11 +134,14 @@ async def _ranking_page(
     errors: FormErrors | None = None,
     reason: str = "",
 ) -> HTMLResponse:
-    pipeline = await calls.pipeline(apis.applications, code)
-    page = await calls.ranking(apis.applications, code, offset)
-    replicated = await replicated_cohort(apis.applications, code)
-    bonus = await rule_calls.cohort_bonus(apis.programs, code)
-    preview, preview_refused = [], None
+    pipeline, page, replicated, bonus = await asyncio.gather(
+        calls.pipeline(apis.applications, code),
+        calls.ranking(apis.applications, code, offset),
+        replicated_cohort(apis.applications, code),
+        rule_calls.cohort_bonus(apis.programs, code),
+    )
+    preview: Page[Outcome] | None = None
+    preview_refused = None
     errors = errors or FormErrors()
     if "reserve" in request.query_params or errors:
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aihub_programs.adapters.enrollments import LockedCohort
+from aihub_programs.adapters.enrollments import UNRANKED, WAITLIST_ORDER, LockedCohort
 from aihub_programs.domain.allocation import CohortSeats
 from aihub_programs.domain.cohort_calendar import cohort_ends_at
 from aihub_programs.domain.enrollments import Counted, Enrollment
@@ -30,10 +30,6 @@ def _enrollment(row: Any) -> Enrollment:
     )
 
 
-#: The waitlist's order in SQL, as the index `enrollments_waitlist_head` has it: the domain's
-#: `Enrollment.waitlist_key` (rank, unranked after every rank, then arrival).
-_UNRANKED = 2**32  # beyond any rank (an integer): the index's expression has this literal
-_WAITLIST_ORDER = f"coalesce(rank::bigint, {_UNRANKED}), arrival"
 _COLUMNS = (
     "application_id, status, rank, arrival, agreement_due_at, agreement_signed_at, reason,"
     " id, startup_name"
@@ -101,7 +97,7 @@ async def load_seats(
         "  WHERE application_id = $2 AND cohort_code = $1)"
         f" UNION ALL (SELECT {_COLUMNS}, true FROM enrollments"
         "  WHERE cohort_code = $1 AND status = 'waitlisted'"
-        f"  ORDER BY {_WAITLIST_ORDER} LIMIT $3)",
+        f"  ORDER BY {WAITLIST_ORDER} LIMIT $3)",
         cohort.code,
         about,
         head,
@@ -138,16 +134,16 @@ async def load_for_acceptance(
         "  (SELECT cohort_code FROM enrollments WHERE application_id = $2) AS known_in,"
         "  CASE WHEN $4 THEN (SELECT count(*) FROM enrollments"
         "   WHERE cohort_code = $1 AND status = 'waitlisted'"
-        f"   AND ({_WAITLIST_ORDER}) > ($5::bigint, n)) END AS behind FROM arrival)"
+        f"   AND ({WAITLIST_ORDER}) > ($5::bigint, n)) END AS behind FROM arrival)"
         " SELECT facts.*, head.* FROM facts LEFT JOIN LATERAL"
         f" (SELECT {_COLUMNS}, true AS in_head FROM enrollments"
         "  WHERE cohort_code = $1 AND status = 'waitlisted'"
-        f"  ORDER BY {_WAITLIST_ORDER} LIMIT $3) head ON true",
+        f"  ORDER BY {WAITLIST_ORDER} LIMIT $3) head ON true",
         cohort.code,
         application_id,
         head,
         full and cohort.waitlisted > 0,
-        _UNRANKED if rank is None else rank,
+        UNRANKED if rank is None else rank,
     )
     first = rows[0]  # the facts row is always there, with or without a head
     ahead = None if not full else cohort.waitlisted - (first["behind"] or 0)
