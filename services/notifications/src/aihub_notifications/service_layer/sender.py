@@ -185,27 +185,12 @@ class MailSender:
                 break
             if sent is not None:
                 settled.append(deliveries.Settled(sent[0].id, sent[1], "sent"))
-            attempt = await deliveries.start_attempt(
-                marker,
-                row.id,
-                sent=sent[1] if sent is not None else None,
-                events=[email_sent(sent[0])] if sent is not None else [],
-            )
-            if sent is not None:
-                # The previous mail is sent by its attempt, its row not written yet.
-                crash_if_armed("mail:after-sent-attempt")
+            attempt, failure = await self._attempt(marker, row, sent)
             sent = None
             if attempt.sent_before:
                 log.info("e-mail was sent before a crash; marked now", delivery_id=str(row.id))
                 settled.append(deliveries.Settled(row.id, attempt.id, "sent"))
                 continue
-            if attempt.interrupted:
-                POSSIBLE_DUPLICATES.labels(row.template).inc()
-                self._bound(row).warning(
-                    "resending after an interrupted attempt; the receiver may see it twice",
-                    message_id=row.message_id,
-                )
-            failure = await self._send(row)
             if failure is None:
                 sent = (row, attempt.id)
                 stretch.sent += 1
@@ -278,23 +263,85 @@ class MailSender:
             attempt=row.attempts + 1,
         )
 
-    async def _send(self, row: deliveries.Delivery) -> SmtpFailure | None:
-        """One SMTP conversation; None when the server took the message."""
+    async def _attempt(
+        self,
+        marker: DbConnection,
+        row: deliveries.Delivery,
+        sent: tuple[deliveries.Delivery, int] | None,
+    ) -> tuple[deliveries.Attempt, SmtpFailure | None]:
+        """Record the attempt (closing the previous mail's as `sent`), then the SMTP
+        conversation; the failure, or None when the server took the message. A queued message's
+        envelope (MAIL FROM, RCPT TO) goes out while the attempt is recorded: the message itself
+        (DATA) only follows once the attempt is committed."""
+        message: EmailMessage | bytes | Exception
         try:
             message = self._message(row)
-            crash_if_armed("mail:before-smtp")
-            await self._transport.send(
-                message, sender=self._from.addr_spec, recipient=row.recipient
+        except Exception as exc:  # an address the message cannot hold: refused when sent
+            message = exc
+        recording = deliveries.start_attempt(
+            marker,
+            row.id,
+            sent=sent[1] if sent is not None else None,
+            events=[email_sent(sent[0])] if sent is not None else [],
+        )
+        if isinstance(message, bytes):
+            recorded, offered = await asyncio.gather(
+                recording, self._envelope(row, len(message)), return_exceptions=True
             )
+        else:
+            recorded = await recording
+            offered = message if isinstance(message, Exception) else None
+        if isinstance(recorded, BaseException):
+            await self._transport.drop()  # the envelope may be open: start afresh
+            raise recorded
+        if sent is not None:
+            # The previous mail is sent by its attempt, its row not written yet.
+            crash_if_armed("mail:after-sent-attempt")
+        if recorded.sent_before:
+            if offered is None:
+                await self._transport.reset()
+            return recorded, None
+        if recorded.interrupted:
+            POSSIBLE_DUPLICATES.labels(row.template).inc()
+            self._bound(row).warning(
+                "resending after an interrupted attempt; the receiver may see it twice",
+                message_id=row.message_id,
+            )
+        if offered is not None:
+            return recorded, self._failure(row, offered)
+        assert not isinstance(message, Exception)
+        return recorded, await self._send(row, message)
+
+    async def _envelope(self, row: deliveries.Delivery, size: int) -> None:
+        await self._transport.envelope(
+            sender=self._from.addr_spec, recipient=row.recipient, size=size
+        )
+
+    async def _send(
+        self, row: deliveries.Delivery, message: EmailMessage | bytes
+    ) -> SmtpFailure | None:
+        """The message handed over (after its envelope, for bytes); None when the server took
+        it."""
+        try:
+            crash_if_armed("mail:before-smtp")
+            if isinstance(message, bytes):
+                await self._transport.data(message)
+            else:
+                await self._transport.send(
+                    message, sender=self._from.addr_spec, recipient=row.recipient
+                )
             crash_if_armed("mail:after-smtp")
-        except SmtpSendError as exc:
-            return exc.failure
         except Exception as exc:
-            failure = classify(exc)
-            if not failure.permanent:
-                self._bound(row).exception("unexpected error while sending")
-            return failure
+            return self._failure(row, exc)
         return None
+
+    def _failure(self, row: deliveries.Delivery, exc: BaseException) -> SmtpFailure:
+        if isinstance(exc, SmtpSendError):
+            return exc.failure
+        failure = classify(exc)
+        if not failure.permanent:
+            self._bound(row).error("unexpected error while sending", exc_info=exc)
+        return failure
 
     def _message(self, row: deliveries.Delivery) -> EmailMessage | bytes:
         """The queued message with our From in front; built now if it was not queued built (a
