@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 
 import pytest
@@ -18,6 +19,7 @@ from aihub_notifications.adapters.message import (
     InvalidAddress,
     OutgoingMail,
     build_message,
+    mailbox,
     parse_sender,
     queued_message,
     sender_header,
@@ -319,3 +321,16 @@ def test_any_queued_message_arrives_exactly(name: str, subject: str, text: str, 
     assert str(parsed["Subject"]) == subject
     assert body_of(parsed, "plain") == canonical(text)
     assert body_of(parsed, "html") == canonical(html)
+
+
+dot_atoms = st.from_regex(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*", fullmatch=True
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(local=dot_atoms, domain=dot_atoms)
+def test_a_plain_address_is_written_as_the_email_parser_reads_it(local: str, domain: str) -> None:
+    """`mailbox` skips the parser for dot-atom addresses: the parser agrees with what it makes."""
+    address = f"{local}@{domain}"
+    assert mailbox("Jane", address).addr_spec == Address(addr_spec=address).addr_spec == address

@@ -75,8 +75,17 @@ def parse_sender(mail_from: str) -> Address:
     return mailbox(name, addr)
 
 
+#: An address of dot-atoms only (RFC 5322 §3.4.1), ASCII: what nearly every address is, and
+#: always valid, so it skips the `email` parser's full check (a third of a queued message's cost).
+_DOT_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_SIMPLE_ADDRESS = re.compile(f"({_DOT_ATOM})@({_DOT_ATOM})")
+
+
 def mailbox(display_name: str, address: str) -> Address:
     try:
+        simple = _SIMPLE_ADDRESS.fullmatch(address.strip())
+        if simple is not None:
+            return Address(single_line(display_name), simple.group(1), simple.group(2))
         return Address(display_name=single_line(display_name), addr_spec=address.strip())
     except (ValueError, HeaderParseError, MessageError) as exc:
         # email.errors.*Defect subclass ValueError or MessageError depending on the defect.
