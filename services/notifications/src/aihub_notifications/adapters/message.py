@@ -2,7 +2,8 @@
 
 Nothing here trusts the stored values to be single-line: names and subjects are collapsed to one
 line before they reach a header, and addresses go through `email.headerregistry.Address`, which
-refuses an address it cannot write safely.
+refuses an address it cannot write safely (a plain dot-atom address, always safe, is given to it
+in parts, skipping its full parse).
 
 Non-ASCII header text (Korean subjects and names) is written as RFC 2047 encoded-words by
 `encoded_words` below, not by the `email` package's folder: CPython 3.11's folder drops the space

@@ -1,17 +1,19 @@
 """The mail sender: a background worker that hands pending deliveries to the SMTP server.
 
 It wakes on a NOTIFY from the deliveries insert (polling as a fallback), claims a batch of due
-pending rows with `FOR UPDATE SKIP LOCKED` (so several replicas share the work and never send the
-same row together) and sends them one after the other over one reused SMTP connection. Each row
-is finished in its own transaction, right after the server answered for it: marked sent together
-with its `email.sent` event in the outbox, or rescheduled with backoff, or marked failed. The rest
-of the batch is locked again for the next row, so a crash can only repeat the one message that was
-in flight, never the whole batch (its stable Message-ID lets mail clients drop that repeat).
+pending rows with `FOR NO KEY UPDATE SKIP LOCKED` (so several replicas share the work and never
+send the same row together) and sends them one after the other over one reused SMTP connection,
+holding the batch's locks in the claiming transaction.
 
-Before the SMTP conversation of a row starts, an attempt row is committed on a second connection;
-the outcome closes it. An attempt found still open when the row is picked up again was cut short
-by a crash: the resend may be a duplicate (if the server had taken the message before the crash),
-and `emails_possible_duplicates_total` counts it. A crash at any other moment repeats nothing.
+Per mail, one statement on a second connection, committed before the message is handed over
+(its envelope goes out meanwhile), opens the mail's attempt row and closes the previous mail's
+as sent, with its `email.sent` event. The rows are written when the run of sent mails ends, in
+one statement with the last outcome; a mail refused or to be retried is written with its row at
+once (the rest of the batch locked again). An attempt closed as sent on a row still pending (a
+crash in between) marks the row sent without sending again; an attempt still open was cut short
+by a crash: the resend may be a duplicate (if the server had taken the message before the
+crash), and `emails_possible_duplicates_total` counts it. So a crash can only repeat the one
+message that was in flight (its stable Message-ID lets mail clients drop that repeat).
 
 Failpoints (`AIHUB_FAILPOINT`, crash tests only): `mail:after-claim`, `mail:before-smtp`,
 `mail:after-smtp` (the server took the message, its attempt is not closed yet: the one window where
@@ -26,38 +28,24 @@ import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from typing import Any
 
 import asyncpg
 import structlog
 from prometheus_client import Counter
 
 from aihub_notifications.adapters import deliveries
-from aihub_notifications.adapters.message import build_message, parse_sender, sender_header
-from aihub_notifications.adapters.smtp import (
-    SmtpConfig,
-    SmtpFailure,
-    SmtpSendError,
-    SmtpTransport,
-    classify,
-    redact,
-)
+from aihub_notifications.adapters.message import parse_sender
+from aihub_notifications.adapters.smtp import SmtpConfig, SmtpFailure, SmtpTransport, redact
 from aihub_notifications.domain.deliveries import retry_delay
 from aihub_notifications.service_layer.events import email_failed, email_sent
+from aihub_notifications.service_layer.mail_attempts import MailAttempts, delivery_log
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.failpoints import crash_if_armed
-from aihub_shared.runtime.logging import mask_email
 from aihub_shared.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
 EMAILS = Counter("emails_total", "E-mail delivery attempts by outcome", ["template", "outcome"])
-POSSIBLE_DUPLICATES = Counter(
-    "emails_possible_duplicates_total",
-    "Resends after an SMTP attempt a crash cut short (same Message-ID; may be a duplicate)",
-    ["template"],
-)
 
 
 @dataclass(frozen=True)
@@ -95,7 +83,7 @@ class MailSender:
         self._transport = transport
         self._config = config
         self._from = parse_sender(config.mail_from)  # a bad MAIL_FROM fails at startup
-        self._from_header = sender_header(self._from)
+        self._attempts = MailAttempts(transport, self._from)
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -185,7 +173,7 @@ class MailSender:
                 break
             if sent is not None:
                 settled.append(deliveries.Settled(sent[0].id, sent[1], "sent"))
-            attempt, failure = await self._attempt(marker, row, sent)
+            attempt, failure = await self._attempts.attempt(marker, row, sent)
             sent = None
             if attempt.sent_before:
                 log.info("e-mail was sent before a crash; marked now", delivery_id=str(row.id))
@@ -230,7 +218,7 @@ class MailSender:
     ) -> None:
         """A mail the server did not take: its row (with the sent ones before it) written now,
         permanently failed with its `email.failed` event, or due again after a backoff."""
-        bound = self._bound(row)
+        bound = delivery_log(row)
         if failure.permanent:
             closing = deliveries.Settled(row.id, attempt, "failed", failure.reason)
             events = [email_failed(row, failure.reason)]
@@ -252,103 +240,6 @@ class MailSender:
                 retry_in=delay,
             )
         await deliveries.settle(conn, settled, closing=closing, events=events)
-
-    @staticmethod
-    def _bound(row: deliveries.Delivery) -> Any:
-        """A logger naming the delivery: only for what is logged per mail (never a sent one)."""
-        return log.bind(
-            delivery_id=str(row.id),
-            template=row.template,
-            recipient=mask_email(row.recipient),
-            attempt=row.attempts + 1,
-        )
-
-    async def _attempt(
-        self,
-        marker: DbConnection,
-        row: deliveries.Delivery,
-        sent: tuple[deliveries.Delivery, int] | None,
-    ) -> tuple[deliveries.Attempt, SmtpFailure | None]:
-        """Record the attempt (closing the previous mail's as `sent`), then the SMTP
-        conversation; the failure, or None when the server took the message. A queued message's
-        envelope (MAIL FROM, RCPT TO) goes out while the attempt is recorded: the message itself
-        (DATA) only follows once the attempt is committed."""
-        message: EmailMessage | bytes | Exception
-        try:
-            message = self._message(row)
-        except Exception as exc:  # an address the message cannot hold: refused when sent
-            message = exc
-        recording = deliveries.start_attempt(
-            marker,
-            row.id,
-            sent=sent[1] if sent is not None else None,
-            events=[email_sent(sent[0])] if sent is not None else [],
-        )
-        if isinstance(message, bytes):
-            recorded, offered = await asyncio.gather(
-                recording, self._envelope(row, len(message)), return_exceptions=True
-            )
-        else:
-            recorded = await recording
-            offered = message if isinstance(message, Exception) else None
-        if isinstance(recorded, BaseException):
-            await self._transport.drop()  # the envelope may be open: start afresh
-            raise recorded
-        if sent is not None:
-            # The previous mail is sent by its attempt, its row not written yet.
-            crash_if_armed("mail:after-sent-attempt")
-        if recorded.sent_before:
-            if offered is None:
-                await self._transport.reset()
-            return recorded, None
-        if recorded.interrupted:
-            POSSIBLE_DUPLICATES.labels(row.template).inc()
-            self._bound(row).warning(
-                "resending after an interrupted attempt; the receiver may see it twice",
-                message_id=row.message_id,
-            )
-        if offered is not None:
-            return recorded, self._failure(row, offered)
-        assert not isinstance(message, Exception)
-        return recorded, await self._send(row, message)
-
-    async def _envelope(self, row: deliveries.Delivery, size: int) -> None:
-        await self._transport.envelope(
-            sender=self._from.addr_spec, recipient=row.recipient, size=size
-        )
-
-    async def _send(
-        self, row: deliveries.Delivery, message: EmailMessage | bytes
-    ) -> SmtpFailure | None:
-        """The message handed over (after its envelope, for bytes); None when the server took
-        it."""
-        try:
-            crash_if_armed("mail:before-smtp")
-            if isinstance(message, bytes):
-                await self._transport.data(message)
-            else:
-                await self._transport.send(
-                    message, sender=self._from.addr_spec, recipient=row.recipient
-                )
-            crash_if_armed("mail:after-smtp")
-        except Exception as exc:
-            return self._failure(row, exc)
-        return None
-
-    def _failure(self, row: deliveries.Delivery, exc: BaseException) -> SmtpFailure:
-        if isinstance(exc, SmtpSendError):
-            return exc.failure
-        failure = classify(exc)
-        if not failure.permanent:
-            self._bound(row).error("unexpected error while sending", exc_info=exc)
-        return failure
-
-    def _message(self, row: deliveries.Delivery) -> EmailMessage | bytes:
-        """The queued message with our From in front; built now if it was not queued built (a
-        row from before migration 0008, or an address that needs SMTPUTF8)."""
-        if row.message is not None and self._from.addr_spec.isascii():
-            return self._from_header + row.message
-        return build_message(deliveries.outgoing_mail(row), sender=self._from)
 
 
 @dataclass
