@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 
 import pytest
@@ -18,6 +19,7 @@ from aihub_notifications.adapters.message import (
     InvalidAddress,
     OutgoingMail,
     build_message,
+    mailbox,
     parse_sender,
     queued_message,
     sender_header,
@@ -25,6 +27,7 @@ from aihub_notifications.adapters.message import (
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.deliveries import delivery_id, message_id, single_line
 from aihub_notifications.domain.mails import ENROLLMENT_CONFIRMED_APPLICANT
+from aihub_notifications.domain.samples import sample_request
 
 SENDER = parse_sender("Seoul AI Hub <no-reply@seoulaihub.kr>")
 INJECTION = "Mallory\r\nBcc: everyone@attacker.example.com\r\nX-Evil: 1"
@@ -235,3 +238,99 @@ def test_the_queued_message_is_the_built_one_with_our_from_in_front() -> None:
 def test_a_non_ascii_address_is_built_when_sent() -> None:
     """It needs SMTPUTF8, which only the server's greeting tells: nothing is queued built."""
     assert queued_message(outgoing(recipient="지은@startup.example.com")) is None
+
+
+def canonical(text: str) -> str:
+    """A text part's content as a reader gets it: line ends made CRLF (MIME's canonical form,
+    RFC 2046 §4.1.1) and one at the end; here with LF, as the comparisons normalise."""
+    return (b"\n".join(text.encode("utf-8").splitlines()) + b"\n").decode("utf-8")
+
+
+def read_back(raw: bytes) -> EmailMessage:
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def body_of(message: EmailMessage, kind: str) -> str:
+    part = message.get_body((kind,))
+    assert part is not None
+    assert part.get_content_type() == f"text/{kind}"
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content.replace("\r\n", "\n")
+
+
+def assert_wire_safe(raw: bytes) -> None:
+    """7-bit, CRLF only, and no line longer than RFC 5322's 78 characters."""
+    assert raw.isascii()
+    assert raw.endswith(b"\r\n")
+    lines = raw[:-2].split(b"\r\n")
+    assert not any(b"\r" in line or b"\n" in line for line in lines)
+    assert max(len(line) for line in lines) <= 78
+
+
+RENDERER = MailRenderer()
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+@pytest.mark.parametrize("template", sorted(RENDERER.templates()))
+def test_every_template_queued_reads_back_as_the_email_package_builds_it(
+    template: str, locale: str
+) -> None:
+    """The queued bytes are written without the `email` package's generator: parsed back by
+    the standard parser, each template in each language is the message `build_message` makes."""
+    rendered = RENDERER.render(template, locale, sample_request(template, locale).context)  # type: ignore[arg-type]
+    mail = outgoing(
+        subject=rendered.subject, text=rendered.text, html=rendered.html, template=template
+    )
+    sent_at = datetime(2027, 3, 2, 9, 30, tzinfo=UTC)
+    queued = queued_message(mail, date=sent_at)
+    assert queued is not None
+    raw = sender_header(SENDER) + queued
+    assert_wire_safe(raw)
+    ours = read_back(raw)
+    _, built = wire(build_message(mail, sender=SENDER, date=sent_at))
+    assert ours.keys() == built.keys()  # the same headers, in the same order
+    for name in set(built.keys()) - {"Content-Type"}:  # its boundary is drawn at random
+        assert str(ours[name]) == str(built[name]), name
+    assert ours.get_content_type() == built.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in ours.iter_parts()] == ["text/plain", "text/html"]
+    for kind, text in (("plain", rendered.text), ("html", rendered.html)):
+        assert body_of(ours, kind) == body_of(built, kind) == canonical(text)
+
+
+bodies = st.text(st.characters(codec="utf-8"), max_size=400)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=names, subject=names.filter(bool), text=bodies, html=bodies)
+def test_any_queued_message_arrives_exactly(name: str, subject: str, text: str, html: str) -> None:
+    queued = queued_message(outgoing(recipient_name=name, subject=subject, text=text, html=html))
+    assert queued is not None
+    raw = sender_header(SENDER) + queued
+    assert_wire_safe(raw)
+    parsed = read_back(raw)
+    assert set(parsed.keys()) == EXPECTED_HEADERS
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["jane@startup.example.com"]
+    # As an RFC 2047 reader shows it: the stdlib parser's display_name puts a space between
+    # adjacent encoded-words, which RFC 2047 §6.2 says to drop.
+    expected_to = f"{name} <jane@startup.example.com>" if name else "jane@startup.example.com"
+    assert decoded(raw, "To") == expected_to
+    assert decoded(raw, "Subject") == subject
+    assert str(parsed["Subject"]) == subject
+    assert body_of(parsed, "plain") == canonical(text)
+    assert body_of(parsed, "html") == canonical(html)
+
+
+dot_atoms = st.from_regex(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*", fullmatch=True
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(local=dot_atoms, domain=dot_atoms)
+def test_a_plain_address_is_written_as_the_email_parser_reads_it(local: str, domain: str) -> None:
+    """`mailbox` skips the parser for dot-atom addresses: the parser agrees with what it makes."""
+    address = f"{local}@{domain}"
+    assert mailbox("Jane", address).addr_spec == Address(addr_spec=address).addr_spec == address

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 
@@ -104,91 +104,98 @@ def outgoing_mail(row: NewDelivery | Delivery) -> OutgoingMail:
 
 
 _DUE = "status = 'pending' AND next_attempt_at <= now()"
+_CLAIMED = (
+    "SELECT id, event_id, correlation_id, template, locale, recipient, recipient_name, subject,"
+    " body_text, body_html, message_id, attempts, message FROM deliveries"
+)
 
 
-async def lock_due(
+async def claim_due(
     conn: DbConnection, *, limit: int, among: Sequence[uuid.UUID] | None = None
-) -> list[uuid.UUID]:
+) -> list[Delivery]:
     """Row-lock up to `limit` due pending deliveries, oldest due first, skipping those another
-    sender holds. With `among`, only those (to keep the rest of a batch claimed). Call inside a
-    transaction: the locks last until it ends. `NO KEY UPDATE`, so that an attempt row can be
-    written for a locked delivery from another connection (its foreign key check takes
-    `KEY SHARE`, which `FOR UPDATE` would block)."""
+    sender holds, and return them whole. With `among`, only those (to keep the rest of a batch
+    claimed). Call inside a transaction: the locks last until it ends. `NO KEY UPDATE`, so that
+    attempt rows can be written for a locked delivery from another connection (their foreign
+    key check takes `KEY SHARE`, which `FOR UPDATE` would block)."""
     if among is None:
         rows = await conn.fetch(
-            f"SELECT id FROM deliveries WHERE {_DUE}"  # noqa: S608 — constant SQL text
+            f"{_CLAIMED} WHERE {_DUE}"
             " ORDER BY next_attempt_at, created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED",
             limit,
         )
     else:
         rows = await conn.fetch(
-            f"SELECT id FROM deliveries WHERE {_DUE} AND id = ANY($2::uuid[])"  # noqa: S608
+            f"{_CLAIMED} WHERE {_DUE} AND id = ANY($2::uuid[])"
             " ORDER BY next_attempt_at, created_at LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED",
             limit,
             list(among),
         )
-    return [r["id"] for r in rows]
+    return [Delivery(**dict(row)) for row in rows]
 
 
-async def delivery(conn: DbConnection, delivery_id: uuid.UUID) -> Delivery | None:
-    row = await conn.fetchrow(
-        "SELECT id, event_id, correlation_id, template, locale, recipient, recipient_name,"
-        " subject, body_text, body_html, message_id, attempts, message"
-        " FROM deliveries WHERE id = $1",
-        delivery_id,
-    )
-    return Delivery(**dict(row)) if row is not None else None
+Outcome = Literal["sent", "retry", "failed"]
 
 
-# Each outcome closes its attempt row in the same statement (one round trip per mail).
-_FINISH_ATTEMPT = (
-    "WITH finished AS (UPDATE delivery_attempts SET outcome = $2, error = $3,"
-    " finished_at = now() WHERE id = $4)"
+@dataclass(frozen=True)
+class Settled:
+    """How an attempt ended, to be written to its delivery row (`settle`)."""
+
+    delivery_id: uuid.UUID
+    attempt: int
+    outcome: Outcome
+    error: str | None = None
+    #: For `retry`: how long until the delivery is due again.
+    delay_seconds: float = 0.0
+
+
+# Settling rows: the open attempt of the last mail closed, its event queued, every row written.
+_SETTLE = (
+    "WITH closed AS (UPDATE delivery_attempts SET outcome = $7, error = $8,"  # noqa: S608 — constant
+    " finished_at = statement_timestamp() WHERE id = $6),"
+    f" queued AS ({outbox.insert_events_sql([], first_param=9)[0]})"
+    " UPDATE deliveries d SET"
+    " status = CASE u.outcome WHEN 'retry' THEN 'pending' ELSE u.outcome END,"
+    " sent_at = CASE WHEN u.outcome = 'sent'"
+    " THEN coalesce(a.finished_at, statement_timestamp()) END,"
+    " failed_at = CASE WHEN u.outcome = 'failed' THEN statement_timestamp() END,"
+    " attempts = d.attempts + 1, last_error = u.error,"
+    " next_attempt_at = CASE WHEN u.outcome = 'retry'"
+    " THEN statement_timestamp() + make_interval(secs => u.delay) ELSE d.next_attempt_at END,"
+    " updated_at = statement_timestamp()"
+    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::bigint[])"
+    " AS u(id, outcome, error, delay, attempt)"
+    " LEFT JOIN delivery_attempts a ON a.id = u.attempt"
+    " WHERE d.id = u.id"
 )
 
 
-async def mark_sent(
-    conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, events: Sequence[CloudEvent]
+async def settle(
+    conn: DbConnection,
+    outcomes: Sequence[Settled],
+    *,
+    closing: Settled | None,
+    events: Sequence[CloudEvent] = (),
 ) -> None:
-    """Sent: the row, its attempt and its `email.sent` event in one statement."""
-    queue, queued_args = outbox.insert_events_sql(events, first_param=5)
+    """Write outcomes to their delivery rows (status, attempts, error, next try), in the
+    transaction holding the rows' locks, in one statement. The attempts of `outcomes` are closed
+    already (`start_attempt` closed them); `closing`'s is still open and is closed here with its
+    row, together with `events` (its `email.sent` or `email.failed`)."""
+    rows = [*outcomes, closing] if closing is not None else list(outcomes)
+    if not rows:
+        return
+    _, queued_args = outbox.insert_events_sql(events, first_param=9)
     await conn.execute(
-        _FINISH_ATTEMPT + f", queued AS ({queue})"  # noqa: S608 — constant SQL text
-        " UPDATE deliveries SET status = 'sent', sent_at = now(),"
-        " attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1",
-        delivery_id,
-        "sent",
-        None,
-        attempt,
+        _SETTLE,
+        [r.delivery_id for r in rows],
+        [r.outcome for r in rows],
+        [r.error for r in rows],
+        [r.delay_seconds for r in rows],
+        [r.attempt for r in rows],
+        closing.attempt if closing is not None else None,
+        closing.outcome if closing is not None else None,
+        closing.error if closing is not None else None,
         *queued_args,
-    )
-
-
-async def mark_retry(
-    conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, error: str, delay_seconds: float
-) -> None:
-    await conn.execute(
-        _FINISH_ATTEMPT + " UPDATE deliveries SET attempts = attempts + 1, last_error = $3,"  # noqa: S608 — constant SQL text
-        " next_attempt_at = now() + make_interval(secs => $5), updated_at = now()"
-        " WHERE id = $1",
-        delivery_id,
-        "retry",
-        error,
-        attempt,
-        delay_seconds,
-    )
-
-
-async def mark_failed(
-    conn: DbConnection, delivery_id: uuid.UUID, *, attempt: int, error: str
-) -> None:
-    await conn.execute(
-        _FINISH_ATTEMPT + " UPDATE deliveries SET status = 'failed', failed_at = now(),"  # noqa: S608 — constant SQL text
-        " attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1",
-        delivery_id,
-        "failed",
-        error,
-        attempt,
     )
 
 
@@ -205,24 +212,57 @@ async def deliveries_for_event(conn: DbConnection, event_id: str) -> list[dict[s
 
 @dataclass(frozen=True)
 class Attempt:
+    #: The attempt started now, or, when `sent_before`, the earlier one that sent the mail.
     id: int
     #: Attempts of the delivery a crash left open, closed now as `interrupted`: the server may
     #: have taken the message before the crash.
     interrupted: int
+    #: An earlier attempt already handed the mail to the server, and a crash came before its row
+    #: was settled: nothing is to be sent, only the row to be marked sent.
+    sent_before: bool = False
 
 
-async def start_attempt(conn: DbConnection, delivery_id: uuid.UUID) -> Attempt:
+# Starting an attempt: the previous mail's attempt closed as sent and its event queued, the
+# attempts a crash left open closed, and a new one opened unless an earlier attempt sent it.
+_START_ATTEMPT = (
+    "WITH sent AS (UPDATE delivery_attempts SET outcome = 'sent', finished_at = now()"  # noqa: S608
+    " WHERE id = $2::bigint),"
+    f" queued AS ({outbox.insert_events_sql([], first_param=3)[0]}),"
+    " last AS (SELECT id, outcome FROM delivery_attempts WHERE delivery_id = $1"
+    " ORDER BY id DESC LIMIT 1),"
+    " interrupted AS (UPDATE delivery_attempts SET outcome = 'interrupted',"
+    " finished_at = now() WHERE delivery_id = $1 AND outcome IS NULL RETURNING id),"
+    " started AS (INSERT INTO delivery_attempts (delivery_id) SELECT $1::uuid"
+    " WHERE NOT EXISTS (SELECT FROM last WHERE outcome = 'sent') RETURNING id)"
+    " SELECT (SELECT id FROM started) AS started, (SELECT id FROM last) AS last,"
+    " (SELECT count(*) FROM interrupted) AS interrupted"
+)
+
+
+async def start_attempt(
+    conn: DbConnection,
+    delivery_id: uuid.UUID,
+    *,
+    sent: int | None = None,
+    events: Sequence[CloudEvent] = (),
+) -> Attempt:
     """Record that an SMTP conversation for the delivery starts now, closing those a crash left
-    open; commit it before talking."""
+    open; on its own connection, committed at once, before talking. The same statement closes
+    the attempt `sent` of the previous mail as sent and queues its `events` (its `email.sent`):
+    one round trip per mail. The previous mail's row is written when the batch settles; until
+    then its closed attempt says it was sent, so a crash in between never sends it again
+    (`sent_before`)."""
+    _, queued_args = outbox.insert_events_sql(events, first_param=3)
     row = await conn.fetchrow(
-        "WITH interrupted AS (UPDATE delivery_attempts SET outcome = 'interrupted',"
-        " finished_at = now() WHERE delivery_id = $1 AND outcome IS NULL RETURNING id)"
-        " INSERT INTO delivery_attempts (delivery_id) VALUES ($1)"
-        " RETURNING id, (SELECT count(*) FROM interrupted) AS interrupted",
+        _START_ATTEMPT,
         delivery_id,
+        sent,
+        *queued_args,
     )
     assert row is not None
-    return Attempt(row["id"], row["interrupted"])
+    if row["started"] is None:
+        return Attempt(row["last"], 0, sent_before=True)
+    return Attempt(row["started"], row["interrupted"])
 
 
 async def locked_row(conn: DbConnection, delivery_id: uuid.UUID) -> asyncpg.Record | None:

@@ -187,6 +187,49 @@ class SmtpTransport:
         finally:
             self._last_used = time.monotonic()
 
+    async def envelope(self, *, sender: str, recipient: str, size: int) -> None:
+        """MAIL FROM and RCPT TO of one message of `size` bytes: the server can refuse it before
+        it is handed over. Then `data` hands it over, or `reset` withdraws it. For a message
+        already built as 7-bit bytes and ASCII addresses (a queued one); `SmtpSendError` says
+        what failed."""
+        client = await self._ready()
+        try:
+            options = [f"SIZE={size}"] if client.supports_extension("size") else []
+            await client.mail(sender, options=options)
+            await client.rcpt(recipient)
+        except Exception as exc:
+            raise await self._failed(client, exc) from exc
+
+    async def data(self, message: bytes) -> None:
+        """Hand over the message whose envelope was accepted: the server takes it, or not."""
+        client = await self._ready()
+        try:
+            await client.data(message)
+        except Exception as exc:
+            raise await self._failed(client, exc) from exc
+        finally:
+            self._last_used = time.monotonic()
+
+    async def reset(self) -> None:
+        """Withdraw an accepted envelope (RSET), nothing handed over."""
+        client = self._client
+        if client is None:
+            return
+        try:
+            await client.rset()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            await self.drop()
+
+    async def _failed(self, client: aiosmtplib.SMTP, exc: Exception) -> SmtpSendError:
+        """What an exception in the middle of a message means; the envelope is reset for the
+        next message (a refusal), or the connection dropped (anything else)."""
+        failure = classify(exc)
+        if failure.permanent and client.is_connected:
+            await self.reset()
+        else:
+            await self.drop()
+        return SmtpSendError(failure)
+
     async def drop(self) -> None:
         """Forget the connection without talking to the server (it may be gone)."""
         if self._client is not None:

@@ -29,7 +29,6 @@ from aihub_shared.contracts.values import Contact
 from aihub_shared.privacy import is_erased_address
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent, RetryLater
-from aihub_shared.runtime.logging import mask_email
 
 log = structlog.get_logger(__name__)
 
@@ -115,13 +114,14 @@ async def store_deliveries(
     """Insert the rendered deliveries (each once, see `insert_deliveries`); the new ones' ids.
     The callers leave out erased recipients (`is_erased_address`)."""
     new = await deliveries.insert_deliveries(conn, rows)
-    for row in rows:
+    if rows:
+        # One line per cause, not per mail: each mail's record is its row (`GET /deliveries`).
         log.info(
-            "e-mail queued" if row.id in new else "e-mail was already queued",
-            delivery_id=str(row.id),
-            template=row.template,
-            recipient=mask_email(row.recipient),
-            locale=row.locale,
+            "e-mails queued",
+            event_id=event_id,
+            queued=len(new),
+            already_queued=len(rows) - len(new),
+            templates=sorted({row.template for row in rows}),
         )
     return new
 

@@ -1,21 +1,24 @@
 """The mail sender: a background worker that hands pending deliveries to the SMTP server.
 
 It wakes on a NOTIFY from the deliveries insert (polling as a fallback), claims a batch of due
-pending rows with `FOR UPDATE SKIP LOCKED` (so several replicas share the work and never send the
-same row together) and sends them one after the other over one reused SMTP connection. Each row
-is finished in its own transaction, right after the server answered for it: marked sent together
-with its `email.sent` event in the outbox, or rescheduled with backoff, or marked failed. The rest
-of the batch is locked again for the next row, so a crash can only repeat the one message that was
-in flight, never the whole batch (its stable Message-ID lets mail clients drop that repeat).
+pending rows with `FOR NO KEY UPDATE SKIP LOCKED` (so several replicas share the work and never
+send the same row together) and sends them one after the other over one reused SMTP connection,
+holding the batch's locks in the claiming transaction.
 
-Before the SMTP conversation of a row starts, an attempt row is committed on a second connection;
-the outcome closes it. An attempt found still open when the row is picked up again was cut short
-by a crash: the resend may be a duplicate (if the server had taken the message before the crash),
-and `emails_possible_duplicates_total` counts it. A crash at any other moment repeats nothing.
+Per mail, one statement on a second connection, committed before the message is handed over
+(its envelope goes out meanwhile), opens the mail's attempt row and closes the previous mail's
+as sent, with its `email.sent` event. The rows are written when the run of sent mails ends, in
+one statement with the last outcome; a mail refused or to be retried is written with its row at
+once (the rest of the batch locked again). An attempt closed as sent on a row still pending (a
+crash in between) marks the row sent without sending again; an attempt still open was cut short
+by a crash: the resend may be a duplicate (if the server had taken the message before the
+crash), and `emails_possible_duplicates_total` counts it. So a crash can only repeat the one
+message that was in flight (its stable Message-ID lets mail clients drop that repeat).
 
 Failpoints (`AIHUB_FAILPOINT`, crash tests only): `mail:after-claim`, `mail:before-smtp`,
-`mail:after-smtp` (the server took the message, its row is not marked yet: the one window where a
-resend is a real duplicate) and `mail:after-mark`.
+`mail:after-smtp` (the server took the message, its attempt is not closed yet: the one window where
+a resend is a real duplicate), `mail:after-sent-attempt` (the previous mail's attempt says sent,
+its row does not yet, and the next mail's attempt is open) and `mail:after-mark` (rows written).
 """
 
 from __future__ import annotations
@@ -24,40 +27,25 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from email.message import EmailMessage
-from typing import Any
+from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
 from prometheus_client import Counter
 
 from aihub_notifications.adapters import deliveries
-from aihub_notifications.adapters.message import build_message, parse_sender, sender_header
-from aihub_notifications.adapters.smtp import (
-    SmtpConfig,
-    SmtpFailure,
-    SmtpSendError,
-    SmtpTransport,
-    classify,
-    redact,
-)
+from aihub_notifications.adapters.message import parse_sender
+from aihub_notifications.adapters.smtp import SmtpConfig, SmtpFailure, SmtpTransport, redact
 from aihub_notifications.domain.deliveries import retry_delay
 from aihub_notifications.service_layer.events import email_failed, email_sent
-from aihub_shared.runtime import outbox
+from aihub_notifications.service_layer.mail_attempts import MailAttempts, delivery_log
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.failpoints import crash_if_armed
-from aihub_shared.runtime.logging import mask_email
 from aihub_shared.runtime.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
 EMAILS = Counter("emails_total", "E-mail delivery attempts by outcome", ["template", "outcome"])
-POSSIBLE_DUPLICATES = Counter(
-    "emails_possible_duplicates_total",
-    "Resends after an SMTP attempt a crash cut short (same Message-ID; may be a duplicate)",
-    ["template"],
-)
 
 
 @dataclass(frozen=True)
@@ -95,7 +83,7 @@ class MailSender:
         self._transport = transport
         self._config = config
         self._from = parse_sender(config.mail_from)  # a bad MAIL_FROM fails at startup
-        self._from_header = sender_header(self._from)
+        self._attempts = MailAttempts(transport, self._from)
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -132,122 +120,139 @@ class MailSender:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def send_due(self) -> BatchResult:
-        """Claim one batch of due deliveries and send them; returns what happened."""
+        """Claim one batch of due deliveries and send them; returns what happened.
+
+        The batch's row locks are held by one transaction until a mail fails or the batch ends:
+        each attempt is recorded (and the previous mail's `sent` with its `email.sent` event) by
+        one statement on a second connection, committed before the SMTP conversation; the rows
+        are written when the stretch of sent mails ends, in one statement with its last outcome.
+        A mail that failed or must be retried is written with its row at once (and the rest of
+        the batch locked again), so only `sent` ever waits in an attempt for its row."""
         result = BatchResult()
-        async with self._pool.acquire() as conn:
-            rest: list[uuid.UUID] | None = None
+        async with self._pool.acquire() as conn, self._pool.acquire() as marker:
+            among: list[uuid.UUID] | None = None
             while not self._stopping.is_set():
                 async with conn.transaction():
-                    if rest is None:
-                        ids = await deliveries.lock_due(conn, limit=self._config.batch_size)
-                        result.claimed = len(ids)
-                    else:
-                        # Another sender may have taken some meanwhile; SKIP LOCKED leaves them.
-                        ids = await deliveries.lock_due(conn, limit=len(rest), among=rest)
-                    if not ids:
+                    limit = self._config.batch_size if among is None else len(among)
+                    rows = await deliveries.claim_due(conn, limit=limit, among=among)
+                    if among is None:
+                        result.claimed = len(rows)
+                        if rows:
+                            crash_if_armed("mail:after-claim")
+                    if not rows:
                         break
-                    if rest is None:
-                        crash_if_armed("mail:after-claim")
-                    current, rest = ids[0], ids[1:]
-                    row = await deliveries.delivery(conn, current)
-                    assert row is not None  # locked just now
-                    failure = await self._deliver(conn, row)
-                if failure is None:
+                    stretch = await self._send_stretch(conn, marker, rows, result)
+                if stretch.marked_sent:
                     crash_if_armed("mail:after-mark")
-                    result.sent += 1
-                elif failure.permanent:
-                    result.failed += 1
-                else:
-                    result.retried += 1
-                    if failure.scope == "connection":
-                        # The server is down or refuses us: the rest of the batch would only
-                        # fail the same way. Release it (the transaction that locked it ended).
-                        result.server_unavailable = True
-                        break
-                if not rest:
+                if stretch.server_unavailable:
+                    # The rest of the batch would only fail the same way: it was released
+                    # (the transaction that locked it ended) and the worker pauses.
+                    result.server_unavailable = True
                     break
+                if not stretch.rest:
+                    break
+                # Another sender may take some meanwhile; SKIP LOCKED leaves them to it.
+                among = [row.id for row in stretch.rest]
         return result
 
-    async def _deliver(self, conn: DbConnection, row: deliveries.Delivery) -> SmtpFailure | None:
-        """Send one delivery and record the outcome in the caller's transaction."""
-        bound = log.bind(
-            delivery_id=str(row.id),
-            template=row.template,
-            recipient=mask_email(row.recipient),
-            attempt=row.attempts + 1,
-        )
-        # Committed at once, on its own connection: it must survive a crash during SMTP.
-        async with self._pool.acquire() as marker:
-            attempt = await deliveries.start_attempt(marker, row.id)
-        if attempt.interrupted:
-            POSSIBLE_DUPLICATES.labels(row.template).inc()
-            bound.warning(
-                "resending after an interrupted attempt; the receiver may see it twice",
-                message_id=row.message_id,
-            )
-        failure = await self._send(row, bound)
-        if failure is None:
-            await deliveries.mark_sent(conn, row.id, attempt=attempt.id, events=[email_sent(row)])
-            EMAILS.labels(row.template, "sent").inc()
-            bound.info("e-mail sent")
-        elif failure.permanent:
-            await deliveries.mark_failed(conn, row.id, attempt=attempt.id, error=failure.reason)
-            await outbox.add_events(conn, [email_failed(row, failure.reason)])
-            EMAILS.labels(row.template, "failed").inc()
-            bound.error("e-mail failed permanently", reason=redact(failure.reason))
-        else:
-            await self._reschedule(conn, row, attempt.id, failure, bound)
-        return failure
+    async def _send_stretch(
+        self,
+        conn: DbConnection,
+        marker: DbConnection,
+        rows: list[deliveries.Delivery],
+        result: BatchResult,
+    ) -> _Stretch:
+        """Send `rows` in order until one is not sent (or the sender stops), then settle their
+        rows in `conn`'s transaction; what is left is returned unsent."""
+        settled: list[deliveries.Settled] = []
+        sent: tuple[deliveries.Delivery, int] | None = None  # its attempt not closed yet
+        stretch = _Stretch()
+        for index, row in enumerate(rows):
+            if self._stopping.is_set():
+                stretch.rest = rows[index:]
+                break
+            if sent is not None:
+                settled.append(deliveries.Settled(sent[0].id, sent[1], "sent"))
+            attempt, failure = await self._attempts.attempt(marker, row, sent)
+            sent = None
+            if attempt.sent_before:
+                log.info("e-mail was sent before a crash; marked now", delivery_id=str(row.id))
+                settled.append(deliveries.Settled(row.id, attempt.id, "sent"))
+                continue
+            if failure is None:
+                sent = (row, attempt.id)
+                stretch.sent += 1
+                EMAILS.labels(row.template, "sent").inc()
+                continue
+            await self._settle_failure(conn, row, attempt.id, failure, settled)
+            stretch.marked_sent = bool(settled)
+            settled = []
+            if failure.permanent:
+                result.failed += 1
+            else:
+                result.retried += 1
+            stretch.server_unavailable = failure.scope == "connection"
+            stretch.rest = rows[index + 1 :]
+            break
+        if sent is not None:
+            closing = deliveries.Settled(sent[0].id, sent[1], "sent")
+            await deliveries.settle(conn, settled, closing=closing, events=[email_sent(sent[0])])
+            stretch.marked_sent = True
+        elif settled:
+            await deliveries.settle(conn, settled, closing=None)
+            stretch.marked_sent = True
+        if stretch.sent:
+            # One line per stretch, not per mail: each mail's record is its row, its attempt and
+            # its `email.sent` event (the deliveries API); failures are logged one by one.
+            log.info("e-mails sent", count=stretch.sent)
+        result.sent += stretch.sent
+        return stretch
 
-    async def _send(self, row: deliveries.Delivery, bound: Any) -> SmtpFailure | None:
-        """One SMTP conversation; None when the server took the message."""
-        try:
-            message = self._message(row)
-            crash_if_armed("mail:before-smtp")
-            await self._transport.send(
-                message, sender=self._from.addr_spec, recipient=row.recipient
-            )
-            crash_if_armed("mail:after-smtp")
-        except SmtpSendError as exc:
-            return exc.failure
-        except Exception as exc:
-            failure = classify(exc)
-            if not failure.permanent:
-                bound.exception("unexpected error while sending")
-            return failure
-        return None
-
-    def _message(self, row: deliveries.Delivery) -> EmailMessage | bytes:
-        """The queued message with our From in front; built now if it was not queued built (a
-        row from before migration 0008, or an address that needs SMTPUTF8)."""
-        if row.message is not None and self._from.addr_spec.isascii():
-            return self._from_header + row.message
-        return build_message(deliveries.outgoing_mail(row), sender=self._from)
-
-    async def _reschedule(
+    async def _settle_failure(
         self,
         conn: DbConnection,
         row: deliveries.Delivery,
         attempt: int,
         failure: SmtpFailure,
-        bound: Any,
+        settled: list[deliveries.Settled],
     ) -> None:
-        """The server refused for now (4xx, down): try again later, backing off."""
-        delay = retry_delay(
-            row.attempts + 1,
-            base_seconds=self._config.retry_base_seconds,
-            max_seconds=self._config.retry_max_seconds,
-        )
-        await deliveries.mark_retry(
-            conn, row.id, attempt=attempt, error=failure.reason, delay_seconds=delay
-        )
-        EMAILS.labels(row.template, "retry").inc()
-        bound.warning(
-            "e-mail not sent; will retry",
-            reason=redact(failure.reason),
-            scope=failure.scope,
-            retry_in=delay,
-        )
+        """A mail the server did not take: its row (with the sent ones before it) written now,
+        permanently failed with its `email.failed` event, or due again after a backoff."""
+        bound = delivery_log(row)
+        if failure.permanent:
+            closing = deliveries.Settled(row.id, attempt, "failed", failure.reason)
+            events = [email_failed(row, failure.reason)]
+            EMAILS.labels(row.template, "failed").inc()
+            bound.error("e-mail failed permanently", reason=redact(failure.reason))
+        else:
+            delay = retry_delay(
+                row.attempts + 1,
+                base_seconds=self._config.retry_base_seconds,
+                max_seconds=self._config.retry_max_seconds,
+            )
+            closing = deliveries.Settled(row.id, attempt, "retry", failure.reason, delay)
+            events = []
+            EMAILS.labels(row.template, "retry").inc()
+            bound.warning(
+                "e-mail not sent; will retry",
+                reason=redact(failure.reason),
+                scope=failure.scope,
+                retry_in=delay,
+            )
+        await deliveries.settle(conn, settled, closing=closing, events=events)
+
+
+@dataclass
+class _Stretch:
+    """How a run of sends under one transaction's locks ended."""
+
+    #: Claimed rows not tried (after a failure, or the sender stopping): still due.
+    rest: list[deliveries.Delivery] = field(default_factory=list)
+    server_unavailable: bool = False
+    #: How many the server took.
+    sent: int = 0
+    #: Some row was written as sent when the stretch settled.
+    marked_sent: bool = False
 
 
 def mail_senders(
