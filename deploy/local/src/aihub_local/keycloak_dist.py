@@ -1,13 +1,17 @@
-"""Keycloak's server distribution, from Maven Central, built once for Postgres.
+"""Keycloak's server distribution, from Maven Central, built once for what local stacks use.
 
 ``org.keycloak:keycloak-quarkus-dist`` (the zip the Keycloak project publishes) is fetched by
-Maven, unpacked once per version into ``<cache>/keycloak-<version>`` (``~/.cache/aihub`` by
-default, outside the repository) and optimised with ``kc.sh build`` for what every local stack
-uses (Postgres, health endpoints), so each start skips the build step.
+Maven into ``<cache>/keycloak-<version>/download`` (``~/.cache/aihub`` by default, outside the
+repository), then unpacked and optimised with ``kc.sh build`` into
+``<cache>/keycloak-<version>/build-<key>``: ``<key>`` is a digest of the version, the build-time
+options and ``deploy/keycloak/quarkus.properties``, so a change of any of them builds a new
+directory (a minute, once) while stacks still running from the old one keep it. Every start is then
+``start --optimized``: no build step at start.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -16,46 +20,65 @@ import zipfile
 from pathlib import Path
 
 from aihub_local.kafka_jars import DEPENDENCY_PLUGIN, file_lock, maven_argv, run_logged
-from aihub_local.paths import cache_dir
+from aihub_local.paths import cache_dir, repo_root
 from aihub_local.procutil import tail
 from aihub_local.system import java_binary
 
 #: The 26.5 line starts on Java 17. ``AIHUB_KEYCLOAK_VERSION`` overrides.
 DEFAULT_KEYCLOAK_VERSION = "26.5.2"
-#: Build-time options: the server is re-augmented only when these change.
-BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--cache=local")
+#: Build-time options (``kc.sh build``). Runtime ones, such as ``--cache=local``, are given at
+#: start (``keycloak.py``): the build ignores them.
+BUILD_OPTIONS = (
+    "--db=postgres",
+    "--health-enabled=true",
+    "--features-disabled=impersonation,kerberos,ciba,device-flow,par,organization",
+)
 
 
 def keycloak_version() -> str:
     return os.environ.get("AIHUB_KEYCLOAK_VERSION", DEFAULT_KEYCLOAK_VERSION)
 
 
+def quarkus_properties() -> Path:
+    """The raw Quarkus properties every Keycloak of the platform runs with (the launcher's,
+    compose's and the cluster's): the database pool's validation, which Keycloak has no option
+    for."""
+    return repo_root() / "deploy" / "keycloak" / "quarkus.properties"
+
+
+def build_key(version: str) -> str:
+    """Names one build: the version, the build options and the Quarkus properties."""
+    parts = [version, *BUILD_OPTIONS, quarkus_properties().read_text()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
 def ensure_keycloak_home(version: str | None = None) -> Path:
-    """The built distribution's directory (``bin/``, ``lib/``, ``themes/``), ready to start."""
+    """The built distribution's directory (``bin/``, ``lib/``, ``conf/``, ``themes/``), ready for
+    ``start --optimized``; downloaded and built on first use."""
     version = version or keycloak_version()
     base = cache_dir() / f"keycloak-{version}"
-    home = base / "home"
-    complete = base / "home.complete"
-    wanted = " ".join(BUILD_OPTIONS)
-    if complete.exists() and complete.read_text().strip() == wanted and home.is_dir():
+    name = f"build-{build_key(version)}"
+    home = base / name
+    complete = base / f"{name}.complete"
+    if complete.exists() and home.is_dir():
         return home
     with file_lock(base / ".lock"):
-        if complete.exists() and complete.read_text().strip() == wanted and home.is_dir():
+        if complete.exists() and home.is_dir():
             return home
         print(
-            f"aihub-local: installing Keycloak {version} from Maven Central into {home} "
-            "(first run only)",
+            f"aihub-local: building Keycloak {version} into {home} (once per version and options)",
             file=sys.stderr,
         )
         zip_file = _download(version, work=base / "download")
-        # Staged, then renamed: an interrupted install never looks complete.
-        staging = base / "home.partial"
+        # Staged, then renamed: an interrupted build never looks complete.
+        staging = base / f"{name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         _unpack(zip_file, staging)
-        _build(staging, log=base / "build.log")
+        shutil.copy(quarkus_properties(), staging / "conf" / "quarkus.properties")
+        _build(staging, log=base / f"{name}.log")
         shutil.rmtree(home, ignore_errors=True)
         staging.rename(home)
-        complete.write_text(wanted + "\n")
+        complete.write_text(" ".join(BUILD_OPTIONS) + "\n")
         return home
 
 

@@ -22,7 +22,7 @@ import asyncpg
 from aihub_local.asyncutil import run_sync
 from aihub_local.component import HOST, Component, ProcessRecord
 from aihub_local.paths import postgres_init_dir
-from aihub_local.procutil import spawn_daemon, tcp_accepts
+from aihub_local.procutil import pid_alive, spawn_daemon, tcp_accepts, wait_reaped
 from aihub_local.system import MissingDependencyError, postgres_bin_dir
 
 DATABASE = "aihub"
@@ -144,6 +144,7 @@ class PostgresComponent(Component):
         if user is not None:
             self._check_traversable(user)
         if (self.data_dir / "PG_VERSION").exists():
+            self._wait_for_killed_postmaster()
             if not self.password_file.exists():
                 raise RuntimeError(
                     f"{self.password_file} is missing, so the superuser password is unknown; "
@@ -151,6 +152,18 @@ class PostgresComponent(Component):
                 )
             return
         self._initdb(user)
+
+    def _wait_for_killed_postmaster(self) -> None:
+        """A postmaster killed a moment ago (kill -9) may still be a zombie, and Postgres refuses
+        to start while the pid in ``postmaster.pid`` exists; wait until it is reaped."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return
+        if not pid_alive(pid) and not wait_reaped(pid, timeout=30):
+            raise RuntimeError(
+                f"the killed postmaster {pid} of {self.data_dir} was not reaped within 30 s"
+            )
 
     def _check_traversable(self, user: str) -> None:
         entry = pwd.getpwnam(user)

@@ -44,6 +44,21 @@ def pid_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def wait_reaped(pid: int, timeout: float) -> bool:
+    """Wait until ``pid`` is gone from the process table, zombie included; False on timeout.
+
+    A process killed a moment ago stays a zombie until its parent reaps it (ours at once, an
+    orphan whenever PID 1 gets to it), and ``kill(pid, 0)`` still finds it meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid_alive(pid)  # reaps it if it is our own child
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def cmdline(pid: int) -> list[str]:
     """The argv of ``pid`` (empty when unreadable)."""
     try:
