@@ -23,8 +23,8 @@ from aihub_notifications.service_layer.mailing import (
     staff_for,
 )
 from aihub_notifications.service_layer.replicas import replicate_applicant
-from aihub_notifications.service_layer.staff_notices import RunLookups, queue_planned
 from aihub_notifications.service_layer.review_challenges import challenge_changed
+from aihub_notifications.service_layer.staff_notices import RunLookups, queue_planned
 from aihub_shared.contracts.applications import (
     ApplicationAdvanced,
     ApplicationAppeal,

@@ -114,14 +114,18 @@ async def store_deliveries(
     """Insert the rendered deliveries (each once, see `insert_deliveries`); the new ones' ids.
     The callers leave out erased recipients (`is_erased_address`)."""
     new = await deliveries.insert_deliveries(conn, rows)
-    if rows:
-        # One line per cause, not per mail: each mail's record is its row (`GET /deliveries`).
+    # One line per cause, not per mail: each mail's record is its row (`GET /deliveries`).
+    causes: dict[str, list[deliveries.NewDelivery]] = {}
+    for row in rows:
+        causes.setdefault(row.event_id, []).append(row)
+    for event_id, caused in causes.items():
+        queued = sum(1 for row in caused if row.id in new)
         log.info(
             "e-mails queued",
             event_id=event_id,
-            queued=len(new),
-            already_queued=len(rows) - len(new),
-            templates=sorted({row.template for row in rows}),
+            queued=queued,
+            already_queued=len(caused) - queued,
+            templates=sorted({row.template for row in caused}),
         )
     return new
 
