@@ -18,8 +18,10 @@ from aihub_notifications.domain.staff_notices import (
 )
 from aihub_shared.contracts.values import Contact
 from services.notifications.tests.support import (
+    applicant_replica,
     application_received,
     cohort_replica,
+    enrollment,
     founder,
     manager,
 )
@@ -96,6 +98,26 @@ def test_a_manager_gets_only_the_events_they_are_told_of() -> None:
     ]
     (pm1,) = [n.request for n in group_staff_notices(planned) if n.grouped]
     assert pm1.context["cohort_codes"] == ["cv-2027-1", "cv-2027-2"]
+
+
+def test_seats_are_told_of_one_cohort_only() -> None:
+    """Enrollment events carry the cohort's count after each change: the last one's for a mail
+    about one cohort; none for two cohorts (their counts are not one line)."""
+    one, other = cohort_replica("cv-2027-1"), cohort_replica("cv-2027-2")
+
+    def confirmed(n: int, cohort: CohortReplica) -> Planned:
+        change = enrollment(f"app-{n}", cohort.cohort_code).model_copy(update={"seats_taken": n})
+        requests = mails.enrollment_changed(
+            "enrollment.confirmed", change, cohort, applicant_replica(f"app-{n}"), [manager(1)]
+        )
+        return Planned(f"event-{n}", requests)
+
+    def seats(planned: list[Planned]) -> tuple[object, object]:
+        (grouped,) = [n.request for n in group_staff_notices(planned) if n.grouped]
+        return grouped.context["seats"], grouped.context["seats_taken"]
+
+    assert seats([confirmed(1, one), confirmed(2, one)]) == (3, 2)
+    assert seats([confirmed(1, one), confirmed(2, other)]) == (None, None)
 
 
 def test_the_same_address_in_another_case_is_one_recipient() -> None:

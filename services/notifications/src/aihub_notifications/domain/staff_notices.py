@@ -111,6 +111,10 @@ def grouped_request(members: Sequence[tuple[str, MailRequest]]) -> MailRequest:
     first, last = members[0][1], members[-1][1]
     items = [_item(request.context) for _, request in members]
     outcomes = [item.get("outcome") for item in items]
+    cohort_codes = list(dict.fromkeys(item["cohort_code"] for item in items))
+    # The newest word on the seats (enrollment events carry the count after each change), when
+    # the mail is about one cohort: two cohorts' counts would not add up to one line.
+    seats = last.context if len(cohort_codes) == 1 else {}
     context: dict[str, Any] = {
         "recipient_name": first.context["recipient_name"],
         "program_name": first.context["program_name"],
@@ -118,12 +122,11 @@ def grouped_request(members: Sequence[tuple[str, MailRequest]]) -> MailRequest:
         "items": items[:MAX_LISTED],
         "more": max(0, len(items) - MAX_LISTED),
         # In the order they first appear: where the unlisted ones are.
-        "cohort_codes": list(dict.fromkeys(item["cohort_code"] for item in items)),
+        "cohort_codes": cohort_codes,
         "accepted": outcomes.count("accepted"),
         "rejected": outcomes.count("rejected"),
-        # The newest word on the seats (enrollment events carry the count after each change).
-        "seats": last.context.get("seats"),
-        "seats_taken": last.context.get("seats_taken"),
+        "seats": seats.get("seats"),
+        "seats_taken": seats.get("seats_taken"),
     }
     return MailRequest(
         GROUPED_TEMPLATES[first.template], first.recipient, context, first.program_code
