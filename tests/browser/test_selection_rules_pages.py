@@ -273,11 +273,12 @@ async def _challenge_on_the_application_page(
     await review_row.get_by_text("기피 신청 중: 결정 전까지 이 점수는 반영되지 않습니다").wait_for()
     await visit(page, screenshot, "application-challenged")
 
-    # The same reviewer again: the service refuses (one open challenge each), its reason shown.
+    # The same reviewer again: the service refuses (one open challenge each), its reason shown
+    # in the page's language (the refusal's code `challenge_already_open`).
     await page.get_by_label("기피 대상 평가위원").select_option(challenged.email)
     await page.get_by_label("신청인이 밝힌 사유").fill("다시 신청")
     await page.get_by_role("button", name="기피 신청 접수").click()
-    await page.get_by_role("alert").filter(has_text="already open").wait_for()
+    await page.get_by_role("alert").filter(has_text="기피 신청이 이미 진행 중입니다").wait_for()
 
     # The cohort's list of open challenges, linked from the cohort's tabs; dismissed there.
     await page.goto(f"/cohorts/{r.cohort}")
