@@ -140,8 +140,8 @@ async def test_a_publisher_reads_receipts_only_in_its_own_consumer_groups(
         consumer = AIOKafkaConsumer(
             INTAKE_RECEIPTS, **portal.aiokafka_options(), group_id=group, enable_auto_commit=False
         )
-        await consumer.start()
-        try:
+        try:  # a foreign group fails the start itself: stop closes what it opened
+            await consumer.start()
             await consumer.getmany(timeout_ms=1000)
         finally:
             await consumer.stop()

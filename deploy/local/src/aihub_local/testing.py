@@ -20,6 +20,7 @@ from aihub_local.keycloak_admin import KeycloakAdmin
 from aihub_local.stack import StackEndpoints
 from aihub_local.staff_accounts import TokenCache
 from aihub_shared.contracts.values import business_registration_check_digit
+from aihub_shared.runtime import kafka_client
 from aihub_shared.runtime.kafka_client import KafkaConnection
 
 T = TypeVar("T")
@@ -79,7 +80,7 @@ async def publish(
 ) -> None:
     """Send (key, value, headers) messages to the real broker, each acknowledged by it."""
     producer = AIOKafkaProducer(**kafka.aiokafka_options(), acks="all")
-    await producer.start()
+    await kafka_client.start(producer)
     try:
         for key, value, headers in messages:
             await producer.send_and_wait(topic, value, key=key, headers=headers)

@@ -19,6 +19,7 @@ import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX
+from aihub_shared.runtime import kafka_client
 from aihub_shared.runtime.dead_letter_reader import (
     ASSIGNMENT_POLL_S,
     DeadLetterReader,
@@ -110,7 +111,7 @@ async def read_dead_letter(
     # Subscribed without a group, as in `read_dead_letters`: every partition is assigned, so an
     # unknown partition is simply not among them.
     consumer = AIOKafkaConsumer(dlq_topic, **kafka.aiokafka_options(), enable_auto_commit=False)
-    await consumer.start()
+    await kafka_client.start(consumer)
     try:
         async with asyncio.timeout(15):
             while not consumer.assignment():  # noqa: ASYNC110
@@ -155,7 +156,7 @@ async def replay(
         found = {(r.partition, r.offset) for r in records}
         raise ValueError(f"not on {dlq_topic}: {sorted(wanted - found)}")
     producer = AIOKafkaProducer(**kafka.aiokafka_options(), enable_idempotence=True, acks="all")
-    await producer.start()
+    await kafka_client.start(producer)
     try:
         for record in records:
             # Always the topic the dead-letter topic belongs to, never a header's say-so.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.helpers import create_ssl_context
 from faststream.security import SASLScram512
 from pydantic import Field, SecretStr
@@ -117,6 +118,17 @@ class KafkaSettings(BaseSettings):
             sasl_mechanism=self.kafka_sasl_mechanism,
             ca_file=self.kafka_ca_file,
         )
+
+
+async def start(client: AIOKafkaConsumer | AIOKafkaProducer) -> None:
+    """Start an aiokafka client; when the start fails, stop it before raising. A failed start
+    has opened connections already: left unstopped, they stay open until the client is
+    collected, with an "Unclosed AIOKafka…" warning."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
 
 
 def kafka_from_environment() -> KafkaConnection:

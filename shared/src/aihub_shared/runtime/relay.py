@@ -24,7 +24,7 @@ from aiokafka.errors import (
 )
 from prometheus_client import Counter, Gauge
 
-from aihub_shared.runtime import inbox
+from aihub_shared.runtime import inbox, kafka_client
 from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.kafka_client import KafkaConnection
 from aihub_shared.runtime.outbox import decode_headers
@@ -91,11 +91,7 @@ class OutboxRelay:
     async def _producer_ready(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = self._producer_factory()
-            try:
-                await producer.start()
-            except BaseException:
-                await producer.stop()
-                raise
+            await kafka_client.start(producer)
             self._producer = producer
         return self._producer
 
