@@ -17,6 +17,7 @@ from types import TracebackType
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from aihub_shared.contracts.topics import DEAD_LETTER_SUFFIX
+from aihub_shared.runtime import kafka_client
 from aihub_shared.runtime.kafka_client import KafkaConnection
 
 #: How often to look whether a group-less subscription has its partitions: they come with the
@@ -80,8 +81,8 @@ class DeadLetterReader:
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )
+        await kafka_client.start(consumer)
         self._consumer = consumer
-        await consumer.start()
         try:
             async with asyncio.timeout(ASSIGNMENT_TIMEOUT_S):
                 while _topics_of(consumer.assignment()) != self._topics:  # noqa: ASYNC110

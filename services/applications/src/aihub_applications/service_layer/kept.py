@@ -75,5 +75,7 @@ class KeptComputations(Generic[T]):
 Decided = list[tuple[rules.Outcome, Application]]
 
 #: The closing previews read last, the advance's and the selection's (issue 16: at 10,000
-#: applications computing one took 0.7-1.2 s, its 409 included).
-PREVIEWS: KeptComputations[Decided] = KeptComputations(size=4)
+#: applications computing one took 0.7-1.2 s, its 409 included). Two only: each holds its
+#: applications (about as much memory as a kept ranking, 13 MiB at 10,000), and paging through
+#: one preview reads the same one again.
+PREVIEWS: KeptComputations[Decided] = KeptComputations(size=2)
