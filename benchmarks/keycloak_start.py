@@ -9,7 +9,9 @@ Keycloak the way ``./dev up`` does (``KeycloakComponent.ensure``: prepare, spawn
 - **cold**: an empty database, so Keycloak creates its schema and imports the realm;
 - **warm** (``--warm`` times): Keycloak stopped and started again on the same database.
 
-Prints each start's seconds and the 1-minute load average before and after it, then stops
+Prints each start's wall seconds until it serves, the CPU seconds Keycloak used until then (the
+work of the start: on a machine other jobs load, wall time mostly measures them) and the 1-minute
+load average before and after it, then stops
 everything and removes the state directory (``--keep`` keeps it, with Keycloak's log). The
 distribution is installed and built first if needed (``./dev bootstrap`` does it too): that
 one-off download and build is not timed. Asserts nothing.
@@ -32,12 +34,21 @@ from aihub_local.stack import SmtpComponent
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: the work a start did, which, unlike its wall
+    time, hardly depends on what else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _timed_start(keycloak: KeycloakComponent, ports: PortAllocator) -> tuple[ProcessRecord, float]:
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     record = keycloak.ensure(None, ports)
     seconds = time.monotonic() - started
-    print(f"  {seconds:6.1f} s   (load {load_before:.2f} -> {os.getloadavg()[0]:.2f})", flush=True)
+    cpu = _cpu_seconds(record.pid)
+    load = f"load {load_before:.2f} -> {os.getloadavg()[0]:.2f}"
+    print(f"  {seconds:6.1f} s wall, {cpu:6.1f} s CPU   ({load})", flush=True)
     return record, seconds
 
 

@@ -155,8 +155,8 @@ class Component(ABC):
         if previous is not None and self.is_ours(previous):
             try:
                 self._wait_ready(previous.pid, previous.ports, self.startup_timeout)
-                # A process that answers its probe but cannot do its work (Keycloak with stale
-                # database connections after a Postgres restart) is restarted too.
+                # A process that answers its probe but cannot do its work (Keycloak whose admin
+                # API fails) is restarted too.
                 self.after_ready(previous)
             except StartupError:
                 stop_pid(previous.pid, sig=self.stop_signal, timeout=self.stop_timeout)

@@ -33,7 +33,7 @@ _SHARED_PARTS = ("lib", "themes", "providers", "conf")
 #: How every Keycloak of the platform starts (compose's too): on the distribution built once
 #: (``keycloak_dist``), so no build step at start; the realm imported unless it exists; one node,
 #: so a local cache instead of the default ``ispn`` (an Infinispan cluster with JGroups discovery
-#: through the database, ports 7800/57800 bound on every address, seconds of every start).
+#: through the database, ports 7800/57800 bound on every address).
 START_COMMAND = ("start", "--optimized", "--import-realm", "--cache=local")
 
 
