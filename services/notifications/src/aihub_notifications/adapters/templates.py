@@ -49,6 +49,9 @@ class MailRenderer:
             "trim_blocks": True,
             "lstrip_blocks": True,
             "keep_trailing_newline": True,
+            # Templates ship inside the package and change only with a deploy: no stat() of the
+            # template file on every render (Jinja2's default), which cost the queue per mail.
+            "auto_reload": False,
         }
         # Subjects and text/plain parts are not HTML: escaping would show `&amp;` to the reader.
         self._text = Environment(autoescape=False, **common)  # noqa: S701
