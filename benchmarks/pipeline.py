@@ -159,7 +159,8 @@ def whole_pipeline_row(whole: dict[str, float], n: int) -> tuple[str, str, str, 
         f"{whole[f'rss {name}']:.0f}" for name in ("applications", "programs", "notifications")
     )
     return (
-        f"whole pipeline N={n:,}, running services: {stages}",
+        f"whole pipeline N={n:,}, running services, SMTP_CONNECTIONS="
+        f"{whole['smtp connections']:.0f}: {stages}",
         rate(n / mailed),
         "",
         "",

@@ -45,6 +45,9 @@ POLL_SECONDS = 0.5
 STALLED_SECONDS = 120
 SENDER_PROGRESS = "(SELECT count(*) FROM deliveries WHERE status <> 'pending') AS progress"
 SERVICES = ("applications", "programs", "notifications")
+#: The notifications service's SMTP connections, as compose and k8s deploy it (the launcher's
+#: dev default is 1); `--smtp-connections` chooses.
+DEPLOYED_SMTP_CONNECTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -267,7 +270,7 @@ def peak_rss_mib(platform: PlatformServices) -> dict[str, float]:
 
 
 async def pipeline_stage(
-    endpoints: StackEndpoints, sizes: list[int]
+    endpoints: StackEndpoints, sizes: list[int], smtp_connections: int
 ) -> tuple[list[PipelineRun], dict[str, float]]:
     await ensure_topics(endpoints.kafka_as("ops"))
     log_dir = endpoints.state_dir / "logs" / "bench-services"
@@ -276,21 +279,29 @@ async def pipeline_stage(
         platform = PlatformServices(endpoints, log_dir=log_dir)
         try:
             for service in SERVICES:
-                platform.start(service, extra_env={"SMTP_HOST": host, "SMTP_PORT": str(port)})
+                platform.start(
+                    service,
+                    extra_env={
+                        "SMTP_HOST": host,
+                        "SMTP_PORT": str(port),
+                        "SMTP_CONNECTIONS": str(smtp_connections),
+                    },
+                )
             runs = [await pipeline_run(platform, n) for n in sizes]
             return runs, peak_rss_mib(platform)
         finally:
             platform.stop_all()
 
 
-async def main(sizes: list[int], as_json: bool) -> None:
+async def main(sizes: list[int], as_json: bool, smtp_connections: int) -> None:
     from aihub_local.paths import state_dir_for_tests
     from aihub_local.stack import LocalStack
 
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
-    runs, peaks = await pipeline_stage(endpoints, sizes)
+    runs, peaks = await pipeline_stage(endpoints, sizes, smtp_connections)
     if as_json:
         figures = {f"rss {name}": mib for name, mib in peaks.items()}
+        figures["smtp connections"] = smtp_connections
         for run in runs:
             figures |= {
                 f"pipeline n={run.n} received": run.received,
@@ -304,6 +315,7 @@ async def main(sizes: list[int], as_json: bool) -> None:
         print(
             f"pipeline n={run.n:>6}: last receipt {run.received:6.1f} s, last enrollment"
             f" {run.enrolled:6.1f} s, last of {run.mails:,} mails {run.mailed:6.1f} s"
+            f" (SMTP_CONNECTIONS={smtp_connections})"
         )
     print("peak RSS: " + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in peaks.items()))
 
@@ -312,5 +324,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, action="append")
     parser.add_argument("--json", action="store_true", help="for pipeline.py")
+    parser.add_argument("--smtp-connections", type=int, default=DEPLOYED_SMTP_CONNECTIONS)
     args = parser.parse_args()
-    asyncio.run(main(args.n or [1000, 10000], args.json))
+    asyncio.run(main(args.n or [1000, 10000], args.json, args.smtp_connections))
