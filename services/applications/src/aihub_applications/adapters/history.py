@@ -68,14 +68,47 @@ async def add_history(
     )
 
 
+@dataclass(frozen=True)
+class StatusEntry:
+    """A status change of one application, as its history records it."""
+
+    application_id: uuid.UUID
+    from_status: Status | None
+    to_status: Status
+    actor: str
+    reason: str
+    stage_code: str | None = None
+
+
+async def add_status_history(conn: DbConnection, entries: Sequence[StatusEntry]) -> None:
+    """Many status entries in one statement, recorded (numbered) in the order given."""
+    if not entries:
+        return
+    await conn.execute(
+        "INSERT INTO application_history (application_id, from_status, to_status, actor, reason,"
+        " action, stage_code) SELECT application_id, from_status, to_status, actor, reason,"
+        " 'status', stage_code FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],"
+        " $5::text[], $6::text[]) WITH ORDINALITY"
+        " AS e(application_id, from_status, to_status, actor, reason, stage_code, n) ORDER BY n",
+        [e.application_id for e in entries],
+        [e.from_status.value if e.from_status else None for e in entries],
+        [e.to_status.value for e in entries],
+        [e.actor for e in entries],
+        [e.reason for e in entries],
+        [e.stage_code for e in entries],
+    )
+
+
 async def add_first_history(
     conn: DbConnection, entries: Sequence[tuple[uuid.UUID, Status, str, str, str | None]]
 ) -> None:
     """The first entry of each new application: (application, status, actor, reason, stage)."""
-    await conn.executemany(
-        "INSERT INTO application_history (application_id, from_status, to_status, actor, reason,"
-        " action, stage_code) VALUES ($1, NULL, $2, $3, $4, 'status', $5)",
-        [(a, status.value, actor, reason, stage) for a, status, actor, reason, stage in entries],
+    await add_status_history(
+        conn,
+        [
+            StatusEntry(a, None, status, actor, reason, stage)
+            for a, status, actor, reason, stage in entries
+        ],
     )
 
 

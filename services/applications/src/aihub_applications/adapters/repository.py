@@ -4,6 +4,7 @@ locks, the cohort lock, status, stage and rank, and the staff's lists."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,18 @@ async def lock_application(
     locking = " FOR UPDATE" if lock else ""
     row = await conn.fetchrow(f"{_APPLICATION_ROW} WHERE id = $1{locking}", application_id)
     return _application(row) if row is not None else None
+
+
+async def lock_applications(
+    conn: DbConnection, application_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Application]:
+    """These applications (those that exist), each locked, in id order: the order every use case
+    that locks several of them takes the row locks in, so that two cannot deadlock."""
+    rows = await conn.fetch(
+        f"{_APPLICATION_ROW} WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+        list(dict.fromkeys(application_ids)),
+    )
+    return {row["id"]: _application(row) for row in rows}
 
 
 async def lock_cohort_applications(
@@ -71,6 +84,35 @@ async def lock_cohorts_of(conn: DbConnection, application_ids: list[uuid.UUID]) 
         await lock_cohort(conn, row["cohort_code"])
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """One application's new status; a rank or final score of None leaves the stored one."""
+
+    application_id: uuid.UUID
+    status: Status
+    rank: int | None = None
+    final_score: float | None = None
+
+
+async def set_statuses(conn: DbConnection, changes: Sequence[StatusChange]) -> None:
+    """`set_status` for many applications in one statement (each at most once in `changes`).
+
+    The unique rank index is checked row by row as the statement goes: an application taking a
+    rank another one of `changes` gives up must find it given up already (`release_ranks`)."""
+    if not changes:
+        return
+    await conn.execute(
+        "UPDATE applications AS a SET status = c.status, rank = COALESCE(c.rank, a.rank),"
+        " final_score = COALESCE(c.final_score, a.final_score), updated_at = now()"
+        " FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::double precision[])"
+        " AS c(id, status, rank, final_score) WHERE a.id = c.id",
+        [c.application_id for c in changes],
+        [c.status.value for c in changes],
+        [c.rank for c in changes],
+        [c.final_score for c in changes],
+    )
+
+
 async def set_status(
     conn: DbConnection,
     application_id: uuid.UUID,
@@ -79,23 +121,31 @@ async def set_status(
     rank: int | None = None,
     final_score: float | None = None,
 ) -> None:
-    await conn.execute(
-        "UPDATE applications SET status = $2, rank = COALESCE($3, rank),"
-        " final_score = COALESCE($4, final_score), updated_at = now() WHERE id = $1",
-        application_id,
-        status.value,
-        rank,
-        final_score,
-    )
+    await set_statuses(conn, [StatusChange(application_id, status, rank, final_score)])
 
 
-async def rank_holder(conn: DbConnection, cohort_code: str, rank: int) -> str | None:
-    value = await conn.fetchval(
-        "SELECT id::text FROM applications WHERE cohort_code = $1 AND rank = $2",
-        cohort_code,
-        rank,
+async def release_ranks(conn: DbConnection, application_ids: Sequence[uuid.UUID]) -> None:
+    """Clear these applications' ranks, ahead of a `set_statuses` that gives them new ones."""
+    if application_ids:
+        await conn.execute(
+            "UPDATE applications SET rank = NULL WHERE id = ANY($1::uuid[])", application_ids
+        )
+
+
+async def rank_holders(
+    conn: DbConnection, wanted: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """Who holds each of these (cohort, rank) places now (the unique index allows one)."""
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        "SELECT a.cohort_code, a.rank, a.id::text AS holder FROM applications AS a"
+        " JOIN unnest($1::text[], $2::integer[]) AS w(cohort_code, rank)"
+        " ON a.cohort_code = w.cohort_code AND a.rank = w.rank",
+        [cohort for cohort, _ in wanted],
+        [rank for _, rank in wanted],
     )
-    return str(value) if value is not None else None
+    return {(r["cohort_code"], r["rank"]): r["holder"] for r in rows}
 
 
 async def set_stage(

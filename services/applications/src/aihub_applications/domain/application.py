@@ -72,3 +72,29 @@ def require_rank_free(application: Application, rank: int, holder: str | None) -
             f"rank {rank} in cohort {application.cohort_code} is already held by"
             f" application {holder}"
         )
+
+
+class RankBook:
+    """Who holds which rank of a cohort while a run of decisions is applied in memory, one after
+    the other, as it would be stored one decision at a time: a rank taken earlier in the run is
+    held, and the rank an application gives up for another is free again."""
+
+    def __init__(self, holders: Mapping[tuple[str, int], str]) -> None:
+        #: (cohort, rank) → holder, for at least every place the run asks for.
+        self._holders = dict(holders)
+        #: The rank each application of the run holds now, once the run has changed it.
+        self._ranks: dict[uuid.UUID, int | None] = {}
+
+    def holder(self, cohort_code: str, rank: int) -> str | None:
+        return self._holders.get((cohort_code, rank))
+
+    def rank_of(self, application: Application) -> int | None:
+        return self._ranks.get(application.id, application.rank)
+
+    def give(self, application: Application, rank: int) -> None:
+        """The application now holds `rank` (and no longer the one it held)."""
+        cohort, held = application.cohort_code, self.rank_of(application)
+        if held is not None and self._holders.get((cohort, held)) == str(application.id):
+            del self._holders[(cohort, held)]
+        self._holders[(cohort, rank)] = str(application.id)
+        self._ranks[application.id] = rank
