@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 
+from aihub_applications.adapters import catalog_replica
 from aihub_applications.settings import Settings
 from aihub_local.testing import UNUSED_KAFKA_LOGIN, StaffAccount, oidc_issuer_url, valid_brn
 from aihub_shared.contracts.programs import CohortPublished
@@ -118,3 +121,66 @@ async def _events_where(pool: asyncpg.Pool, condition: str, value: object) -> li
         }
         for r in rows
     ]
+
+
+#: A stored application: (cohort index, status, rank).
+Stored = tuple[int, str, int | None]
+SEEDED_PROGRAM = "seeded"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Applications stored directly, by position, and the cohorts (by position) they are in."""
+
+    codes: list[str]
+    ids: list[uuid.UUID]
+
+    def shown(self, text: str) -> str:
+        """Ids and cohort codes as positions, so two seeded copies compare equal."""
+        for n, application_id in enumerate(self.ids):
+            text = text.replace(str(application_id), f"#{n}")
+        for n, code in enumerate(self.codes):
+            text = text.replace(code, f"C{n}")
+        return text
+
+
+async def seeded(pool: asyncpg.Pool, stored: Sequence[Stored], cohorts: int = 2) -> Seeded:
+    """Applications stored as they are (no intake, no history, no events) in new cohorts of
+    `SEEDED_PROGRAM`; each has its position as its final score."""
+    now = datetime.now(UTC)
+    seeds = Seeded([f"sd-{uuid.uuid4().hex[:10]}" for _ in range(cohorts)], [])
+    async with pool.acquire() as conn:
+        for code in seeds.codes:
+            cohort = CohortPublished.model_validate(
+                {
+                    "program_code": SEEDED_PROGRAM,
+                    "program_name_ko": "일괄",
+                    "program_name_en": "Bulk",
+                    "cohort_code": code,
+                    "seats": 2,
+                    "application_opens_at": (now - timedelta(days=1)).isoformat(),
+                    "application_closes_at": (now + timedelta(days=1)).isoformat(),
+                }
+            )
+            await catalog_replica.replicate_cohort(conn, cohort, now)
+        seeds.ids.extend(uuid.uuid4() for _ in stored)
+        await conn.executemany(
+            "INSERT INTO applications (id, submitted_by, submission_id, content_hash,"
+            " program_code, cohort_code, startup_name, business_registration_number,"
+            " submission, status, rank, final_score)"
+            " VALUES ($1::uuid, '/test', $1::uuid::text, 'x', $2, $3, $4, $5, '{}', $6, $7, $8)",
+            [
+                (
+                    a,
+                    SEEDED_PROGRAM,
+                    seeds.codes[c],
+                    f"Startup {n}",
+                    valid_brn(300_000_000 + n),
+                    s,
+                    r,
+                    n,
+                )
+                for n, (a, (c, s, r)) in enumerate(zip(seeds.ids, stored, strict=True))
+            ],
+        )
+    return seeds
