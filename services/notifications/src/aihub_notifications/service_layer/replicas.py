@@ -42,6 +42,8 @@ async def replicate_applicants(
 ) -> None:
     """A run of arrivals in one statement, with the effect of one upsert each in their order
     (`replicas.upsert_applicants`)."""
+    if not arrivals:
+        return
     applied = await replicas.upsert_applicants(
         conn,
         [
