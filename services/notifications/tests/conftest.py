@@ -11,8 +11,7 @@ from aihub_local.faulty_smtp import FaultySmtp
 from aihub_local.stack import StackEndpoints
 from aihub_local.testing import scratch_database_url
 from aihub_notifications.adapters.templates import MailRenderer
-from aihub_shared.runtime.db import apply_migrations, create_pool
-from services.notifications.tests.support import TEST_ROLE
+from services.notifications.tests.support import TEST_ROLE, emptied_pool
 
 
 @pytest.fixture(scope="session")
@@ -24,13 +23,7 @@ async def notifications_dsn(local_stack: StackEndpoints) -> str:
 
 @pytest.fixture
 async def db(notifications_dsn: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(notifications_dsn, max_size=8)
-    await apply_migrations(pool, "aihub_notifications")
-    await pool.execute(
-        "TRUNCATE deliveries, delivery_attempts, cohorts, applicants, outbox, inbox, staff,"
-        " subscriptions, review_assignments, review_reminders, dead_letters, digest_runs,"
-        " reviewer_invitations, review_challenges"
-    )
+    pool = await emptied_pool(notifications_dsn)
     try:
         yield pool
     finally:

@@ -40,6 +40,7 @@ from aihub_shared.contracts.programs import (
 from aihub_shared.contracts.registry import contract
 from aihub_shared.contracts.values import Contact
 from aihub_shared.runtime.consumer import EventConsumer
+from aihub_shared.runtime.db import apply_migrations, create_pool
 from aihub_shared.runtime.failpoints import ENV as FAILPOINT
 from aihub_shared.runtime.retry import RetryPolicy
 from aihub_shared.runtime.wakeup import Wakeup
@@ -153,6 +154,18 @@ MAIL_FROM = "서울AI허브 <no-reply@seoulaihub.kr>"
 #: `RETRY_MAX_SECONDS`, and the worker pauses at most `PAUSE_MAX_SECONDS` after a failed batch.
 RETRY_MAX_SECONDS = 2.0
 PAUSE_MAX_SECONDS = 0.5
+
+
+async def emptied_pool(dsn: str) -> asyncpg.Pool:
+    """A pool on a scratch schema, migrated, every table emptied."""
+    pool = await create_pool(dsn, max_size=8)
+    await apply_migrations(pool, "aihub_notifications")
+    await pool.execute(
+        "TRUNCATE deliveries, delivery_attempts, cohorts, applicants, outbox, inbox, staff,"
+        " subscriptions, review_assignments, review_reminders, dead_letters, digest_runs,"
+        " reviewer_invitations, review_challenges"
+    )
+    return pool
 
 
 def make_sender(

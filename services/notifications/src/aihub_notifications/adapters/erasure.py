@@ -71,7 +71,7 @@ async def erase(
     )
     # An application whose `application.received` has not arrived yet gets its erased row now:
     # stamped at the end of time, no later replication overwrites it (`upsert_applicant` keeps
-    # the newer state), and its arrival mails nobody (`is_erased`).
+    # the newer state), and its arrival mails nobody (`erased_among`).
     applicants = await conn.execute(
         "INSERT INTO applicants AS a (application_id, program_code, cohort_code, startup_name,"
         " contact_name, contact_email, contact_locale, event_id, event_time, erased_at)"
@@ -116,8 +116,11 @@ async def rows_about(
     }
 
 
-async def is_erased(conn: DbConnection, application_id: str) -> bool:
-    erased = await conn.fetchval(
-        "SELECT erased_at IS NOT NULL FROM applicants WHERE application_id = $1", application_id
+async def erased_among(conn: DbConnection, application_ids: Sequence[str]) -> set[str]:
+    """Those of the applications whose person was erased here."""
+    rows = await conn.fetch(
+        "SELECT application_id FROM applicants"
+        " WHERE application_id = ANY($1::text[]) AND erased_at IS NOT NULL",
+        sorted(set(application_ids)),
     )
-    return bool(erased)
+    return {row["application_id"] for row in rows}

@@ -11,7 +11,6 @@ from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain import mails
 from aihub_notifications.domain.staff import MailKind
 from aihub_notifications.service_layer.mailing import (
-    applicant_replica,
     cohort_replica,
     event_name,
     queue_mails,
@@ -39,16 +38,21 @@ def enrollment_batch_handlers(renderer: MailRenderer) -> dict[str, BatchHandler]
     """Enrollment changes a run at a time, the managers' notices grouped (`staff_notices.py`)."""
 
     async def changed(conn: DbConnection, run: Sequence[Consumed]) -> None:
-        lookups = RunLookups(conn)
+        """A constant number of statements per run, with the effect of the events one by one."""
+        changes = [(c.event, EnrollmentChanged.model_validate(c.data)) for c in run]
+        lookups = await RunLookups.load(
+            conn,
+            [data.cohort_code for _, data in changes],
+            [data.application_id for _, data in changes],
+        )
         planned = []
-        for consumed in run:
-            event, data = consumed.event, EnrollmentChanged.model_validate(consumed.data)
-            cohort = await lookups.cohort(data.cohort_code)
-            await _count_seats(conn, event, data)
-            applicant = await applicant_replica(conn, data.application_id)
+        for event, data in changes:
+            cohort = lookups.cohort(data.cohort_code)
+            applicant = lookups.replicated_applicant(data.application_id)
             staff = await lookups.staff(MailKind.ENROLLMENT, cohort)
             requests = mails.enrollment_changed(event_name(event), data, cohort, applicant, staff)
             planned.append((event, requests))
+        await _count_seats(conn, changes)
         await queue_planned(conn, planned, renderer)
 
     return dict.fromkeys(CHANGES, changed)
@@ -59,7 +63,7 @@ def enrollment_handlers(renderer: MailRenderer) -> dict[str, Handler]:
 
     async def filled(conn: DbConnection, event: CloudEvent, data: CohortFilled) -> None:
         cohort = await cohort_replica(conn, data.cohort_code)
-        await _count_seats(conn, event, data)
+        await _count_seats(conn, [(event, data)])
         staff = await staff_for(conn, MailKind.COHORT_FILLED, cohort)
         await queue_mails(conn, event, mails.cohort_filled(data, cohort, staff), renderer)
 
@@ -76,12 +80,12 @@ def enrollment_confirmed_handler(renderer: MailRenderer) -> Handler:
 
 
 async def _count_seats(
-    conn: DbConnection, event: CloudEvent, data: EnrollmentChanged | CohortFilled
+    conn: DbConnection, changes: Sequence[tuple[CloudEvent, EnrollmentChanged | CohortFilled]]
 ) -> None:
-    await replicas.update_seats_taken(
+    await replicas.count_seats(
         conn,
-        data.cohort_code,
-        seats=data.seats,
-        seats_taken=data.seats_taken,
-        event_time=event.time,
+        [
+            replicas.SeatsCount(data.cohort_code, data.seats, data.seats_taken, event.time)
+            for event, data in changes
+        ],
     )

@@ -22,7 +22,7 @@ from aihub_notifications.service_layer.mailing import (
     received_applicant,
     staff_for,
 )
-from aihub_notifications.service_layer.replicas import replicate_applicant
+from aihub_notifications.service_layer.replicas import replicate_applicants
 from aihub_notifications.service_layer.review_challenges import challenge_changed
 from aihub_notifications.service_layer.staff_notices import RunLookups, queue_planned
 from aihub_shared.contracts.applications import (
@@ -81,16 +81,29 @@ class LifecycleMails:
         self._renderer = renderer
 
     async def received(self, conn: DbConnection, run: Sequence[Consumed]) -> None:
-        lookups = RunLookups(conn)
-        planned = []
-        for consumed in run:
-            event, data = consumed.event, ApplicationReceived.model_validate(consumed.data)
-            cohort = await lookups.cohort(data.cohort_code)
-            if await erasure.is_erased(conn, data.application_id):
-                continue  # erased before its arrival reached us: nobody is told about it
-            await replicate_applicant(conn, event, data)
-            staff = await lookups.staff(MailKind.NEW_APPLICATION, cohort)
-            planned.append((event, mails.application_received(data, cohort, staff)))
+        """A constant number of statements per run, with the effect of the events one by one:
+        every event's cohort is required (even an erased application's), an erased application
+        is neither replicated nor told about, the others are replicated in their order."""
+        arrivals = [(c.event, ApplicationReceived.model_validate(c.data)) for c in run]
+        lookups = await RunLookups.load(conn, [data.cohort_code for _, data in arrivals])
+        cohorts = [lookups.cohort(data.cohort_code) for _, data in arrivals]
+        erased = await erasure.erased_among(conn, [data.application_id for _, data in arrivals])
+        # Erased before its arrival reached us: nobody is told about it.
+        kept = [
+            (event, data, cohort)
+            for (event, data), cohort in zip(arrivals, cohorts, strict=True)
+            if data.application_id not in erased
+        ]
+        await replicate_applicants(conn, [(event, data) for event, data, _ in kept])
+        planned = [
+            (
+                event,
+                mails.application_received(
+                    data, cohort, await lookups.staff(MailKind.NEW_APPLICATION, cohort)
+                ),
+            )
+            for event, data, cohort in kept
+        ]
         await queue_planned(conn, planned, self._renderer)
 
     async def ineligible(
@@ -102,17 +115,26 @@ class LifecycleMails:
         await queue_mails(conn, event, requests, self._renderer)
 
     async def decided(self, conn: DbConnection, run: Sequence[Consumed]) -> None:
-        lookups = RunLookups(conn)
+        """A constant number of statements per run, with the effect of the events one by one
+        (a decision about an application never received is refused as alone, and the run then
+        goes one by one)."""
+        decisions = [(c.event, ApplicationDecided.model_validate(c.data)) for c in run]
+        lookups = await RunLookups.load(
+            conn,
+            [data.cohort_code for _, data in decisions],
+            [data.application_id for _, data in decisions],
+        )
         planned = []
-        for consumed in run:
-            event, data = consumed.event, ApplicationDecided.model_validate(consumed.data)
+        statuses = []
+        for event, data in decisions:
             outcome = event_name(event).removeprefix("application.")
-            cohort = await lookups.cohort(data.cohort_code)
-            applicant = await received_applicant(conn, data.application_id)
-            await replicas.set_applicant_status(conn, data.application_id, outcome, at=event.time)
+            cohort = lookups.cohort(data.cohort_code)
+            applicant = lookups.received_applicant(data.application_id)
+            statuses.append(replicas.StatusChange(data.application_id, outcome, event.time))
             staff = await lookups.staff(MailKind.DECISION, cohort)
             requests = mails.application_decided(outcome, data, cohort, applicant, staff)
             planned.append((event, requests))
+        await replicas.set_applicant_statuses(conn, statuses)
         await queue_planned(conn, planned, self._renderer)
 
     async def appeal_decided(

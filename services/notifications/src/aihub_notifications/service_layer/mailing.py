@@ -5,7 +5,7 @@ sender picks the rows up after the commit.
 Also what every mailing handler (`lifecycle.py`, `enrollments.py`) looks up first. A replica it
 needs and does not have yet (the catalog or, for enrollments, the application lags) is
 `RetryLater`: the kit's consumer retries with backoff, then dead-letters. A lifecycle event
-whose application was never received is rejected at once (see `received_applicant`).
+whose application was never received is rejected at once (see `require_received`).
 """
 
 from __future__ import annotations
@@ -114,42 +114,51 @@ async def store_deliveries(
     """Insert the rendered deliveries (each once, see `insert_deliveries`); the new ones' ids.
     The callers leave out erased recipients (`is_erased_address`)."""
     new = await deliveries.insert_deliveries(conn, rows)
-    # One line per cause, not per mail: each mail's record is its row (`GET /deliveries`).
-    causes: dict[str, list[deliveries.NewDelivery]] = {}
-    for row in rows:
-        causes.setdefault(row.event_id, []).append(row)
-    for event_id, caused in causes.items():
-        queued = sum(1 for row in caused if row.id in new)
-        log.info(
-            "e-mails queued",
-            event_id=event_id,
-            queued=queued,
-            already_queued=len(caused) - queued,
-            templates=sorted({row.template for row in caused}),
-        )
+    if not rows:
+        return new
+    # One line per call, not per mail nor per event of a run: each mail's record is its row
+    # (`GET /deliveries`).
+    causes = list(dict.fromkeys(row.event_id for row in rows))
+    cause = {"event_id": causes[0]} if len(causes) == 1 else {"events": len(causes)}
+    log.info(
+        "e-mails queued",
+        **cause,
+        queued=len(new),
+        already_queued=len(rows) - len(new),
+        templates=sorted({row.template for row in rows}),
+    )
     return new
 
 
 async def cohort_replica(conn: DbConnection, cohort_code: str) -> CohortReplica:
-    cohort = await replicas.cohort(conn, cohort_code)
+    return require_cohort(await replicas.cohort(conn, cohort_code), cohort_code)
+
+
+async def applicant_replica(conn: DbConnection, application_id: str) -> ApplicantReplica:
+    return require_replicated(await replicas.applicant(conn, application_id), application_id)
+
+
+async def received_applicant(conn: DbConnection, application_id: str) -> ApplicantReplica:
+    return require_received(await replicas.applicant(conn, application_id), application_id)
+
+
+def require_cohort(cohort: CohortReplica | None, cohort_code: str) -> CohortReplica:
     if cohort is None:
         raise RetryLater(f"cohort {cohort_code!r} is not in the replica yet")
     return cohort
 
 
-async def applicant_replica(conn: DbConnection, application_id: str) -> ApplicantReplica:
+def require_replicated(applicant: ApplicantReplica | None, application_id: str) -> ApplicantReplica:
     """For events of another topic (enrollments): the lifecycle topic may simply lag."""
-    applicant = await replicas.applicant(conn, application_id)
     if applicant is None:
         raise RetryLater(f"application {application_id!r} is not in the replica yet")
     return applicant
 
 
-async def received_applicant(conn: DbConnection, application_id: str) -> ApplicantReplica:
+def require_received(applicant: ApplicantReplica | None, application_id: str) -> ApplicantReplica:
     """For later lifecycle events: `application.received` came before them on the same
     partition (the topic is keyed by cohort), so a missing applicant will never arrive. Waiting
     would hold the cohort's whole partition for nothing; the dead letter says why."""
-    applicant = await replicas.applicant(conn, application_id)
     if applicant is None:
         raise RejectedEvent(
             f"application {application_id!r} was never received: its application.received"

@@ -1,6 +1,8 @@
-"""Keeping the replicas of other services' state current, one event at a time."""
+"""Keeping the replicas of other services' state current."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import structlog
 
@@ -32,10 +34,27 @@ async def replicate_cohort(conn: DbConnection, event: CloudEvent, data: CohortPu
 async def replicate_applicant(
     conn: DbConnection, event: CloudEvent, data: ApplicationReceived
 ) -> None:
-    applied = await replicas.upsert_applicant(
+    await replicate_applicants(conn, [(event, data)])
+
+
+async def replicate_applicants(
+    conn: DbConnection, arrivals: Sequence[tuple[CloudEvent, ApplicationReceived]]
+) -> None:
+    """A run of arrivals in one statement, with the effect of one upsert each in their order
+    (`replicas.upsert_applicants`)."""
+    if not arrivals:
+        return
+    applied = await replicas.upsert_applicants(
         conn,
-        ApplicantReplica.of(data),
-        event_id=event.id,
-        event_time=event.time,
+        [
+            replicas.ReceivedApplicant(ApplicantReplica.of(data), event.id, event.time)
+            for event, data in arrivals
+        ],
     )
-    log.info("applicant replica", application_id=data.application_id, applied=applied)
+    # One line per run, not per arrival (each arrival's record is its row).
+    if len(arrivals) == 1:
+        log.info(
+            "applicant replica", application_id=arrivals[0][1].application_id, applied=bool(applied)
+        )
+    else:
+        log.info("applicant replicas", arrivals=len(arrivals), applied=len(applied))

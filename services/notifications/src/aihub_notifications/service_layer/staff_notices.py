@@ -11,16 +11,22 @@ one: today's mail).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from aihub_notifications.adapters import directory
+from aihub_notifications.adapters import directory, replicas
 from aihub_notifications.adapters.covered_events import record_covered_events
 from aihub_notifications.adapters.templates import MailRenderer
 from aihub_notifications.domain.mails import MailRequest
-from aihub_notifications.domain.replicas import CohortReplica
+from aihub_notifications.domain.replicas import ApplicantReplica, CohortReplica
 from aihub_notifications.domain.staff import MailKind, StaffMember, staff_recipients
 from aihub_notifications.domain.staff_notices import Planned, group_staff_notices
-from aihub_notifications.service_layer.mailing import cohort_replica, new_delivery, store_deliveries
+from aihub_notifications.service_layer.mailing import (
+    new_delivery,
+    require_cohort,
+    require_received,
+    require_replicated,
+    store_deliveries,
+)
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.contracts.values import Contact
 from aihub_shared.privacy import is_erased_address
@@ -60,21 +66,47 @@ async def queue_planned(
 
 
 class RunLookups:
-    """What every event of a run reads, read once per run: the cohort replicas and the staff
-    directory. Events of these runs change neither (they change applicants and seat counts,
-    and their mails take the counts from the events), so each event still sees what it would
-    alone."""
+    """What the events of a run read, read once per run: the replicas of their cohorts and
+    applications, and the staff directory. Events of these runs change none of what is read
+    here (arrivals write applicants they do not read, decisions their status, enrollment
+    changes seat counts that their mails take from the events), so each event still sees what
+    it would alone; and a missing replica is refused as the one-by-one handler refuses it."""
 
-    def __init__(self, conn: DbConnection) -> None:
+    def __init__(
+        self,
+        conn: DbConnection,
+        cohorts: Mapping[str, CohortReplica],
+        applicants: Mapping[str, ApplicantReplica],
+    ) -> None:
         self._conn = conn
-        self._cohorts: dict[str, CohortReplica] = {}
+        self._cohorts = cohorts
+        self._applicants = applicants
         self._directory: list[StaffMember] | None = None
 
-    async def cohort(self, cohort_code: str) -> CohortReplica:
+    @classmethod
+    async def load(
+        cls,
+        conn: DbConnection,
+        cohort_codes: Iterable[str],
+        application_ids: Iterable[str] = (),
+    ) -> RunLookups:
+        """One query for the cohorts, one for the applications (none when there are none)."""
+        cohorts = await replicas.cohorts_by_code(conn, list(cohort_codes))
+        ids = list(application_ids)
+        applicants = await replicas.applicants(conn, ids) if ids else {}
+        return cls(conn, cohorts, applicants)
+
+    def cohort(self, cohort_code: str) -> CohortReplica:
         """The replica (`RetryLater` while the catalog lags, as `mailing.cohort_replica`)."""
-        if cohort_code not in self._cohorts:
-            self._cohorts[cohort_code] = await cohort_replica(self._conn, cohort_code)
-        return self._cohorts[cohort_code]
+        return require_cohort(self._cohorts.get(cohort_code), cohort_code)
+
+    def replicated_applicant(self, application_id: str) -> ApplicantReplica:
+        """As `mailing.applicant_replica` (`RetryLater` while the lifecycle topic lags)."""
+        return require_replicated(self._applicants.get(application_id), application_id)
+
+    def received_applicant(self, application_id: str) -> ApplicantReplica:
+        """As `mailing.received_applicant` (`RejectedEvent`: it will never arrive)."""
+        return require_received(self._applicants.get(application_id), application_id)
 
     async def staff(self, kind: MailKind, cohort: CohortReplica) -> list[Contact]:
         """As `mailing.staff_for`, from the directory read once."""
