@@ -24,6 +24,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 import aiosmtplib
+from aiosmtplib.protocol import PERIOD_REGEX, SMTPProtocol, normalize_message_line_endings
 
 from aihub_notifications.adapters.message import InvalidAddress
 from aihub_shared.runtime.logging import mask_email
@@ -107,6 +108,20 @@ def classify(exc: BaseException, *, connecting: bool = False) -> SmtpFailure:
     return SmtpFailure("transient", "message", f"unexpected error: {_describe(exc)}")
 
 
+def _data_content(message: bytes) -> bytes:
+    """The message as the DATA command carries it, without the line that ends it: lines ended by
+    CRLF, a line starting with a period doubled (RFC 5321 §4.5.2), as aiosmtplib's `data` does."""
+    return PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message))
+
+
+def _protocol(client: aiosmtplib.SMTP) -> SMTPProtocol:
+    """The connection's protocol, for the DATA command split around the attempt's commit
+    (aiosmtplib's `data` sends the content and its end in one go)."""
+    if client.protocol is None:
+        raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+    return client.protocol
+
+
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}"[:1000] if text else type(exc).__name__
@@ -187,28 +202,53 @@ class SmtpTransport:
         finally:
             self._last_used = time.monotonic()
 
-    async def envelope(self, *, sender: str, recipient: str, size: int) -> None:
-        """MAIL FROM and RCPT TO of one message of `size` bytes: the server can refuse it before
-        it is handed over. Then `data` hands it over, or `reset` withdraws it. For a message
-        already built as 7-bit bytes and ASCII addresses (a queued one); `SmtpSendError` says
-        what failed."""
+    async def offer(self, message: bytes, *, sender: str, recipient: str) -> None:
+        """MAIL FROM, RCPT TO, DATA and the message's content, all but the line that ends it:
+        the server holds the message without having taken it. Then `hand_over` ends it (the
+        server takes it, or refuses it), or `withdraw` takes it back. For a message already
+        built as 7-bit bytes and ASCII addresses (a queued one); `SmtpSendError` says what
+        failed, and nothing is offered then.
+
+        Why the content may go before the attempt is recorded: a server takes responsibility
+        for a message only with its reply to the end of the data (RFC 5321 §4.1.1.4), and a
+        connection that closes before that end cancels the transaction, delivering nothing
+        (§3.8). So a crash, or a `withdraw`, while the message is held hands nothing over."""
         client = await self._ready()
         try:
-            options = [f"SIZE={size}"] if client.supports_extension("size") else []
+            content = _data_content(message)
+            options = [f"SIZE={len(message)}"] if client.supports_extension("size") else []
             await client.mail(sender, options=options)
             await client.rcpt(recipient)
+            reply = await client.execute_command(b"DATA")
+            if reply.code != aiosmtplib.SMTPStatus.start_input:
+                raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+            _protocol(client).write(content)
         except Exception as exc:
             raise await self._failed(client, exc) from exc
 
-    async def data(self, message: bytes) -> None:
-        """Hand over the message whose envelope was accepted: the server takes it, or not."""
-        client = await self._ready()
+    async def hand_over(self) -> None:
+        """End the data of the message `offer` left held: the server takes it, or not."""
+        client = self._client  # as `offer` left it: a NOOP now would be a line of the message
+        if client is None:
+            raise SmtpSendError(classify(aiosmtplib.SMTPServerDisconnected("Connection lost")))
         try:
-            await client.data(message)
+            protocol = _protocol(client)
+            protocol.write(b".\r\n")
+            # Awaited at once, before the loop can deliver the reply: aiosmtplib drops data
+            # that arrives while no read is pending.
+            reply = await protocol.read_response(timeout=self._config.timeout_seconds)
+            if reply.code != aiosmtplib.SMTPStatus.completed:
+                raise aiosmtplib.SMTPDataError(reply.code, reply.message)
         except Exception as exc:
             raise await self._failed(client, exc) from exc
         finally:
             self._last_used = time.monotonic()
+
+    async def withdraw(self) -> None:
+        """Take back the message `offer` left held, nothing handed over. The data cannot be
+        ended without handing the message over (RSET would be read as a line of it), so the
+        connection is dropped: the server cancels the transaction (RFC 5321 §3.8)."""
+        await self.drop()
 
     async def reset(self) -> None:
         """Withdraw an accepted envelope (RSET), nothing handed over."""

@@ -1,5 +1,5 @@
 """One mail's attempt, as the mail sender (`sender.py`) makes it: the attempt recorded (with the
-previous mail's outcome) while the envelope goes out, then the message handed over."""
+previous mail's outcome) while the message is offered to the server, then handed over."""
 
 from __future__ import annotations
 
@@ -53,9 +53,10 @@ class MailAttempts:
         sent: tuple[deliveries.Delivery, int] | None,
     ) -> tuple[deliveries.Attempt, SmtpFailure | None]:
         """Record the attempt (closing the previous mail's as `sent`), then the SMTP
-        conversation; the failure, or None when the server took the message. A queued message's
-        envelope (MAIL FROM, RCPT TO) goes out while the attempt is recorded: the message itself
-        (DATA) only follows once the attempt is committed."""
+        conversation; the failure, or None when the server took the message. A queued message
+        is offered while the attempt is recorded (envelope, DATA and its content, all but the
+        line ending the data, see `SmtpTransport.offer`): it is handed over, by that last line,
+        only once the attempt is committed."""
         message: EmailMessage | bytes | Exception
         try:
             message = self._message(row)
@@ -69,20 +70,20 @@ class MailAttempts:
         )
         if isinstance(message, bytes):
             recorded, offered = await asyncio.gather(
-                recording, self._envelope(row, len(message)), return_exceptions=True
+                recording, self._offer(row, message), return_exceptions=True
             )
         else:
             recorded = await recording
             offered = message if isinstance(message, Exception) else None
         if isinstance(recorded, BaseException):
-            await self._transport.drop()  # the envelope may be open: start afresh
+            await self._transport.drop()  # the message may be held: start afresh
             raise recorded
         if sent is not None:
             # The previous mail is sent by its attempt, its row not written yet.
             crash_if_armed("mail:after-sent-attempt")
         if recorded.sent_before:
             if offered is None:
-                await self._transport.reset()
+                await self._transport.withdraw()
             return recorded, None
         if recorded.interrupted:
             POSSIBLE_DUPLICATES.labels(row.template).inc()
@@ -95,20 +96,18 @@ class MailAttempts:
         assert not isinstance(message, Exception)
         return recorded, await self._send(row, message)
 
-    async def _envelope(self, row: deliveries.Delivery, size: int) -> None:
-        await self._transport.envelope(
-            sender=self._sender.addr_spec, recipient=row.recipient, size=size
-        )
+    async def _offer(self, row: deliveries.Delivery, message: bytes) -> None:
+        await self._transport.offer(message, sender=self._sender.addr_spec, recipient=row.recipient)
 
     async def _send(
         self, row: deliveries.Delivery, message: EmailMessage | bytes
     ) -> SmtpFailure | None:
-        """The message handed over (after its envelope, for bytes); None when the server took
-        it."""
+        """The message handed over (ending the data offered, for bytes); None when the server
+        took it."""
         try:
             crash_if_armed("mail:before-smtp")
             if isinstance(message, bytes):
-                await self._transport.data(message)
+                await self._transport.hand_over()
             else:
                 await self._transport.send(
                     message, sender=self._sender.addr_spec, recipient=row.recipient

@@ -5,20 +5,24 @@ pending rows with `FOR NO KEY UPDATE SKIP LOCKED` (so several replicas share the
 send the same row together) and sends them one after the other over one reused SMTP connection,
 holding the batch's locks in the claiming transaction.
 
-Per mail, one statement on a second connection, committed before the message is handed over
-(its envelope goes out meanwhile), opens the mail's attempt row and closes the previous mail's
-as sent, with its `email.sent` event. The rows are written when the run of sent mails ends, in
-one statement with the last outcome; a mail refused or to be retried is written with its row at
-once (the rest of the batch locked again). An attempt closed as sent on a row still pending (a
-crash in between) marks the row sent without sending again; an attempt still open was cut short
-by a crash: the resend may be a duplicate (if the server had taken the message before the
-crash), and `emails_possible_duplicates_total` counts it. So a crash can only repeat the one
-message that was in flight (its stable Message-ID lets mail clients drop that repeat).
+Per mail, one statement on a second connection, committed before the message is handed over,
+opens the mail's attempt row and closes the previous mail's as sent, with its `email.sent`
+event. Meanwhile the message is offered: MAIL FROM, RCPT TO, DATA and its content go out, all
+but the line that ends the data, which hands it over once the statement is committed (the
+server takes nothing before that line; a crash drops the connection and with it the message).
+The rows are written when the run of sent mails ends, in one statement with the last outcome; a
+mail refused or to be retried is written with its row at once (the rest of the batch locked
+again). An attempt closed as sent on a row still pending (a crash in between) marks the row
+sent without sending again; an attempt still open was cut short by a crash: the resend may be a
+duplicate (if the server had taken the message before the crash), and
+`emails_possible_duplicates_total` counts it. So a crash can only repeat the one message that
+was in flight (its stable Message-ID lets mail clients drop that repeat).
 
-Failpoints (`AIHUB_FAILPOINT`, crash tests only): `mail:after-claim`, `mail:before-smtp`,
-`mail:after-smtp` (the server took the message, its attempt is not closed yet: the one window where
-a resend is a real duplicate), `mail:after-sent-attempt` (the previous mail's attempt says sent,
-its row does not yet, and the next mail's attempt is open) and `mail:after-mark` (rows written).
+Failpoints (`AIHUB_FAILPOINT`, crash tests only): `mail:after-claim`, `mail:before-smtp` (the
+attempt recorded, the server holding the whole message, not ended), `mail:after-smtp` (the
+server took the message, its attempt is not closed yet: the one window where a resend is a real
+duplicate), `mail:after-sent-attempt` (the previous mail's attempt says sent, its row does not
+yet, and the next mail's attempt is open) and `mail:after-mark` (rows written).
 """
 
 from __future__ import annotations
