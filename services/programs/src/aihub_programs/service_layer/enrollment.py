@@ -1,5 +1,6 @@
 """Seats in practice: each event or staff action locks its cohort, applies one allocation
-operation, stores what changed and queues one event per step in the same transaction.
+operation, stores what changed and queues one event per step in the same transaction (a run of
+acceptances: its cohorts locked once, one operation per acceptance, all stored at once).
 
 The cohort row lock serializes every decision about a cohort's seats, whichever instance of
 the service (or which worker, or which HTTP request) makes it; the inbox makes redeliveries
@@ -8,10 +9,10 @@ no-ops, and the allocation rules make out-of-order events harmless.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -77,39 +78,47 @@ async def enroll_accepted_applications(conn: DbConnection, run: Sequence[Consume
         moment,
         [runs_db.Acceptance(d.application_id, d.cohort_code, d.rank) for _, d in accepted],
     )
+    updated, inserted, events = _decide_run(accepted, cohorts, loaded, moment)
+    if updated or inserted:
+        await seats_db.save_enrollments(conn, updated, inserted, events)
+
+
+def _decide_run(
+    accepted: list[tuple[CloudEvent, ApplicationDecided]],
+    cohorts: dict[str, LockedCohort],
+    loaded: runs_db.LoadedRun,
+    moment: datetime,
+) -> tuple[list[Enrollment], list[NewRow], list[CloudEvent]]:
+    """Each acceptance in order, in memory: the stored enrollments that changed, the new ones
+    (each in its final state) and the events of every step."""
     rows = dict(loaded.rows)
     final: dict[str, Enrollment] = {}
-    inserted: dict[str, NewRow] = {}
+    new: dict[str, NewEnrollment] = {}
     events: list[CloudEvent] = []
     for (event, decided), facts in zip(accepted, loaded.facts, strict=True):
-        if facts.known_in is not None or decided.application_id in rows:
+        app = decided.application_id
+        if facts.known_in is not None or app in rows:
             # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
-            log.info(
-                "acceptance of a known application ignored", application=decided.application_id
-            )
+            log.info("acceptance of a known application ignored", application=app)
             continue
-        rows[decided.application_id] = StoredRow(uuid.uuid4(), decided.startup_name)
+        rows[app] = StoredRow(uuid.uuid4(), decided.startup_name)
+        new[app] = NewEnrollment(
+            decided.cohort_code,
+            decided.program_code,
+            decided.startup_name,
+            decided.business_registration_number,
+        )
         seats = loaded.cohorts[decided.cohort_code]
-        newcomer = Newcomer(decided.application_id, decided.rank, facts.arrival, facts.stored_ahead)
-        outcome = seats.accept(newcomer, moment)
+        outcome = seats.accept(
+            Newcomer(app, decided.rank, facts.arrival, facts.stored_ahead), moment
+        )
         events += outcome_events(
             cohorts[decided.cohort_code], rows, outcome, seats, caused_by=event
         )
         final.update((e.application_id, e) for e in outcome.changed)
-        inserted[decided.application_id] = NewRow(
-            final[decided.application_id],
-            rows[decided.application_id],
-            NewEnrollment(
-                decided.cohort_code,
-                decided.program_code,
-                decided.startup_name,
-                decided.business_registration_number,
-            ),
-        )
     updated = [e for app, e in final.items() if app in loaded.rows]
-    new = [dataclasses.replace(n, enrollment=final[app]) for app, n in inserted.items()]
-    if final:
-        await seats_db.save_enrollments(conn, updated, new, events)
+    inserted = [NewRow(final[app], rows[app], enrollment) for app, enrollment in new.items()]
+    return updated, inserted, events
 
 
 async def enroll_accepted_application(
