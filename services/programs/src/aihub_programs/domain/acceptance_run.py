@@ -16,12 +16,13 @@ one by one to the whole cohort.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aihub_programs.domain.allocation import CohortSeats
-from aihub_programs.domain.enrollments import Counted, Enrollment, Outcome
+from aihub_programs.domain.enrollments import Counted, Enrollment, Outcome, WaitlistKey
 from aihub_programs.domain.roster import waitlist_head_needed
 
 
@@ -61,6 +62,8 @@ class AcceptanceRun:
         self._head_ends_at = head[-1].waitlist_key if head else None
         self._unloaded = waitlisted - len(head)
         self._known = {e.application_id: e for e in head}
+        #: The known waiting enrollments (the loaded head's and the run's), best first.
+        self._waiting = sorted(head, key=_key)
 
     @property
     def confirmed_count(self) -> int:
@@ -76,29 +79,34 @@ class AcceptanceRun:
         outcome = seats.accept(
             newcomer.application_id, rank=newcomer.rank, arrival=newcomer.arrival, now=now
         )
-        self._known.update((e.application_id, e) for e in outcome.changed)
+        for changed in outcome.changed:
+            self._store(changed)
         self._confirmed, self._waitlisted = seats.confirmed_count, seats.waitlisted_count
         return outcome
 
+    def _store(self, entry: Enrollment) -> None:
+        before = self._known.get(entry.application_id)
+        self._known[entry.application_id] = entry
+        if before is not None and before.status == "waitlisted":
+            del self._waiting[bisect.bisect_left(self._waiting, before.waitlist_key, key=_key)]
+        if entry.status == "waitlisted":
+            bisect.insort(self._waiting, entry, key=_key)
+
     def _part_for(self, newcomer: Newcomer, now: datetime) -> CohortSeats:
         ended = self.ends_at is not None and now >= self.ends_at
-        waiting = sorted(
-            (e for e in self._known.values() if e.status == "waitlisted"),
-            key=lambda e: e.waitlist_key,
-        )
         # Beyond the loaded head's end, waiting enrollments that were not loaded may come in
         # between: the head handed over stops there.
-        in_order = [
-            e
-            for e in waiting
-            if not self._unloaded
-            or (self._head_ends_at is not None and e.waitlist_key <= self._head_ends_at)
-        ]
+        in_order = len(self._waiting)
+        if self._unloaded:
+            ends_at = self._head_ends_at
+            in_order = (
+                0 if ends_at is None else bisect.bisect_right(self._waiting, ends_at, key=_key)
+            )
         needed = waitlist_head_needed(self.seats, self._confirmed, self._waitlisted, ended=ended)
-        head = in_order[:needed]
+        head = self._waiting[: min(needed, in_order)]
         ahead = None
         if self._confirmed >= self.seats or ended:
-            ahead = self._waiting_ahead(newcomer, waiting)
+            ahead = self._waiting_ahead(newcomer)
         counted = Counted(
             confirmed=self._confirmed,
             waitlisted=self._waitlisted,
@@ -113,14 +121,18 @@ class AcceptanceRun:
             counted=counted,
         )
 
-    def _waiting_ahead(self, newcomer: Newcomer, waiting: list[Enrollment]) -> int | None:
+    def _waiting_ahead(self, newcomer: Newcomer) -> int | None:
         """How many wait ahead of the newcomer: the known ones, and the stored ones not loaded
         (the first `stored_ahead` of the stored waitlist are ahead; the loaded head is its
         first `_loaded_head`)."""
         key = Enrollment(newcomer.application_id, "waitlisted", newcomer.rank, newcomer.arrival)
-        known_ahead = sum(e.waitlist_key < key.waitlist_key for e in waiting)
+        known_ahead = bisect.bisect_left(self._waiting, key.waitlist_key, key=_key)
         if not self._unloaded:
             return known_ahead
         if newcomer.stored_ahead is None:
             return None  # the domain raises IncompleteCohort if it needs the number
         return known_ahead + max(newcomer.stored_ahead - self._loaded_head, 0)
+
+
+def _key(entry: Enrollment) -> WaitlistKey:
+    return entry.waitlist_key
