@@ -1,8 +1,13 @@
 """Enrollment stage: bulk `application.accepted` → `enrollment.confirmed`, through the programs
 service's own lifecycle consumer (decode, inbox, seat decision, outbox) on the test stack's real
-Postgres, in the batches the consumer gets from Kafka. Prints figures; asserts nothing.
+Postgres, in the batches the consumer gets from Kafka: a bulk decision's acceptances of one cohort
+in rank order, so each batch is one run for the consumer's batch handler. Prints figures; asserts
+nothing.
 
-    .venv/bin/python -m benchmarks.stage_enrollment [--n 1000 --n 10000]
+    .venv/bin/python -m benchmarks.stage_enrollment [--n 1000 --n 10000] [--waitlist]
+
+`--waitlist` also runs each N into a cohort of N/10 seats: nine acceptances in ten are
+waitlisted, each counting its place among those already waiting.
 
 It uses the scratch schema `programs_bench_test` (created if needed), never the service's.
 """
@@ -41,6 +46,7 @@ ADMIN = StaffPrincipal(id="bench@hub.example", name="Bench", role=Role.ADMIN)
 @dataclass(frozen=True)
 class EnrollmentRun:
     n: int
+    seats: int
     seconds: float
     first_quarter_rate: float
     last_quarter_rate: float
@@ -118,38 +124,42 @@ async def enrollment_run(pool: asyncpg.Pool, n: int, seats: int) -> EnrollmentRu
     first = marks[batches_per_quarter - 1] - began
     last = marks[-1] - marks[-1 - batches_per_quarter]
     done = batches_per_quarter * BATCH
-    return EnrollmentRun(n, seconds, done / first, done / last)
+    return EnrollmentRun(n, seats, seconds, done / first, done / last)
 
 
-async def enrollment_stage(endpoints: StackEndpoints, sizes: list[int]) -> list[EnrollmentRun]:
+async def enrollment_stage(
+    endpoints: StackEndpoints, sizes: list[int], *, waitlist: bool = False
+) -> list[EnrollmentRun]:
     dsn = await scratch_database_url(endpoints, ROLE)
     pool = await create_pool(dsn, max_size=4)
+    seats = [(n, n) for n in sizes] + ([(n, n // 10) for n in sizes] if waitlist else [])
     try:
         await apply_migrations(pool, "aihub_programs")
-        return [await enrollment_run(pool, n, seats=n) for n in sizes]
+        return [await enrollment_run(pool, n, seats=s) for n, s in seats]
     finally:
         await pool.close()
 
 
-async def main(sizes: list[int], as_json: bool) -> None:
+async def main(sizes: list[int], as_json: bool, waitlist: bool) -> None:
     from aihub_local.paths import state_dir_for_tests
     from aihub_local.stack import LocalStack
 
     if as_json:
         log_as_service("programs")
     endpoints = LocalStack(state_dir_for_tests(), fixed_ports=False).up()
-    runs = await enrollment_stage(endpoints, sizes)
+    runs = await enrollment_stage(endpoints, sizes, waitlist=waitlist)
     if as_json:
         figures = {}
         for run in runs:
-            figures[f"enrollment n={run.n}"] = run.rate
-            figures[f"enrollment n={run.n} first quarter"] = run.first_quarter_rate
-            figures[f"enrollment n={run.n} last quarter"] = run.last_quarter_rate
+            name = f"enrollment n={run.n}" + ("" if run.seats == run.n else f" seats={run.seats}")
+            figures[name] = run.rate
+            figures[f"{name} first quarter"] = run.first_quarter_rate
+            figures[f"{name} last quarter"] = run.last_quarter_rate
         report(figures)
         return
     for run in runs:
         print(
-            f"enrollment n={run.n:>6}: {run.rate:8,.0f}/s"
+            f"enrollment n={run.n:>6}, seats {run.seats:>6}: {run.rate:8,.0f}/s"
             f" (first quarter {run.first_quarter_rate:,.0f}/s,"
             f" last quarter {run.last_quarter_rate:,.0f}/s)"
         )
@@ -159,5 +169,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, action="append")
     parser.add_argument("--json", action="store_true", help="for pipeline.py")
+    parser.add_argument("--waitlist", action="store_true", help="also into N/10 seats")
     args = parser.parse_args()
-    asyncio.run(main(args.n or [1000, 10000], args.json))
+    asyncio.run(main(args.n or [1000, 10000], args.json, args.waitlist))

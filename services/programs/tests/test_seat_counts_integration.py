@@ -75,3 +75,42 @@ async def test_counts_follow_releases_promotions_and_writes_by_hand(db: asyncpg.
     await db.execute("DELETE FROM enrollments WHERE application_id = 'app-3'")
     kept, counted = await counts(db)
     assert kept == counted == (1, 0)
+
+
+async def test_counts_follow_statements_that_write_many_rows_of_two_cohorts(
+    db: asyncpg.Pool,
+) -> None:
+    """The counts are kept per statement (migration 0009): by the net change of its rows."""
+    await make_cohort(db, seats=2)
+    await make_cohort(db, "cv-2027-2", seats=1)
+    for n, rank in enumerate([1, 2, 3, 4]):
+        await accept(db, f"app-{n}", rank=rank)
+    await accept(db, "other-0", rank=1, cohort="cv-2027-2")
+    await accept(db, "other-1", rank=2, cohort="cv-2027-2")
+
+    async def both() -> list[tuple[int, int, int, int]]:
+        rows = await db.fetch(
+            "SELECT c.seats_taken, c.waitlisted,"
+            " count(*) FILTER (WHERE e.status = 'confirmed'),"
+            " count(*) FILTER (WHERE e.status = 'waitlisted')"
+            " FROM cohorts c LEFT JOIN enrollments e ON e.cohort_code = c.code"
+            " GROUP BY c.code ORDER BY c.code"
+        )
+        return [tuple(r) for r in rows]
+
+    assert await both() == [(2, 2, 2, 2), (1, 1, 1, 1)]
+    # By hand, one statement each: statuses swapped across both cohorts, a row moved to the
+    # other cohort, a write of no status, then a delete of rows of both.
+    await db.execute(
+        "UPDATE enrollments SET status = CASE status WHEN 'confirmed' THEN 'waitlisted'"
+        " ELSE 'confirmed' END WHERE application_id IN ('app-0', 'app-2', 'other-1')"
+    )
+    assert await both() == [(2, 2, 2, 2), (2, 0, 2, 0)]
+    await db.execute(
+        "UPDATE enrollments SET cohort_code = 'cv-2027-2' WHERE application_id = 'app-3'"
+    )
+    assert await both() == [(2, 1, 2, 1), (2, 1, 2, 1)]
+    await db.execute("UPDATE enrollments SET startup_name = 'renamed'")
+    assert await both() == [(2, 1, 2, 1), (2, 1, 2, 1)]
+    await db.execute("DELETE FROM enrollments WHERE application_id IN ('app-1', 'other-0')")
+    assert await both() == [(1, 1, 1, 1), (1, 1, 1, 1)]

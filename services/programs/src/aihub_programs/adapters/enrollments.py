@@ -3,6 +3,7 @@ seat decision loads and stores is in `seats.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,12 +26,18 @@ class LockedCohort:
 async def lock_cohort(conn: DbConnection, cohort_code: str) -> LockedCohort | None:
     """Row-lock the cohort: every seat decision for it is serialized behind this lock, across
     transactions and across instances of the service."""
-    row = await conn.fetchrow(
+    return (await lock_cohorts(conn, [cohort_code])).get(cohort_code)
+
+
+async def lock_cohorts(conn: DbConnection, cohort_codes: Iterable[str]) -> dict[str, LockedCohort]:
+    """Row-lock the cohorts that exist among these (in the order of their codes, so that two
+    transactions locking several never wait for each other in a circle), by code."""
+    rows = await conn.fetch(
         "SELECT code, program_code, seats, agreement_due_days, ends_on, seats_taken, waitlisted"
-        " FROM cohorts WHERE code = $1 FOR UPDATE",
-        cohort_code,
+        " FROM cohorts WHERE code = ANY($1::text[]) ORDER BY code FOR UPDATE",
+        sorted(set(cohort_codes)),
     )
-    return LockedCohort(**dict(row)) if row else None
+    return {row["code"]: LockedCohort(**dict(row)) for row in rows}
 
 
 async def next_arrival(conn: DbConnection) -> int:

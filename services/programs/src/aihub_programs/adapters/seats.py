@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aihub_programs.adapters.enrollments import UNRANKED, WAITLIST_ORDER, LockedCohort
+from aihub_programs.adapters.enrollments import WAITLIST_ORDER, LockedCohort
 from aihub_programs.domain.allocation import CohortSeats
 from aihub_programs.domain.cohort_calendar import cohort_ends_at
 from aihub_programs.domain.enrollments import Counted, Enrollment
@@ -18,7 +18,7 @@ from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
 
-def _enrollment(row: Any) -> Enrollment:
+def enrollment_of(row: Any) -> Enrollment:
     return Enrollment(
         application_id=row["application_id"],
         status=row["status"],
@@ -30,7 +30,7 @@ def _enrollment(row: Any) -> Enrollment:
     )
 
 
-_COLUMNS = (
+ENROLLMENT_COLUMNS = (
     "application_id, status, rank, arrival, agreement_due_at, agreement_signed_at, reason,"
     " id, startup_name"
 )
@@ -51,7 +51,7 @@ class LoadedSeats:
     rows: dict[str, StoredRow]
 
 
-def _head_size(cohort: LockedCohort, now: datetime) -> tuple[datetime | None, bool, int]:
+def head_size(cohort: LockedCohort, now: datetime) -> tuple[datetime | None, bool, int]:
     ends_at = cohort_ends_at(cohort.ends_on)
     ended = ends_at is not None and now >= ends_at
     head = waitlist_head_needed(cohort.seats, cohort.seats_taken, cohort.waitlisted, ended=ended)
@@ -62,15 +62,13 @@ def _loaded(
     cohort: LockedCohort,
     ends_at: datetime | None,
     rows: list[Any],
-    ahead_of_newcomer: int | None = None,
 ) -> LoadedSeats:
-    loaded = {r["application_id"]: _enrollment(r) for r in rows}
+    loaded = {r["application_id"]: enrollment_of(r) for r in rows}
     head_keys = [loaded[r["application_id"]].waitlist_key for r in rows if r["in_head"]]
     counted = Counted(
         confirmed=cohort.seats_taken,
         waitlisted=cohort.waitlisted,
         head_ends_at=max(head_keys, default=None),
-        ahead_of_newcomer=ahead_of_newcomer,
     )
     seats = CohortSeats(
         cohort.seats,
@@ -91,11 +89,11 @@ async def load_seats(
     free seats, plus the one a freed seat goes to; all of it once the cohort has ended, when the
     waitlist closes) and the cohort's counts. `now` is the moment the operation will be applied
     at."""
-    ends_at, _, head = _head_size(cohort, now)
+    ends_at, _, head = head_size(cohort, now)
     rows = await conn.fetch(
-        f"(SELECT {_COLUMNS}, false AS in_head FROM enrollments"  # noqa: S608 - constants
+        f"(SELECT {ENROLLMENT_COLUMNS}, false AS in_head FROM enrollments"  # noqa: S608 - constants
         "  WHERE application_id = $2 AND cohort_code = $1)"
-        f" UNION ALL (SELECT {_COLUMNS}, true FROM enrollments"
+        f" UNION ALL (SELECT {ENROLLMENT_COLUMNS}, true FROM enrollments"
         "  WHERE cohort_code = $1 AND status = 'waitlisted'"
         f"  ORDER BY {WAITLIST_ORDER} LIMIT $3)",
         cohort.code,
@@ -103,53 +101,6 @@ async def load_seats(
         head,
     )
     return _loaded(cohort, ends_at, rows)
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """What an acceptance needs, read in one round trip under the cohort's lock."""
-
-    #: The cohort of the application's enrollment if it has one (a tombstone included).
-    known_in: str | None
-    #: The acceptance's arrival number: the tie-breaker between equal ranks.
-    arrival: int
-    #: The cohort's waitlist head and counts (for a full cohort, how many wait ahead of it).
-    loaded: LoadedSeats
-
-
-async def load_for_acceptance(
-    conn: DbConnection, cohort: LockedCohort, now: datetime, application_id: str, rank: int | None
-) -> Acceptance:
-    """One statement: whether the application is known, its arrival number, the waitlist head
-    and, when the cohort is full, how many wait ahead of the newcomer (all of them but those
-    behind it, counted on the index: acceptances come best first, so few if any rank behind;
-    every stored arrival is smaller than the newcomer's, taken under the same lock). An
-    application already known is left alone, so its own row is not needed."""
-    ends_at, ended, head = _head_size(cohort, now)
-    full = cohort.seats_taken >= cohort.seats or ended
-    rows = await conn.fetch(
-        "WITH arrival AS MATERIALIZED"  # noqa: S608 - constants
-        "  (SELECT nextval(pg_get_serial_sequence('enrollments', 'arrival')) AS n),"
-        " facts AS (SELECT n AS newcomer_arrival,"
-        "  (SELECT cohort_code FROM enrollments WHERE application_id = $2) AS known_in,"
-        "  CASE WHEN $4 THEN (SELECT count(*) FROM enrollments"
-        "   WHERE cohort_code = $1 AND status = 'waitlisted'"
-        f"   AND ({WAITLIST_ORDER}) > ($5::bigint, n)) END AS behind FROM arrival)"
-        " SELECT facts.*, head.* FROM facts LEFT JOIN LATERAL"
-        f" (SELECT {_COLUMNS}, true AS in_head FROM enrollments"
-        "  WHERE cohort_code = $1 AND status = 'waitlisted'"
-        f"  ORDER BY {WAITLIST_ORDER} LIMIT $3) head ON true",
-        cohort.code,
-        application_id,
-        head,
-        full and cohort.waitlisted > 0,
-        UNRANKED if rank is None else rank,
-    )
-    first = rows[0]  # the facts row is always there, with or without a head
-    ahead = None if not full else cohort.waitlisted - (first["behind"] or 0)
-    heads = [r for r in rows if r["application_id"] is not None]
-    loaded = _loaded(cohort, ends_at, heads, ahead)
-    return Acceptance(first["known_in"], first["newcomer_arrival"], loaded)
 
 
 @dataclass(frozen=True)
@@ -162,20 +113,32 @@ class NewEnrollment:
     business_registration_number: str | None = None
 
 
-def rows_to_store(
+@dataclass(frozen=True)
+class NewRow:
+    """An enrollment stored for the first time, with its row and what its event knew."""
+
+    enrollment: Enrollment
+    row: StoredRow
+    new: NewEnrollment
+
+
+def split_changes(
     changed: list[Enrollment], loaded: LoadedSeats, new: NewEnrollment | None
-) -> dict[str, StoredRow]:
-    """Each changed enrollment's row: the loaded one, or a new one (only the enrollment the
-    event is about can be new)."""
-    rows = {}
+) -> tuple[dict[str, StoredRow], list[Enrollment], list[NewRow]]:
+    """Each changed enrollment's row (the loaded one, or a new one: only the enrollment the
+    event is about can be new), the loaded ones to update and the new ones to insert."""
+    rows, updated, inserted = {}, [], []
     for e in changed:
         row = loaded.rows.get(e.application_id)
-        if row is None:
-            if new is None:
-                raise LookupError(f"no enrollment row for {e.application_id}")
+        if row is not None:
+            updated.append(e)
+        elif new is None:
+            raise LookupError(f"no enrollment row for {e.application_id}")
+        else:
             row = StoredRow(uuid.uuid4(), new.startup_name)
+            inserted.append(NewRow(e, row, new))
         rows[e.application_id] = row
-    return rows
+    return rows, updated, inserted
 
 
 _UPDATE = (
@@ -194,28 +157,27 @@ _INSERT = (
     "INSERT INTO enrollments (id, application_id, cohort_code, program_code,"
     " startup_name, business_registration_number, status, rank, arrival,"
     " agreement_due_at, agreement_signed_at, reason, held_seat)"
-    " SELECT id, application_id, $6, $7, $8, $9, status, rank, arrival, due, signed, reason,"
-    "  status = 'confirmed'"
-    " FROM unnest($10::uuid[], $11::text[], $12::text[], $13::int[], $14::bigint[],"
-    "  $15::timestamptz[], $16::timestamptz[], $17::text[])"
-    "  AS n(id, application_id, status, rank, arrival, due, signed, reason)"
+    " SELECT id, application_id, cohort_code, program_code, startup_name, brn, status, rank,"
+    "  arrival, due, signed, reason, status = 'confirmed'"
+    " FROM unnest($6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+    "  $12::text[], $13::int[], $14::bigint[], $15::timestamptz[], $16::timestamptz[],"
+    "  $17::text[])"
+    "  AS n(id, application_id, cohort_code, program_code, startup_name, brn, status, rank,"
+    "  arrival, due, signed, reason)"
 )
 
 
 async def save_enrollments(
     conn: DbConnection,
-    changed: list[Enrollment],
-    rows: dict[str, StoredRow],
-    loaded: LoadedSeats,
-    new: NewEnrollment | None,
+    updated: list[Enrollment],
+    inserted: list[NewRow],
     events: list[CloudEvent],
 ) -> None:
-    """Update the loaded enrollments that changed, insert the new one and queue the events: one
-    statement, so one round trip (the seat counts follow by the trigger of migration 0004)."""
-    updated = [e for e in changed if e.application_id in loaded.rows]
-    inserted = [e for e in changed if e.application_id not in loaded.rows]
-    new = new or NewEnrollment("", "", "")
+    """Update the loaded enrollments that changed, insert the new ones and queue the events: one
+    statement, so one round trip however many they are (the seat counts follow by the trigger
+    of migration 0004)."""
     queue, queued_args = outbox.insert_events_sql(events, first_param=18)
+    new = [n.enrollment for n in inserted]
     await conn.execute(
         f"WITH updated AS ({_UPDATE}), inserted AS ({_INSERT}), queued AS ({queue}) SELECT 1",
         [e.application_id for e in updated],
@@ -223,17 +185,17 @@ async def save_enrollments(
         [e.agreement_due_at for e in updated],
         [e.agreement_signed_at for e in updated],
         [e.reason for e in updated],
-        new.cohort_code,
-        new.program_code,
-        new.startup_name,
-        new.business_registration_number,
-        [rows[e.application_id].id for e in inserted],
-        [e.application_id for e in inserted],
-        [e.status for e in inserted],
-        [e.rank for e in inserted],
-        [e.arrival for e in inserted],
-        [e.agreement_due_at for e in inserted],
-        [e.agreement_signed_at for e in inserted],
-        [e.reason for e in inserted],
+        [n.row.id for n in inserted],
+        [e.application_id for e in new],
+        [n.new.cohort_code for n in inserted],
+        [n.new.program_code for n in inserted],
+        [n.row.startup_name for n in inserted],
+        [n.new.business_registration_number for n in inserted],
+        [e.status for e in new],
+        [e.rank for e in new],
+        [e.arrival for e in new],
+        [e.agreement_due_at for e in new],
+        [e.agreement_signed_at for e in new],
+        [e.reason for e in new],
         *queued_args,
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aihub_programs.entrypoints.api import build_router
 from aihub_programs.service_layer.deadlines import AgreementDeadlines
 from aihub_programs.service_layer.enrollment import (
-    enroll_accepted_application,
+    enroll_accepted_applications,
     release_withdrawn_application,
 )
 from aihub_programs.service_layer.erasure import erase_person
@@ -24,10 +24,9 @@ CONSUMERS = [
     ConsumerSpec(
         "programs.lifecycle",
         [topics.APPLICATIONS_LIFECYCLE],
-        {
-            "application.accepted": enroll_accepted_application,
-            "application.withdrawn": release_withdrawn_application,
-        },
+        {"application.withdrawn": release_withdrawn_application},
+        # A bulk decision's acceptances come as a run of one cohort: decided together.
+        batch_handlers={"application.accepted": enroll_accepted_applications},
     ),
     ConsumerSpec(
         "programs.kpi-reports",

@@ -1,5 +1,6 @@
 """Seats in practice: each event or staff action locks its cohort, applies one allocation
-operation, stores what changed and queues one event per step in the same transaction.
+operation, stores what changed and queues one event per step in the same transaction (a run of
+acceptances: its cohorts locked once, one operation per acceptance, all stored at once).
 
 The cohort row lock serializes every decision about a cohort's seats, whichever instance of
 the service (or which worker, or which HTTP request) makes it; the inbox makes redeliveries
@@ -9,22 +10,39 @@ no-ops, and the allocation rules make out-of-order events harmless.
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 import structlog
 
+from aihub_programs.adapters import acceptance_runs as runs_db
 from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.adapters import seats as seats_db
-from aihub_programs.adapters.seats import NewEnrollment
+from aihub_programs.adapters.enrollments import LockedCohort
+from aihub_programs.adapters.seats import NewEnrollment, NewRow, StoredRow
+from aihub_programs.domain.acceptance_run import Newcomer
 from aihub_programs.domain.cancellation_reasons import CANCELLED_BY, WITHDRAWN
-from aihub_programs.domain.enrollments import APPLICATION_ID_PATTERN, EnrollmentConflict
+from aihub_programs.domain.enrollments import (
+    APPLICATION_ID_PATTERN,
+    Enrollment,
+    EnrollmentConflict,
+)
 from aihub_programs.service_layer.access import NotYourProgram, require_manager
-from aihub_programs.service_layer.seats import Operation, in_locked_cohort, now, store_and_publish
+from aihub_programs.service_layer.seats import (
+    Operation,
+    in_locked_cohort,
+    now,
+    outcome_events,
+    store_and_publish,
+)
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.refusals import NotFound
+from aihub_shared.runtime.batch import Consumed
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent
 
@@ -40,11 +58,77 @@ def _check_application_id(application_id: str) -> None:
         raise RejectedEvent(f"application_id {application_id[:80]!r} is not an application id")
 
 
+async def enroll_accepted_applications(conn: DbConnection, run: Sequence[Consumed]) -> None:
+    """A run of `application.accepted` events (a bulk decision's, of one cohort in rank order, or
+    any mix), with the effect of handling them one by one in their order: the run's cohorts
+    locked once, what it needs loaded once, one seat decision per acceptance in memory
+    (`domain/acceptance_run.py`), then all enrollments and events stored in one statement.
+    An event the one-by-one way would refuse fails the run: its records then go one by one."""
+    accepted: list[tuple[CloudEvent, ApplicationDecided]] = [(c.event, c.data) for c in run]
+    for _, decided in accepted:
+        _check_application_id(decided.application_id)
+    cohorts = await enrollments_db.lock_cohorts(conn, {d.cohort_code for _, d in accepted})
+    for _, decided in accepted:
+        _check_cohort(cohorts.get(decided.cohort_code), decided)
+    moment = now()
+    # Read under the locks: a concurrent handler of the same application has committed by now.
+    loaded = await runs_db.load_run(
+        conn,
+        cohorts,
+        moment,
+        [runs_db.Acceptance(d.application_id, d.cohort_code, d.rank) for _, d in accepted],
+    )
+    updated, inserted, events = _decide_run(accepted, cohorts, loaded, moment)
+    if updated or inserted:
+        await seats_db.save_enrollments(conn, updated, inserted, events)
+
+
+def _decide_run(
+    accepted: list[tuple[CloudEvent, ApplicationDecided]],
+    cohorts: dict[str, LockedCohort],
+    loaded: runs_db.LoadedRun,
+    moment: datetime,
+) -> tuple[list[Enrollment], list[NewRow], list[CloudEvent]]:
+    """Each acceptance in order, in memory: the stored enrollments that changed, the new ones
+    (each in its final state) and the events of every step."""
+    rows = dict(loaded.rows)
+    final: dict[str, Enrollment] = {}
+    new: dict[str, NewEnrollment] = {}
+    events: list[CloudEvent] = []
+    for (event, decided), facts in zip(accepted, loaded.facts, strict=True):
+        app = decided.application_id
+        if facts.known_in is not None or app in rows:
+            # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
+            log.info("acceptance of a known application ignored", application=app)
+            continue
+        rows[app] = StoredRow(uuid.uuid4(), decided.startup_name)
+        new[app] = NewEnrollment(
+            decided.cohort_code,
+            decided.program_code,
+            decided.startup_name,
+            decided.business_registration_number,
+        )
+        seats = loaded.cohorts[decided.cohort_code]
+        outcome = seats.accept(
+            Newcomer(app, decided.rank, facts.arrival, facts.stored_ahead), moment
+        )
+        events += outcome_events(
+            cohorts[decided.cohort_code], rows, outcome, seats, caused_by=event
+        )
+        final.update((e.application_id, e) for e in outcome.changed)
+    updated = [e for app, e in final.items() if app in loaded.rows]
+    inserted = [NewRow(final[app], rows[app], enrollment) for app, enrollment in new.items()]
+    return updated, inserted, events
+
+
 async def enroll_accepted_application(
     conn: DbConnection, event: CloudEvent, accepted: ApplicationDecided
 ) -> None:
-    _check_application_id(accepted.application_id)
-    cohort = await enrollments_db.lock_cohort(conn, accepted.cohort_code)
+    """One acceptance: a run of one."""
+    await enroll_accepted_applications(conn, [Consumed(event, accepted, now())])
+
+
+def _check_cohort(cohort: LockedCohort | None, accepted: ApplicationDecided) -> None:
     if cohort is None:
         raise RejectedEvent(f"cohort {accepted.cohort_code!r} is not in the catalog")
     if cohort.program_code != accepted.program_code:
@@ -52,25 +136,6 @@ async def enroll_accepted_application(
             f"cohort {accepted.cohort_code!r} belongs to program {cohort.program_code!r},"
             f" not {accepted.program_code!r}"
         )
-    moment = now()
-    # Read under the lock: a concurrent handler of the same application has committed by now.
-    found = await seats_db.load_for_acceptance(
-        conn, cohort, moment, accepted.application_id, accepted.rank
-    )
-    if found.known_in is not None:
-        # A re-decision, or a withdrawal seen first (its tombstone): never a second seat.
-        log.info("acceptance of a known application ignored", application=accepted.application_id)
-        return
-    outcome = found.loaded.seats.accept(
-        accepted.application_id, rank=accepted.rank, arrival=found.arrival, now=moment
-    )
-    new = NewEnrollment(
-        cohort.code,
-        cohort.program_code,
-        accepted.startup_name,
-        accepted.business_registration_number,
-    )
-    await store_and_publish(conn, cohort, found.loaded, outcome, new, caused_by=event)
 
 
 async def release_withdrawn_application(
@@ -194,6 +259,7 @@ __all__ = [
     "NotYourProgram",
     "cancel_enrollment",
     "enroll_accepted_application",
+    "enroll_accepted_applications",
     "give_up_agreement",
     "release_withdrawn_application",
     "resize_and_promote",

@@ -3,13 +3,14 @@ event per step (plus `cohort.filled`), in the caller's transaction, under the co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
 from aihub_programs.adapters import enrollments as enrollments_db
 from aihub_programs.adapters import seats as seats_db
 from aihub_programs.adapters.enrollments import LockedCohort
-from aihub_programs.adapters.seats import LoadedSeats, NewEnrollment
+from aihub_programs.adapters.seats import LoadedSeats, NewEnrollment, StoredRow
 from aihub_programs.domain.allocation import CohortSeats
 from aihub_programs.domain.cancellation_reasons import cancellation_cause
 from aihub_programs.domain.enrollments import Outcome
@@ -45,6 +46,18 @@ async def in_locked_cohort(
     return outcome
 
 
+class SeatCounts(Protocol):
+    """The cohort's seats and counts right after an operation (`cohort.filled` carries them)."""
+
+    seats: int
+
+    @property
+    def confirmed_count(self) -> int: ...
+
+    @property
+    def waitlisted_count(self) -> int: ...
+
+
 async def store_and_publish(
     conn: DbConnection,
     cohort: LockedCohort,
@@ -58,8 +71,23 @@ async def store_and_publish(
     changed = outcome.changed
     if not changed:
         return
-    rows = seats_db.rows_to_store(changed, loaded, new)
-    seats = loaded.seats
+    rows, updated, inserted = seats_db.split_changes(changed, loaded, new)
+    events = outcome_events(
+        cohort, rows, outcome, loaded.seats, caused_by=caused_by, correlation_id=correlation_id
+    )
+    await seats_db.save_enrollments(conn, updated, inserted, events)
+
+
+def outcome_events(
+    cohort: LockedCohort,
+    rows: Mapping[str, StoredRow],
+    outcome: Outcome,
+    counts: SeatCounts,
+    *,
+    caused_by: CloudEvent | None = None,
+    correlation_id: str | None = None,
+) -> list[CloudEvent]:
+    """One event per step of the outcome, then `cohort.filled` if it took the last free seat."""
     events = []
     for change in outcome.changes:
         row = rows[change.enrollment.application_id]
@@ -86,12 +114,12 @@ async def store_and_publish(
         filled = CohortFilled(
             program_code=cohort.program_code,
             cohort_code=cohort.code,
-            seats=seats.seats,
-            seats_taken=seats.confirmed_count,
-            waitlisted=seats.waitlisted_count,
+            seats=counts.seats,
+            seats_taken=counts.confirmed_count,
+            waitlisted=counts.waitlisted_count,
         )
         events.append(_event("cohort.filled", cohort, filled, caused_by, correlation_id))
-    await seats_db.save_enrollments(conn, changed, rows, loaded, new, events)
+    return events
 
 
 def _event(
