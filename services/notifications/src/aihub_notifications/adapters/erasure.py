@@ -70,7 +70,7 @@ async def erase(
         touched,
     )
     # An application whose `application.received` has not arrived yet gets its erased row now:
-    # stamped at the end of time, no later replication overwrites it (`upsert_applicant` keeps
+    # stamped at the end of time, no later replication overwrites it (`upsert_applicants` keeps
     # the newer state), and its arrival mails nobody (`erased_among`).
     applicants = await conn.execute(
         "INSERT INTO applicants AS a (application_id, program_code, cohort_code, startup_name,"

@@ -203,13 +203,6 @@ async def upsert_applicants(conn: DbConnection, received: Sequence[ReceivedAppli
     return {row["application_id"] for row in rows}
 
 
-async def upsert_applicant(
-    conn: DbConnection, applicant: ApplicantReplica, *, event_id: str, event_time: datetime
-) -> bool:
-    applied = await upsert_applicants(conn, [ReceivedApplicant(applicant, event_id, event_time)])
-    return bool(applied)
-
-
 @dataclasses.dataclass(frozen=True)
 class StatusChange:
     """accepted / rejected / withdrawn / received (an upheld appeal), at the event's time."""
