@@ -57,13 +57,13 @@ class AcceptanceRun:
         self.ends_at = ends_at
         self._confirmed = confirmed
         self._waitlisted = waitlisted
-        #: The stored waitlist's head in its order, as loaded, and how many were not loaded.
-        self._loaded_head = len(head)
-        self._head_ends_at = head[-1].waitlist_key if head else None
-        self._unloaded = waitlisted - len(head)
-        self._known = {e.application_id: e for e in head}
         #: The known waiting enrollments (the loaded head's and the run's), best first.
         self._waiting = sorted(head, key=_key)
+        self._known = {e.application_id: e for e in head}
+        #: How much of the stored waitlist was loaded, up to which key, and how much was not.
+        self._loaded_head = len(head)
+        self._head_ends_at = self._waiting[-1].waitlist_key if head else None
+        self._unloaded = waitlisted - len(head)
 
     @property
     def confirmed_count(self) -> int:
