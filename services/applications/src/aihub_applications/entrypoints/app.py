@@ -20,7 +20,7 @@ from aihub_applications.service_layer.events import EVENTS
 from aihub_applications.service_layer.intake import receive_submissions
 from aihub_applications.service_layer.replicas import (
     STATUS_BY_ENROLLMENT_EVENT,
-    follow_enrollment,
+    follow_enrollments,
     replicate_cohort,
 )
 from aihub_applications.service_layer.retention import RetentionWorker
@@ -59,7 +59,8 @@ CONSUMERS = [
     ConsumerSpec(
         "applications.enrollments",
         [topics.PROGRAMS_ENROLLMENTS],
-        {name: follow_enrollment(name) for name in STATUS_BY_ENROLLMENT_EVENT},
+        {},
+        batch_handlers={name: follow_enrollments(name) for name in STATUS_BY_ENROLLMENT_EVENT},
     ),
     ConsumerSpec(
         "applications.erasure-requests",

@@ -13,7 +13,12 @@ from aihub_applications.domain.panel import require_external_share
 from aihub_applications.domain.review import CohortReview
 from aihub_applications.domain.status import RuleBroken, Status
 from aihub_applications.service_layer import bonus_points, kept
-from aihub_applications.service_layer.decisions import Decision, apply_decision
+from aihub_applications.service_layer.decisions import (
+    Decided,
+    Decision,
+    Outcome,
+    record_decisions,
+)
 from aihub_applications.service_layer.loaders import cohort_managed_by, managed_cohort
 from aihub_applications.service_layer.stage_closing import ClosingPlan, candidate, scored_results
 from aihub_shared.identity import StaffPrincipal
@@ -83,6 +88,7 @@ async def select(
         review = await managed_cohort(conn, cohort_code, staff)
         last = review.stages[-1]
         plan = await _plan_selection(conn, review, reserve, lock=True)
+        decided: list[Decided] = []
         for outcome in plan.outcomes:
             application = plan.applications[outcome.application_id]
             await repository.set_stage(
@@ -91,15 +97,15 @@ async def select(
                 last.code,
                 application.scores_with(last.code, plan.scores[outcome.application_id]),
             )
-            await apply_decision(
-                conn,
-                application,
-                Decision(
-                    application.id, "accepted" if outcome.passed else "rejected", outcome.rank
-                ),
-                reason=f"{reason}: {outcome.reason}",
-                actor=staff.id,
-                final_score=outcome.score,
-                correlation_id=correlation_id,
+            passed: Outcome = "accepted" if outcome.passed else "rejected"
+            decided.append(
+                Decided(
+                    application,
+                    Decision(application.id, passed, outcome.rank),
+                    f"{reason}: {outcome.reason}",
+                    outcome.score,
+                )
             )
+        # All the decisions at once, in the plan's order (as one at a time: `record_decisions`).
+        await record_decisions(conn, decided, actor=staff.id, correlation_id=correlation_id)
     return plan.outcomes
