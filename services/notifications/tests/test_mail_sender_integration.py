@@ -497,3 +497,35 @@ async def test_logs_hold_no_address_and_no_applicant_name(
     for secret in ("pm1@hub.example.com", "founder@startup.example.com", "Jane Park", "매니저 1"):
         assert secret not in text
     assert "f***@startup.example.com" in text
+
+
+def raw_message(message_id: str, body: str) -> bytes:
+    return (
+        "From: no-reply@seoulaihub.kr\r\nTo: someone@example.org\r\nSubject: offered\r\n"
+        f"Message-ID: {message_id}\r\n\r\n{body}"
+    ).encode("ascii")
+
+
+async def test_an_offered_message_arrives_only_when_handed_over(smtp: FaultySmtp) -> None:
+    """The server holds an offered message (envelope, DATA, all its content) without taking it:
+    withdrawn, it never arrives, and the next one leaves over a new connection; handed over,
+    it arrives exactly as written, a line starting with a period included."""
+    transport = SmtpTransport(SmtpConfig(host=smtp.host, port=smtp.port, timeout_seconds=5))
+    sender = "no-reply@seoulaihub.kr"
+    body = ".a line starting with a period\r\nand the last line\r\n"
+    try:
+        await transport.offer(
+            raw_message("<withdrawn@test>", body), sender=sender, recipient="a@example.org"
+        )
+        await transport.withdraw()
+        assert not connected(transport)
+        await transport.offer(
+            raw_message("<handed-over@test>", body), sender=sender, recipient="a@example.org"
+        )
+        assert smtp.received == []  # held, not taken, until the end of its data
+        await transport.hand_over()
+    finally:
+        await transport.close()  # QUIT answered: what the server holds is final
+    assert smtp.message_ids() == {"<handed-over@test>": 1}
+    (arrived,) = smtp.received
+    assert arrived.get_content() == body

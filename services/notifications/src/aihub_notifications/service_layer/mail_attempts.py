@@ -68,16 +68,21 @@ class MailAttempts:
             sent=sent[1] if sent is not None else None,
             events=[email_sent(sent[0])] if sent is not None else [],
         )
+        offered: Exception | None
         if isinstance(message, bytes):
-            recorded, offered = await asyncio.gather(
-                recording, self._offer(row, message), return_exceptions=True
-            )
+            # The statement is sent first (it is the longer wait), the offer beside it in a task.
+            offering = asyncio.ensure_future(self._offer(row, message))
+            try:
+                recorded = await recording
+            except BaseException:
+                offering.cancel()
+                await asyncio.wait([offering])
+                await self._transport.drop()  # the message may be held: start afresh
+                raise
+            offered = await offering
         else:
             recorded = await recording
             offered = message if isinstance(message, Exception) else None
-        if isinstance(recorded, BaseException):
-            await self._transport.drop()  # the message may be held: start afresh
-            raise recorded
         if sent is not None:
             # The previous mail is sent by its attempt, its row not written yet.
             crash_if_armed("mail:after-sent-attempt")
@@ -96,8 +101,15 @@ class MailAttempts:
         assert not isinstance(message, Exception)
         return recorded, await self._send(row, message)
 
-    async def _offer(self, row: deliveries.Delivery, message: bytes) -> None:
-        await self._transport.offer(message, sender=self._sender.addr_spec, recipient=row.recipient)
+    async def _offer(self, row: deliveries.Delivery, message: bytes) -> Exception | None:
+        """What the offer failed with, or None."""
+        try:
+            await self._transport.offer(
+                message, sender=self._sender.addr_spec, recipient=row.recipient
+            )
+        except Exception as exc:
+            return exc
+        return None
 
     async def _send(
         self, row: deliveries.Delivery, message: EmailMessage | bytes

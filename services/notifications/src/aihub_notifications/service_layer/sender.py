@@ -95,7 +95,7 @@ class MailSender:
         try:
             while not self._stopping.is_set():
                 try:
-                    result = await self.send_due()
+                    result = await self._send_while_due()
                 except Exception:
                     # Postgres down, or a bug: nothing was marked, so nothing is lost. Try again.
                     log.exception("mail batch failed; will retry", pause=pause)
@@ -132,31 +132,48 @@ class MailSender:
         are written when the stretch of sent mails ends, in one statement with its last outcome.
         A mail that failed or must be retried is written with its row at once (and the rest of
         the batch locked again), so only `sent` ever waits in an attempt for its row."""
-        result = BatchResult()
         async with self._pool.acquire() as conn, self._pool.acquire() as marker:
-            among: list[uuid.UUID] | None = None
-            while not self._stopping.is_set():
-                async with conn.transaction():
-                    limit = self._config.batch_size if among is None else len(among)
-                    rows = await deliveries.claim_due(conn, limit=limit, among=among)
-                    if among is None:
-                        result.claimed = len(rows)
-                        if rows:
-                            crash_if_armed("mail:after-claim")
-                    if not rows:
-                        break
-                    stretch = await self._send_stretch(conn, marker, rows, result)
-                if stretch.marked_sent:
-                    crash_if_armed("mail:after-mark")
-                if stretch.server_unavailable:
-                    # The rest of the batch would only fail the same way: it was released
-                    # (the transaction that locked it ended) and the worker pauses.
-                    result.server_unavailable = True
+            return await self._send_batch(conn, marker)
+
+    async def _send_while_due(self) -> BatchResult:
+        """Batch after batch on the same two connections while they come back full (more may
+        be due); the last one's result. Giving the connections back to the pool between
+        batches would cost a reset and an acquire of each, round trips between two mails."""
+        async with self._pool.acquire() as conn, self._pool.acquire() as marker:
+            while True:
+                result = await self._send_batch(conn, marker)
+                if (
+                    result.claimed < self._config.batch_size
+                    or result.server_unavailable
+                    or self._stopping.is_set()
+                ):
+                    return result
+
+    async def _send_batch(self, conn: DbConnection, marker: DbConnection) -> BatchResult:
+        result = BatchResult()
+        among: list[uuid.UUID] | None = None
+        while not self._stopping.is_set():
+            async with conn.transaction():
+                limit = self._config.batch_size if among is None else len(among)
+                rows = await deliveries.claim_due(conn, limit=limit, among=among)
+                if among is None:
+                    result.claimed = len(rows)
+                    if rows:
+                        crash_if_armed("mail:after-claim")
+                if not rows:
                     break
-                if not stretch.rest:
-                    break
-                # Another sender may take some meanwhile; SKIP LOCKED leaves them to it.
-                among = [row.id for row in stretch.rest]
+                stretch = await self._send_stretch(conn, marker, rows, result)
+            if stretch.marked_sent:
+                crash_if_armed("mail:after-mark")
+            if stretch.server_unavailable:
+                # The rest of the batch would only fail the same way: it was released (the
+                # transaction that locked it ended) and the worker pauses.
+                result.server_unavailable = True
+                break
+            if not stretch.rest:
+                break
+            # Another sender may take some meanwhile; SKIP LOCKED leaves them to it.
+            among = [row.id for row in stretch.rest]
         return result
 
     async def _send_stretch(
