@@ -39,6 +39,13 @@ class Settings(ServiceSettings, OidcSettings):
         description="Parallel SMTP connections (one sender each); above 1, two mails to one"
         " recipient may arrive in either order.",
     )
+
+    @property
+    def pool_max_size(self) -> int:
+        """Two connections more for each sender: it holds its claim's and its attempts' while
+        batches come back full (`service_layer/sender.py`)."""
+        return self.db_pool_max_size + 2 * self.smtp_connections
+
     mail_batch_size: int = Field(default=50, ge=1, validation_alias="MAIL_BATCH_SIZE")
     mail_poll_interval_seconds: float = Field(
         default=5.0,

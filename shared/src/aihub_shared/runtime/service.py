@@ -109,7 +109,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(definition.name, level=settings.log_level, json=settings.log_json)
-        pool = await create_pool(settings.database_dsn, max_size=settings.db_pool_max_size)
+        pool = await create_pool(settings.database_dsn, max_size=settings.pool_max_size)
         await apply_migrations(pool, definition.package)
         broker = build_broker(settings, definition.name)
         runtime = ServiceRuntime(settings=settings, pool=pool, broker=broker)

@@ -31,7 +31,9 @@ class ServiceSettings(KafkaSettings):
         default=600.0, gt=0, description="How long a lagging dependency is waited for."
     )
     unexpected_error_max_attempts: int = Field(default=5, ge=1)
-    db_pool_max_size: int = Field(default=10, ge=2)
+    db_pool_max_size: int = Field(
+        default=10, ge=2, description="Connections for the consumers, relay, API and workers."
+    )
     shutdown_grace_seconds: float = Field(default=15.0, gt=0)
     http_max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies are refused with 413."
@@ -46,3 +48,10 @@ class ServiceSettings(KafkaSettings):
     @property
     def database_dsn(self) -> str:
         return self.database_url.get_secret_value()
+
+    @property
+    def pool_max_size(self) -> int:
+        """The service's whole pool: `DB_POOL_MAX_SIZE`, plus what workers holding connections
+        of their own need (a service that has such workers says so here), so no setting can
+        leave the consumers waiting for connections the workers hold."""
+        return self.db_pool_max_size
