@@ -65,9 +65,10 @@ class MailAttempts:
         offered: Exception | None
         if isinstance(message, bytes):
             offering = asyncio.ensure_future(self._offer(row, message))
-            # MAIL FROM leaves first; the statement is built and sent while the server answers.
-            await asyncio.sleep(0)
             try:
+                # MAIL FROM leaves first; the statement is built and sent while the server
+                # answers it.
+                await asyncio.sleep(0)
                 recorded = await self._record(marker, row, sent)
             except BaseException:
                 offering.cancel()
