@@ -215,14 +215,19 @@ class SmtpTransport:
         (§3.8). So a crash, or a `withdraw`, while the message is held hands nothing over."""
         client = await self._ready()
         try:
-            content = _data_content(message)
             options = [f"SIZE={len(message)}"] if client.supports_extension("size") else []
             await client.mail(sender, options=options)
             await client.rcpt(recipient)
-            reply = await client.execute_command(b"DATA")
+            protocol = _protocol(client)
+            protocol.write(b"DATA\r\n")
+            # The content is prepared while the server answers DATA. Nothing yields to the loop
+            # before the read below is awaited, so the reply cannot arrive unexpected (aiosmtplib
+            # drops data that comes while no read is pending).
+            content = _data_content(message)
+            reply = await protocol.read_response(timeout=self._config.timeout_seconds)
             if reply.code != aiosmtplib.SMTPStatus.start_input:
                 raise aiosmtplib.SMTPDataError(reply.code, reply.message)
-            _protocol(client).write(content)
+            protocol.write(content)
         except Exception as exc:
             raise await self._failed(client, exc) from exc
 

@@ -62,18 +62,14 @@ class MailAttempts:
             message = self._message(row)
         except Exception as exc:  # an address the message cannot hold: refused when sent
             message = exc
-        recording = deliveries.start_attempt(
-            marker,
-            row.id,
-            sent=sent[1] if sent is not None else None,
-            events=[email_sent(sent[0])] if sent is not None else [],
-        )
         offered: Exception | None
         if isinstance(message, bytes):
-            # The statement is sent first (it is the longer wait), the offer beside it in a task.
             offering = asyncio.ensure_future(self._offer(row, message))
             try:
-                recorded = await recording
+                # MAIL FROM leaves first; the statement is built and sent while the server
+                # answers it.
+                await asyncio.sleep(0)
+                recorded = await self._record(marker, row, sent)
             except BaseException:
                 offering.cancel()
                 await asyncio.wait([offering])
@@ -81,7 +77,7 @@ class MailAttempts:
                 raise
             offered = await offering
         else:
-            recorded = await recording
+            recorded = await self._record(marker, row, sent)
             offered = message if isinstance(message, Exception) else None
         if sent is not None:
             # The previous mail is sent by its attempt, its row not written yet.
@@ -100,6 +96,19 @@ class MailAttempts:
             return recorded, self._failure(row, offered)
         assert not isinstance(message, Exception)
         return recorded, await self._send(row, message)
+
+    async def _record(
+        self,
+        marker: DbConnection,
+        row: deliveries.Delivery,
+        sent: tuple[deliveries.Delivery, int] | None,
+    ) -> deliveries.Attempt:
+        return await deliveries.start_attempt(
+            marker,
+            row.id,
+            sent=sent[1] if sent is not None else None,
+            events=[email_sent(sent[0])] if sent is not None else [],
+        )
 
     async def _offer(self, row: deliveries.Delivery, message: bytes) -> Exception | None:
         """What the offer failed with, or None."""
