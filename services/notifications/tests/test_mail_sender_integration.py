@@ -314,6 +314,14 @@ async def test_one_bad_recipient_does_not_hold_up_the_batch_on_one_connection(
     assert set(statuses.values()) == {"sent"}
     assert len(server.received) == 4
     assert len(server.connections) == 1  # one SMTP connection for the whole batch
+    # Each row's event once, queued with its row: the mails sent before the refused one are
+    # written (and their `email.sent` queued) together with its `email.failed`.
+    ids = {r["recipient"]: str(r["id"]) for r in await rows(db)}
+    events = [(e["key"], e["event"]["type"]) for e in await sent_events(db)]
+    assert sorted(events) == sorted(
+        (ids[recipient], contract("email.failed" if status == "failed" else "email.sent").type)
+        for recipient, status in {**statuses, "pm2@hub.example.com": "failed"}.items()
+    )
 
 
 async def test_a_refused_connection_keeps_the_batch_pending_until_the_server_is_back(

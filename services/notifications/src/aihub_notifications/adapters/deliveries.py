@@ -178,9 +178,11 @@ async def settle(
     events: Sequence[CloudEvent] = (),
 ) -> None:
     """Write outcomes to their delivery rows (status, attempts, error, next try), in the
-    transaction holding the rows' locks, in one statement. The attempts of `outcomes` are closed
-    already (`start_attempt` closed them); `closing`'s is still open and is closed here with its
-    row, together with `events` (its `email.sent` or `email.failed`)."""
+    transaction holding the rows' locks, in one statement, with `events`: the `email.sent` of
+    every row written as sent here and the `email.failed` of one failed, so each event is
+    queued by the statement that writes its row's outcome, once. The attempts of `outcomes` are
+    closed already (`start_attempt` closed them); `closing`'s is still open and is closed here
+    with its row."""
     rows = [*outcomes, closing] if closing is not None else list(outcomes)
     if not rows:
         return
@@ -225,9 +227,8 @@ class Attempt:
 # Starting an attempt: the previous mail's attempt closed as sent and its event queued, the
 # attempts a crash left open closed, and a new one opened unless an earlier attempt sent it.
 _START_ATTEMPT = (
-    "WITH sent AS (UPDATE delivery_attempts SET outcome = 'sent', finished_at = now()"  # noqa: S608
+    "WITH sent AS (UPDATE delivery_attempts SET outcome = 'sent', finished_at = now()"
     " WHERE id = $2::bigint),"
-    f" queued AS ({outbox.insert_events_sql([], first_param=3)[0]}),"
     " last AS (SELECT id, outcome FROM delivery_attempts WHERE delivery_id = $1"
     " ORDER BY id DESC LIMIT 1),"
     " interrupted AS (UPDATE delivery_attempts SET outcome = 'interrupted',"
@@ -240,25 +241,16 @@ _START_ATTEMPT = (
 
 
 async def start_attempt(
-    conn: DbConnection,
-    delivery_id: uuid.UUID,
-    *,
-    sent: int | None = None,
-    events: Sequence[CloudEvent] = (),
+    conn: DbConnection, delivery_id: uuid.UUID, *, sent: int | None = None
 ) -> Attempt:
     """Record that an SMTP conversation for the delivery starts now, closing those a crash left
     open; on its own connection, committed at once, before talking. The same statement closes
-    the attempt `sent` of the previous mail as sent and queues its `events` (its `email.sent`):
-    one round trip per mail. The previous mail's row is written when the batch settles; until
-    then its closed attempt says it was sent, so a crash in between never sends it again
-    (`sent_before`)."""
-    _, queued_args = outbox.insert_events_sql(events, first_param=3)
-    row = await conn.fetchrow(
-        _START_ATTEMPT,
-        delivery_id,
-        sent,
-        *queued_args,
-    )
+    the attempt `sent` of the previous mail as sent: one round trip per mail. The previous
+    mail's row (and its `email.sent`) is written when the batch settles; until then its closed
+    attempt says it was sent, so a crash in between never sends it again (`sent_before`).
+    No event is queued here: an outbox insert per mail would NOTIFY the relay per mail, and
+    Postgres serialises the commits of notifying transactions."""
+    row = await conn.fetchrow(_START_ATTEMPT, delivery_id, sent)
     assert row is not None
     if row["started"] is None:
         return Attempt(row["last"], 0, sent_before=True)

@@ -14,7 +14,6 @@ from prometheus_client import Counter
 from aihub_notifications.adapters import deliveries
 from aihub_notifications.adapters.message import build_message, sender_header
 from aihub_notifications.adapters.smtp import SmtpFailure, SmtpSendError, SmtpTransport, classify
-from aihub_notifications.service_layer.events import email_sent
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.logging import mask_email
@@ -104,10 +103,7 @@ class MailAttempts:
         sent: tuple[deliveries.Delivery, int] | None,
     ) -> deliveries.Attempt:
         return await deliveries.start_attempt(
-            marker,
-            row.id,
-            sent=sent[1] if sent is not None else None,
-            events=[email_sent(sent[0])] if sent is not None else [],
+            marker, row.id, sent=sent[1] if sent is not None else None
         )
 
     async def _offer(self, row: deliveries.Delivery, message: bytes) -> Exception | None:

@@ -6,15 +6,16 @@ send the same row together) and sends them one after the other over one reused S
 holding the batch's locks in the claiming transaction.
 
 Per mail, one statement on a second connection, committed before the message is handed over,
-opens the mail's attempt row and closes the previous mail's as sent, with its `email.sent`
-event. Meanwhile the message is offered: MAIL FROM, RCPT TO, DATA and its content go out, all
-but the line that ends the data, which hands it over once the statement is committed (the
-server takes nothing before that line; a crash drops the connection and with it the message).
-The rows are written when the run of sent mails ends, in one statement with the last outcome; a
-mail refused or to be retried is written with its row at once (the rest of the batch locked
-again). An attempt closed as sent on a row still pending (a crash in between) marks the row
-sent without sending again; an attempt still open was cut short by a crash: the resend may be a
-duplicate (if the server had taken the message before the crash), and
+opens the mail's attempt row and closes the previous mail's as sent. Meanwhile the message is
+offered: MAIL FROM, RCPT TO, DATA and its content go out, all but the line that ends the data,
+which hands it over once the statement is committed (the server takes nothing before that line;
+a crash drops the connection and with it the message). The rows are written when the run of sent
+mails ends, in one statement with the last outcome and each sent row's `email.sent` event (an
+event per mail in the attempt's statement would NOTIFY the relay per mail, and Postgres
+serialises notifying commits); a mail refused or to be retried is written with its row at once
+(the rest of the batch locked again). An attempt closed as sent on a row still pending (a crash
+in between) marks the row sent without sending again; an attempt still open was cut short by a
+crash: the resend may be a duplicate (if the server had taken the message before the crash), and
 `emails_possible_duplicates_total` counts it. So a crash can only repeat the one message that
 was in flight (its stable Message-ID lets mail clients drop that repeat).
 
@@ -43,6 +44,7 @@ from aihub_notifications.adapters.smtp import SmtpConfig, SmtpFailure, SmtpTrans
 from aihub_notifications.domain.deliveries import retry_delay
 from aihub_notifications.service_layer.events import email_failed, email_sent
 from aihub_notifications.service_layer.mail_attempts import MailAttempts, delivery_log
+from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.failpoints import crash_if_armed
 from aihub_shared.runtime.wakeup import Wakeup
@@ -186,6 +188,7 @@ class MailSender:
         """Send `rows` in order until one is not sent (or the sender stops), then settle their
         rows in `conn`'s transaction; what is left is returned unsent."""
         settled: list[deliveries.Settled] = []
+        sent_events: list[CloudEvent] = []  # the `email.sent` of each row in `settled`
         sent: tuple[deliveries.Delivery, int] | None = None  # its attempt not closed yet
         stretch = _Stretch()
         for index, row in enumerate(rows):
@@ -194,20 +197,22 @@ class MailSender:
                 break
             if sent is not None:
                 settled.append(deliveries.Settled(sent[0].id, sent[1], "sent"))
+                sent_events.append(email_sent(sent[0]))
             attempt, failure = await self._attempts.attempt(marker, row, sent)
             sent = None
             if attempt.sent_before:
                 log.info("e-mail was sent before a crash; marked now", delivery_id=str(row.id))
                 settled.append(deliveries.Settled(row.id, attempt.id, "sent"))
+                sent_events.append(email_sent(row))
                 continue
             if failure is None:
                 sent = (row, attempt.id)
                 stretch.sent += 1
                 EMAILS.labels(row.template, "sent").inc()
                 continue
-            await self._settle_failure(conn, row, attempt.id, failure, settled)
+            await self._settle_failure(conn, row, attempt.id, failure, settled, sent_events)
             stretch.marked_sent = bool(settled)
-            settled = []
+            settled, sent_events = [], []
             if failure.permanent:
                 result.failed += 1
             else:
@@ -217,10 +222,11 @@ class MailSender:
             break
         if sent is not None:
             closing = deliveries.Settled(sent[0].id, sent[1], "sent")
-            await deliveries.settle(conn, settled, closing=closing, events=[email_sent(sent[0])])
+            events = [*sent_events, email_sent(sent[0])]
+            await deliveries.settle(conn, settled, closing=closing, events=events)
             stretch.marked_sent = True
         elif settled:
-            await deliveries.settle(conn, settled, closing=None)
+            await deliveries.settle(conn, settled, closing=None, events=sent_events)
             stretch.marked_sent = True
         if stretch.sent:
             # One line per stretch, not per mail: each mail's record is its row, its attempt and
@@ -236,13 +242,15 @@ class MailSender:
         attempt: int,
         failure: SmtpFailure,
         settled: list[deliveries.Settled],
+        sent_events: list[CloudEvent],
     ) -> None:
-        """A mail the server did not take: its row (with the sent ones before it) written now,
-        permanently failed with its `email.failed` event, or due again after a backoff."""
+        """A mail the server did not take: its row (with the sent ones before it and their
+        `email.sent`) written now, permanently failed with its `email.failed` event, or due
+        again after a backoff."""
         bound = delivery_log(row)
         if failure.permanent:
             closing = deliveries.Settled(row.id, attempt, "failed", failure.reason)
-            events = [email_failed(row, failure.reason)]
+            events = [*sent_events, email_failed(row, failure.reason)]
             EMAILS.labels(row.template, "failed").inc()
             bound.error("e-mail failed permanently", reason=redact(failure.reason))
         else:
@@ -252,7 +260,7 @@ class MailSender:
                 max_seconds=self._config.retry_max_seconds,
             )
             closing = deliveries.Settled(row.id, attempt, "retry", failure.reason, delay)
-            events = []
+            events = sent_events
             EMAILS.labels(row.template, "retry").inc()
             bound.warning(
                 "e-mail not sent; will retry",
