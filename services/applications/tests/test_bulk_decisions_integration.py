@@ -145,6 +145,21 @@ async def test_a_refused_decision_in_the_middle_records_nothing_and_queues_no_ev
     assert before["events"] == []
 
 
+async def test_an_application_twice_in_one_request_is_refused_before_anything_is_recorded(
+    applications_pool: asyncpg.Pool,
+) -> None:
+    """Decided in memory from the rows as locked, a second decision on one application would not
+    see the first (one at a time, it would find the application decided already)."""
+    seeds = await seeded(applications_pool, RECEIVED)
+    before = await snapshot(applications_pool, seeds)
+    twice: list[Wanted] = [(0, "accepted", 1), (1, "rejected", None), (0, "rejected", None)]
+    assert await bulk(applications_pool, seeds, twice) == (
+        "InvalidInput",
+        "decisions: each application may appear once",
+    )
+    assert await snapshot(applications_pool, seeds) == before
+
+
 async def test_events_and_history_follow_the_publication_order_across_two_cohorts(
     applications_pool: asyncpg.Pool,
 ) -> None:

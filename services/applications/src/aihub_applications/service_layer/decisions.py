@@ -20,7 +20,7 @@ from aihub_applications.service_layer.loaders import load, review_of
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.identity import StaffPrincipal
-from aihub_shared.refusals import NotFound
+from aihub_shared.refusals import InvalidInput, NotFound
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
@@ -63,8 +63,11 @@ async def decide_many(
     decisions there are (issue 16): the applications are locked and read at once, checked in
     id order (404, 403), then decided in memory in `publication_order`, as `record_decisions`
     says."""
+    ids = [d.application_id for d in decisions]
+    if len(set(ids)) != len(ids):
+        # Decided in memory from the rows as locked, a second decision would not see the first.
+        raise InvalidInput([(("decisions",), "each application may appear once")])
     async with pool.acquire() as conn, conn.transaction():
-        ids = [d.application_id for d in decisions]
         await repository.lock_cohorts_of(conn, ids)
         locked = await repository.lock_applications(conn, ids)
         for application_id in sorted(set(ids)):  # lock order, the order refusals are found in
