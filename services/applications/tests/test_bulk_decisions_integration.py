@@ -121,6 +121,7 @@ async def test_a_rank_held_when_its_turn_comes_refuses_the_whole_request(
     before = await snapshot(applications_pool, seeds)
     kind, message = await bulk(applications_pool, seeds, wanted)
     assert kind == "RuleBroken"
+    assert message.startswith("application #1: ")  # the one refused, named
     assert message.endswith("in cohort C0 is already held by application #0")
     assert await snapshot(applications_pool, seeds) == before
 
@@ -135,7 +136,7 @@ async def test_a_refused_decision_in_the_middle_records_nothing_and_queues_no_ev
     wanted: list[Wanted] = [(2, "rejected", None), (1, "accepted", 2), (0, "accepted", 1)]
     assert await bulk(applications_pool, seeds, wanted) == (
         "IllegalTransition",
-        "an application that is accepted cannot become accepted"
+        "application #1: an application that is accepted cannot become accepted"
         " (allowed next: cancelled, enrolled, waitlisted, withdrawn)",
     )
     stranger = Seeded(seeds.codes, [seeds.ids[0], uuid.uuid4()])  # #1 was never stored
@@ -241,6 +242,10 @@ async def bulk_equals_one_by_one(dsn: str, stored: list[Stored], wanted: list[Wa
                 alone, decide(pool, decision, reason="committee", staff=ADMIN)
             )
             if refused_alone is not None:
+                if len(wanted) > 1:  # among many, the refusal names its application
+                    kind, reason = refused_alone
+                    named = alone.shown(str(decision.application_id))
+                    refused_alone = (kind, f"application {named}: {reason}")
                 break
         assert refused == refused_alone
         expected = before if refused else await snapshot(pool, alone)

@@ -20,7 +20,7 @@ from aihub_applications.service_layer.loaders import load, review_of
 from aihub_shared.contracts.applications import ApplicationDecided, ApplicationWithdrawn
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.identity import StaffPrincipal
-from aihub_shared.refusals import InvalidInput, NotFound
+from aihub_shared.refusals import InvalidInput, NotFound, Refused
 from aihub_shared.runtime import outbox
 from aihub_shared.runtime.db import DbConnection
 
@@ -152,7 +152,12 @@ async def record_decisions(
     entries: list[history.StatusEntry] = []
     events: list[CloudEvent] = []
     for decided in run:
-        new = _decided_state(decided, reviews.get(decided.application.cohort_code), ranks)
+        try:
+            new = _decided_state(decided, reviews.get(decided.application.cohort_code), ranks)
+        except Refused as refused:
+            if len(run) > 1:  # among many, say which one: staff must find it to mend the list
+                refused.args = (f"application {decided.application.id}: {refused}",)
+            raise
         application, decision = decided.application, decided.decision
         if decision.rank is not None:
             ranks.give(application, decision.rank)
