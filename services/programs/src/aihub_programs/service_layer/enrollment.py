@@ -42,6 +42,7 @@ from aihub_shared.contracts.applications import ApplicationDecided, ApplicationW
 from aihub_shared.contracts.envelope import CloudEvent
 from aihub_shared.identity import StaffPrincipal
 from aihub_shared.refusals import NotFound
+from aihub_shared.runtime import batch
 from aihub_shared.runtime.batch import Consumed
 from aihub_shared.runtime.db import DbConnection
 from aihub_shared.runtime.errors import RejectedEvent
@@ -121,11 +122,8 @@ def _decide_run(
     return updated, inserted, events
 
 
-async def enroll_accepted_application(
-    conn: DbConnection, event: CloudEvent, accepted: ApplicationDecided
-) -> None:
-    """One acceptance: a run of one."""
-    await enroll_accepted_applications(conn, [Consumed(event, accepted, now())])
+#: One acceptance, as the consumer's slow path runs it (a run of one, `batch.one_by_one`).
+enroll_accepted_application = batch.one_by_one(enroll_accepted_applications)
 
 
 def _check_cohort(cohort: LockedCohort | None, accepted: ApplicationDecided) -> None:
